@@ -1,0 +1,40 @@
+# hccrt: two commands do all set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.hccrt-installed
+DEMO_CASE := demo-output/sample_patient
+DEMO_OUT := demo-output/results
+
+.PHONY: install test lint typecheck unit demo bench clean
+
+# Re-installs only when pyproject.toml or the constraints (lock) change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[web,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(PYTHON) -m ruff check src tests benchmarks
+	$(PYTHON) -m ruff format --check src tests benchmarks
+
+typecheck: install
+	$(PYTHON) -m mypy src
+
+unit: install
+	$(PYTHON) -m pytest
+
+test: lint typecheck unit
+
+demo: install
+	$(PYTHON) -m hccrt phantom --out $(DEMO_CASE) --seed 1
+	$(PYTHON) -m hccrt run $(DEMO_CASE) --out $(DEMO_OUT) --force
+	@echo "Sample patient: $(DEMO_CASE)/   Results: $(DEMO_OUT)/ (open $(DEMO_OUT)/report.html)"
+
+bench: install
+	$(PYTHON) benchmarks/run_all.py
+
+clean:
+	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache

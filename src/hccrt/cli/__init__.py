@@ -1,0 +1,1 @@
+"""Command-line interface: parses input, calls the library, prints text or JSON."""

@@ -1,0 +1,55 @@
+"""Shared test fixtures: paths to the shared data and a CLI runner that returns the exit code."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hccrt.cli.app import main
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a CLI call returned."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def invoke(args: list[str]) -> CliResult:
+    """Run ``hccrt ARGS`` in-process and capture exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main(args)
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli() -> Callable[[list[str]], CliResult]:
+    """The ``invoke`` function as a fixture."""
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the project (read-only third-party test data)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+if sys.platform == "win32":  # pragma: no cover - the project targets Linux
+    raise RuntimeError("hccrt tests run on Linux")
