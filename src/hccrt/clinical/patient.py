@@ -1,0 +1,308 @@
+"""The validated patient record that every clinical rule reads.
+
+Units are part of the field names (``bilirubin_mg_dl``, ``diameter_cm``). SI lab inputs
+(``bilirubin_umol_l``, ``albumin_g_l``, ``creatinine_umol_l``) are accepted and converted on load.
+Every optional fact may be ``None`` (not known): the rules that need it then answer
+``insufficient_data`` instead of guessing. For the same reason ``vascular_invasion`` and
+``extrahepatic_disease`` are ``None`` when imaging has not been assessed; an empty list of
+extrahepatic sites means "assessed, none found".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hccrt.clinical.units import check_plausible, convert_si_inputs, si_schema_properties
+from hccrt.errors import ClinicalInputError
+
+
+class Ascites(StrEnum):
+    """Ascites as graded for Child-Pugh (none / mild or diuretic-controlled / moderate-severe)."""
+
+    none = "none"
+    mild = "mild"
+    moderate_severe = "moderate_severe"
+
+
+class Encephalopathy(StrEnum):
+    """Hepatic encephalopathy grade as used by Child-Pugh (West Haven grades)."""
+
+    none = "none"
+    grade_1_2 = "grade_1_2"
+    grade_3_4 = "grade_3_4"
+
+
+class Histology(StrEnum):
+    """HCC = hepatocellular carcinoma, ICC = intrahepatic cholangiocarcinoma."""
+
+    HCC = "HCC"
+    ICC = "ICC"
+
+
+class PortalVeinInvasion(StrEnum):
+    """Tumour thrombus in the portal vein: none, a (segmental/lobar) branch, or the main trunk."""
+
+    none = "none"
+    branch = "branch"
+    main_trunk = "main_trunk"
+
+
+class ExtrahepaticSite(StrEnum):
+    """Site of an extrahepatic metastasis."""
+
+    lymph_node = "lymph_node"
+    adrenal = "adrenal"
+    bone = "bone"
+    brain = "brain"
+    lung = "lung"
+    other = "other"
+
+
+class PriorTreatmentKind(StrEnum):
+    """Kind of a previous HCC treatment."""
+
+    resection = "resection"
+    transplant = "transplant"
+    ablation = "ablation"
+    tace = "tace"
+    tae = "tae"
+    deb_tace = "deb_tace"
+    y90_radioembolization = "y90_radioembolization"
+    ebrt = "ebrt"
+    sbrt = "sbrt"
+    systemic_therapy = "systemic_therapy"
+    other = "other"
+
+
+class TreatmentOutcome(StrEnum):
+    """Result of a previous treatment at the latest assessment."""
+
+    complete_response = "complete_response"
+    residual = "residual"
+    recurrence = "recurrence"
+    unknown = "unknown"
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Tumor(BaseModel):
+    """One intrahepatic lesion with the location facts the ablation and SBRT rules read."""
+
+    model_config = _FROZEN
+
+    diameter_cm: float = Field(gt=0, le=30, description="Largest diameter in cm.")
+    segment: int | None = Field(None, ge=1, le=8, description="Couinaud segment 1-8.")
+    near_major_vessel: bool = Field(False, description="Abuts a large vessel (ablation caution).")
+    near_bile_duct: bool = Field(False, description="Abuts a large bile duct (ablation caution).")
+    subcapsular: bool = Field(False, description="On the liver surface.")
+    adjacent_to_gallbladder: bool = False
+    adjacent_to_diaphragm: bool = False
+    adjacent_to_bowel: bool = Field(False, description="Abuts stomach, duodenum or bowel.")
+    hilar_obstruction: bool = Field(False, description="Causes obstruction at the liver hilum.")
+    ablation_path_accessible: bool | None = Field(
+        None, description="Reachable by a percutaneous/laparoscopic/open ablation path."
+    )
+
+    @field_validator("diameter_cm", mode="before")
+    @classmethod
+    def _diameter_in_cm(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 30:
+            raise ClinicalInputError(
+                "diameter_cm", "above 30 cm", value, "did you enter mm? give the diameter in cm"
+            )
+        return value
+
+
+class VascularInvasion(BaseModel):
+    """Macrovascular tumour invasion / tumour thrombus seen on imaging."""
+
+    model_config = _FROZEN
+
+    portal_vein: PortalVeinInvasion = PortalVeinInvasion.none
+    hepatic_vein: bool = False
+    ivc: bool = Field(False, description="Inferior vena cava tumour thrombus.")
+
+    @property
+    def any(self) -> bool:
+        """True when any macrovascular invasion is present."""
+        return self.portal_vein is not PortalVeinInvasion.none or self.hepatic_vein or self.ivc
+
+
+class ExtrahepaticDisease(BaseModel):
+    """Metastases at one extrahepatic site."""
+
+    model_config = _FROZEN
+
+    site: ExtrahepaticSite
+    count: int = Field(1, ge=1, le=100, description="Number of lesions at this site.")
+    symptomatic: bool = Field(False, description="Causes pain, compression or other symptoms.")
+
+
+class PriorTreatment(BaseModel):
+    """A previous treatment with its date and outcome."""
+
+    model_config = _FROZEN
+
+    kind: PriorTreatmentKind
+    date: date
+    outcome: TreatmentOutcome = TreatmentOutcome.unknown
+    margin_positive: bool | None = Field(None, description="Resection only: R1/R2 margin.")
+    notes: str = ""
+
+
+_LABS = (
+    "bilirubin_mg_dl",
+    "bilirubin_baseline_mg_dl",
+    "albumin_g_dl",
+    "inr",
+    "creatinine_mg_dl",
+    "sodium_mmol_l",
+)
+
+
+def _add_si_alternatives(schema: dict[str, Any]) -> None:
+    schema.setdefault("properties", {}).update(si_schema_properties())
+
+
+class PatientRecord(BaseModel):
+    """One patient as entered by the clinician (frozen, validated on construction).
+
+    See ``docs/patient-schema.json`` for the JSON schema and ``examples/patients/`` for examples.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        title="HCC patient record",
+        json_schema_extra=_add_si_alternatives,
+    )
+
+    patient_id: str | None = None
+    name: str | None = None
+    age_years: int | None = Field(None, ge=0, le=120)
+    bilirubin_mg_dl: float | None = Field(None, description="Total bilirubin, mg/dL.")
+    bilirubin_baseline_mg_dl: float | None = Field(
+        None, description="Bilirubin before the last local treatment, mg/dL (sorafenib rule)."
+    )
+    albumin_g_dl: float | None = Field(None, description="Serum albumin, g/dL.")
+    inr: float | None = Field(None, description="International normalised ratio.")
+    creatinine_mg_dl: float | None = Field(None, description="Serum creatinine, mg/dL.")
+    dialysis_twice_past_week: bool = Field(False, description="MELD sets creatinine to 4.0.")
+    sodium_mmol_l: float | None = Field(None, description="Serum sodium, mmol/L.")
+    alt_u_l: float | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
+    alt_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="ALT upper limit of normal.")
+    ast_u_l: float | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
+    ast_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="AST upper limit of normal.")
+    alp_u_l: float | None = Field(None, gt=0, lt=100000, description="Alkaline phosphatase, U/L.")
+    alp_uln_u_l: float | None = Field(None, gt=0, lt=2000, description="ALP upper limit of normal.")
+    kps: int | None = Field(None, ge=0, le=100, multiple_of=10, description="Karnofsky 0-100.")
+    ecog: int | None = Field(None, ge=0, le=5, description="ECOG performance status 0-5.")
+    ascites: Ascites | None = None
+    encephalopathy: Encephalopathy | None = None
+    cirrhosis: bool | None = None
+    histology: Histology = Histology.HCC
+    tumors: tuple[Tumor, ...] = Field((), description="Intrahepatic lesions (empty: none seen).")
+    vascular_invasion: VascularInvasion | None = Field(None, description="None: not assessed.")
+    extrahepatic_disease: tuple[ExtrahepaticDisease, ...] | None = Field(
+        None, description="None: not assessed; []: assessed, none found."
+    )
+    prior_treatments: tuple[PriorTreatment, ...] = ()
+    resectable: bool | None = None
+    transplant_candidate: bool | None = None
+    refuses_surgery: bool = False
+    comorbidities: tuple[str, ...] = ()
+    planned_rt_start_date: date | None = None
+    normal_liver_volume_cc: float | None = Field(
+        None, gt=0, lt=5000, description="Liver minus GTV volume, cc (SBRT 700 cc rule)."
+    )
+    abc_available: bool | None = Field(None, description="Active breathing control available.")
+    breathing_motion_mm: float | None = Field(
+        None, ge=0, le=60, description="Measured tumour motion (peak-to-peak), mm."
+    )
+    needs_rapid_symptom_relief: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _convert_units(cls, data: Any) -> Any:
+        return convert_si_inputs(data) if isinstance(data, dict) else data
+
+    @field_validator(*_LABS)
+    @classmethod
+    def _plausible(cls, value: float | None, info: Any) -> float | None:
+        if value is not None:
+            check_plausible(info.field_name, value)
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PatientRecord:
+        if self.planned_rt_start_date is not None:
+            for treatment in self.prior_treatments:
+                if treatment.kind in {PriorTreatmentKind.ebrt, PriorTreatmentKind.sbrt}:
+                    continue
+                if treatment.date > self.planned_rt_start_date:
+                    raise ClinicalInputError(
+                        "prior_treatments.date",
+                        f"after planned_rt_start_date {self.planned_rt_start_date}",
+                        str(treatment.date),
+                        "prior treatments must precede the planned RT start; check both dates",
+                    )
+        return self
+
+    @property
+    def largest_tumor_cm(self) -> float | None:
+        """Largest tumour diameter in cm, ``None`` without tumours."""
+        return max((t.diameter_cm for t in self.tumors), default=None)
+
+
+def record_error(error: ValidationError) -> ClinicalInputError:
+    """Turn the first pydantic error into a one-line :class:`ClinicalInputError`."""
+    first = error.errors()[0]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, ClinicalInputError):
+        return cause
+    loc = ".".join(str(part) for part in first["loc"])
+    value = first.get("input")
+    if first["type"] == "extra_forbidden":
+        known = list(PatientRecord.model_fields) + list(si_schema_properties())
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
+        fix = f"did you mean {close[0]}?" if close else "see docs/patient-schema.json"
+        return ClinicalInputError(loc, "unknown field", value, fix)
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return ClinicalInputError(loc, f"{first['msg']}{more}", value, "see docs/patient-schema.json")
+
+
+def parse_patient(data: Any) -> PatientRecord:
+    """Validate a decoded JSON object as a :class:`PatientRecord` (errors as one line)."""
+    if not isinstance(data, dict):
+        raise ClinicalInputError("patient", "must be a JSON object", type(data).__name__)
+    try:
+        return PatientRecord.model_validate(data)
+    except ValidationError as error:
+        raise record_error(error) from None
+
+
+def load_patient(path: str | Path) -> PatientRecord:
+    """Read and validate a patient record from a JSON file.
+
+    Raises
+    ------
+    ClinicalInputError
+        One clear line naming the field, rule, value and fix: file missing, not JSON, unknown
+        field, impossible or unit-confused value.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ClinicalInputError(str(path), "file not found", None, "give the path of a JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ClinicalInputError(str(path), f"not valid JSON ({error})", None) from None
+    return parse_patient(data)
