@@ -100,12 +100,12 @@ class Grid:
     def from_spacing(
         cls,
         shape: Sequence[int],
-        spacing_mm: Sequence[float],
-        origin_mm: Sequence[float],
+        spacing_mm: npt.ArrayLike,
+        origin_mm: npt.ArrayLike,
         frame_of_reference_uid: str,
-        row_direction: Sequence[float] = (1.0, 0.0, 0.0),
-        column_direction: Sequence[float] = (0.0, 1.0, 0.0),
-        slice_direction: Sequence[float] | None = None,
+        row_direction: npt.ArrayLike = (1.0, 0.0, 0.0),
+        column_direction: npt.ArrayLike = (0.0, 1.0, 0.0),
+        slice_direction: npt.ArrayLike | None = None,
     ) -> Grid:
         """Build a grid from DICOM-style geometry.
 
@@ -136,7 +136,7 @@ class Grid:
         spacing = np.asarray(spacing_mm, dtype=np.float64)
         if spacing.shape != (3,) or np.any(spacing <= 0):
             raise InputError(
-                "spacing_mm", "must be three values > 0 mm", list(spacing_mm), "check spacing"
+                "spacing_mm", "must be three values > 0 mm", spacing.tolist(), "check spacing"
             )
         affine = np.eye(4)
         affine[:3, 0] = normal / np.linalg.norm(normal) * spacing[0]

@@ -1,0 +1,159 @@
+"""Shared helpers of the DICOM readers: tolerant file reading and typed attribute access.
+
+pydicom emits ``UserWarning`` for out-of-standard values (e.g. an invalid UID); the readers capture
+them and return them as plain strings in the result's ``warnings`` so that nothing is lost and no
+warning escapes as an exception under strict warning filters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from hccrt.errors import DicomInputError
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def read_dataset(
+    path: str | Path, expected_modality: str | Sequence[str], *, stop_before_pixels: bool = False
+) -> tuple[Dataset, tuple[str, ...]]:
+    """Read one DICOM file and check its Modality.
+
+    Files without the 128-byte preamble and File Meta header (allowed by old exporters) are read
+    in a second attempt with ``force=True``; that fallback is reported as a warning.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    expected_modality
+        Allowed Modality value(s), e.g. ``"RTSTRUCT"``.
+    stop_before_pixels
+        Skip the pixel data (header-only reads).
+
+    Returns
+    -------
+    tuple
+        The dataset and the warnings collected while reading it.
+
+    Raises
+    ------
+    DicomInputError
+        Missing/unreadable file, not DICOM, or another modality.
+    """
+    file_path = Path(path)
+    allowed = (
+        (expected_modality,) if isinstance(expected_modality, str) else tuple(expected_modality)
+    )
+    if not file_path.is_file():
+        raise DicomInputError(
+            str(file_path), "file not found", None, f"give the path of a {'/'.join(allowed)} file"
+        )
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset: Dataset
+        try:
+            dataset = pydicom.dcmread(file_path, stop_before_pixels=stop_before_pixels)
+        except InvalidDicomError:
+            dataset = _read_forced(file_path, stop_before_pixels, allowed)
+            notes.append(
+                f"{file_path.name}: no DICOM File Meta header (preamble/'DICM' missing); read as "
+                "implicit VR little endian - re-export the file from the planning system if values "
+                "look wrong"
+            )
+        except (OSError, ValueError, EOFError) as error:
+            raise DicomInputError(
+                str(file_path), "cannot be read as DICOM", str(error), "check the file"
+            ) from error
+        # pydicom converts values lazily: convert all now so validation warnings land here.
+        for _element in dataset.iterall():
+            pass
+    notes.extend(f"{file_path.name}: {w.message}" for w in caught)
+    modality = str(dataset.get("Modality", "")).upper()
+    if modality not in allowed:
+        raise DicomInputError(
+            f"{file_path.name}:Modality",
+            f"expected {'/'.join(allowed)}",
+            modality or "(missing)",
+            f"pass a {'/'.join(allowed)} file",
+        )
+    return dataset, tuple(notes)
+
+
+def _read_forced(path: Path, stop_before_pixels: bool, allowed: tuple[str, ...]) -> Dataset:
+    try:
+        dataset = pydicom.dcmread(path, force=True, stop_before_pixels=stop_before_pixels)
+    except Exception as error:  # pydicom raises many types on garbage input
+        raise DicomInputError(
+            str(path),
+            "is not a DICOM file",
+            type(error).__name__,
+            f"pass a {'/'.join(allowed)} file",
+        ) from error
+    if "SOPClassUID" not in dataset or "Modality" not in dataset:
+        raise DicomInputError(
+            str(path), "is not a DICOM file (no SOPClassUID/Modality)", None, "check the file"
+        )
+    if not hasattr(dataset, "file_meta") or "TransferSyntaxUID" not in dataset.file_meta:
+        dataset.file_meta = pydicom.dataset.FileMetaDataset()
+        dataset.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
+    return dataset
+
+
+def require(dataset: Dataset, keyword: str, source: str, fix: str = "") -> Any:
+    """Return a Type 1 attribute or raise a :class:`DicomInputError` naming it."""
+    value = dataset.get(keyword)
+    if value is None or value == "":
+        raise DicomInputError(
+            f"{source}:{keyword}",
+            "required attribute is missing or empty",
+            None,
+            fix or "re-export the object from the planning system",
+        )
+    return value
+
+
+def floats(value: Any, count: int | None, name: str) -> FloatArray:
+    """Convert a DICOM multi-value (DS) to a float array, checking its length."""
+    try:
+        array = np.asarray([float(v) for v in value], dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise DicomInputError(name, "must be numeric", str(value)[:80], "check the file") from error
+    if count is not None and array.shape != (count,):
+        raise DicomInputError(name, f"must have {count} values", array.size, "check the file")
+    if not np.all(np.isfinite(array)):
+        raise DicomInputError(name, "must be finite", str(value)[:80], "check the file")
+    return array
+
+
+def pixel_array(dataset: Dataset, source: str) -> npt.NDArray[Any]:
+    """Decode the pixel data, turning decoder failures into a :class:`DicomInputError`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(dataset.pixel_array)
+        except Exception as error:  # decoders raise RuntimeError/ValueError/NotImplemented...
+            syntax = getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", "?")
+            raise DicomInputError(
+                f"{source}:PixelData",
+                "cannot be decoded",
+                f"{type(error).__name__} (transfer syntax {syntax})",
+                "export uncompressed (explicit VR little endian) or install the pydicom decoder "
+                "plugin for this syntax",
+            ) from error
+
+
+def text(dataset: Dataset, keyword: str) -> str:
+    """A string attribute, ``""`` when absent."""
+    value = dataset.get(keyword)
+    return "" if value is None else str(value).strip()

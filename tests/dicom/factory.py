@@ -1,0 +1,174 @@
+"""Build small, real DICOM files with pydicom for reader tests (CT slices, RTSTRUCT, RTDOSE)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+CT_CLASS = "1.2.840.10008.5.1.4.1.1.2"
+RTSTRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
+RTDOSE_CLASS = "1.2.840.10008.5.1.4.1.1.481.2"
+
+
+def _base(sop_class: str, modality: str) -> Dataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = modality
+    ds.PatientID = "TEST01"
+    ds.PatientName = "Test^Patient"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    return ds
+
+
+def write_ct_series(
+    folder: Path,
+    positions_mm: Sequence[Sequence[float]],
+    frame: str = "1.2.826.0.1.3680043.8.498.2",
+    orientation: Sequence[float] = (1, 0, 0, 0, 1, 0),
+    shape: tuple[int, int] = (4, 5),
+    pixel_spacing: tuple[float, float] = (2.0, 1.5),
+    slope: float = 1.0,
+    intercept: float = -1024.0,
+    series: str = "1.2.826.0.1.3680043.8.498.3",
+    thickness: float | None = None,
+) -> list[Path]:
+    """Write one CT slice per position; slice n stores the value ``100 * n + 1100``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, position in enumerate(positions_mm):
+        ds = _base(CT_CLASS, "CT")
+        ds.SeriesInstanceUID = series
+        ds.FrameOfReferenceUID = frame
+        ds.ImagePositionPatient = [float(v) for v in position]
+        ds.ImageOrientationPatient = [float(v) for v in orientation]
+        ds.PixelSpacing = list(pixel_spacing)
+        if thickness is not None:
+            ds.SliceThickness = thickness
+        ds.Rows, ds.Columns = shape
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.BitsAllocated = ds.BitsStored = 16
+        ds.HighBit = 15
+        ds.PixelRepresentation = 0
+        ds.RescaleSlope = slope
+        ds.RescaleIntercept = intercept
+        ds.InstanceNumber = len(positions_mm) - n
+        pixels = np.full(shape, 100 * n + 1100, dtype=np.uint16)
+        pixels[0, 0] = n
+        ds.PixelData = pixels.tobytes()
+        path = folder / f"s{series[-4:]}_{(7 * n) % len(positions_mm):03d}_{n}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        paths.append(path)
+    return paths
+
+
+def write_rtstruct(
+    path: Path,
+    rois: dict[str, list[tuple[str, npt.NDArray[np.float64]]]],
+    frame: str = "1.2.826.0.1.3680043.8.498.2",
+    series: str | None = "1.2.826.0.1.3680043.8.498.3",
+) -> Path:
+    """Write an RTSTRUCT; ``rois`` maps a name to ``(geometric type, (N, 3) points)`` items."""
+    ds = _base(RTSTRUCT_CLASS, "RTSTRUCT")
+    ds.SeriesInstanceUID = generate_uid()
+    ds.StructureSetLabel = "TEST"
+    ref_frame = Dataset()
+    ref_frame.FrameOfReferenceUID = frame
+    if series is not None:
+        ref_series = Dataset()
+        ref_series.SeriesInstanceUID = series
+        ref_series.ContourImageSequence = DicomSequence([])
+        study = Dataset()
+        study.ReferencedSOPInstanceUID = ds.StudyInstanceUID
+        study.RTReferencedSeriesSequence = DicomSequence([ref_series])
+        ref_frame.RTReferencedStudySequence = DicomSequence([study])
+    ds.ReferencedFrameOfReferenceSequence = DicomSequence([ref_frame])
+    ds.StructureSetROISequence = DicomSequence([])
+    ds.ROIContourSequence = DicomSequence([])
+    ds.RTROIObservationsSequence = DicomSequence([])
+    for number, (name, contours) in enumerate(rois.items(), start=1):
+        roi = Dataset()
+        roi.ROINumber = number
+        roi.ROIName = name
+        roi.ReferencedFrameOfReferenceUID = frame
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber = number
+        item.ROIDisplayColor = [0, 255, 0]
+        item.ContourSequence = DicomSequence([])
+        for kind, points in contours:
+            contour = Dataset()
+            contour.ContourGeometricType = kind
+            contour.NumberOfContourPoints = len(points)
+            contour.ContourData = [f"{v:.6g}" for v in np.asarray(points).ravel()]
+            item.ContourSequence.append(contour)
+        ds.ROIContourSequence.append(item)
+        observation = Dataset()
+        observation.ObservationNumber = number
+        observation.ReferencedROINumber = number
+        observation.RTROIInterpretedType = "ORGAN"
+        ds.RTROIObservationsSequence.append(observation)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def write_rtdose(
+    path: Path,
+    dose_gy: npt.NDArray[np.float64],
+    offsets_mm: Sequence[float],
+    origin_mm: Sequence[float] = (0.0, 0.0, 0.0),
+    frame: str = "1.2.826.0.1.3680043.8.498.2",
+    units: str = "GY",
+    scaling: float = 1e-3,
+) -> Path:
+    """Write a multi-frame RTDOSE with uint32 pixels and the given frame offsets."""
+    ds = _base(RTDOSE_CLASS, "RTDOSE")
+    ds.SeriesInstanceUID = generate_uid()
+    ds.FrameOfReferenceUID = frame
+    ds.ImagePositionPatient = [float(v) for v in origin_mm]
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.PixelSpacing = [2.0, 2.0]
+    frames, rows, cols = dose_gy.shape
+    ds.NumberOfFrames = frames
+    ds.FrameIncrementPointer = pydicom.tag.Tag("GridFrameOffsetVector")
+    ds.GridFrameOffsetVector = [float(v) for v in offsets_mm]
+    ds.Rows, ds.Columns = rows, cols
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 32
+    ds.HighBit = 31
+    ds.PixelRepresentation = 0
+    ds.DoseUnits = units
+    ds.DoseType = "PHYSICAL"
+    ds.DoseSummationType = "PLAN"
+    ds.DoseGridScaling = scaling
+    ds.PixelData = np.round(dose_gy / scaling).astype(np.uint32).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def circle(
+    radius_mm: float, z_mm: float, centre: tuple[float, float] = (0.0, 0.0), n: int = 360
+) -> npt.NDArray[np.float64]:
+    """Closed polygon approximating a circle in the axial plane ``z``."""
+    angles = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    return np.column_stack(
+        [
+            centre[0] + radius_mm * np.cos(angles),
+            centre[1] + radius_mm * np.sin(angles),
+            np.full(n, z_mm),
+        ]
+    )
