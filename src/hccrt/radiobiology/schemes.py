@@ -1,0 +1,257 @@
+"""One entry point for a fractionation scheme: BED/EQD2 with the model, its parameters and warnings.
+
+:func:`scheme_bed` returns a :class:`BedResult` that always names the model and every parameter
+used, so a number is never shown without the assumptions behind it. Plain LQ above 10 Gy per
+fraction adds a structured warning (Brenner 2008: LQ reasonably validated up to about 10 Gy per
+fraction, reasonable up to about 18 Gy; Kirkpatrick 2008 counterpoint).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from hccrt.errors import InputError
+from hccrt.radiobiology._checks import fraction_count, non_negative, positive
+from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
+from hccrt.radiobiology.lq import TAI_2008_HCC_REPOPULATION, RepopulationParameters
+from hccrt.radiobiology.records import ModelWarning, Status
+
+LQ_VALIDITY_LIMIT_GY = 10.0
+"""Dose per fraction above which plain LQ triggers a warning (Brenner 2008, PMC2750078)."""
+
+BRENNER_2008 = (
+    "Brenner DJ. Semin Radiat Oncol 2008;18:234-239 (LQ reasonably validated up to about "
+    "10 Gy/fraction, reasonable up to about 18 Gy; PMC2750078)"
+)
+
+
+class BedModel(enum.StrEnum):
+    """Dose-response model used to compute a BED."""
+
+    lq = "lq"
+    lq_l = "lq-l"
+    usc = "usc"
+
+
+@dataclass(frozen=True)
+class BedResult:
+    """BED and EQD2 of a scheme, with the model, its parameters and any warnings.
+
+    ``bed_gy`` includes the overall-time correction when one was requested; ``eqd2_gy`` is
+    BED/(1 + 2/(α/β)) (2 Gy fractions lie in the LQ region of every model here).
+    """
+
+    dose_per_fraction_gy: float
+    fractions: int
+    total_dose_gy: float
+    alpha_beta_gy: float
+    bed_gy: float
+    eqd2_gy: float
+    model: BedModel
+    parameters: dict[str, Any]
+    warnings: tuple[ModelWarning, ...] = field(default_factory=tuple)
+
+
+def scheme_bed(
+    dose_per_fraction_gy: float,
+    fractions: int,
+    alpha_beta_gy: float,
+    model: BedModel | str = BedModel.lq,
+    *,
+    transition_dose_gy: float | None = None,
+    d0_gy: float | None = None,
+    dq_gy: float | None = None,
+    treatment_days: float | None = None,
+    repopulation: RepopulationParameters | None = None,
+) -> BedResult:
+    """BED and EQD2 of ``fractions`` x ``dose_per_fraction_gy`` under LQ, LQ-L or USC.
+
+    Parameters
+    ----------
+    dose_per_fraction_gy
+        Physical dose per fraction (Gy).
+    fractions
+        Number of fractions (>= 1).
+    alpha_beta_gy
+        α/β of the tissue (Gy).
+    model
+        ``"lq"``, ``"lq-l"`` (Astrahan 2008) or ``"usc"`` (Park 2008).
+    transition_dose_gy
+        LQ-L transition dose dT (Gy); default 6.0 Gy, UNCONFIRMED (flagged in ``warnings``).
+    d0_gy, dq_gy
+        USC terminal-line parameters (Gy); both or neither. Default: Park 2008 NSCLC H460
+        (D0 1.25 Gy, Dq 1.8 Gy), flagged as not HCC-specific. α is solved from α/β, D0 and Dq.
+    treatment_days
+        Overall treatment time T (days) for the repopulation term; ``None`` = no time factor.
+    repopulation
+        Tk and Dprolif; default Tai 2008 HCC values (Dprolif 0.54 Gy/day, Tk 0 d, UNCONFIRMED).
+
+    Returns
+    -------
+    BedResult
+    """
+    d = non_negative("dose_per_fraction_gy", dose_per_fraction_gy)
+    n = fraction_count("fractions", fractions)
+    ab = positive("alpha_beta_gy", alpha_beta_gy, "α/β must be > 0 Gy, e.g. 10 for HCC")
+    chosen = _model(model)
+    notes: list[ModelWarning] = []
+    parameters: dict[str, Any] = {"alpha_beta_gy": ab}
+
+    if chosen is BedModel.lq:
+        if transition_dose_gy is not None or d0_gy is not None or dq_gy is not None:
+            raise InputError(
+                "model",
+                "transition_dose_gy/d0_gy/dq_gy apply only to lq-l or usc",
+                "lq",
+                "choose --model lq-l or --model usc, or drop those options",
+            )
+        per_fraction = d * (1.0 + d / ab)
+        parameters["source"] = "linear-quadratic model (clinical-facts §3.1)"
+        if d > LQ_VALIDITY_LIMIT_GY:
+            notes.append(
+                ModelWarning(
+                    "lq_high_dose_per_fraction",
+                    f"plain LQ used at {d:g} Gy per fraction (> {LQ_VALIDITY_LIMIT_GY:g} Gy): LQ "
+                    "is debated there and likely overestimates the effect; compare with "
+                    "--model lq-l or --model usc",
+                    BRENNER_2008,
+                )
+            )
+    elif chosen is BedModel.lq_l:
+        if d0_gy is not None or dq_gy is not None:
+            raise InputError("model", "d0_gy/dq_gy apply only to usc", "lq-l", "drop them")
+        if transition_dose_gy is None:
+            lql = LqlParameters(ab)
+            notes.append(
+                ModelWarning(
+                    "unconfirmed_default",
+                    "LQ-L transition dose dT = 6.0 Gy is an UNCONFIRMED default (no universal "
+                    "value); give --transition-dose-gy to override",
+                    lql.source,
+                )
+            )
+        else:
+            lql = LqlParameters(ab, transition_dose_gy, source="user supplied", status=Status.user)
+        per_fraction = lql.bed_per_fraction_gy(d)
+        parameters.update(
+            transition_dose_gy=lql.transition_dose_gy, source=lql.source, status=lql.status.value
+        )
+    else:
+        usc = _usc(ab, d0_gy, dq_gy, notes)
+        per_fraction = usc.bed_per_fraction_gy(d)
+        parameters.update(
+            alpha_per_gy=usc.alpha_per_gy,
+            beta_per_gy2=usc.beta_per_gy2,
+            d0_gy=usc.d0_gy,
+            dq_gy=usc.dq_gy,
+            transition_dose_gy=usc.transition_dose_gy,
+            source=usc.source,
+            status=usc.status.value,
+        )
+
+    bed = n * per_fraction
+    if treatment_days is not None:
+        if repopulation is None:
+            repopulation = TAI_2008_HCC_REPOPULATION
+            notes.append(
+                ModelWarning(
+                    "unconfirmed_default",
+                    "overall-time correction uses Tai 2008 HCC values (Dprolif "
+                    f"{repopulation.dprolif_gy_per_day:.3f} Gy/day) with Tk = 0 d, an "
+                    "UNCONFIRMED default; give --tk-days and --dprolif-gy-per-day to override",
+                    repopulation.source,
+                )
+            )
+        bed -= repopulation.bed_loss_gy(treatment_days)
+        parameters.update(
+            treatment_days=float(treatment_days),
+            tk_days=repopulation.tk_days,
+            dprolif_gy_per_day=repopulation.dprolif_gy_per_day,
+            repopulation_source=repopulation.source,
+            repopulation_status=repopulation.status.value,
+        )
+    elif repopulation is not None:
+        raise InputError(
+            "treatment_days",
+            "is required when repopulation parameters are given",
+            None,
+            "give the overall treatment time in days (--treatment-days)",
+        )
+    return BedResult(
+        dose_per_fraction_gy=d,
+        fractions=n,
+        total_dose_gy=d * n,
+        alpha_beta_gy=ab,
+        bed_gy=bed,
+        eqd2_gy=bed / (1.0 + 2.0 / ab),
+        model=chosen,
+        parameters=parameters,
+        warnings=tuple(notes),
+    )
+
+
+def _model(model: BedModel | str) -> BedModel:
+    try:
+        return BedModel(str(model).lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in BedModel)
+        raise InputError("model", f"must be one of {allowed}", model, "e.g. lq-l") from None
+
+
+def _usc(
+    alpha_beta_gy: float, d0_gy: float | None, dq_gy: float | None, notes: list[ModelWarning]
+) -> UscParameters:
+    if (d0_gy is None) != (dq_gy is None):
+        raise InputError(
+            "d0_gy/dq_gy",
+            "give both D0 and Dq, or neither (Park 2008 NSCLC defaults)",
+            f"d0_gy={d0_gy}, dq_gy={dq_gy}",
+            "add the missing --d0-gy or --dq-gy",
+        )
+    if d0_gy is None or dq_gy is None:
+        notes.append(
+            ModelWarning(
+                "not_hcc_specific",
+                "USC D0 = 1.25 Gy and Dq = 1.8 Gy are Park 2008 NSCLC (H460) values; no "
+                "HCC-specific USC parameters are known (UNCONFIRMED for HCC); give --d0-gy and "
+                "--dq-gy to override",
+                PARK_2008_H460.source,
+            )
+        )
+        return UscParameters.from_alpha_beta(
+            alpha_beta_gy,
+            PARK_2008_H460.d0_gy,
+            PARK_2008_H460.dq_gy,
+            source=PARK_2008_H460.source + "; alpha solved from the given alpha/beta",
+            status=Status.unconfirmed,
+        )
+    return UscParameters.from_alpha_beta(alpha_beta_gy, d0_gy, dq_gy)
+
+
+_SCHEME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[xX×]\s*(\d+)\s*$")
+
+
+def parse_scheme(text: str) -> tuple[float, int]:
+    """Parse ``"DOSExFRACTIONS"`` (e.g. ``"5x10"`` = 5 Gy x 10) into (dose per fraction, n).
+
+    Examples
+    --------
+    >>> parse_scheme("20x3")
+    (20.0, 3)
+    """
+    match = _SCHEME.match(text)
+    if match is None:
+        raise InputError(
+            "scheme",
+            "expected the form DOSExFRACTIONS (e.g. 5x10 = 5 Gy x 10 fractions)",
+            text,
+            "write the dose per fraction in Gy, an 'x', then the number of fractions",
+        )
+    dose = float(match.group(1))
+    n = int(match.group(2))
+    if n < 1:
+        raise InputError("scheme", "needs at least 1 fraction", text, "e.g. 5x10")
+    return dose, n

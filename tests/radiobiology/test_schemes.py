@@ -1,0 +1,88 @@
+"""scheme_bed: model, parameters and structured warnings next to every number; scheme parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from hccrt.errors import InputError
+from hccrt.radiobiology import PARK_2008_H460, BedModel, bed_lq, parse_scheme, scheme_bed
+
+
+def test_lq_result_carries_model_parameters_and_no_warning_at_conventional_dose() -> None:
+    result = scheme_bed(2.0, 25, 10.0)
+    assert result.model is BedModel.lq
+    assert result.bed_gy == pytest.approx(60.0)
+    assert result.eqd2_gy == pytest.approx(50.0)
+    assert result.total_dose_gy == 50.0
+    assert result.parameters["alpha_beta_gy"] == 10.0
+    assert result.warnings == ()
+
+
+def test_plain_lq_above_10_gy_per_fraction_warns_in_result() -> None:
+    result = scheme_bed(20.0, 3, 10.0)
+    assert result.bed_gy == pytest.approx(180.0)
+    codes = [w.code for w in result.warnings]
+    assert codes == ["lq_high_dose_per_fraction"]
+    assert "20 Gy per fraction" in result.warnings[0].message
+    assert "Brenner" in result.warnings[0].source
+    assert scheme_bed(10.0, 5, 10.0).warnings == ()  # exactly 10 Gy: no warning
+
+
+def test_lql_default_transition_is_flagged_unconfirmed_and_lowers_bed() -> None:
+    result = scheme_bed(20.0, 3, 10.0, "lq-l")
+    # dT 6: per fraction 6·1.6 + 14·2.2 = 40.4 -> 121.2 Gy
+    assert result.bed_gy == pytest.approx(121.2)
+    assert result.parameters["transition_dose_gy"] == 6.0
+    assert result.parameters["status"] == "UNCONFIRMED"
+    assert [w.code for w in result.warnings] == ["unconfirmed_default"]
+    explicit = scheme_bed(20.0, 3, 10.0, BedModel.lq_l, transition_dose_gy=8.0)
+    assert explicit.warnings == ()
+    assert explicit.parameters["status"] == "USER_SUPPLIED"
+
+
+def test_usc_with_park_defaults_warns_not_hcc_specific() -> None:
+    ab = PARK_2008_H460.alpha_beta_gy  # 8.6 Gy, implied by α 0.33, D0 1.25, Dq 1.8
+    result = scheme_bed(20.0, 3, ab, "usc")
+    assert [w.code for w in result.warnings] == ["not_hcc_specific"]
+    assert result.parameters["transition_dose_gy"] == pytest.approx(6.13, abs=0.01)
+    # BED = n(d − Dq)/(αD0)
+    alpha = result.parameters["alpha_per_gy"]
+    assert result.bed_gy == pytest.approx(3 * (20.0 - 1.8) / (alpha * 1.25))
+    assert result.bed_gy < bed_lq(20.0, 3, ab)
+
+
+def test_time_correction_defaults_to_tai_2008_with_warning() -> None:
+    plain = scheme_bed(2.0, 25, 15.0)
+    corrected = scheme_bed(2.0, 25, 15.0, treatment_days=33.0)
+    assert corrected.bed_gy == pytest.approx(plain.bed_gy - 0.5415 * 33.0, abs=0.01)
+    assert corrected.eqd2_gy == pytest.approx(corrected.bed_gy / (1 + 2 / 15))
+    assert corrected.parameters["tk_days"] == 0.0
+    assert [w.code for w in corrected.warnings] == ["unconfirmed_default"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"model": "lq", "transition_dose_gy": 6.0}, r"model=lq: transition_dose_gy/d0_gy/dq_gy"),
+        ({"model": "usc", "d0_gy": 1.25}, r"d0_gy/dq_gy=d0_gy=1.25, dq_gy=None: give both"),
+        ({"model": "gLQ"}, r"model=gLQ: must be one of lq, lq-l, usc"),
+        ({"model": "lq-l", "dq_gy": 1.0}, r"model=lq-l: d0_gy/dq_gy apply only to usc"),
+    ],
+)
+def test_inconsistent_options_are_rejected(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        scheme_bed(5.0, 10, 10.0, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("5x10", (5.0, 10)), ("2X25", (2.0, 25)), (" 1.8 x 28 ", (1.8, 28)), ("20×3", (20.0, 3))],
+)
+def test_parse_scheme(text: str, expected: tuple[float, int]) -> None:
+    assert parse_scheme(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2*25", "abc", "5x", "x10", "5x10x2", "-5x10", "5x2.5", "5x0"])
+def test_parse_scheme_rejects_bad_forms(text: str) -> None:
+    with pytest.raises(InputError, match=r"scheme=.*(DOSExFRACTIONS \(e\.g\. 5x10|at least 1)"):
+        parse_scheme(text)
