@@ -246,9 +246,10 @@ def parse_scheme(text: str) -> tuple[float, int]:
     if match is None:
         raise InputError(
             "scheme",
-            "expected the form DOSExFRACTIONS (e.g. 5x10 = 5 Gy x 10 fractions)",
+            "expected the form DOSExFRACTIONS (e.g. 5x10)",
             text,
-            "write the dose per fraction in Gy, an 'x', then the number of fractions",
+            "write the dose per fraction in Gy, an 'x', then the number of fractions "
+            "(5x10 = 5 Gy x 10 fractions)",
         )
     dose = float(match.group(1))
     n = int(match.group(2))
