@@ -98,3 +98,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Command registration: one line per command module.
+from hccrt.cli import radiobiology  # noqa: E402
+
+radiobiology.register(app)
