@@ -101,3 +101,6 @@ def main(argv: list[str] | None = None) -> None:
 from hccrt.cli import radiobiology  # noqa: E402
 
 radiobiology.register(app)
+from hccrt.cli import clinical  # noqa: E402
+
+clinical.register(app)

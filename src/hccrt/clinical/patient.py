@@ -144,6 +144,9 @@ class ExtrahepaticDisease(BaseModel):
     site: ExtrahepaticSite
     count: int = Field(1, ge=1, le=100, description="Number of lesions at this site.")
     symptomatic: bool = Field(False, description="Causes pain, compression or other symptoms.")
+    includable_in_rt_plan: bool | None = Field(
+        None, description="Small enough to be included in a liver SBRT plan."
+    )
 
 
 class PriorTreatment(BaseModel):
@@ -228,6 +231,9 @@ class PatientRecord(BaseModel):
         None, ge=0, le=60, description="Measured tumour motion (peak-to-peak), mm."
     )
     needs_rapid_symptom_relief: bool = False
+    segmental_injection_possible: bool | None = Field(
+        None, description="Segmental (super-selective) arterial injection feasible."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -262,7 +268,17 @@ class PatientRecord(BaseModel):
         return max((t.diameter_cm for t in self.tumors), default=None)
 
 
-def record_error(error: ValidationError) -> ClinicalInputError:
+def _field_names(model: type[BaseModel]) -> list[str]:
+    schema = model.model_json_schema()
+    names = list(schema.get("properties", {}))
+    for definition in schema.get("$defs", {}).values():
+        names.extend(definition.get("properties", {}))
+    return names
+
+
+def record_error(
+    error: ValidationError, model: type[BaseModel] | None = None
+) -> ClinicalInputError:
     """Turn the first pydantic error into a one-line :class:`ClinicalInputError`."""
     first = error.errors()[0]
     cause = (first.get("ctx") or {}).get("error")
@@ -271,7 +287,7 @@ def record_error(error: ValidationError) -> ClinicalInputError:
     loc = ".".join(str(part) for part in first["loc"])
     value = first.get("input")
     if first["type"] == "extra_forbidden":
-        known = list(PatientRecord.model_fields) + list(si_schema_properties())
+        known = _field_names(model or PatientRecord)
         close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
         fix = f"did you mean {close[0]}?" if close else "see docs/patient-schema.json"
         return ClinicalInputError(loc, "unknown field", value, fix)

@@ -120,8 +120,13 @@ def check_plausible(field: str, value: float) -> None:
         raise ClinicalInputError(field, limit, value, fix)
 
 
-def convert_si_inputs(data: dict[str, Any]) -> dict[str, Any]:
+def convert_si_inputs(
+    data: dict[str, Any], alternatives: tuple[SiAlternative, ...] = SI_ALTERNATIVES
+) -> dict[str, Any]:
     """Return a copy of ``data`` with SI lab inputs converted to the record's conventional units.
+
+    Converted values are rounded to 0.01 (mg/dL, g/dL), the precision labs report; so 34 µmol/L
+    becomes 1.99 mg/dL (Child-Pugh tables print 34 µmol/L for the exact 34.2 = 2.0 mg/dL).
 
     Raises
     ------
@@ -129,7 +134,7 @@ def convert_si_inputs(data: dict[str, Any]) -> dict[str, Any]:
         If both the SI and the conventional field are given, or a value is impossible.
     """
     out = dict(data)
-    for alt in SI_ALTERNATIVES:
+    for alt in alternatives:
         if alt.si_field not in out:
             continue
         si_value = out.pop(alt.si_field)
@@ -145,7 +150,7 @@ def convert_si_inputs(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(si_value, bool) or not isinstance(si_value, int | float):
             raise ClinicalInputError(alt.si_field, "must be a number", si_value)
         check_plausible(alt.si_field, float(si_value))
-        out[alt.field] = float(si_value) / alt.factor
+        out[alt.field] = round(float(si_value) / alt.factor, 2)
     return out
 
 

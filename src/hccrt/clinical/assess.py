@@ -1,0 +1,230 @@
+"""``assess(patient)``: scores, stages, rated options and the radiotherapy section, all traced.
+
+The JSON keys ``liver_function.child_pugh.{score,class}``, ``liver_function.albi.{score,grade}``,
+``staging.{bclc,cnlc}``, ``options[].{therapy,verdict,reasons,sources}``,
+``radiotherapy.{indicated,intent,indications,technique,fractionation,margins.{ctv_mm,ptv_mm},
+dose_limits.normal_liver_mean_gy,warnings}`` and ``warnings`` are a contract other tools read.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from hccrt.clinical.findings import Item, finding, item_from
+from hccrt.clinical.patient import PatientRecord
+from hccrt.clinical.rules import (
+    ebrt,
+    local_therapy,
+    radical,
+    radiotherapy,
+    rt_plan,
+    rt_safety,
+    sbrt,
+)
+from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.options import Option, Therapy, Verdict
+from hccrt.clinical.rules.rt_plan import Fractionation
+from hccrt.clinical.rules.rt_safety import DoseLimits, Margins
+from hccrt.clinical.scores import (
+    Albi,
+    ChildPugh,
+    Meld,
+    Performance,
+    albi,
+    child_pugh,
+    meld,
+    performance,
+)
+from hccrt.clinical.sources import SEED_DOCUMENTS
+from hccrt.clinical.staging import Staging, staging
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+RULESET = "hccrt-clinical-rules-1 (seeds 000, 001, 003; clinical-facts.md)"
+
+
+class LiverFunction(BaseModel):
+    """Child-Pugh, ALBI, MELD/MELD-Na and performance status."""
+
+    model_config = _FROZEN
+
+    child_pugh: ChildPugh
+    albi: Albi
+    meld: Meld
+    performance: Performance
+
+
+class Radiotherapy(BaseModel):
+    """Whether and how to irradiate, with margins, limits, sequencing and RILD risk factors."""
+
+    model_config = _FROZEN
+
+    indicated: bool
+    intent: str | None
+    intents: tuple[str, ...]
+    indications: tuple[Item, ...]
+    technique: tuple[Item, ...]
+    fractionation: tuple[Fractionation, ...]
+    margins: Margins
+    dose_limits: DoseLimits
+    sequencing: tuple[Item, ...]
+    rild_risk_factors: tuple[Item, ...]
+    evidence_limits: tuple[Item, ...]
+    warnings: tuple[Item, ...]
+
+
+class Assessment(BaseModel):
+    """The full assessment of one patient (frozen; ``model_dump(mode='json')`` is the output)."""
+
+    model_config = _FROZEN
+
+    patient_id: str | None
+    ruleset: str
+    seed_documents: dict[str, str]
+    liver_function: LiverFunction
+    staging: Staging
+    options: tuple[Option, ...]
+    notes: tuple[Item, ...]
+    radiotherapy: Radiotherapy
+    warnings: tuple[Item, ...]
+
+    def option(self, therapy: Therapy | str) -> Option:
+        """The rated option for ``therapy``."""
+        return next(o for o in self.options if o.therapy == Therapy(therapy))
+
+
+def _options(ctx: Context) -> list[Option]:
+    local = local_therapy.local_options(ctx)
+    out = [radical.resection(ctx), radical.transplant(ctx), *local]
+    out += ebrt.conventional(ctx, out)
+    out += [sbrt.sbrt(ctx, out), sbrt.palliative(ctx)]
+    out += [radical.sorafenib(ctx, out), radical.systemic(ctx), radical.supportive(ctx)]
+    order = list(Therapy)
+    return sorted(out, key=lambda o: order.index(o.therapy))
+
+
+def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
+    indications = radiotherapy.indications(ctx, options)
+    intents = radiotherapy.intents(ctx, indications)
+    intent = radiotherapy.primary_intent(ctx, intents)
+    sbrt_ok = next(o for o in options if o.therapy is Therapy.sbrt).verdict in {
+        Verdict.recommended,
+        Verdict.consider,
+    }
+    margins = rt_safety.margins(ctx)
+    advice, tace_warnings = rt_safety.sequencing(ctx, "combined" in intents)
+    warnings = list(tace_warnings)
+    if ctx.cp_class == "B":
+        warnings.append(
+            item_from(
+                "child_pugh_b",
+                finding(
+                    "EBRT-CPB",
+                    "Child-Pugh B: adjust the dose and keep strict liver limits (mean ≤ 6 Gy)",
+                ),
+            )
+        )
+    if ctx.cp_class == "C":
+        warnings.append(
+            item_from(
+                "child_pugh_c",
+                finding("EBRT-CPC", "Child-Pugh C: safety of liver RT not established"),
+            )
+        )
+    if margins.ptv_mm is None:
+        warnings.append(
+            Item(
+                key="ptv_margin_individual",
+                text=margins.reasons[-1],
+                reasons=margins.reasons,
+                rule_ids=margins.rule_ids,
+                facts=margins.facts,
+                sources=margins.sources,
+            )
+        )
+    fractionation = rt_plan.fractionation(ctx, intent, sbrt_ok)
+    if any(f.preferred and f.key.startswith("hypo") for f in fractionation):
+        warnings.append(
+            item_from(
+                "hypofractionation_liver",
+                finding("FX-HYPO", "hypofractionation (5 Gy × 10) damages the normal liver more"),
+            )
+        )
+    return Radiotherapy(
+        indicated=bool(indications) and bool(ctx.patient.tumors or ctx.extrahepatic),
+        intent=intent,
+        intents=tuple(intents),
+        indications=tuple(indications),
+        technique=tuple(rt_plan.technique(ctx, sbrt_ok)),
+        fractionation=tuple(fractionation),
+        margins=margins,
+        dose_limits=rt_safety.dose_limits(ctx, sbrt_ok),
+        sequencing=tuple(advice),
+        rild_risk_factors=tuple(rt_safety.rild_risk_factors(ctx, tace_warnings)),
+        evidence_limits=tuple(rt_safety.evidence_limits(ctx, sbrt_ok)),
+        warnings=tuple(warnings),
+    )
+
+
+def _warnings(ctx: Context, options: list[Option]) -> list[Item]:
+    out = []
+    if ctx.performance.basis == "conflict":
+        out.append(
+            item_from(
+                "performance_conflict",
+                finding(
+                    "SCORE-PS",
+                    f"KPS {ctx.patient.kps} and ECOG {ctx.patient.ecog} disagree: the worse "
+                    f"(ECOG {ctx.performance.ecog}) is used",
+                    kps=ctx.patient.kps,
+                    ecog=ctx.patient.ecog,
+                ),
+            )
+        )
+    if ctx.child_pugh.score is None:
+        out.append(
+            item_from(
+                "child_pugh_incomplete",
+                finding(
+                    "SCORE-CP",
+                    f"Child-Pugh insufficient_data: missing {', '.join(ctx.child_pugh.missing)}",
+                ),
+            )
+        )
+    for detail in (ctx.staging.bclc_detail, ctx.staging.cnlc_detail):
+        if detail.missing:
+            out.append(
+                Item(
+                    key="staging_incomplete",
+                    text=detail.reasons[0],
+                    **detail.model_dump(include={"reasons", "rule_ids", "facts", "sources"}),
+                )
+            )
+    missing = [o.therapy.value for o in options if o.verdict is Verdict.insufficient_data]
+    if missing:
+        out.append(
+            item_from(
+                "options_insufficient_data",
+                finding("LT-RADICAL", f"insufficient_data for: {', '.join(missing)}"),
+            )
+        )
+    return out
+
+
+def assess(patient: PatientRecord) -> Assessment:
+    """Assess ``patient`` against every rule (pure; does not modify ``patient``)."""
+    cp, ps = child_pugh(patient), performance(patient)
+    ctx = Context(patient=patient, child_pugh=cp, performance=ps, staging=staging(patient, cp, ps))
+    options = _options(ctx)
+    return Assessment(
+        patient_id=patient.patient_id,
+        ruleset=RULESET,
+        seed_documents=SEED_DOCUMENTS,
+        liver_function=LiverFunction(
+            child_pugh=cp, albi=albi(patient), meld=meld(patient), performance=ps
+        ),
+        staging=ctx.staging,
+        options=tuple(options),
+        notes=tuple(radical.local_preferred(ctx)),
+        radiotherapy=_radiotherapy(ctx, options),
+        warnings=tuple(_warnings(ctx, options)),
+    )
