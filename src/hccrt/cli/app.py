@@ -104,3 +104,6 @@ radiobiology.register(app)
 from hccrt.cli import clinical  # noqa: E402
 
 clinical.register(app)
+from hccrt.cli import run  # noqa: E402
+
+run.register(app)

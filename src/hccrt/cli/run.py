@@ -1,0 +1,73 @@
+"""``hccrt run CASE_DIR --out OUT_DIR``: the main job on one case folder."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hccrt.cli.output import FormatOption, OutputFormat, emit
+
+
+class PlanTechnique(StrEnum):
+    """Planning technique for cases without a dose."""
+
+    auto = "auto"
+    conformal = "3dcrt"
+    imrt = "imrt"
+
+
+def _render(result: Any) -> str:
+    from hccrt.pipeline import summary_text
+
+    return summary_text(result) + f"\nResults: {result.out_dir}/\n"
+
+
+def run(
+    case_dir: Annotated[
+        Path,
+        typer.Argument(help="Case folder: patient.json plus any DICOM files (CT, RTSTRUCT, ...)."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Result folder (created; see --force).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing result folder.")
+    ] = False,
+    technique: Annotated[
+        PlanTechnique,
+        typer.Option(
+            help="Planning technique when the case has no dose: auto (3DCRT, IMRT if 3DCRT fails "
+            "the limits), 3dcrt or imrt."
+        ),
+    ] = PlanTechnique.auto,
+    prescription_gy: Annotated[
+        float | None,
+        typer.Option(help="Prescription dose in Gy (default: first scheme recommended)."),
+    ] = None,
+    fractions: Annotated[
+        int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
+    from hccrt.errors import InputError
+    from hccrt.pipeline import RunOptions, run_case
+
+    if (prescription_gy is None) != (fractions is None):
+        raise InputError(
+            "--prescription-gy/--fractions",
+            "give both or neither",
+            f"{prescription_gy}/{fractions}",
+            "e.g. --prescription-gy 50 --fractions 10",
+        )
+    options = RunOptions(technique.value, prescription_gy, fractions)
+    result = run_case(case_dir, out, force=force, options=options)
+    emit(result, output_format, _render)
+    if result.failed:
+        raise typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` to the CLI."""
+    app.command("run")(run)

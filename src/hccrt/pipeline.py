@@ -1,0 +1,226 @@
+"""The main job, ``hccrt run``: every stage hccrt has, for what the case folder contains.
+
+Stages run in clinical order: inventory of the folder, clinical assessment (always: the case must
+have a ``patient.json``), planning (when there is CT + RTSTRUCT but no dose), plan evaluation and
+the report (when there is a dose). A stage whose inputs are missing is reported as skipped with
+the reason, never faked. Results are written to a temporary folder next to ``OUT_DIR`` and moved
+into place at the end, so an interrupted run leaves no half-written results, and an existing
+``OUT_DIR`` is replaced only when ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from hccrt import __version__
+from hccrt.clinical.assess import Assessment, assess
+from hccrt.clinical.patient import PatientRecord, load_patient
+from hccrt.clinical.render import render_assessment_text
+from hccrt.dicom.case import CaseInventory, inventory_case
+from hccrt.errors import InputError
+
+StageStatus = Literal["done", "skipped", "failed"]
+Technique = Literal["auto", "3dcrt", "imrt"]
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """What one stage of the main job did."""
+
+    name: str
+    status: StageStatus
+    detail: str
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of the main job that reach the planning stage.
+
+    ``prescription_gy``/``fractions`` ``None`` means: take the first fractionation scheme the
+    clinical assessment recommends.
+    """
+
+    technique: Technique = "auto"
+    prescription_gy: float | None = None
+    fractions: int | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Summary of a run, also written as ``run.json``."""
+
+    case_dir: str
+    out_dir: str
+    hccrt_version: str
+    started_utc: str
+    stages: tuple[StageOutcome, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def failed(self) -> tuple[StageOutcome, ...]:
+        """Stages that could not run because of their inputs."""
+        return tuple(stage for stage in self.stages if stage.status == "failed")
+
+
+@dataclass
+class _Workspace:
+    """Mutable collector used only inside :func:`run_case` while stages run."""
+
+    folder: Path
+    stages: list[StageOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def write_json(self, name: str, text: str) -> str:
+        (self.folder / name).write_text(text, encoding="utf-8")
+        return name
+
+
+def _prepare_out_dir(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("--out", "exists and is not a folder", str(out_dir), "choose a new path")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise InputError(
+            "--out",
+            "folder exists and is not empty; hccrt run never overwrites results",
+            str(out_dir),
+            "choose a new folder or pass --force to replace it",
+        )
+
+
+def _require_patient(inventory: CaseInventory) -> PatientRecord:
+    if inventory.patient_record is None:
+        raise InputError(
+            str(inventory.case_dir / "patient.json"),
+            "the case folder has no patient.json (the clinical record every stage needs)",
+            fix="write one (schema: docs/patient-schema.json; examples/patients/) or create a "
+            "sample case with `hccrt phantom --out DIR`",
+        )
+    return load_patient(inventory.patient_record)
+
+
+def _assessment_stage(patient: PatientRecord, work: _Workspace) -> Assessment:
+    assessment = assess(patient)
+    outputs = (
+        work.write_json("assessment.json", assessment.model_dump_json(indent=2, by_alias=True)),
+        work.write_json("assessment.txt", render_assessment_text(assessment)),
+    )
+    work.stages.append(
+        StageOutcome("assessment", "done", "scores, staging, options, radiotherapy", outputs)
+    )
+    return assessment
+
+
+def _run_stage(
+    name: str, work: _Workspace, action: Callable[[], tuple[str, tuple[str, ...]]]
+) -> bool:
+    """Run a stage; an input problem is recorded as a failed stage, not a crash."""
+    try:
+        detail, outputs = action()
+    except InputError as error:
+        work.stages.append(StageOutcome(name, "failed", str(error)))
+        return False
+    work.stages.append(StageOutcome(name, "done", detail, outputs))
+    return True
+
+
+def summary_text(result: RunResult) -> str:
+    lines = [
+        f"hccrt {result.hccrt_version} — main job on {result.case_dir}",
+        f"started {result.started_utc}",
+        "",
+    ]
+    for stage in result.stages:
+        outputs = f" -> {', '.join(stage.outputs)}" if stage.outputs else ""
+        lines.append(f"[{stage.status:>7}] {stage.name}: {stage.detail}{outputs}")
+    if result.warnings:
+        lines += ["", "Warnings:", *(f"- {w}" for w in result.warnings)]
+    return "\n".join(lines) + "\n"
+
+
+def _finish(work: _Workspace, result: RunResult, out_dir: Path) -> None:
+    from hccrt.cli.output import dumps  # JSON conventions shared with the CLI
+
+    work.write_json("run.json", dumps(result))
+    work.write_json("summary.txt", summary_text(result))
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    work.folder.rename(out_dir)
+
+
+def run_case(
+    case_dir: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    options: RunOptions | None = None,
+) -> RunResult:
+    """Run every available stage on a case folder and write the results to ``out_dir``.
+
+    Parameters
+    ----------
+    case_dir
+        Folder with ``patient.json`` and any DICOM files.
+    out_dir
+        Result folder; must not exist (or be empty) unless ``force``.
+    force
+        Replace an existing ``out_dir`` (only after the new results are complete).
+    options
+        Planning options (technique, prescription).
+
+    Returns
+    -------
+    RunResult
+        What each stage did; also written as ``run.json`` and ``summary.txt``.
+    """
+    _prepare_out_dir(out_dir, force)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    inventory = inventory_case(case_dir)
+    patient = _require_patient(inventory)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = _Workspace(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent)))
+    try:
+        found = ", ".join(f"{n} {m}" for m, n in inventory.modalities.items() if n) or "no DICOM"
+        work.write_json("inventory.json", json.dumps(_inventory_json(inventory), indent=2))
+        work.stages.append(StageOutcome("inventory", "done", found, ("inventory.json",)))
+        work.warnings.extend(inventory.warnings)
+        _assessment_stage(patient, work)
+        result = RunResult(
+            case_dir=str(case_dir),
+            out_dir=str(out_dir),
+            hccrt_version=__version__,
+            started_utc=started,
+            stages=tuple(work.stages),
+            warnings=tuple(work.warnings),
+        )
+        _finish(work, result, out_dir)
+    finally:
+        if work.folder.exists():
+            shutil.rmtree(work.folder)
+    return result
+
+
+def _inventory_json(inventory: CaseInventory) -> dict[str, object]:
+    root = inventory.case_dir
+
+    def rel(path: Path | None) -> str | None:
+        return None if path is None else str(path.relative_to(root))
+
+    return {
+        "case_dir": str(root),
+        "patient_record": rel(inventory.patient_record),
+        "frame_of_reference_uid": inventory.frame_of_reference_uid,
+        "ct_series_uid": inventory.ct_series_uid,
+        "ct_files": len(inventory.ct_files),
+        "rtstruct": rel(inventory.rtstruct),
+        "rtdoses": [rel(p) for p in inventory.rtdoses],
+        "rtplan": rel(inventory.rtplan),
+        "warnings": list(inventory.warnings),
+    }
