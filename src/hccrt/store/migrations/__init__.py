@@ -1,0 +1,1 @@
+"""Alembic migrations of the patient store, shipped inside the package (run on server start)."""

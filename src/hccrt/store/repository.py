@@ -1,0 +1,210 @@
+"""Patient-data operations of the store, each one audited in the same transaction.
+
+The functions add rows and audit events to the caller's SQLAlchemy session and flush; the caller
+commits, so a result and its audit event are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hccrt import __version__
+from hccrt.errors import InputError
+from hccrt.store.audit import record_event
+from hccrt.store.files import StoredObject
+from hccrt.store.models import (
+    Assessment,
+    Evaluation,
+    FollowUp,
+    Patient,
+    Upload,
+    UploadFile,
+    User,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a result: the rule-set version and the parameters (hccrt version added)."""
+
+    ruleset_version: str
+    parameters: dict[str, Any]
+
+
+def _label_ok(label: str) -> str:
+    label = label.strip()
+    if not (1 <= len(label) <= 128):
+        raise InputError("label", "must be 1-128 characters", label, "enter a case label")
+    return label
+
+
+def create_patient(session: Session, actor: User, label: str, record: dict[str, Any]) -> Patient:
+    """Add a patient with a unique pseudonymous case label and a validated record (as JSON)."""
+    label = _label_ok(label)
+    if session.scalar(select(Patient.id).where(Patient.label == label)) is not None:
+        raise InputError(
+            "label",
+            "a patient with this case label exists",
+            label,
+            "open the existing patient or choose another label",
+        )
+    patient = Patient(label=label, record=record, created_by=actor.id)
+    session.add(patient)
+    session.flush()
+    record_event(session, actor, "create", "patient", patient.id, patient.id)
+    return patient
+
+
+def update_patient(session: Session, actor: User, patient: Patient, record: dict[str, Any]) -> None:
+    """Replace a patient's record (audited)."""
+    patient.record = record
+    patient.updated_at = utcnow()
+    session.flush()
+    record_event(session, actor, "update", "patient", patient.id, patient.id)
+
+
+def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
+    """Read one patient (audited). Raises ``LookupError`` if there is none."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise LookupError(f"patient {patient_id} not found")
+    record_event(session, actor, "read", "patient", patient.id, patient.id)
+    return patient
+
+
+def search_patients(
+    session: Session, actor: User, query: str = "", limit: int = 200
+) -> Sequence[Patient]:
+    """Patients whose case label contains ``query`` (case-insensitive), newest first (audited)."""
+    statement = select(Patient).order_by(Patient.id.desc()).limit(limit)
+    if query.strip():
+        statement = statement.where(func.lower(Patient.label).contains(query.strip().lower()))
+    patients = session.scalars(statement).all()
+    record_event(session, actor, "list", "patient", None, detail=f"results={len(patients)}")
+    return patients
+
+
+def save_assessment(
+    session: Session, actor: User, patient: Patient, result: dict[str, Any], provenance: Provenance
+) -> Assessment:
+    """Store an assessment of the patient's current record with its provenance."""
+    row = Assessment(
+        patient_id=patient.id,
+        created_by=actor.id,
+        record=patient.record,
+        result=result,
+        hccrt_version=__version__,
+        ruleset_version=provenance.ruleset_version,
+        parameters=provenance.parameters,
+    )
+    session.add(row)
+    session.flush()
+    record_event(session, actor, "create", "assessment", row.id, patient.id)
+    return row
+
+
+def save_upload(
+    session: Session, actor: User, patient: Patient, files: Sequence[tuple[str, StoredObject]]
+) -> Upload:
+    """Record an upload whose files are already in the content store (``(name, object)`` pairs)."""
+    if not files:
+        raise InputError("files", "no DICOM file in the upload", 0, "choose files or a zip")
+    upload = Upload(
+        patient_id=patient.id,
+        created_by=actor.id,
+        file_count=len(files),
+        total_bytes=sum(obj.size_bytes for _, obj in files),
+    )
+    upload.files = [
+        UploadFile(position=i, sha256=obj.sha256, size_bytes=obj.size_bytes, name=name[:255])
+        for i, (name, obj) in enumerate(files)
+    ]
+    session.add(upload)
+    session.flush()
+    record_event(session, actor, "create", "upload", upload.id, patient.id, f"files={len(files)}")
+    return upload
+
+
+def save_evaluation(
+    session: Session,
+    actor: User,
+    upload: Upload,
+    result: dict[str, Any],
+    provenance: Provenance,
+    report_sha256: str | None,
+    artifacts: dict[str, Any],
+    error: str | None = None,
+) -> Evaluation:
+    """Store a plan evaluation (or its failure message) with provenance and report hash."""
+    row = Evaluation(
+        patient_id=upload.patient_id,
+        upload_id=upload.id,
+        created_by=actor.id,
+        status="error" if error else "ok",
+        error=error,
+        result=result,
+        report_sha256=report_sha256,
+        artifacts=artifacts,
+        hccrt_version=__version__,
+        ruleset_version=provenance.ruleset_version,
+        parameters=provenance.parameters,
+    )
+    session.add(row)
+    session.flush()
+    record_event(session, actor, "create", "evaluation", row.id, upload.patient_id, row.status)
+    return row
+
+
+def save_followup(
+    session: Session,
+    actor: User,
+    patient: Patient,
+    visit_date: str,
+    record: dict[str, Any],
+    result: dict[str, Any],
+    provenance: Provenance,
+) -> FollowUp:
+    """Store a follow-up visit and its graded result."""
+    row = FollowUp(
+        patient_id=patient.id,
+        visit_date=visit_date,
+        created_by=actor.id,
+        record=record,
+        result=result,
+        hccrt_version=__version__,
+        ruleset_version=provenance.ruleset_version,
+        parameters=provenance.parameters,
+    )
+    session.add(row)
+    session.flush()
+    record_event(session, actor, "create", "followup", row.id, patient.id)
+    return row
+
+
+def patient_history(
+    session: Session, patient: Patient
+) -> tuple[Sequence[Assessment], Sequence[Upload], Sequence[Evaluation], Sequence[FollowUp]]:
+    """Assessments, uploads, evaluations (newest first) and follow-ups (by visit date)."""
+    pid = patient.id
+    return (
+        session.scalars(
+            select(Assessment).where(Assessment.patient_id == pid).order_by(Assessment.id.desc())
+        ).all(),
+        session.scalars(
+            select(Upload).where(Upload.patient_id == pid).order_by(Upload.id.desc())
+        ).all(),
+        session.scalars(
+            select(Evaluation).where(Evaluation.patient_id == pid).order_by(Evaluation.id.desc())
+        ).all(),
+        session.scalars(
+            select(FollowUp)
+            .where(FollowUp.patient_id == pid)
+            .order_by(FollowUp.visit_date, FollowUp.id)
+        ).all(),
+    )
