@@ -1,0 +1,167 @@
+"""Long-range scatter of the beamlets beyond the sparse matrix's lateral cut-off.
+
+Scatter beyond the cut-off varies slowly across the field, so it is not stored per
+(voxel, beamlet) pair. For each beam the beamlet weights, laid on the beamlet lattice of the
+isocentre plane, are convolved with the far part of each kernel component
+(:meth:`PhotonBeamModel.far_scatter_lattice`), interpolated bilinearly at each voxel's
+``(u, v)`` and multiplied by the voxel's depth components and inverse-square factor. The
+operator is linear in the weights and has an exact adjoint (used by the optimisers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.signal import fftconvolve
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class FarScatter:
+    """Far-scatter operator of one beam.
+
+    Parameters
+    ----------
+    columns
+        Global beamlet indices of the beam.
+    lattice_index
+        ``(len(columns), 2)`` lattice position ``(a, b)`` of each beamlet in the node grid.
+    node_shape
+        Shape of the node grid (lattice of the isocentre plane).
+    kernels
+        ``(3, 2n+1, 2n+1)`` far lateral factors on lattice offsets.
+    rows
+        Operator rows the beam's far scatter reaches.
+    interpolation
+        ``(len(rows), nodes)`` CSR bilinear interpolation of node values at those rows.
+    depth_factors
+        ``(len(rows), 3)`` depth components times inverse square times calibration (float32).
+    primary
+        Off-axis primary fluence of each beamlet.
+    """
+
+    columns: IntArray
+    lattice_index: IntArray
+    node_shape: tuple[int, int]
+    rows: IntArray
+    kernels: npt.NDArray[np.float32] = field(repr=False)
+    interpolation: sp.csr_matrix = field(repr=False)
+    depth_factors: npt.NDArray[np.float32] = field(repr=False)
+    primary: npt.NDArray[np.float32] = field(repr=False)
+
+    def matvec(self, weights: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
+        """Far-scatter dose at :attr:`rows` for all beamlet weights (global vector)."""
+        grid = np.zeros(self.node_shape, dtype=np.float32)
+        grid[self.lattice_index[:, 0], self.lattice_index[:, 1]] = (
+            weights[self.columns] * self.primary
+        )
+        maps = np.stack(
+            [fftconvolve(grid, self.kernels[c], mode="same").ravel() for c in range(3)], axis=1
+        )
+        at_rows = self.interpolation @ maps.astype(np.float32)
+        result: npt.NDArray[np.float32] = np.einsum("ij,ij->i", at_rows, self.depth_factors)
+        return result
+
+    def rmatvec(self, values: npt.NDArray[np.floating], out: FloatArray) -> None:
+        """Add the adjoint product for values at all operator rows to ``out`` (global vector)."""
+        weighted = self.depth_factors * np.asarray(values, dtype=np.float32)[self.rows, None]
+        nodes = self.interpolation.T @ weighted
+        total = np.zeros(self.columns.size)
+        for c in range(3):
+            grid = nodes[:, c].reshape(self.node_shape)
+            corr = fftconvolve(grid, self.kernels[c][::-1, ::-1], mode="same")
+            total += corr[self.lattice_index[:, 0], self.lattice_index[:, 1]]
+        out[self.columns] += total * self.primary
+
+    def restrict(self, selected: IntArray) -> FarScatter | None:
+        """The operator on a subset of operator rows (renumbered 0..len(selected)-1)."""
+        position = np.full(
+            max(int(self.rows.max(initial=-1)), int(selected.max(initial=-1))) + 1, -1
+        )
+        position[selected] = np.arange(selected.size)
+        mapped = position[self.rows]
+        keep = np.flatnonzero(mapped >= 0)
+        if keep.size == 0:
+            return None
+        return FarScatter(
+            self.columns,
+            self.lattice_index,
+            self.node_shape,
+            mapped[keep],
+            self.kernels,
+            sp.csr_matrix(self.interpolation[keep]),
+            self.depth_factors[keep],
+            self.primary,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes)."""
+        m = self.interpolation
+        return int(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes + self.depth_factors.nbytes)
+
+
+def build_far_scatter(
+    columns: IntArray,
+    bixel_u_mm: FloatArray,
+    bixel_v_mm: FloatArray,
+    bixel_mm: float,
+    kernels: FloatArray,
+    voxel_rows: IntArray,
+    voxel_u_mm: FloatArray,
+    voxel_v_mm: FloatArray,
+    depth_factors: FloatArray,
+    primary: npt.NDArray[np.floating],
+) -> FarScatter:
+    """Assemble the operator for one beam.
+
+    ``voxel_rows`` are the matrix rows the beam's far scatter reaches, with their isocentre-plane
+    positions and ``(len, 3)`` depth factors; other rows receive no far scatter.
+    """
+    n = kernels.shape[1] // 2
+    a0 = int(np.rint(bixel_u_mm.min() / bixel_mm - 0.5)) - n
+    b0 = int(np.rint(bixel_v_mm.min() / bixel_mm - 0.5)) - n
+    a1 = int(np.rint(bixel_u_mm.max() / bixel_mm - 0.5)) + n
+    b1 = int(np.rint(bixel_v_mm.max() / bixel_mm - 0.5)) + n
+    shape = (a1 - a0 + 1, b1 - b0 + 1)
+    lattice = np.stack(
+        [
+            np.rint(bixel_u_mm / bixel_mm - 0.5).astype(np.int64) - a0,
+            np.rint(bixel_v_mm / bixel_mm - 0.5).astype(np.int64) - b0,
+        ],
+        axis=1,
+    )
+    fa = voxel_u_mm / bixel_mm - 0.5 - a0
+    fb = voxel_v_mm / bixel_mm - 0.5 - b0
+    inside = (fa >= 0) & (fa < shape[0] - 1) & (fb >= 0) & (fb < shape[1] - 1)
+    rows, fa, fb, factors = voxel_rows[inside], fa[inside], fb[inside], depth_factors[inside]
+    ia, ib = np.floor(fa).astype(np.int64), np.floor(fb).astype(np.int64)
+    ta, tb = fa - ia, fb - ib
+    node_cols, node_w = [], []
+    for da, wa in ((0, 1 - ta), (1, ta)):
+        for db, wb in ((0, 1 - tb), (1, tb)):
+            node_cols.append((ia + da) * shape[1] + (ib + db))
+            node_w.append(wa * wb)
+    local = np.arange(rows.size)
+    interp = sp.csr_matrix(
+        (
+            np.concatenate(node_w).astype(np.float32),
+            (np.tile(local, 4), np.concatenate(node_cols)),
+        ),
+        shape=(rows.size, shape[0] * shape[1]),
+    )
+    return FarScatter(
+        columns,
+        lattice,
+        shape,
+        rows,
+        kernels.astype(np.float32),
+        interp,
+        factors.astype(np.float32),
+        np.asarray(primary, dtype=np.float32),
+    )
