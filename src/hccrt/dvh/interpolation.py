@@ -1,0 +1,96 @@
+"""Dose at arbitrary points: trilinear interpolation in all three axes of a dose grid.
+
+Voxel-centre convention
+-----------------------
+An RTDOSE value is the dose *at the centre* of its voxel (the position the grid's affine gives
+for the integer index, see :mod:`hccrt.geometry.grid`). Between centres the dose is interpolated
+trilinearly (along slice, row and column). A dose grid *covers* the box that extends half a voxel
+beyond its outermost centres (the region its voxels tile); in that outer half-voxel shell the
+dose is the value of the nearest centre plane (constant extrapolation). Points outside the box
+are *uncovered*: they get no dose, and callers report their volume instead of inventing one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from hccrt.errors import InputError
+from hccrt.geometry.grid import Grid
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_EDGE_TOLERANCE = 1e-6
+
+
+def check_dose_array(dose_gy: npt.ArrayLike, grid: Grid, context: str = "dose_gy") -> FloatArray:
+    """Validate a dose array against its grid and return it as float64 (no copy if possible).
+
+    Raises
+    ------
+    InputError
+        When the shape differs from ``grid.shape`` or a value is negative or not finite.
+    """
+    dose = np.asarray(dose_gy, dtype=np.float64)
+    if dose.shape != grid.shape:
+        raise InputError(
+            context,
+            f"array shape must equal the grid shape {grid.shape}",
+            dose.shape,
+            "pass the dose array that belongs to this grid ([slice, row, column])",
+        )
+    if not np.all(np.isfinite(dose)) or float(dose.min(initial=0.0)) < 0.0:
+        raise InputError(context, "dose must be finite and >= 0 Gy", "negative/NaN", "check it")
+    return dose
+
+
+def world_to_dose_index(grid: Grid, points_mm: npt.ArrayLike) -> FloatArray:
+    """Continuous ``(k, j, i)`` dose-grid indices of ``(N, 3)`` LPS points (mm)."""
+    return grid.world_to_index(np.asarray(points_mm, dtype=np.float64).reshape(-1, 3))
+
+
+def covered_mask(grid: Grid, indices: FloatArray) -> BoolArray:
+    """True where continuous indices fall inside the box the grid's voxels tile."""
+    upper = np.asarray(grid.shape, dtype=np.float64) - 0.5 + _EDGE_TOLERANCE
+    inside: BoolArray = np.all((indices >= -0.5 - _EDGE_TOLERANCE) & (indices <= upper), axis=1)
+    return inside
+
+
+def interpolate_at_indices(dose_gy: FloatArray, indices: FloatArray) -> FloatArray:
+    """Trilinear dose at continuous ``(N, 3)`` indices, clamped to the outermost centres."""
+    if indices.shape[0] == 0:
+        return np.zeros(0, dtype=np.float64)
+    upper = np.asarray(dose_gy.shape, dtype=np.float64) - 1.0
+    clamped = np.clip(indices, 0.0, upper)
+    values = ndimage.map_coordinates(dose_gy, clamped.T, order=1, mode="nearest", prefilter=False)
+    result: FloatArray = np.asarray(values, dtype=np.float64)
+    return result
+
+
+def dose_at_points(
+    dose_gy: npt.ArrayLike, grid: Grid, points_mm: npt.ArrayLike
+) -> tuple[FloatArray, BoolArray]:
+    """Trilinear dose (Gy) at LPS points and which points the grid covers.
+
+    Parameters
+    ----------
+    dose_gy
+        Dose array ``[k, j, i]`` on ``grid``.
+    grid
+        The dose grid.
+    points_mm
+        ``(N, 3)`` positions in LPS mm.
+
+    Returns
+    -------
+    dose, covered
+        ``dose`` has NaN where ``covered`` is False.
+    """
+    dose = check_dose_array(dose_gy, grid)
+    indices = world_to_dose_index(grid, points_mm)
+    covered = covered_mask(grid, indices)
+    values = np.full(indices.shape[0], np.nan)
+    values[covered] = interpolate_at_indices(dose, indices[covered])
+    return values, covered

@@ -1,0 +1,217 @@
+"""How a structure is sampled for its DVH: contour planes, slabs, pixel lattice, sub-layers.
+
+Geometry model (the one the Nelms et al. 2015 analytic benchmark uses)
+----------------------------------------------------------------------
+* Each axial contour plane represents a slab of tissue that extends half-way to the neighbouring
+  planes; the first and last planes extend by half of the adjacent spacing beyond themselves
+  (*half-slice end caps*). The structure is therefore a stack of prisms.
+* In-plane, every slab is rasterised on one square pixel lattice shared by all planes of the
+  structure (and by the structures subtracted from it), with *fractional* occupancy from the
+  geometry module's rasteriser.
+* Along the slab normal each slab is split into ``m`` sub-layers so that the dose is sampled at
+  a spacing close to the in-plane pixel size; a sub-layer inherits the plane's occupancy.
+* The pixel size is adaptive: ``h = cbrt(V / N)`` for a target of ``N`` samples (default 2
+  million), clamped between ``min_pixel_mm`` and the finest in-plane dose spacing, so that small
+  structures are sampled at a fraction of a millimetre and large ones stay fast.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.errors import InputError
+from hccrt.geometry.contours import PlanarContour, StructureContours
+from hccrt.geometry.grid import Grid
+
+FloatArray = npt.NDArray[np.float64]
+
+_PLANE_TOLERANCE_MM = 0.01
+_AXIAL_COSINE = 0.999
+
+
+@dataclass(frozen=True)
+class DvhSettings:
+    """Numerical settings of the DVH engine.
+
+    Parameters
+    ----------
+    target_samples
+        Number of dose samples aimed at per structure (sets the pixel size).
+    min_pixel_mm
+        Finest in-plane sample spacing (mm).
+    max_pixel_mm
+        Coarsest in-plane sample spacing (mm); ``None`` = the finest in-plane dose spacing.
+    subsamples
+        Sub-samples per pixel edge passed to the rasteriser for fractional occupancy.
+    bins
+        Number of fine dose bins between 0 and the maximum dose.
+    """
+
+    target_samples: int = 2_000_000
+    min_pixel_mm: float = 0.05
+    max_pixel_mm: float | None = None
+    subsamples: int = 5
+    bins: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.target_samples < 1000:
+            raise InputError("target_samples", "must be >= 1000", self.target_samples, "raise it")
+        if not self.min_pixel_mm > 0:
+            raise InputError("min_pixel_mm", "must be > 0 mm", self.min_pixel_mm, "e.g. 0.05")
+        if self.max_pixel_mm is not None and self.max_pixel_mm < self.min_pixel_mm:
+            raise InputError(
+                "max_pixel_mm", "must be >= min_pixel_mm", self.max_pixel_mm, "raise it"
+            )
+        if self.subsamples < 1 or self.bins < 100:
+            raise InputError(
+                "subsamples/bins", "need subsamples >= 1 and bins >= 100", self, "raise them"
+            )
+
+
+@dataclass(frozen=True)
+class Slab:
+    """One contour plane and the slab of tissue it stands for.
+
+    Parameters
+    ----------
+    z_mm
+        Plane position along the slab normal (LPS z for axial contours), mm.
+    below_mm, above_mm
+        How far the slab extends below and above the plane (mm).
+    contours
+        The closed polygons on this plane.
+    """
+
+    z_mm: float
+    below_mm: float
+    above_mm: float
+    contours: tuple[PlanarContour, ...]
+
+    @property
+    def thickness_mm(self) -> float:
+        """Slab thickness (mm)."""
+        return self.below_mm + self.above_mm
+
+    @property
+    def area_estimate_mm2(self) -> float:
+        """Sum of polygon areas (an upper bound of the filled area when holes exist)."""
+        return float(sum(c.area_mm2 for c in self.contours))
+
+
+def slabs_of(structure: StructureContours, default_thickness_mm: float) -> tuple[Slab, ...]:
+    """Group the contours of a structure by axial plane and give each plane its slab.
+
+    Parameters
+    ----------
+    structure
+        The ROI; its contours must be axial (normal along LPS z).
+    default_thickness_mm
+        Slab thickness used when the structure has a single plane (no spacing to infer from).
+
+    Raises
+    ------
+    InputError
+        When the structure has no closed contour or a contour is not axial.
+    """
+    if structure.is_empty:
+        raise InputError(
+            f"structure '{structure.name}'",
+            "has no closed contour (empty or point-only ROI), so it has no volume",
+            len(structure.contours),
+            "contour the ROI, or leave it out of the DVH request",
+        )
+    by_plane: dict[float, list[PlanarContour]] = {}
+    for contour in structure.contours:
+        if abs(contour.normal[2]) < _AXIAL_COSINE:
+            raise InputError(
+                f"structure '{structure.name}'",
+                "only axial contours (plane normal along z) are supported",
+                np.round(contour.normal, 3).tolist(),
+                "export the structure set on axial CT slices",
+            )
+        z = float(np.mean(contour.points_mm[:, 2]))
+        key = next((k for k in by_plane if abs(k - z) <= _PLANE_TOLERANCE_MM), z)
+        by_plane.setdefault(key, []).append(contour)
+    planes = sorted(by_plane)
+    gaps = np.diff(planes)
+    slabs = []
+    for n, z in enumerate(planes):
+        below = gaps[n - 1] / 2 if n > 0 else (gaps[0] / 2 if gaps.size else None)
+        above = gaps[n] / 2 if n < gaps.size else (gaps[-1] / 2 if gaps.size else None)
+        below_mm = float(below) if below is not None else default_thickness_mm / 2
+        above_mm = float(above) if above is not None else default_thickness_mm / 2
+        slabs.append(Slab(z, below_mm, above_mm, tuple(by_plane[z])))
+    return tuple(slabs)
+
+
+def contours_for_slab(structure: StructureContours, slab: Slab) -> tuple[PlanarContour, ...]:
+    """The contours of ``structure`` whose own slab contains the plane of ``slab``.
+
+    Used for structures subtracted from another one (e.g. GTVs from the liver): their plane that
+    represents the tissue at ``slab.z_mm`` is the one whose half-slice slab contains it.
+    """
+    if structure.is_empty:
+        return ()
+    for other in slabs_of(structure, slab.thickness_mm):
+        lower = other.z_mm - other.below_mm - _PLANE_TOLERANCE_MM
+        upper = other.z_mm + other.above_mm + _PLANE_TOLERANCE_MM
+        if lower <= slab.z_mm < upper:
+            return other.contours
+    return ()
+
+
+@dataclass(frozen=True)
+class SampleLattice:
+    """The in-plane pixel lattice shared by all slabs of one structure.
+
+    Parameters
+    ----------
+    pixel_mm
+        Pixel edge (mm).
+    x0_mm, y0_mm
+        LPS x and y of the centre of pixel ``(0, 0)``.
+    """
+
+    pixel_mm: float
+    x0_mm: float
+    y0_mm: float
+
+    def plane_grid(self, slab: Slab, frame_of_reference_uid: str) -> Grid:
+        """A one-slice grid on the lattice that just covers the slab's contours."""
+        points = np.concatenate([c.points_mm for c in slab.contours])
+        h = self.pixel_mm
+        i0 = math.floor((points[:, 0].min() - self.x0_mm) / h) - 1
+        i1 = math.ceil((points[:, 0].max() - self.x0_mm) / h) + 1
+        j0 = math.floor((points[:, 1].min() - self.y0_mm) / h) - 1
+        j1 = math.ceil((points[:, 1].max() - self.y0_mm) / h) + 1
+        return Grid.from_spacing(
+            (1, j1 - j0 + 1, i1 - i0 + 1),
+            (slab.thickness_mm, h, h),
+            (self.x0_mm + i0 * h, self.y0_mm + j0 * h, slab.z_mm),
+            frame_of_reference_uid,
+        )
+
+
+def choose_lattice(
+    slabs: tuple[Slab, ...], dose_grid: Grid, settings: DvhSettings
+) -> SampleLattice:
+    """Pixel size and lattice origin for a structure (see the module notes)."""
+    volume_mm3 = sum(s.area_estimate_mm2 * s.thickness_mm for s in slabs)
+    finest_dose_mm = min(dose_grid.spacing_mm[1:])
+    upper = settings.max_pixel_mm if settings.max_pixel_mm is not None else finest_dose_mm
+    pixel = (max(volume_mm3, 1e-9) / settings.target_samples) ** (1.0 / 3.0)
+    pixel = float(min(max(pixel, settings.min_pixel_mm), max(upper, settings.min_pixel_mm)))
+    points = np.concatenate([c.points_mm for s in slabs for c in s.contours])
+    return SampleLattice(pixel, float(points[:, 0].min()), float(points[:, 1].min()))
+
+
+def sublayer_offsets_mm(slab: Slab, pixel_mm: float) -> FloatArray:
+    """Centres of the slab's sub-layers relative to its plane (mm), about one pixel apart."""
+    count = max(1, round(slab.thickness_mm / pixel_mm))
+    step = slab.thickness_mm / count
+    result: FloatArray = -slab.below_mm + step * (np.arange(count, dtype=np.float64) + 0.5)
+    return result
