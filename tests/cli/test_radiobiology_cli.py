@@ -61,6 +61,27 @@ def test_bed_lql_usc_and_time_options() -> None:
     assert timed["parameters"]["tk_days"] == 21.0
 
 
+def test_bed_incomplete_repair_options() -> None:
+    payload = run_json(
+        [
+            "bed",
+            "--dose-per-fraction-gy",
+            "15",
+            "--fractions",
+            "3",
+            "--alpha-beta-gy",
+            "10",
+            "--repair-half-time-h",
+            "0.5",
+            "--fraction-duration-min",
+            "45",
+        ]
+    )
+    assert isinstance(payload, dict)
+    assert payload["parameters"]["fraction_duration_h"] == pytest.approx(0.75)
+    assert payload["bed_gy"] < 112.5
+
+
 def test_bed_text_output_names_model_and_warning() -> None:
     result = invoke(
         ["bed", "--dose-per-fraction-gy", "15", "--fractions", "3", "--alpha-beta-gy", "10"]

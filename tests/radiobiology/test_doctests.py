@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["lq", "repair", "schemes", "voxel", "ntcp", "ntcp_parameters"]
+MODULES = ["lq", "repair", "schemes", "voxel", "ntcp", "liver_tolerance"]
 
 
 @pytest.mark.parametrize("name", MODULES)

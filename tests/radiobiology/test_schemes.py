@@ -86,3 +86,17 @@ def test_parse_scheme(text: str, expected: tuple[float, int]) -> None:
 def test_parse_scheme_rejects_bad_forms(text: str) -> None:
     with pytest.raises(InputError, match=r"scheme=.*(DOSExFRACTIONS \(e\.g\. 5x10|at least 1)"):
         parse_scheme(text)
+
+
+def test_incomplete_repair_options_for_long_fractions() -> None:
+    # 3 x 15 Gy, 45 min fractions (CyberKnife-like), T½ 0.5 h: G < 1 lowers the quadratic term
+    result = scheme_bed(15.0, 3, 10.0, repair_half_time_h=0.5, fraction_duration_h=0.75)
+    g = result.parameters["lea_catcheside_g"]
+    assert 0.7 < g < 0.75
+    assert result.bed_gy == pytest.approx(45.0 * (1 + g * 15.0 / 10.0))
+    twice_daily = scheme_bed(1.5, 2, 2.5, repair_half_time_h=1.5, interval_h=6.0)
+    assert twice_daily.bed_gy > bed_lq(1.5, 2, 2.5)
+    with pytest.raises(InputError, match=r"repair_half_time_h: is required for fraction_duration"):
+        scheme_bed(15.0, 3, 10.0, fraction_duration_h=0.75)
+    with pytest.raises(InputError, match=r"model=usc: incomplete-repair corrections .* plain LQ"):
+        scheme_bed(15.0, 3, 10.0, "usc", repair_half_time_h=0.5)

@@ -95,6 +95,28 @@ def bed(
         float | None,
         typer.Option("--dprolif-gy-per-day", help="BED lost per day after Tk, in Gy/day."),
     ] = None,
+    repair_half_time_h: Annotated[
+        float | None,
+        typer.Option(
+            "--repair-half-time-h",
+            help="Sublethal-damage repair half-time in hours; enables incomplete-repair "
+            "corrections (LQ only; liver 1.5 h is UNCONFIRMED).",
+        ),
+    ] = None,
+    fraction_duration_min: Annotated[
+        float,
+        typer.Option(
+            "--fraction-duration-min",
+            help="Beam-on time of one fraction in minutes (Lea-Catcheside factor), e.g. 45.",
+        ),
+    ] = 0.0,
+    interval_h: Annotated[
+        float | None,
+        typer.Option(
+            "--interval-h",
+            help="Start-to-start time between fractions in hours (Thames factor), e.g. 6 for BID.",
+        ),
+    ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """BED and EQD2 of one fractionation scheme, with the model and parameters used."""
@@ -121,6 +143,9 @@ def bed(
         dq_gy=dq_gy,
         treatment_days=treatment_days,
         repopulation=repopulation,
+        repair_half_time_h=repair_half_time_h,
+        fraction_duration_h=fraction_duration_min / 60.0,
+        interval_h=interval_h,
     )
     emit(result, output_format, _render_bed)
 

@@ -10,6 +10,7 @@ from hccrt.radiobiology.dvh_input import (
     differential_dvh,
 )
 from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
+from hccrt.radiobiology.liver_tolerance import LIANG_2006_SOURCE, liang_tolerable_mean_dose_gy
 from hccrt.radiobiology.lq import (
     TAI_2008_HCC_REPOPULATION,
     RepopulationParameters,
@@ -26,7 +27,6 @@ from hccrt.radiobiology.ntcp_parameters import (
     NtcpParameterSet,
     default_ntcp_parameter_set,
     get_ntcp_parameter_set,
-    liang_tolerable_mean_dose_gy,
     list_ntcp_parameter_sets,
 )
 from hccrt.radiobiology.records import ModelWarning, SourcedValue, Status
@@ -41,6 +41,7 @@ from hccrt.radiobiology.tissues import TISSUE_ALPHA_BETA, TissueAlphaBeta, get_t
 from hccrt.radiobiology.voxel import dose_array_to_bed, dose_array_to_eqd2, dose_array_to_eqd_x
 
 __all__ = [
+    "LIANG_2006_SOURCE",
     "LIVER_REPAIR_HALF_TIME_H",
     "PARK_2008_H460",
     "TAI_2008_HCC_REPOPULATION",

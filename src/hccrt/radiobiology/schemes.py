@@ -18,6 +18,7 @@ from hccrt.radiobiology._checks import fraction_count, non_negative, positive
 from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
 from hccrt.radiobiology.lq import TAI_2008_HCC_REPOPULATION, RepopulationParameters
 from hccrt.radiobiology.records import ModelWarning, Status
+from hccrt.radiobiology.repair import bed_lq_incomplete_repair, lea_catcheside_g
 
 LQ_VALIDITY_LIMIT_GY = 10.0
 """Dose per fraction above which plain LQ triggers a warning (Brenner 2008, PMC2750078)."""
@@ -66,6 +67,9 @@ def scheme_bed(
     dq_gy: float | None = None,
     treatment_days: float | None = None,
     repopulation: RepopulationParameters | None = None,
+    repair_half_time_h: float | None = None,
+    fraction_duration_h: float = 0.0,
+    interval_h: float | None = None,
 ) -> BedResult:
     """BED and EQD2 of ``fractions`` x ``dose_per_fraction_gy`` under LQ, LQ-L or USC.
 
@@ -88,6 +92,11 @@ def scheme_bed(
         Overall treatment time T (days) for the repopulation term; ``None`` = no time factor.
     repopulation
         Tk and Dprolif; default Tai 2008 HCC values (Dprolif 0.54 Gy/day, Tk 0 d, UNCONFIRMED).
+    repair_half_time_h, fraction_duration_h, interval_h
+        Incomplete repair (LQ only): repair half-time (h), beam-on time per fraction (h) for the
+        Lea-Catcheside factor, and start-to-start time between fractions (h) for the Thames
+        factor (``None`` = full repair between fractions). See
+        :func:`~hccrt.radiobiology.repair.bed_lq_incomplete_repair`.
 
     Returns
     -------
@@ -99,6 +108,21 @@ def scheme_bed(
     chosen = _model(model)
     notes: list[ModelWarning] = []
     parameters: dict[str, Any] = {"alpha_beta_gy": ab}
+    repair_requested = fraction_duration_h != 0.0 or interval_h is not None
+    if repair_requested and repair_half_time_h is None:
+        raise InputError(
+            "repair_half_time_h",
+            "is required for fraction_duration_h/interval_h (incomplete repair)",
+            None,
+            "give the tissue's repair half-time in hours (liver 1.5 h is UNCONFIRMED)",
+        )
+    if repair_half_time_h is not None and chosen is not BedModel.lq:
+        raise InputError(
+            "model",
+            "incomplete-repair corrections are implemented for plain LQ only",
+            chosen.value,
+            "use --model lq with the repair options",
+        )
 
     if chosen is BedModel.lq:
         if transition_dose_gy is not None or d0_gy is not None or dq_gy is not None:
@@ -108,8 +132,23 @@ def scheme_bed(
                 "lq",
                 "choose --model lq-l or --model usc, or drop those options",
             )
-        per_fraction = d * (1.0 + d / ab)
         parameters["source"] = "linear-quadratic model (clinical-facts §3.1)"
+        if repair_half_time_h is None:
+            per_fraction = d * (1.0 + d / ab)
+        else:
+            per_fraction = (
+                bed_lq_incomplete_repair(
+                    d, n, ab, repair_half_time_h, fraction_duration_h, interval_h
+                )
+                / n
+            )
+            parameters.update(
+                repair_half_time_h=float(repair_half_time_h),
+                fraction_duration_h=float(fraction_duration_h),
+                interval_h=None if interval_h is None else float(interval_h),
+                lea_catcheside_g=lea_catcheside_g(fraction_duration_h, repair_half_time_h),
+                repair_source="Lea-Catcheside G and Thames 1985 H_n, mono-exponential repair",
+            )
         if d > LQ_VALIDITY_LIMIT_GY:
             notes.append(
                 ModelWarning(
