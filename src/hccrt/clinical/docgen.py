@@ -57,11 +57,11 @@ def rules_markdown() -> str:
         "",
     ]
     areas: dict[str, list[Rule]] = {}
-    for rule in RULES.values():
+    for rule in sorted(RULES.values(), key=lambda r: r.id):
         areas.setdefault(rule.area, []).append(rule)
-    for area, rules in areas.items():
+    for area in sorted(areas):
         lines += [f"## {area}", ""]
-        for rule in rules:
+        for rule in areas[area]:
             lines += _rule_block(rule)
     return "\n".join(lines).rstrip("\n") + "\n"
 

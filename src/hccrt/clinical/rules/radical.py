@@ -182,9 +182,8 @@ _LOCAL = {
     Therapy.tae,
     Therapy.deb_tace,
     Therapy.y90_radioembolization,
-    Therapy.sbrt,
-    Therapy.ebrt_3dcrt,
 }
+_RT = {Therapy.sbrt, Therapy.ebrt_3dcrt, Therapy.ebrt_imrt}
 _SORAFENIB_AFTER = {
     PriorTreatmentKind.ablation,
     PriorTreatmentKind.tace,
@@ -195,7 +194,12 @@ _SORAFENIB_AFTER = {
 
 
 def sorafenib(ctx: Context, others: Sequence[Option]) -> Option:
-    """Sorafenib after residual/recurrence following ablation or arterial therapy."""
+    """Sorafenib after residual/recurrence following ablation or arterial therapy.
+
+    "Other local therapies" that make sorafenib not indicated are ablation and the arterial
+    therapies rated ``recommended``; recommended RT options are named in the reasons instead,
+    because RT is itself rated 'recommended' after a failed local therapy (seed 001).
+    """
     t, p = Therapy.sorafenib, ctx.patient
     failed = [
         pt
@@ -240,6 +244,10 @@ def sorafenib(ctx: Context, others: Sequence[Option]) -> Option:
     found.append(
         finding("SOR-AFTER-LOCAL", "bilirubin back to baseline", bilirubin_mg_dl=p.bilirubin_mg_dl)
     )
+    rt = [o.therapy.value for o in others if o.therapy in _RT and o.verdict is Verdict.recommended]
+    if rt:
+        text = f"radiotherapy is also a local option ({', '.join(rt)}): weigh it first"
+        found.append(finding("SOR-AFTER-LOCAL", text))
     return option(t, Verdict.consider, found)
 
 

@@ -1,0 +1,209 @@
+"""Vignettes for RT indications, intent, margins, limits and sequencing (seeds 000, 001, 003)."""
+
+from __future__ import annotations
+
+from tests.clinical.factory import run, tumor
+
+
+def _keys(a: object) -> set[str]:
+    return {i.key for i in a.radiotherapy.indications}  # type: ignore[attr-defined]
+
+
+def test_kps_70_child_a_single_lesion_indication() -> None:
+    """Seed 000: "①Good general condition, such as KPS≥70, liver function Child-Pugh grade A,
+    single lesion;" (KPS exactly 70)."""
+    a = run(kps=70)
+    assert "good_condition_single_lesion" in _keys(a)
+    assert a.radiotherapy.indicated
+    assert a.radiotherapy.intent == "curative"
+
+
+def test_kps_60_does_not_meet_good_condition() -> None:
+    """Seed 000: "KPS≥70" — KPS 60 does not qualify."""
+    assert "good_condition_single_lesion" not in _keys(run(kps=60))
+
+
+def test_ecog_1_maps_to_kps_70_80() -> None:
+    """Seed 000 "KPS≥70" with only ECOG recorded: ECOG 1 = KPS 70-80 (clinical-facts §1.4)."""
+    a = run(kps=None, ecog=1)
+    assert "good_condition_single_lesion" in _keys(a)
+    assert a.liver_function.performance.basis == "ecog"
+
+
+def test_two_lesions_not_single() -> None:
+    """Seed 000: "single lesion" — two lesions do not meet indication ①."""
+    assert "good_condition_single_lesion" not in _keys(run(tumors=[tumor(2.0), tumor(1.5)]))
+
+
+def test_residual_after_surgery_adjuvant() -> None:
+    """Seed 000: "②Patients with residual lesions after surgery;" """
+    a = run(prior_treatments=[{"kind": "resection", "date": "2026-02-01", "outcome": "residual"}])
+    assert "residual_after_surgery" in _keys(a)
+    assert "adjuvant" in a.radiotherapy.intents
+
+
+def test_hilar_obstruction_needs_local_treatment() -> None:
+    """Seed 000: "③Local tumor treatment of liver is needed, otherwise serious complications will
+    arise, such as obstruction of liver portal" """
+    a = run(tumors=[tumor(4.0, hilar_obstruction=True)])
+    assert "complication_prevention" in _keys(a)
+
+
+def test_ivc_thrombus_indication_and_rild_risk() -> None:
+    """Seed 000: "② HCC with cancer embolism: ... (including inferior vena cava cancer
+    embolism)" and RILD-prone "patients with concomitant cancerous emboli in vessels, such as
+    those in the portal and inferior vena cava." """
+    a = run(vascular_invasion={"portal_vein": "none", "ivc": True})
+    thrombus = next(i for i in a.radiotherapy.indications if i.key == "tumour_thrombus")
+    assert "IVC" in thrombus.text
+    assert "vascular_emboli" in {r.key for r in a.radiotherapy.rild_risk_factors}
+    assert a.staging.bclc == "C"
+
+
+def test_icc_positive_margin() -> None:
+    """Seed 000: "⑥ICC: radiotherapy can prolong the survival of patients with positive margins
+    after resection" """
+    a = run(
+        histology="ICC",
+        prior_treatments=[{"kind": "resection", "date": "2026-01-10", "margin_positive": True}],
+    )
+    assert "icc_positive_margin" in _keys(a)
+    assert a.radiotherapy.intent == "adjuvant"
+
+
+def test_icc_unresectable() -> None:
+    """Seed 000: "⑥ICC: radiotherapy can prolong the survival of ... unresectable ICC" """
+    assert "icc_unresectable" in _keys(run(histology="ICC"))
+
+
+def test_transplant_candidate_bridging() -> None:
+    """Seed 003: local treatment "can also be used as a bridge treatment before other radical
+    treatments." """
+    a = run(transplant_candidate=True)
+    assert a.radiotherapy.intent == "bridging"
+    assert a.option("transplant").verdict.value == "recommended"
+
+
+def test_lymph_node_metastasis() -> None:
+    """Seed 000: "radiotherapy can significantly improve the survival of HCC patients with
+    lymph node metastasis;" """
+    a = run(extrahepatic_disease=[{"site": "lymph_node", "count": 2}])
+    assert "lymph_node_metastases" in _keys(a)
+    assert a.staging.cnlc == "IIIb"
+
+
+def test_combined_with_arterial_therapy_after_tace() -> None:
+    """Seed 000: "① HCC confined to the liver: radiotherapy combined with hepatic artery
+    intervention can significantly improve the efficiency and survival rate;" """
+    a = run(prior_treatments=[{"kind": "tace", "date": "2026-03-01"}], kps=60)
+    assert "combined_with_arterial_therapy" in _keys(a)
+    assert a.radiotherapy.intent == "combined"
+
+
+def test_ptv_6mm_with_abc() -> None:
+    """Seed 000: "the planned volume (PTV) is CTV plus 6 mm under the condition of using ABC
+    device" and "The clinical tumor volume (CTV) is GTV plus 5 mm-10 mm" """
+    m = run(abc_available=True).radiotherapy.margins
+    assert m.ptv_mm == 6.0
+    assert m.ctv_mm == 5.0
+    assert m.ctv_mm_range == (5.0, 10.0)
+
+
+def test_ptv_without_abc_from_breathing_motion() -> None:
+    """Seed 000: PTV "should be determined according to the patient’s respiration when ABC is
+    not used." — no fixed number, the measured motion is reported."""
+    a = run(abc_available=False, breathing_motion_mm=12)
+    assert a.radiotherapy.margins.ptv_mm is None
+    assert a.radiotherapy.margins.breathing_motion_mm == 12
+    warning = next(w for w in a.radiotherapy.warnings if w.key == "ptv_margin_individual")
+    assert "12 mm" in warning.text
+
+
+def test_ptv_abc_unknown_insufficient() -> None:
+    """Seed 000 PTV rule needs to know whether ABC is used; unknown -> insufficient_data."""
+    m = run(abc_available=None).radiotherapy.margins
+    assert m.ptv_mm is None
+    assert "insufficient_data" in m.reasons[-1]
+
+
+def test_child_a_23_gy_and_general_22_gy() -> None:
+    """Seed 000: "23 Gy for Chlild-Pugh class A patients" and "generally considered to be 22 Gy
+    for the national population" """
+    limits = run().radiotherapy.dose_limits
+    assert limits.normal_liver_mean_gy == 23.0
+    assert {d.key: d.value for d in limits.limits}["mean_liver_general"] == 22.0
+
+
+def test_sbrt_700cc_limit_listed() -> None:
+    """Seed 001: "normal liver volume was greater than 700 cm3, and the normal liver tissue
+    received no more than 5 Gy each time." """
+    limits = run(tumors=[tumor(3.5, near_major_vessel=True)]).radiotherapy.dose_limits.limits
+    assert any(d.key == "sbrt_spared_volume_700cc" and d.value == 700.0 for d in limits)
+
+
+def test_tomotherapy_for_multifocal() -> None:
+    """Seed 001: "Spiral tomographic radiotherapy is the best radiotherapy device for patients
+    with intermediate to advanced multifocal primary liver cancer." """
+    keys = {t.key for t in run(tumors=[tumor(2.0), tumor(3.0)]).radiotherapy.technique}
+    assert "tomotherapy" in keys
+
+
+def test_tracking_without_abc_for_sbrt() -> None:
+    """Seed 001: "liver tumor will move with breathing, and stereotactic radiation therapy
+    equipment can have breathing tracking function" (no ABC, 8 mm motion)."""
+    keys = {t.key for t in run(abc_available=False, breathing_motion_mm=8).radiotherapy.technique}
+    assert "tracking" in keys
+
+
+def test_cones_for_small_sbrt_target() -> None:
+    """Seed 001: "limiting cylinders made of high-density materials of different diameters
+    (10-35 mm)" — a 2.5 cm target fits a cone."""
+    assert "cones" in {t.key for t in run().radiotherapy.technique}
+    assert "cones" not in {t.key for t in run(tumors=[tumor(4.5)]).radiotherapy.technique}
+
+
+def test_tace_20_days_before_rt_is_rild_risk() -> None:
+    """Seed 000: "If TACE was used concurrently, the interval between TACE and liver
+    radiotherapy was shorter than 1 month." (20 days)"""
+    a = run(prior_treatments=[{"kind": "tace", "date": "2026-05-12"}])
+    assert any(w.key == "tace_rt_interval" for w in a.radiotherapy.warnings)
+    assert "tace_rt_interval" in {r.key for r in a.radiotherapy.rild_risk_factors}
+
+
+def test_tace_exactly_one_month_before_rt_is_not_shorter() -> None:
+    """Seed 000: the risk is an interval "shorter than 1 month" (2026-05-01 -> 2026-06-01)."""
+    a = run(prior_treatments=[{"kind": "tace", "date": "2026-05-01"}])
+    assert not any(w.key == "tace_rt_interval" for w in a.radiotherapy.warnings)
+
+
+def test_tace_without_planned_rt_date() -> None:
+    """Seed 000 TACE-RT interval cannot be checked without the planned RT start date."""
+    a = run(planned_rt_start_date=None, prior_treatments=[{"kind": "tace", "date": "2026-05-01"}])
+    assert any(w.key == "tace_interval_unknown" for w in a.radiotherapy.warnings)
+
+
+def test_two_tace_sessions_advice() -> None:
+    """Seed 000: "some authors advocate 2 TACE sessions prior to radiation therapy, with an
+    interval of 3-6 weeks before reassessing the need for further radiation therapy." """
+    a = run(prior_treatments=[{"kind": "tace", "date": "2026-04-01"}])
+    advice = a.radiotherapy.sequencing[0]
+    assert advice.key == "two_tace_before_rt"
+    assert advice.facts["tace_sessions"] == 1
+
+
+def test_fractionation_bed_values() -> None:
+    """Seed 000: "2Gy/time, once a day, 5 times a week with a total dose of 50-62 Gy" and "5Gy
+    per time, 3 times per week, total dose of 50Gy"; BED10 50 Gy/25 = 60 Gy (facts §7)."""
+    schemes = {f.key: f for f in run().radiotherapy.fractionation}
+    assert schemes["conventional_50gy_25fx"].bed_gy == 60.0
+    assert schemes["conventional_62gy_31fx"].bed_gy == 74.4
+    assert schemes["hypofractionated_50gy_10fx"].bed_gy == 75.0
+    assert schemes["hypofractionated_50gy_10fx"].fractions_per_week == 3
+    assert schemes["sbrt_60gy_3fx"].bed_gy == 180.0
+
+
+def test_evidence_limits_stated() -> None:
+    """Seed 001: "the highest evidence-based medical evidence for radiotherapy for hepatocellular
+    carcinoma is only grade C"; seed 003: "EBRT is 2B level recommendations." """
+    keys = {e.key for e in run().radiotherapy.evidence_limits}
+    assert {"evid-grade-c", "lt-evidence", "evid-lq"} <= keys
