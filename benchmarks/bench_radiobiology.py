@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hccrt.radiobiology import dose_array_to_bed, dose_array_to_eqd2, ntcp_lkb
+from hccrt.radiobiology import LqlParameters, dose_array_to_bed, dose_array_to_eqd2, ntcp_lkb
 
 SHAPE = (200, 512, 512)  # slices, rows, columns
 FRACTIONS = 5
@@ -57,6 +57,7 @@ def main() -> None:
     error_naive = float(np.max(np.abs(naive - reference) / np.maximum(reference, 1e-6)))
     del reference, ours, naive
 
+    lql = LqlParameters(ALPHA_BETA_GY, 6.0)
     dvh_dose = np.linspace(0.0, 60.0, 1000)
     dvh_volume = np.exp(-dvh_dose / 15.0)
     rows = [
@@ -67,6 +68,11 @@ def main() -> None:
         ),
         ("numpy one-liner EQD2 (float32)", lambda: _naive_eqd2(dose), error_naive),
         ("hccrt dose_array_to_bed (float32)", lambda: dose_array_to_bed(dose, 5, 2.5), None),
+        (
+            "hccrt dose_array_to_eqd2, LQ-L dT 6 Gy (float32)",
+            lambda: dose_array_to_eqd2(dose, 5, 2.5, high_dose_model=lql),
+            None,
+        ),
         (
             "hccrt dose_array_to_eqd2 (float64 input)",
             lambda: dose_array_to_eqd2(dose64, 5, 2.5),

@@ -7,6 +7,8 @@ import pytest
 
 from hccrt.errors import InputError
 from hccrt.radiobiology import (
+    LqlParameters,
+    UscParameters,
     bed_lq,
     dose_array_to_bed,
     dose_array_to_eqd2,
@@ -85,3 +87,38 @@ def test_bad_parameters() -> None:
         dose_array_to_bed(np.ones(3), 5, 0.0)
     with pytest.raises(InputError, match=r"dose_gy=<U1: must be a real numeric array"):
         dose_array_to_bed(np.array(["a"]), 5, 3.0)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [LqlParameters(10.0, 6.0), UscParameters.from_alpha_beta(10.0, 1.25, 1.8)],
+    ids=["lq-l", "usc"],
+)
+def test_high_dose_models_voxelwise_match_scalar(model: LqlParameters | UscParameters) -> None:
+    dose = np.array([0.0, 10.0, 18.0, 30.0, 60.0, 75.0], dtype=np.float32)  # in 3 fractions
+    bed = dose_array_to_bed(dose, 3, 10.0, high_dose_model=model)
+    eqd2 = dose_array_to_eqd2(dose, 3, 10.0, high_dose_model=model)
+    assert bed.dtype == np.float32
+    for total, value, value2 in zip(dose, bed, eqd2, strict=True):
+        expected = 3 * model.bed_per_fraction_gy(float(total) / 3)
+        assert value == pytest.approx(expected, rel=1e-5)
+        assert value2 == pytest.approx(expected / 1.2, rel=1e-5)
+    # below the transition the model equals LQ exactly
+    assert bed[1] == pytest.approx(dose_array_to_bed(dose, 3, 10.0)[1], rel=1e-6)
+
+
+def test_high_dose_model_blocks_and_consistency_checks() -> None:
+    dose = np.linspace(0.0, 90.0, 150_001)
+    model = LqlParameters(3.0, 6.0)
+    out = dose_array_to_eqd_x(dose, 3, 3.0, 2.0, high_dose_model=model)
+    per_fraction = dose / 3
+    expected = np.where(
+        per_fraction <= 6.0,
+        dose * (1 + per_fraction / 3.0),
+        3 * (6.0 * (1 + 6.0 / 3.0) + (per_fraction - 6.0) * (1 + 12.0 / 3.0)),
+    ) / (1 + 2.0 / 3.0)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    with pytest.raises(InputError, match=r"high_dose_model=LqlParameters: α/β 3 Gy differs"):
+        dose_array_to_bed(dose, 3, 10.0, high_dose_model=model)
+    with pytest.raises(InputError, match=r"reference_dose_per_fraction_gy=8.0: must not exceed"):
+        dose_array_to_eqd_x(dose, 3, 3.0, 8.0, high_dose_model=model)

@@ -53,6 +53,11 @@ class LqlParameters:
         positive("alpha_beta_gy", self.alpha_beta_gy)
         positive("transition_dose_gy", self.transition_dose_gy)
 
+    @property
+    def slope_above_transition(self) -> float:
+        """dBED/dd above dT: 1 + 2·dT/(α/β) (tangent to LQ at dT)."""
+        return 1.0 + 2.0 * self.transition_dose_gy / self.alpha_beta_gy
+
     def bed_per_fraction_gy(self, dose_per_fraction_gy: float) -> float:
         """BED of one fraction of ``dose_per_fraction_gy`` (Gy) under LQ-L."""
         d = non_negative("dose_per_fraction_gy", dose_per_fraction_gy)
@@ -123,6 +128,11 @@ class UscParameters:
     def alpha_beta_gy(self) -> float:
         """α/β implied by α, D0 and Dq (Gy)."""
         return self.alpha_per_gy / self.beta_per_gy2
+
+    @property
+    def slope_above_transition(self) -> float:
+        """dBED/dd above DT: 1/(α·D0)."""
+        return 1.0 / (self.alpha_per_gy * self.d0_gy)
 
     def bed_per_fraction_gy(self, dose_per_fraction_gy: float) -> float:
         """BED of one fraction of ``dose_per_fraction_gy`` (Gy) under the USC."""
