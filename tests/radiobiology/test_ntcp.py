@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from hccrt.errors import ClinicalInputError, InputError
 from hccrt.radiobiology import (
+    LIANG_2006_TOLERABLE_V_PERCENT,
     NtcpParameterSet,
     Status,
     default_ntcp_parameter_set,
@@ -21,6 +22,7 @@ from hccrt.radiobiology import (
     list_ntcp_parameter_sets,
     ntcp_lkb,
     ntcp_logit,
+    seed_tolerable_mean_liver_dose,
 )
 
 FIXED = settings(derandomize=True, deadline=None, max_examples=100)
@@ -187,3 +189,16 @@ def test_liang_2006_tolerable_mean_dose() -> None:
         liang_tolerable_mean_dose_gy(50.0)
     with pytest.raises(InputError, match=r"normal_liver_volume_cc=0.0: must be > 0"):
         liang_tolerable_mean_dose_gy(0.0)
+
+
+def test_liang_dvh_limits_and_seed_mean_dose_tolerance() -> None:
+    assert LIANG_2006_TOLERABLE_V_PERCENT[5] == 86.0
+    assert LIANG_2006_TOLERABLE_V_PERCENT[40] == 20.0
+    limits = list(LIANG_2006_TOLERABLE_V_PERCENT.values())
+    assert limits == sorted(limits, reverse=True)
+    assert seed_tolerable_mean_liver_dose("A").value == 23.0
+    b7 = seed_tolerable_mean_liver_dose("B7")
+    assert b7.value == 6.0
+    assert "seed 000" in b7.source
+    with pytest.raises(ClinicalInputError, match=r"child_pugh_class=C: seed 000 gives .* A and B"):
+        seed_tolerable_mean_liver_dose("C")

@@ -10,7 +10,12 @@ from hccrt.radiobiology.dvh_input import (
     differential_dvh,
 )
 from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
-from hccrt.radiobiology.liver_tolerance import LIANG_2006_SOURCE, liang_tolerable_mean_dose_gy
+from hccrt.radiobiology.liver_tolerance import (
+    LIANG_2006_SOURCE,
+    LIANG_2006_TOLERABLE_V_PERCENT,
+    liang_tolerable_mean_dose_gy,
+    seed_tolerable_mean_liver_dose,
+)
 from hccrt.radiobiology.lq import (
     TAI_2008_HCC_REPOPULATION,
     RepopulationParameters,
@@ -42,6 +47,7 @@ from hccrt.radiobiology.voxel import dose_array_to_bed, dose_array_to_eqd2, dose
 
 __all__ = [
     "LIANG_2006_SOURCE",
+    "LIANG_2006_TOLERABLE_V_PERCENT",
     "LIVER_REPAIR_HALF_TIME_H",
     "PARK_2008_H460",
     "TAI_2008_HCC_REPOPULATION",
@@ -82,5 +88,6 @@ __all__ = [
     "ntcp_logit",
     "parse_scheme",
     "scheme_bed",
+    "seed_tolerable_mean_liver_dose",
     "thames_h_factor",
 ]

@@ -20,9 +20,13 @@ from hccrt.radiobiology.records import ModelWarning
 _SUM_TOLERANCE = 0.01  # relative tolerance when a total volume is given
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DifferentialDvh:
-    """Validated differential DVH: bin-centre doses (Gy) and bin volumes (cc), read-only arrays."""
+    """Validated differential DVH: bin-centre doses (Gy) and bin volumes (cc), read-only arrays.
+
+    Compared by identity (arrays have no single truth value); build one with
+    :func:`differential_dvh` or :func:`cumulative_to_differential`.
+    """
 
     dose_gy: FloatArray
     volume_cc: FloatArray

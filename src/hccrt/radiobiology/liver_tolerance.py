@@ -6,8 +6,9 @@ Child-Pugh B); Liang 2006 makes the Child-Pugh A value depend on the normal-live
 
 from __future__ import annotations
 
-from hccrt.errors import InputError
+from hccrt.errors import ClinicalInputError, InputError
 from hccrt.radiobiology._checks import positive
+from hccrt.radiobiology.records import SourcedValue, Status
 
 LIANG_2006_SOURCE = (
     "Liang SX et al. Radiation-induced liver disease in three-dimensional conformal radiation "
@@ -43,3 +44,59 @@ def liang_tolerable_mean_dose_gy(normal_liver_volume_cc: float) -> float:
             "check the volume units (cc); the formula does not apply to such small livers",
         )
     return tolerable
+
+
+LIANG_2006_TOLERABLE_V_PERCENT: dict[int, float] = {
+    5: 86.0,
+    10: 68.0,
+    15: 59.0,
+    20: 49.0,
+    25: 35.0,
+    30: 28.0,
+    35: 25.0,
+    40: 20.0,
+}
+"""Liang 2006, Child-Pugh A: tolerable % of normal liver receiving >= x Gy (V_x < value).
+
+Keys are x in Gy (physical dose of the hypofractionated 3D-CRT regimen); source
+:data:`LIANG_2006_SOURCE` (PubMed 16690430 abstract, VERIFIED)."""
+
+
+SEED_000_PASSAGE = (
+    "seed 000 (RT for HCC), complications: 'The tolerated dose (whole liver average dose) for "
+    "liver is 23 Gy for Child-Pugh class A patients and probably 6 Gy for Child-Pugh class B "
+    "patients' (domestic Chinese data)"
+)
+
+
+def seed_tolerable_mean_liver_dose(child_pugh_class: str) -> SourcedValue:
+    """Whole-liver mean-dose tolerance stated by seed 000: 23 Gy (Child-Pugh A), 6 Gy (B).
+
+    Raises
+    ------
+    ClinicalInputError
+        For Child-Pugh C (the seed gives no value: insufficient_data) or an unreadable class.
+
+    Examples
+    --------
+    >>> seed_tolerable_mean_liver_dose("A").value
+    23.0
+    """
+    letter = str(child_pugh_class).strip().upper()[:1]
+    values = {"A": 23.0, "B": 6.0}
+    if letter not in values:
+        raise ClinicalInputError(
+            "child_pugh_class",
+            "seed 000 gives a tolerated mean liver dose for Child-Pugh A and B only "
+            "(insufficient_data otherwise)",
+            child_pugh_class,
+            "give A or B",
+        )
+    return SourcedValue(
+        name=f"tolerated whole-liver mean dose, Child-Pugh {letter}",
+        value=values[letter],
+        unit="Gy",
+        source=SEED_000_PASSAGE,
+        status=Status.verified,
+        note="seed value ('probably' for B); fractionation not stated in the seed",
+    )

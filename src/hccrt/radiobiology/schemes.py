@@ -133,6 +133,7 @@ def scheme_bed(
                 "choose --model lq-l or --model usc, or drop those options",
             )
         parameters["source"] = "linear-quadratic model (clinical-facts §3.1)"
+        parameters["status"] = Status.verified.value
         if repair_half_time_h is None:
             per_fraction = d * (1.0 + d / ab)
         else:
