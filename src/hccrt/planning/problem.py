@@ -1,0 +1,78 @@
+"""The planning problem: dose operator, structures as operator rows, goals and constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.errors import InputError
+from hccrt.planning.dij import DoseInfluence, DoseOperator
+from hccrt.planning.objectives import DoseConstraint, TargetGoal
+
+IntArray = npt.NDArray[np.int64]
+
+MAX_NORMAL_TISSUE_ROWS = 20000
+"""Normal-tissue voxels sampled (fixed seed) to steer the dose fall-off outside the target."""
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningProblem:
+    """Everything the optimisers need, restricted to the rows that matter.
+
+    ``rows[name]`` are positions in ``operator`` (the restricted operator) of each structure's
+    voxels; ``operator`` stacks the target, constrained structures and a normal-tissue sample.
+    """
+
+    dij: DoseInfluence = field(repr=False)
+    target: TargetGoal
+    constraints: tuple[DoseConstraint, ...]
+    operator: DoseOperator = field(repr=False)
+    rows: dict[str, IntArray] = field(repr=False)
+    target_voxels: IntArray = field(repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        dij: DoseInfluence,
+        masks: Mapping[str, npt.NDArray[np.bool_]],
+        target: TargetGoal,
+        constraints: tuple[DoseConstraint, ...],
+        seed: int = 0,
+    ) -> PlanningProblem:
+        """Collect the rows of the target, constrained structures and normal tissue."""
+        needed = [target.structure, *(c.structure for c in constraints)]
+        for name in needed:
+            if name not in masks:
+                raise InputError(
+                    "structure",
+                    "named in a goal or constraint but not available",
+                    name,
+                    f"use one of {sorted(masks)}",
+                )
+        full_rows = {name: dij.rows_of(masks[name]) for name in dict.fromkeys(needed)}
+        if full_rows[target.structure].size == 0:
+            raise InputError(
+                "target", "has no voxels in the dose grid", target.structure, "check the PTV"
+            )
+        outside = np.ones(dij.voxels.size, dtype=bool)
+        outside[full_rows[target.structure]] = False
+        normal = np.flatnonzero(outside)
+        if normal.size > MAX_NORMAL_TISSUE_ROWS:
+            rng = np.random.default_rng(seed)
+            normal = np.sort(rng.choice(normal, MAX_NORMAL_TISSUE_ROWS, replace=False))
+        full_rows["_normal"] = normal
+        union = np.unique(np.concatenate(list(full_rows.values())))
+        position = np.full(dij.voxels.size, -1, dtype=np.int64)
+        position[union] = np.arange(union.size)
+        rows = {name: position[r] for name, r in full_rows.items()}
+        target_voxels = dij.voxels[full_rows[target.structure]]
+        return cls(dij, target, constraints, dij.operator.rows(union), rows, target_voxels)
+
+    def structure_dose(
+        self, dose_rows: npt.NDArray[np.floating], name: str
+    ) -> npt.NDArray[np.floating]:
+        """Dose at one structure's rows from a dose vector over the restricted rows."""
+        return dose_rows[self.rows[name]]
