@@ -14,16 +14,18 @@ from hccrt.clinical.findings import Item, finding, item_from
 from hccrt.clinical.patient import PatientRecord
 from hccrt.clinical.rules import (
     ebrt,
+    fractionation,
     local_therapy,
     radical,
     radiotherapy,
     rt_plan,
     rt_safety,
+    rt_sequencing,
     sbrt,
 )
 from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.fractionation import Fractionation
 from hccrt.clinical.rules.options import Option, Therapy, Verdict
-from hccrt.clinical.rules.rt_plan import Fractionation
 from hccrt.clinical.rules.rt_safety import DoseLimits, Margins
 from hccrt.clinical.scores import (
     Albi,
@@ -111,7 +113,7 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
         Verdict.consider,
     }
     margins = rt_safety.margins(ctx)
-    advice, tace_warnings = rt_safety.sequencing(ctx, "combined" in intents)
+    advice, tace_warnings = rt_sequencing.sequencing(ctx, "combined" in intents)
     warnings = list(tace_warnings)
     if ctx.cp_class == "B":
         warnings.append(
@@ -141,8 +143,8 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
                 sources=margins.sources,
             )
         )
-    fractionation = rt_plan.fractionation(ctx, intent, sbrt_ok)
-    if any(f.preferred and f.key.startswith("hypo") for f in fractionation):
+    schemes = fractionation.fractionation(ctx, intent, sbrt_ok)
+    if any(f.preferred and f.key.startswith("hypo") for f in schemes):
         warnings.append(
             item_from(
                 "hypofractionation_liver",
@@ -155,12 +157,12 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
         intents=tuple(intents),
         indications=tuple(indications),
         technique=tuple(rt_plan.technique(ctx, sbrt_ok)),
-        fractionation=tuple(fractionation),
+        fractionation=tuple(schemes),
         margins=margins,
         dose_limits=rt_safety.dose_limits(ctx, sbrt_ok),
         sequencing=tuple(advice),
-        rild_risk_factors=tuple(rt_safety.rild_risk_factors(ctx, tace_warnings)),
-        evidence_limits=tuple(rt_safety.evidence_limits(ctx, sbrt_ok)),
+        rild_risk_factors=tuple(rt_sequencing.rild_risk_factors(ctx, tace_warnings)),
+        evidence_limits=tuple(rt_sequencing.evidence_limits(ctx, sbrt_ok)),
         warnings=tuple(warnings),
     )
 

@@ -13,81 +13,40 @@ from __future__ import annotations
 import difflib
 import json
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hccrt.clinical.enums import (
+    Ascites,
+    Encephalopathy,
+    ExtrahepaticSite,
+    Histology,
+    PortalVeinInvasion,
+    PriorTreatmentKind,
+    TreatmentOutcome,
+)
 from hccrt.clinical.units import check_plausible, convert_si_inputs, si_schema_properties
 from hccrt.errors import ClinicalInputError
 
-
-class Ascites(StrEnum):
-    """Ascites as graded for Child-Pugh (none / mild or diuretic-controlled / moderate-severe)."""
-
-    none = "none"
-    mild = "mild"
-    moderate_severe = "moderate_severe"
-
-
-class Encephalopathy(StrEnum):
-    """Hepatic encephalopathy grade as used by Child-Pugh (West Haven grades)."""
-
-    none = "none"
-    grade_1_2 = "grade_1_2"
-    grade_3_4 = "grade_3_4"
-
-
-class Histology(StrEnum):
-    """HCC = hepatocellular carcinoma, ICC = intrahepatic cholangiocarcinoma."""
-
-    HCC = "HCC"
-    ICC = "ICC"
-
-
-class PortalVeinInvasion(StrEnum):
-    """Tumour thrombus in the portal vein: none, a (segmental/lobar) branch, or the main trunk."""
-
-    none = "none"
-    branch = "branch"
-    main_trunk = "main_trunk"
-
-
-class ExtrahepaticSite(StrEnum):
-    """Site of an extrahepatic metastasis."""
-
-    lymph_node = "lymph_node"
-    adrenal = "adrenal"
-    bone = "bone"
-    brain = "brain"
-    lung = "lung"
-    other = "other"
-
-
-class PriorTreatmentKind(StrEnum):
-    """Kind of a previous HCC treatment."""
-
-    resection = "resection"
-    transplant = "transplant"
-    ablation = "ablation"
-    tace = "tace"
-    tae = "tae"
-    deb_tace = "deb_tace"
-    y90_radioembolization = "y90_radioembolization"
-    ebrt = "ebrt"
-    sbrt = "sbrt"
-    systemic_therapy = "systemic_therapy"
-    other = "other"
-
-
-class TreatmentOutcome(StrEnum):
-    """Result of a previous treatment at the latest assessment."""
-
-    complete_response = "complete_response"
-    residual = "residual"
-    recurrence = "recurrence"
-    unknown = "unknown"
+__all__ = [
+    "Ascites",
+    "Encephalopathy",
+    "ExtrahepaticDisease",
+    "ExtrahepaticSite",
+    "Histology",
+    "PatientRecord",
+    "PortalVeinInvasion",
+    "PriorTreatment",
+    "PriorTreatmentKind",
+    "TreatmentOutcome",
+    "Tumor",
+    "VascularInvasion",
+    "load_patient",
+    "parse_patient",
+    "record_error",
+]
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)

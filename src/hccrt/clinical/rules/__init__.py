@@ -5,10 +5,12 @@ Importing this package registers every rule in :data:`hccrt.clinical.sources.RUL
 
 from hccrt.clinical.rules import (  # noqa: F401  (imported to register their rules)
     ebrt,
+    fractionation,
     local_therapy,
     radical,
     radiotherapy,
     rt_plan,
     rt_safety,
+    rt_sequencing,
     sbrt,
 )

@@ -1,13 +1,13 @@
-"""Radiotherapy technique, device hints and fractionation options with LQ BED (seeds 000, 001)."""
+"""Radiotherapy technique and device hints (seeds 000, 001)."""
 
 from __future__ import annotations
 
-from hccrt.clinical.findings import Finding, Item, Traced, finding, item_from, trace
+from hccrt.clinical.findings import Item, finding, item_from
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.ebrt import LARGE_TUMOR_CM
-from hccrt.clinical.sources import SEED_000, SEED_001, Status, facts_rule, seed_rule
+from hccrt.clinical.sources import SEED_000, SEED_001, seed_rule
 
-AREA = "Radiotherapy technique and fractionation (seeds 000, 001)"
+AREA = "Radiotherapy technique and devices (seeds 000, 001)"
 seed_rule(
     "TECH-ABC",
     "Respiratory control (ABC)",
@@ -53,179 +53,7 @@ seed_rule(
     ("tumors.diameter_cm",),
     AREA,
 )
-seed_rule(
-    "FX-CONV",
-    "Conventional 2 Gy × 25-31, 5 per week",
-    SEED_000,
-    "Conventional segmentation irradiation, such as 2Gy/time, once a day, 5 times a week with "
-    "a total dose of 50-62 Gy, is well tolerated by the normal liver and has significant "
-    "tumor suppression.",
-    (),
-    AREA,
-)
-seed_rule(
-    "FX-HYPO",
-    "Hypofractionated 5 Gy × 10, 3 per week",
-    SEED_000,
-    "large division of radiation, such as 5Gy per time, 3 times per week, total dose of "
-    "50Gy, has strong tumor killing effect, but also has great radiation damage to the "
-    "normal liver.",
-    (),
-    AREA,
-)
-seed_rule(
-    "FX-SYMPTOM",
-    "Hypofractionation preferred for quick symptom relief",
-    SEED_000,
-    "for patients who need to relieve clinical symptoms in the short term, large "
-    "segmentation radiotherapy is more suitable, because the tumor regression is faster and "
-    "the symptoms improve significantly.",
-    ("needs_rapid_symptom_relief",),
-    AREA,
-)
-seed_rule(
-    "SBRT-SMALL",
-    "< 5 cm: 1-3 fractions",
-    SEED_001,
-    "For small (<5 cm in diameter) intrahepatic tumors, hypofractionated (1 to 3 times) "
-    "radiotherapy can be performed to shorten the radiotherapy time and facilitate patients "
-    "in the field.",
-    ("tumors.diameter_cm",),
-    AREA,
-)
-seed_rule(
-    "SBRT-KOREA",
-    "30-39 Gy in 3 fractions (Korea Cancer Center Hospital)",
-    SEED_001,
-    "The Korea Cancer Center Hospital reported that 32 patients with primary liver cancer "
-    "were treated with radioactive knife for intrahepatic lesions with radiation doses of "
-    "30-39 Gy/3 times.",
-    (),
-    AREA,
-)
-seed_rule(
-    "SBRT-TIANJIN",
-    "39-52 Gy in 3-8 fractions (Tianjin)",
-    SEED_001,
-    "Yuan Zhiyong of Tianjin Cancer Hospital in China treated 17 patients with hepatocellular "
-    "carcinoma with stereotactic radiation at a total dose of 39 to 52 Gy/3 to 8 times with "
-    "mild adverse effects.",
-    (),
-    AREA,
-)
-seed_rule(
-    "SBRT-COLORADO",
-    "20 Gy × 3 with ≥ 700 cc normal liver at ≤ 5 Gy per fraction",
-    SEED_001,
-    "A study at the University of Colorado in the United States showed that 20 Gy×3 times "
-    "of radiation treatment for patients with metastatic liver cancer was safe for the liver "
-    "at this radiation splitting dose without radiographic hepatitis if the patient had "
-    "normal liver function before radiotherapy, normal liver volume was greater than 700 "
-    "cm3, and the normal liver tissue received no more than 5 Gy each time.",
-    ("normal_liver_volume_cc", "child_pugh"),
-    AREA,
-)
-facts_rule(
-    "FX-BED",
-    "BED by the linear-quadratic model, α/β = 10 Gy for tumour",
-    "§3.1, §7",
-    "BED = n·d·(1 + d/(α/β)); α/β = 10 Gy for HCC (e.g. 60 Gy/3 -> 180 Gy, 50 Gy/25 -> "
-    "60 Gy). The LQ model is questioned at high dose per fraction (seed 001).",
-    Status.derived,
-    (),
-    AREA,
-)
-TUMOUR_ALPHA_BETA_GY = 10.0
 TRACKING_MOTION_MM = 5.0
-
-
-def bed_lq_gy(dose_per_fraction_gy: float, fractions: int, alpha_beta_gy: float) -> float:
-    """Biologically effective dose BED = n·d·(1 + d/(α/β)) in Gy (LQ model, no time factor)."""
-    if dose_per_fraction_gy <= 0 or fractions < 1 or alpha_beta_gy <= 0:
-        raise ValueError("dose per fraction, fractions and α/β must be positive")
-    return fractions * dose_per_fraction_gy * (1.0 + dose_per_fraction_gy / alpha_beta_gy)
-
-
-class Fractionation(Traced):
-    """A dose-fractionation option with its LQ BED (α/β = ``alpha_beta_gy``)."""
-
-    key: str
-    dose_per_fraction_gy: float
-    fractions: int
-    total_dose_gy: float
-    fractions_per_week: int
-    bed_gy: float
-    alpha_beta_gy: float
-    preferred: bool = False
-
-
-def scheme(
-    key: str, d: float, n: int, per_week: int, found: list[Finding], preferred: bool = False
-) -> Fractionation:
-    """Build a :class:`Fractionation` and compute its BED at α/β = 10 Gy."""
-    found = [*found, finding("FX-BED", "BED with LQ, α/β = 10 Gy")]
-    return Fractionation(
-        key=key,
-        dose_per_fraction_gy=d,
-        fractions=n,
-        total_dose_gy=round(d * n, 3),
-        fractions_per_week=per_week,
-        bed_gy=round(bed_lq_gy(d, n, TUMOUR_ALPHA_BETA_GY), 2),
-        alpha_beta_gy=TUMOUR_ALPHA_BETA_GY,
-        preferred=preferred,
-        **trace(found),
-    )
-
-
-def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fractionation]:
-    """Conventional, hypofractionated and (when SBRT fits) the seed-001 SBRT schemes."""
-    p = ctx.patient
-    quick = p.needs_rapid_symptom_relief or intent == "palliative"
-    conv = finding("FX-CONV", "conventional 2 Gy/day, 5/week: well tolerated by the normal liver")
-    hypo = [finding("FX-HYPO", "5 Gy × 10, 3/week: strong tumour effect but more liver damage")]
-    if quick:
-        hypo.append(
-            finding(
-                "FX-SYMPTOM",
-                "preferred for quick symptom relief",
-                needs_rapid_symptom_relief=p.needs_rapid_symptom_relief,
-                intent=intent,
-            )
-        )
-    out = [
-        scheme("conventional_50gy_25fx", 2.0, 25, 5, [conv], preferred=not quick),
-        scheme("conventional_62gy_31fx", 2.0, 31, 5, [conv]),
-        scheme("hypofractionated_50gy_10fx", 5.0, 10, 3, hypo, preferred=quick),
-    ]
-    if not sbrt_ok:
-        return out
-    largest = ctx.largest_cm or 0.0
-    if largest < 5.0:
-        small = finding(
-            "SBRT-SMALL",
-            f"largest tumour {largest:g} cm < 5 cm: 1-3 fractions",
-            largest_tumor_cm=largest,
-        )
-        out += [
-            scheme("sbrt_30gy_3fx", 10.0, 3, 3, [small, finding("SBRT-KOREA", "Korea 30 Gy/3")]),
-            scheme("sbrt_39gy_3fx", 13.0, 3, 3, [small, finding("SBRT-KOREA", "Korea 39 Gy/3")]),
-        ]
-        volume = p.normal_liver_volume_cc
-        colorado = [
-            small,
-            finding(
-                "SBRT-COLORADO",
-                "only with normal liver function, > 700 cc "
-                "normal liver at ≤ 5 Gy per fraction (metastasis series)",
-                normal_liver_volume_cc=volume,
-                child_pugh_class=ctx.cp_class,
-            ),
-        ]
-        if ctx.cp_class == "A" and volume is not None and volume > 700.0:
-            out.append(scheme("sbrt_60gy_3fx", 20.0, 3, 3, colorado))
-    tianjin = finding("SBRT-TIANJIN", "Tianjin 39-52 Gy in 3-8 fractions (upper end: 52 Gy/8)")
-    out.append(scheme("sbrt_52gy_8fx", 6.5, 8, 5, [tianjin]))
-    return out
 
 
 def technique(ctx: Context, sbrt_ok: bool) -> list[Item]:

@@ -1,0 +1,207 @@
+"""TACE-RT sequencing, RILD risk factors and the evidence limits the seeds state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hccrt.clinical.findings import Item, finding, item_from
+from hccrt.clinical.patient import PriorTreatmentKind
+from hccrt.clinical.rules.context import Context
+from hccrt.clinical.sources import RULES, SEED_000, SEED_001, SEED_003, seed_rule
+
+AREA = "Radiotherapy sequencing, RILD risk and evidence limits (seeds 000, 001, 003)"
+seed_rule(
+    "SEQ-TACE2",
+    "Two TACE sessions 3-6 weeks apart before deciding on RT",
+    SEED_000,
+    "Currently, some authors advocate 2 TACE sessions prior to radiation therapy, with an "
+    "interval of 3-6 weeks before reassessing the need for further radiation therapy.",
+    ("prior_treatments",),
+    AREA,
+)
+seed_rule(
+    "RILD-TACE-1M",
+    "RT start < 1 month after TACE: RILD risk",
+    SEED_000,
+    "If TACE was used concurrently, the interval between TACE and liver radiotherapy was "
+    "shorter than 1 month.",
+    ("prior_treatments", "planned_rt_start_date"),
+    AREA,
+)
+seed_rule(
+    "RILD-RISK",
+    "RILD-prone: Child-Pugh B, large irradiated volume, vascular emboli",
+    SEED_000,
+    "More caution should be taken for patients who are prone to RILD, including "
+    "poor pre-existing liver function, such as liver function of Child-Pugh class B; normal "
+    "liver with large irradiated volume and high dose; patients with concomitant cancerous "
+    "emboli in vessels, such as those in the portal and inferior vena cava.",
+    ("child_pugh", "vascular_invasion", "normal_liver_volume_cc"),
+    AREA,
+)
+seed_rule(
+    "RILD-CAUSES",
+    "Main RILD causes: Child B/C, excessive volume and dose",
+    SEED_000,
+    "The main causative factors include heavy underlying liver lesions (Child class B or C), "
+    "excessive volume of irradiated normal liver tissue, and excessive dose.",
+    ("child_pugh",),
+    AREA,
+)
+seed_rule(
+    "EVID-PALLIATIVE",
+    "Most RT for HCC is palliative and cannot replace standard care",
+    SEED_000,
+    "Most of the above radiotherapy for hepatocellular carcinoma is palliative in "
+    "nature, with poor efficacy, and even if it can prolong survival, it is relatively short "
+    "and cannot replace conventional treatment for hepatocellular carcinoma",
+    (),
+    AREA,
+)
+seed_rule(
+    "EVID-GRADE-C",
+    "Highest RT evidence is grade C",
+    SEED_001,
+    "Currently, the highest evidence-based medical evidence for radiotherapy for "
+    "hepatocellular carcinoma is only grade C (i.e., retrospective control).",
+    (),
+    AREA,
+)
+seed_rule(
+    "EVID-LQ",
+    "LQ BED questionable for hypofractionation",
+    SEED_001,
+    "Some investigators have suggested that the linear quadratic (L-Q) mode BED = nd[1 + "
+    "d/(α/β)], which we currently use, is not suitable for hypo-segmentation radiotherapy",
+    (),
+    AREA,
+)
+seed_rule(
+    "EVID-ASIA",
+    "Western SBRT experience not transferable to Asian cirrhotic patients",
+    SEED_001,
+    "Primary liver cancer is often associated with hepatitis and cirrhosis; "
+    "therefore, the experience of hypofractionated radiotherapy in Europe and the United "
+    "States cannot be applied to Asian patients.",
+    (),
+    AREA,
+)
+seed_rule(
+    "EVID-CHOICE",
+    "Choice depends on extent, location, reserve and centre",
+    SEED_003,
+    "The choice of local treatment depends on the extent and location of the lesion, the "
+    "functional reserve of the liver, and the capabilities of the patient’s study center.",
+    (),
+    AREA,
+)
+_TACE = {PriorTreatmentKind.tace, PriorTreatmentKind.deb_tace, PriorTreatmentKind.tae}
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus whole calendar months (day clipped to the month's length)."""
+    month = start.month - 1 + months
+    year, month = start.year + month // 12, month % 12 + 1
+    days = [
+        31,
+        29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month - 1]
+    return date(year, month, min(start.day, days))
+
+
+def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
+    """(sequencing advice, warnings): TACE sessions before RT and the 1-month interval."""
+    p = ctx.patient
+    sessions = sorted(pt.date for pt in p.prior_treatments if pt.kind in _TACE)
+    advice, warnings = [], []
+    if combined or sessions:
+        text = (
+            f"{len(sessions)} TACE session(s) recorded: 2 sessions 3-6 weeks apart before "
+            "reassessing the need for RT"
+        )
+        advice.append(
+            item_from("two_tace_before_rt", finding("SEQ-TACE2", text, tace_sessions=len(sessions)))
+        )
+    if sessions and p.planned_rt_start_date is None:
+        warnings.append(
+            item_from(
+                "tace_interval_unknown",
+                finding(
+                    "RILD-TACE-1M",
+                    "planned RT start date missing: cannot check the TACE-RT interval",
+                ),
+            )
+        )
+    elif sessions and p.planned_rt_start_date is not None:
+        last = sessions[-1]
+        if p.planned_rt_start_date < add_months(last, 1):
+            days = (p.planned_rt_start_date - last).days
+            warnings.append(
+                item_from(
+                    "tace_rt_interval",
+                    finding(
+                        "RILD-TACE-1M",
+                        f"RT planned {days} days after TACE (< 1 month): RILD risk",
+                        last_tace=str(last),
+                        planned_rt_start_date=str(p.planned_rt_start_date),
+                    ),
+                )
+            )
+    return advice, warnings
+
+
+def rild_risk_factors(ctx: Context, tace_warnings: list[Item]) -> list[Item]:
+    """Seed-000 RILD risk factors present in this patient."""
+    out: list[Item] = []
+    if ctx.cp_class in {"B", "C"}:
+        out.append(
+            item_from(
+                "poor_liver_function",
+                finding("RILD-CAUSES", f"Child-Pugh {ctx.cp_class}", child_pugh_class=ctx.cp_class),
+            )
+        )
+    inv = ctx.patient.vascular_invasion
+    if inv is not None and (inv.portal_vein.value != "none" or inv.ivc):
+        out.append(
+            item_from(
+                "vascular_emboli",
+                finding(
+                    "RILD-RISK",
+                    "tumour emboli in the portal vein or IVC",
+                    ivc=inv.ivc,
+                    portal_vein=inv.portal_vein.value,
+                ),
+            )
+        )
+    volume = ctx.patient.normal_liver_volume_cc
+    if volume is not None and volume < 700.0:
+        out.append(
+            item_from(
+                "small_normal_liver",
+                finding(
+                    "RILD-RISK",
+                    f"normal liver {volume:g} cc: large fraction irradiated",
+                    normal_liver_volume_cc=volume,
+                ),
+            )
+        )
+    out += [w for w in tace_warnings if w.key == "tace_rt_interval"]
+    return out
+
+
+def evidence_limits(ctx: Context, sbrt_ok: bool) -> list[Item]:
+    """What the seeds say about the strength of the RT evidence."""
+    keys = ["EVID-PALLIATIVE", "EVID-GRADE-C", "LT-EVIDENCE", "EVID-CHOICE"]
+    if sbrt_ok:
+        keys += ["EVID-LQ", "EVID-ASIA"]
+    return [item_from(k.lower(), finding(k, RULES[k].title)) for k in keys]
