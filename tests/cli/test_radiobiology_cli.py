@@ -174,6 +174,8 @@ def test_fractionation_compare_text_table() -> None:
     assert "BED10" in result.stdout
     assert "model: lq-l" in result.stdout
     assert "121.2" in result.stdout
+    # one warning line for the UNCONFIRMED dT default, naming both schemes
+    assert "warning (5x10, 20x3): LQ-L transition dose dT = 6.0 Gy" in result.stdout
 
 
 @pytest.mark.parametrize("bad", ["2*25", "abc"])

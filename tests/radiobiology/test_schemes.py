@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hccrt.errors import InputError
 from hccrt.radiobiology import PARK_2008_H460, BedModel, bed_lq, parse_scheme, scheme_bed
@@ -100,3 +102,19 @@ def test_incomplete_repair_options_for_long_fractions() -> None:
         scheme_bed(15.0, 3, 10.0, fraction_duration_h=0.75)
     with pytest.raises(InputError, match=r"model=usc: incomplete-repair corrections .* plain LQ"):
         scheme_bed(15.0, 3, 10.0, "usc", repair_half_time_h=0.5)
+
+
+@given(
+    d=st.floats(min_value=0.0, max_value=30.0),
+    step=st.floats(min_value=0.01, max_value=5.0),
+    ab=st.floats(min_value=1.0, max_value=20.0),
+    model=st.sampled_from(["lq", "lq-l", "usc"]),
+)
+@settings(derandomize=True, deadline=None, max_examples=150)
+def test_bed_increases_with_dose_for_every_model(
+    d: float, step: float, ab: float, model: str
+) -> None:
+    low = scheme_bed(d, 3, ab, model)
+    high = scheme_bed(d + step, 3, ab, model)
+    assert high.bed_gy > low.bed_gy
+    assert high.eqd2_gy == pytest.approx(high.bed_gy / (1 + 2 / ab))

@@ -240,19 +240,21 @@ def _render_compare(rows: list[dict[str, Any]]) -> str:
     for ab in ratios:
         header += [f"BED{ab:g}", f"EQD2({ab:g})"]
     table = [header]
-    notes: dict[str, None] = {}
+    notes: dict[str, list[str]] = {}
     for row in rows:
         cells = [row["scheme"], f"{row['total_dose_gy']:g}"]
         for entry in row["by_alpha_beta"]:
             cells += [f"{entry['bed_gy']:.1f}", f"{entry['eqd2_gy']:.1f}"]
             for warning in entry["warnings"]:
-                notes[f"{row['scheme']}: {warning.message}"] = None
+                schemes = notes.setdefault(warning.message, [])
+                if row["scheme"] not in schemes:
+                    schemes.append(row["scheme"])
         table.append(cells)
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) for line in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append(f"model: {rows[0]['model']} (doses in Gy; EQD2 in 2 Gy fractions)")
-    lines += [f"warning: {note}" for note in notes]
+    lines += [f"warning ({', '.join(where)}): {message}" for message, where in notes.items()]
     return "\n".join(lines)
 
 
