@@ -12,7 +12,7 @@ from hccrt.errors import GeometryMismatchError, InputError
 from hccrt.geometry.contours import StructureContours
 from tests.dvh.helpers import box_structure, linear_dose
 
-FAST = DvhSettings(target_samples=200_000)
+FAST = DvhSettings(target_pixels=100_000)
 
 
 def test_box_in_si_gradient_matches_analytic_dvh() -> None:

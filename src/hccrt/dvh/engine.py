@@ -26,14 +26,19 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from hccrt.dvh.histogram import DoseVolumeHistogram
-from hccrt.dvh.interpolation import check_dose_array, covered_mask, interpolate_at_indices
+from hccrt.dvh.interpolation import (
+    check_dose_array,
+    covered_mask,
+    interpolate_at_indices,
+    separable_plane_doses,
+)
 from hccrt.dvh.sampling import (
     DvhSettings,
     Slab,
     choose_lattice,
     contours_for_slab,
     slabs_of,
-    sublayer_offsets_mm,
+    sublayer_faces_mm,
 )
 from hccrt.errors import GeometryMismatchError
 from hccrt.geometry.contours import StructureContours
@@ -91,6 +96,7 @@ def sample_structure(
     subtract: Sequence[StructureContours] = (),
     settings: DvhSettings | None = None,
     occupancy: OccupancyFunction | None = None,
+    dose_checked: bool = False,
 ) -> DoseSamples:
     """Sample the dose inside a structure (optionally minus other structures).
 
@@ -103,7 +109,11 @@ def sample_structure(
     """
     settings = settings or DvhSettings()
     occupancy = occupancy or default_occupancy()
-    dose = check_dose_array(dose_gy, dose_grid)
+    dose = (
+        np.asarray(dose_gy, dtype=np.float64)
+        if dose_checked
+        else check_dose_array(dose_gy, dose_grid)
+    )
     context = f"structure '{structure.name}' with the dose grid"
     require_same_frame(structure.frame_of_reference_uid, dose_grid.frame_of_reference_uid, context)
     for other in subtract:
@@ -120,7 +130,8 @@ def sample_structure(
     weights: list[FloatArray] = []
     extremes: list[FloatArray] = []
     uncovered = 0.0
-    gradients = _InPlaneGradients(dose, slabs, to_dose_index)
+    fast = dose_grid.is_axis_aligned
+    gradients = None if fast else _InPlaneGradients(dose, slabs, to_dose_index)
     for slab in slabs:
         plane = StructureContours(
             structure.name, structure.number, structure.frame_of_reference_uid, slab.contours
@@ -132,30 +143,25 @@ def sample_structure(
         rows, cols = np.nonzero(occ > 0)
         if rows.size == 0:
             continue
-        centres = grid.index_to_world(np.column_stack([np.zeros_like(rows), rows, cols]))
-        offsets = sublayer_offsets_mm(slab, lattice.pixel_mm)
-        half_step = 0.5 * slab.thickness_mm / offsets.size
-        cell_cc = lattice.pixel_mm**2 * (2.0 * half_step) / 1000.0
-        base_index = centres @ to_dose_index[:3, :3].T + to_dose_index[:3, 3]
-        per_mm = to_dose_index[:3, 2]  # index change per mm along z
-        weight = np.tile(occ[rows, cols] * cell_cc, offsets.size)
-        # Dose on the lower and upper face of each sub-layer cell: trilinear dose is linear in z
-        # between dose planes, so the cell's dose spreads uniformly between the two values.
-        faces = []
-        for shift in (-half_step, half_step):
-            index = base_index[None, :, :] + (offsets[:, None, None] + shift) * per_mm
-            faces.append(index.reshape(-1, 3))
-        inside = covered_mask(dose_grid, faces[0]) & covered_mask(dose_grid, faces[1])
+        faces_z = slab.z_mm + sublayer_faces_mm(slab, dose_grid.spacing_mm[0])
+        layers = faces_z.size - 1
+        if fast:
+            low, high, inplane, inside = _cells_separable(
+                dose, dose_grid, grid, faces_z, rows, cols
+            )
+        else:
+            assert gradients is not None
+            low, high, inplane, inside = _cells_general(
+                dose, dose_grid, grid, faces_z, rows, cols, to_dose_index, gradients
+            )
+        cell_cc = lattice.pixel_mm**2 * (slab.thickness_mm / layers) / 1000.0
+        weight = np.tile(occ[rows, cols] * cell_cc, layers)
         uncovered += float(weight[~inside].sum())
-        low = interpolate_at_indices(dose, faces[0][inside])
-        high = interpolate_at_indices(dose, faces[1][inside])
-        solid = np.tile(occ[rows, cols] >= 0.5, offsets.size)[inside]
+        solid = np.tile(occ[rows, cols] >= 0.5, layers)[inside]
         extremes.append(low[solid])
         extremes.append(high[solid])
         # In-plane, a cell of h x h mm spans |g_x| h and |g_y| h Gy; spread the cell uniformly
-        # over the width with the same variance as the sum of the three uniform spreads.
-        centre_index = 0.5 * (faces[0][inside] + faces[1][inside])
-        inplane = gradients.spread_gy(centre_index, lattice.pixel_mm)
+        # over a width with the same variance as the sum of the three uniform spreads.
         middle, along_z = 0.5 * (low + high), np.abs(high - low)
         width = np.sqrt(along_z**2 + inplane)
         doses_low.append(np.maximum(middle - 0.5 * width, 0.0))
@@ -176,6 +182,62 @@ def sample_structure(
         np.concatenate(extremes),
         lattice.pixel_mm,
     )
+
+
+def _cells_separable(
+    dose: FloatArray,
+    dose_grid: Grid,
+    grid: Grid,
+    faces_z: FloatArray,
+    rows: npt.NDArray[np.intp],
+    cols: npt.NDArray[np.intp],
+) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Face doses, squared in-plane spread and coverage of occupied cells (axis-aligned grid)."""
+    _, y_mm, x_mm = grid.axis_coordinates_mm()
+    faces, inside_z, inside_y, inside_x = separable_plane_doses(
+        dose, dose_grid, x_mm, y_mm, faces_z
+    )
+    pixel = grid.spacing_mm[2]
+    middle = 0.5 * (faces[:-1] + faces[1:])
+    spread = np.zeros_like(middle)
+    for axis in (1, 2):
+        if middle.shape[axis] > 1:
+            spread += (np.gradient(middle, axis=axis)) ** 2
+    low = faces[:-1][:, rows, cols]
+    high = faces[1:][:, rows, cols]
+    inside = (inside_z[:-1] & inside_z[1:])[:, None] & (inside_y[rows] & inside_x[cols])[None, :]
+    flat = inside.reshape(-1)
+    del pixel
+    return (
+        np.minimum(low, high).reshape(-1)[flat],
+        np.maximum(low, high).reshape(-1)[flat],
+        spread[:, rows, cols].reshape(-1)[flat],
+        flat,
+    )
+
+
+def _cells_general(
+    dose: FloatArray,
+    dose_grid: Grid,
+    grid: Grid,
+    faces_z: FloatArray,
+    rows: npt.NDArray[np.intp],
+    cols: npt.NDArray[np.intp],
+    to_dose_index: FloatArray,
+    gradients: _InPlaneGradients,
+) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The same as :func:`_cells_separable` for any grid orientation (point interpolation)."""
+    centres = grid.index_to_world(np.column_stack([np.zeros_like(rows), rows, cols]))
+    centres[:, 2] = 0.0
+    base_index = centres @ to_dose_index[:3, :3].T + to_dose_index[:3, 3]
+    per_mm = to_dose_index[:3, 2]  # index change per mm along z
+    lower = (base_index[None, :, :] + faces_z[:-1, None, None] * per_mm).reshape(-1, 3)
+    upper = (base_index[None, :, :] + faces_z[1:, None, None] * per_mm).reshape(-1, 3)
+    inside = covered_mask(dose_grid, lower) & covered_mask(dose_grid, upper)
+    low = interpolate_at_indices(dose, lower[inside])
+    high = interpolate_at_indices(dose, upper[inside])
+    inplane = gradients.spread_gy(0.5 * (lower[inside] + upper[inside]), grid.spacing_mm[2])
+    return np.minimum(low, high), np.maximum(low, high), inplane, inside
 
 
 class _InPlaneGradients:
@@ -405,3 +467,33 @@ def union_dvh(name: str, parts: Sequence[DoseVolumeHistogram]) -> DoseVolumeHist
         warnings=tuple(w for p in parts for w in p.warnings),
         method=usable[0].method,
     )
+
+
+def compute_dvhs(
+    structures: Sequence[StructureContours],
+    dose_gy: npt.ArrayLike,
+    dose_grid: Grid,
+    *,
+    settings: DvhSettings | None = None,
+    occupancy: OccupancyFunction | None = None,
+) -> dict[str, DoseVolumeHistogram]:
+    """DVHs of several structures in one dose (the dose array is validated once).
+
+    Structures without a closed contour are skipped with a warning-only empty DVH instead of
+    stopping the whole batch; a Frame of Reference mismatch still raises.
+    """
+    dose = check_dose_array(dose_gy, dose_grid)
+    result: dict[str, DoseVolumeHistogram] = {}
+    for structure in structures:
+        if structure.is_empty:
+            result[structure.name] = DoseVolumeHistogram(
+                structure.name, np.array([0.0, 1.0]), np.array([0.0]), 0.0, 0.0,
+                math.nan, math.nan, math.nan,
+                warnings=(f"{structure.name}: no closed contour (empty or point-only ROI)",),
+            )  # fmt: skip
+            continue
+        samples = sample_structure(
+            structure, dose, dose_grid, settings=settings, occupancy=occupancy, dose_checked=True
+        )
+        result[structure.name] = histogram_from_samples(structure.name, samples, settings)
+    return result

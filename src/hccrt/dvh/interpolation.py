@@ -94,3 +94,51 @@ def dose_at_points(
     values = np.full(indices.shape[0], np.nan)
     values[covered] = interpolate_at_indices(dose, indices[covered])
     return values, covered
+
+
+def _axis_weights(
+    coordinates: FloatArray, count: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray, BoolArray]:
+    """Lower/upper neighbour, weight of the upper one, and coverage along one axis."""
+    inside = (coordinates >= -0.5 - _EDGE_TOLERANCE) & (
+        coordinates <= count - 0.5 + _EDGE_TOLERANCE
+    )
+    clamped = np.clip(coordinates, 0.0, count - 1.0)
+    lower = np.minimum(np.floor(clamped).astype(np.intp), max(count - 2, 0))
+    upper = np.minimum(lower + 1, count - 1)
+    weight = np.where(upper > lower, clamped - lower, 0.0)
+    return lower, upper, weight, inside
+
+
+def separable_plane_doses(
+    dose_gy: FloatArray,
+    grid: Grid,
+    x_mm: FloatArray,
+    y_mm: FloatArray,
+    z_mm: FloatArray,
+) -> tuple[FloatArray, BoolArray, BoolArray, BoolArray]:
+    """Trilinear dose on the lattice ``z x y x x`` of an axis-aligned grid (fast path).
+
+    Interpolates slice by slice, then along rows, then along columns (trilinear interpolation
+    is separable), so the cost is proportional to the lattice size, not to 8 gathers per point.
+
+    Returns
+    -------
+    dose, inside_z, inside_y, inside_x
+        ``dose`` has shape ``(len(z), len(y), len(x))`` (values clamped at the outermost
+        centres); the masks say which coordinates lie inside the grid's box.
+    """
+    z_axis, y_axis, x_axis = grid.axis_coordinates_mm()
+    dz, dy, dx = grid.spacing_mm
+    k0, k1, wk, inside_z = _axis_weights((z_mm - z_axis[0]) / dz, grid.shape[0])
+    j0, j1, wj, inside_y = _axis_weights((y_mm - y_axis[0]) / dy, grid.shape[1])
+    i0, i1, wi, inside_x = _axis_weights((x_mm - x_axis[0]) / dx, grid.shape[2])
+    rows = slice(int(j0.min()), int(j1.max()) + 1)
+    cols = slice(int(i0.min()), int(i1.max()) + 1)
+    block = dose_gy[:, rows, cols]
+    planes = block[k0] * (1.0 - wk)[:, None, None] + block[k1] * wk[:, None, None]
+    j0, j1 = j0 - rows.start, j1 - rows.start
+    i0, i1 = i0 - cols.start, i1 - cols.start
+    along_y = planes[:, j0, :] * (1.0 - wj)[None, :, None] + planes[:, j1, :] * wj[None, :, None]
+    result: FloatArray = along_y[:, :, i0] * (1.0 - wi) + along_y[:, :, i1] * wi
+    return result, inside_z, inside_y, inside_x

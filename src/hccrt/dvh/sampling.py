@@ -8,11 +8,13 @@ Geometry model (the one the Nelms et al. 2015 analytic benchmark uses)
 * In-plane, every slab is rasterised on one square pixel lattice shared by all planes of the
   structure (and by the structures subtracted from it), with *fractional* occupancy from the
   geometry module's rasteriser.
-* Along the slab normal each slab is split into ``m`` sub-layers so that the dose is sampled at
-  a spacing close to the in-plane pixel size; a sub-layer inherits the plane's occupancy.
-* The pixel size is adaptive: ``h = cbrt(V / N)`` for a target of ``N`` samples (default 2
-  million), clamped between ``min_pixel_mm`` and the finest in-plane dose spacing, so that small
-  structures are sampled at a fraction of a millimetre and large ones stay fast.
+* Along the slab normal each slab is split into sub-layers at most half a dose slice thick; a
+  sub-layer inherits the plane's occupancy, and each cell's dose is spread between the doses on
+  its lower and upper face (exact where the dose is linear along z).
+* The pixel size is adaptive: ``h = sqrt(A / N)`` for the summed plane area ``A`` and a target of
+  ``N`` pixels (default 60 000), but with at least 60 pixels across the typical plane, clamped
+  between ``min_pixel_mm`` and twice the finest in-plane dose spacing: small structures are
+  sampled at a fraction of a millimetre and large ones stay fast.
 """
 
 from __future__ import annotations
@@ -39,27 +41,31 @@ class DvhSettings:
 
     Parameters
     ----------
-    target_samples
-        Number of dose samples aimed at per structure (sets the pixel size).
+    target_pixels
+        Number of in-plane pixels aimed at per structure, summed over its planes (sets the
+        pixel size).
+    min_pixels_across
+        Lower bound of pixels across the typical plane (square root of its area).
     min_pixel_mm
         Finest in-plane sample spacing (mm).
     max_pixel_mm
-        Coarsest in-plane sample spacing (mm); ``None`` = the finest in-plane dose spacing.
+        Coarsest in-plane sample spacing (mm); ``None`` = twice the finest in-plane dose spacing.
     subsamples
         Sub-samples per pixel edge passed to the rasteriser for fractional occupancy.
     bins
         Number of fine dose bins between 0 and the maximum dose.
     """
 
-    target_samples: int = 2_000_000
+    target_pixels: int = 60_000
+    min_pixels_across: int = 60
     min_pixel_mm: float = 0.05
     max_pixel_mm: float | None = None
     subsamples: int = 5
     bins: int = 20_000
 
     def __post_init__(self) -> None:
-        if self.target_samples < 1000:
-            raise InputError("target_samples", "must be >= 1000", self.target_samples, "raise it")
+        if self.target_pixels < 1000:
+            raise InputError("target_pixels", "must be >= 1000", self.target_pixels, "raise it")
         if not self.min_pixel_mm > 0:
             raise InputError("min_pixel_mm", "must be > 0 mm", self.min_pixel_mm, "e.g. 0.05")
         if self.max_pixel_mm is not None and self.max_pixel_mm < self.min_pixel_mm:
@@ -200,18 +206,25 @@ def choose_lattice(
     slabs: tuple[Slab, ...], dose_grid: Grid, settings: DvhSettings
 ) -> SampleLattice:
     """Pixel size and lattice origin for a structure (see the module notes)."""
-    volume_mm3 = sum(s.area_estimate_mm2 * s.thickness_mm for s in slabs)
+    area_mm2 = sum(s.area_estimate_mm2 for s in slabs)
     finest_dose_mm = min(dose_grid.spacing_mm[1:])
-    upper = settings.max_pixel_mm if settings.max_pixel_mm is not None else finest_dose_mm
-    pixel = (max(volume_mm3, 1e-9) / settings.target_samples) ** (1.0 / 3.0)
+    upper = settings.max_pixel_mm if settings.max_pixel_mm is not None else 2.0 * finest_dose_mm
+    pixel = (max(area_mm2, 1e-9) / settings.target_pixels) ** 0.5
+    # At least ``min_pixels_across`` pixels across the typical (area-weighted) plane.
+    typical_mm2 = sum(s.area_estimate_mm2**2 for s in slabs) / max(area_mm2, 1e-9)
+    pixel = min(pixel, typical_mm2**0.5 / settings.min_pixels_across)
     pixel = float(min(max(pixel, settings.min_pixel_mm), max(upper, settings.min_pixel_mm)))
     points = np.concatenate([c.points_mm for s in slabs for c in s.contours])
     return SampleLattice(pixel, float(points[:, 0].min()), float(points[:, 1].min()))
 
 
-def sublayer_offsets_mm(slab: Slab, pixel_mm: float) -> FloatArray:
-    """Centres of the slab's sub-layers relative to its plane (mm), about one pixel apart."""
-    count = max(1, round(slab.thickness_mm / pixel_mm))
-    step = slab.thickness_mm / count
-    result: FloatArray = -slab.below_mm + step * (np.arange(count, dtype=np.float64) + 0.5)
+def sublayer_faces_mm(slab: Slab, dose_slice_mm: float) -> FloatArray:
+    """Faces of the slab's sub-layers relative to its plane (mm), at most half a dose slice apart.
+
+    Within a sub-layer the trilinear dose is (nearly) linear along z, so each cell's dose is
+    spread uniformly between its two faces; half a dose slice keeps the error of the kink at a
+    dose plane small.
+    """
+    count = max(1, math.ceil(slab.thickness_mm / (0.5 * dose_slice_mm) - 1e-9))
+    result: FloatArray = -slab.below_mm + slab.thickness_mm * np.linspace(0.0, 1.0, count + 1)
     return result
