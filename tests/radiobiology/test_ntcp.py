@@ -202,3 +202,25 @@ def test_liang_dvh_limits_and_seed_mean_dose_tolerance() -> None:
     assert "seed 000" in b7.source
     with pytest.raises(ClinicalInputError, match=r"child_pugh_class=C: seed 000 gives .* A and B"):
         seed_tolerable_mean_liver_dose("C")
+
+
+def test_cumulative_total_volume_check_catches_percent_input() -> None:
+    # a cumulative DVH in % of volume passed where cc are expected
+    with pytest.raises(InputError, match=r"sum to 100 cc, not the structure volume 1200 cc"):
+        ntcp_lkb(
+            [0.0, 10.0, 20.0],
+            [100.0, 50.0, 0.0],
+            "tai2009_child_pugh_a",
+            5,
+            cumulative=True,
+            total_volume_cc=1200.0,
+        )
+    ok = ntcp_lkb(
+        [0.0, 10.0, 20.0],
+        [1200.0, 600.0, 0.0],
+        "tai2009_child_pugh_a",
+        5,
+        cumulative=True,
+        total_volume_cc=1200.0,
+    )
+    assert ok.total_volume_cc == pytest.approx(1200.0)

@@ -83,16 +83,25 @@ def differential_dvh(
     """
     dvh = DifferentialDvh(np.asarray(dose_gy), np.asarray(volume_cc))
     if total_volume_cc is not None:
-        expected = float(total_volume_cc)
-        if not expected > 0.0 or abs(dvh.total_volume_cc - expected) > _SUM_TOLERANCE * expected:
-            raise InputError(
-                "volume_cc",
-                f"bin volumes sum to {dvh.total_volume_cc:.4g} cc, not the structure volume "
-                f"{expected:.4g} cc (tolerance 1 %)",
-                round(dvh.total_volume_cc, 4),
-                "pass a differential DVH (or use the cumulative option for a cumulative one)",
-            )
+        require_total_volume(
+            dvh,
+            total_volume_cc,
+            "pass a differential DVH (or use the cumulative option for a cumulative one)",
+        )
     return dvh
+
+
+def require_total_volume(dvh: DifferentialDvh, total_volume_cc: float, fix: str) -> None:
+    """Raise unless the DVH's total volume matches ``total_volume_cc`` within 1 %."""
+    expected = float(total_volume_cc)
+    if not expected > 0.0 or abs(dvh.total_volume_cc - expected) > _SUM_TOLERANCE * expected:
+        raise InputError(
+            "volume_cc",
+            f"bin volumes sum to {dvh.total_volume_cc:.4g} cc, not the structure volume "
+            f"{expected:.4g} cc (tolerance 1 %)",
+            round(dvh.total_volume_cc, 4),
+            fix,
+        )
 
 
 def cumulative_to_differential(dose_gy: Any, volume_cc: Any) -> DifferentialDvh:

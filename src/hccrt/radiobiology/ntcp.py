@@ -30,6 +30,7 @@ from hccrt.radiobiology.dvh_input import (
     DifferentialDvh,
     cumulative_to_differential,
     differential_dvh,
+    require_total_volume,
 )
 from hccrt.radiobiology.ntcp_parameters import NtcpParameterSet, get_ntcp_parameter_set
 from hccrt.radiobiology.records import ModelWarning, Status
@@ -94,7 +95,8 @@ def ntcp_lkb(
     cumulative
         ``True`` when ``volume_cc`` is cumulative.
     total_volume_cc
-        Structure volume (cc); if given, a differential DVH must sum to it within 1 %.
+        Structure volume (cc); if given, the DVH's total volume (sum of a differential DVH, first
+        point of a cumulative one) must match it within 1 %.
 
     Examples
     --------
@@ -156,11 +158,17 @@ def _ntcp(
         get_ntcp_parameter_set(parameter_set) if isinstance(parameter_set, str) else parameter_set
     )
     n_fx = fraction_count("fractions", fractions)
-    dvh: DifferentialDvh = (
-        cumulative_to_differential(dose_gy, volume_cc)
-        if cumulative
-        else differential_dvh(dose_gy, volume_cc, total_volume_cc)
-    )
+    dvh: DifferentialDvh
+    if cumulative:
+        dvh = cumulative_to_differential(dose_gy, volume_cc)
+        if total_volume_cc is not None:
+            require_total_volume(
+                dvh,
+                total_volume_cc,
+                "the first cumulative volume must be the whole structure (volumes in cc, not %)",
+            )
+    else:
+        dvh = differential_dvh(dose_gy, volume_cc, total_volume_cc)
     ab, d_ref = params.alpha_beta_gy, params.reference_dose_per_fraction_gy
     physical = dvh.dose_gy
     weights = dvh.fractional_volume
