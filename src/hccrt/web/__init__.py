@@ -1,0 +1,1 @@
+"""hccrt web application: FastAPI, server-rendered pages, JSON API (``hccrt serve``)."""

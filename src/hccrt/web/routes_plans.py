@@ -1,0 +1,220 @@
+"""DICOM upload, plan evaluation, report download and de-identified export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUploadFile
+
+from hccrt.store import repository
+from hccrt.store.audit import record_event
+from hccrt.store.files import ContentStore
+from hccrt.store.models import Evaluation, Patient, Upload
+from hccrt.web.app import render
+from hccrt.web.routes_patients import _base
+from hccrt.web.security import (
+    CanRead,
+    CanUpload,
+    DbSession,
+    Principal,
+)
+from hccrt.web.services import check_case
+from hccrt.web.settings import Settings
+from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
+
+router = APIRouter()
+
+
+def _files(request: Request) -> ContentStore:
+    store: ContentStore = request.app.state.files
+    return store
+
+
+async def upload_form(request: Request) -> list[IncomingFile]:
+    """The uploaded files, after the request-size check (before the body is parsed)."""
+    settings: Settings = request.app.state.settings
+    limits = settings.limits
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise UploadRejected(
+            "upload",
+            "request without Content-Length",
+            length,
+            "send the files as a regular form upload",
+            411,
+        )
+    if int(length) > limits.max_request_bytes:
+        raise UploadRejected(
+            "upload",
+            f"larger than {limits.max_request_bytes} bytes",
+            int(length),
+            "split the upload into several parts",
+            413,
+        )
+    form = await request.form(max_files=limits.max_files, max_fields=10)
+    return [
+        IncomingFile(item.filename or "unnamed", item.file)
+        for item in form.getlist("files")
+        if isinstance(item, StarletteUploadFile)
+    ]
+
+
+@router.get("/patients/{patient_id}/upload", response_class=HTMLResponse, include_in_schema=False)
+def upload_page(
+    request: Request,
+    patient_id: int,
+    principal: CanUpload,
+    session: DbSession,
+) -> Response:
+    """The upload form (XHR with a progress bar)."""
+    patient = repository.get_patient(session, principal.user, patient_id)
+    session.commit()
+    limits = request.app.state.settings.limits
+    return render(request, "upload.html", _base(principal, patient=patient, limits=limits))
+
+
+@router.post("/api/patients/{patient_id}/uploads", tags=["dicom"], status_code=201)
+@router.post("/patients/{patient_id}/uploads", include_in_schema=False, status_code=201)
+def upload(
+    request: Request,
+    patient_id: int,
+    principal: CanUpload,
+    incoming: Annotated[list[IncomingFile], Depends(upload_form)],
+    session: DbSession,
+) -> JSONResponse:
+    """Upload DICOM files or a zip (multipart field ``files``).
+
+    Returns ``{upload_id, file_count, total_bytes, modalities, warnings, url}``; 400/411/413 with
+    ``detail`` naming the file, the rule and the fix when a check fails (nothing is recorded).
+    """
+    patient = repository.get_patient(session, principal.user, patient_id)
+    session.commit()
+    store = _files(request)
+    stored = store_upload(store, incoming, request.app.state.settings.limits)
+    try:
+        summary = check_case(store, stored)
+    except UploadRejected:
+        raise
+    except ValueError as error:
+        raise UploadRejected("upload", str(error), None, "", 400) from None
+    row = repository.save_upload(session, principal.user, patient, stored)
+    session.commit()
+    return JSONResponse(
+        {
+            "upload_id": row.id,
+            "file_count": row.file_count,
+            "total_bytes": row.total_bytes,
+            "modalities": summary["modalities"],
+            "warnings": summary["warnings"],
+            "url": f"/uploads/{row.id}",
+        },
+        status_code=201,
+    )
+
+
+def _get_upload(session: Session, principal: Principal, upload_id: int) -> Upload:
+    row = session.get(Upload, upload_id)
+    if row is None:
+        raise LookupError(f"upload {upload_id} not found")
+    record_event(session, principal.user, "read", "upload", row.id, row.patient_id)
+    session.commit()
+    return row
+
+
+@router.get("/uploads/{upload_id}", response_class=HTMLResponse, include_in_schema=False)
+def upload_detail(
+    request: Request,
+    upload_id: int,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """Files of an upload, its evaluations and the evaluate button."""
+    row = _get_upload(session, principal, upload_id)
+    patient = session.get(Patient, row.patient_id)
+    evaluations = (
+        session.query(Evaluation)
+        .filter(Evaluation.upload_id == row.id)
+        .order_by(Evaluation.id.desc())
+        .all()
+    )
+    return render(
+        request,
+        "upload_detail.html",
+        _base(principal, upload=row, patient=patient, evaluations=evaluations),
+    )
+
+
+def _get_evaluation(session: Session, principal: Principal, evaluation_id: int) -> Evaluation:
+    row = session.get(Evaluation, evaluation_id)
+    if row is None:
+        raise LookupError(f"evaluation {evaluation_id} not found")
+    record_event(session, principal.user, "read", "evaluation", row.id, row.patient_id)
+    session.commit()
+    return row
+
+
+@router.get("/api/evaluations/{evaluation_id}", tags=["dicom"])
+def api_evaluation(
+    evaluation_id: int,
+    principal: CanRead,
+    session: DbSession,
+) -> dict[str, Any]:
+    """A stored evaluation: ``{id, status, error, result, hccrt_version, ...}``."""
+    row = _get_evaluation(session, principal, evaluation_id)
+    return {
+        "id": row.id,
+        "patient_id": row.patient_id,
+        "upload_id": row.upload_id,
+        "status": row.status,
+        "error": row.error,
+        "result": row.result,
+        "hccrt_version": row.hccrt_version,
+        "ruleset_version": row.ruleset_version,
+        "parameters": row.parameters,
+        "report_url": f"/evaluations/{row.id}/report.pdf" if row.report_sha256 else None,
+    }
+
+
+@router.get("/evaluations/{evaluation_id}/report.pdf", tags=["dicom"])
+def report_pdf(
+    evaluation_id: int,
+    request: Request,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """The PDF report of an evaluation (audited as an export)."""
+    row = _get_evaluation(session, principal, evaluation_id)
+    if not row.report_sha256:
+        raise LookupError(f"evaluation {evaluation_id} has no report")
+    record_event(session, principal.user, "export", "report", row.id, row.patient_id)
+    session.commit()
+    data = _files(request).read_bytes(row.report_sha256)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="hccrt-evaluation-{row.id}.pdf"'},
+    )
+
+
+@router.get("/evaluations/{evaluation_id}/artifacts/{name}", include_in_schema=False)
+def artifact(
+    evaluation_id: int,
+    name: str,
+    request: Request,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """An image of an evaluation (dose overlays, DVH plot) by its name."""
+    row = _get_evaluation(session, principal, evaluation_id)
+    sha = row.artifacts.get(name)
+    if not isinstance(sha, str):
+        raise LookupError(f"evaluation {evaluation_id} has no image {name!r}")
+    return Response(_files(request).read_bytes(sha), media_type="image/png")
+
+
+def evaluation_redirect(evaluation: Evaluation) -> RedirectResponse:
+    """Where the browser goes after an evaluation."""
+    return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)

@@ -1,0 +1,127 @@
+"""Sessions, CSRF and role checks for the web app.
+
+The session cookie (``hccrt_session``) carries a random token signed with the server secret
+(itsdangerous), HttpOnly, SameSite=Strict, Secure when configured; the token's hash identifies a
+server-side session row, so logout and account deactivation take effect at once. Every
+state-changing request must carry the session's CSRF token, as the ``csrf_token`` form field or
+the ``X-CSRF-Token`` header. The login form uses a double-submit cookie for the same purpose.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from hccrt.store import accounts
+from hccrt.store.accounts import Permission, allowed
+from hccrt.store.models import User
+
+SESSION_COOKIE = "hccrt_session"
+LOGIN_CSRF_COOKIE = "hccrt_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class LoginRequired(Exception):
+    """No valid session: HTML pages redirect to the login form, the API answers 401."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in account of a request and its session's CSRF token."""
+
+    user: User
+    csrf_token: str
+    token: str
+
+
+def signer(request: Request) -> URLSafeSerializer:
+    """The cookie signer configured for this app."""
+    result: URLSafeSerializer = request.app.state.signer
+    return result
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A database session for one request."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def read_token(request: Request) -> str | None:
+    """The session token from the signed cookie, ``None`` if absent or tampered with."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        token = signer(request).loads(raw, salt="session")
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+async def _submitted_csrf(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+
+
+def current_principal(request: Request, session: DbSession) -> Principal:
+    """The signed-in account; raises :class:`LoginRequired` without a live session."""
+    token = read_token(request)
+    login = accounts.resolve_session(session, token) if token else None
+    if login is None or token is None:
+        raise LoginRequired
+    return Principal(user=login.user, csrf_token=login.csrf_token, token=token)
+
+
+def require(permission: Permission) -> Callable[..., object]:
+    """Dependency: the signed-in account holding ``permission``, CSRF-checked when unsafe."""
+
+    async def dependency(
+        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        if request.method not in SAFE_METHODS:
+            submitted = await _submitted_csrf(request)
+            if not submitted or not hmac.compare_digest(submitted, principal.csrf_token):
+                raise HTTPException(
+                    403, "CSRF token missing or wrong: reload the page and submit again"
+                )
+        if not allowed(principal.user.role, permission):
+            raise HTTPException(
+                403,
+                f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "
+                "ask an administrator for another role",
+            )
+        return principal
+
+    return dependency
+
+
+def new_login_csrf() -> str:
+    """A fresh double-submit token for the login form."""
+    return secrets.token_urlsafe(32)
+
+
+CanRead = Annotated[Principal, Depends(require(Permission.read))]
+CanEditPatient = Annotated[Principal, Depends(require(Permission.edit_patient))]
+CanUpload = Annotated[Principal, Depends(require(Permission.upload))]
+CanEvaluate = Annotated[Principal, Depends(require(Permission.evaluate))]
+CanExport = Annotated[Principal, Depends(require(Permission.export_dicom))]
+IsAdmin = Annotated[Principal, Depends(require(Permission.admin))]

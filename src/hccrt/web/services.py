@@ -1,0 +1,89 @@
+"""The library calls behind the web pages: assessment, follow-up, upload checks, evaluation.
+
+The web layer only parses input and calls hccrt's library; these functions turn the library's
+typed results into the JSON stored with each result and its provenance.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hccrt.cli.output import to_jsonable
+from hccrt.clinical.assess import RULESET, assess
+from hccrt.clinical.followup import FollowupRecord, followup
+from hccrt.clinical.patient import PatientRecord
+from hccrt.dicom.case import CaseInventory, inventory_case
+from hccrt.errors import InputError
+from hccrt.store.files import ContentStore, StoredObject
+from hccrt.store.repository import Provenance
+
+
+def assessment_of(record: PatientRecord) -> tuple[dict[str, Any], Provenance]:
+    """Assess a record; returns the JSON result and its provenance."""
+    result: dict[str, Any] = to_jsonable(assess(record))
+    return result, Provenance(RULESET, {"function": "hccrt.clinical.assess"})
+
+
+def followup_of(data: dict[str, Any]) -> tuple[FollowupRecord, dict[str, Any], Provenance]:
+    """Validate and grade a follow-up record (CTCAE v5, RILD, stop-RT rule)."""
+    record = FollowupRecord.model_validate(data)
+    result: dict[str, Any] = to_jsonable(followup(record))
+    return record, result, Provenance(RULESET, {"function": "hccrt.clinical.followup"})
+
+
+def materialize(
+    store: ContentStore, files: Sequence[tuple[str, StoredObject]], folder: Path
+) -> None:
+    """Lay out stored upload files in ``folder`` (one numbered file each, names not trusted)."""
+    for position, (_, obj) in enumerate(files):
+        store.link_into(obj.sha256, folder / f"{position:05d}.dcm")
+
+
+def check_case(store: ContentStore, files: Sequence[tuple[str, StoredObject]]) -> dict[str, Any]:
+    """Read the headers of an upload as one case; returns its modality counts and warnings.
+
+    Raises
+    ------
+    InputError
+        Unreadable DICOM, several structure sets or plans, several Frames of Reference, an
+        RTSTRUCT referencing a CT series that is not uploaded (the DICOM reader's messages).
+    """
+    with tempfile.TemporaryDirectory(prefix="hccrt-upload-") as tmp:
+        folder = Path(tmp)
+        materialize(store, files, folder)
+        try:
+            inventory: CaseInventory = inventory_case(folder)
+        except InputError as error:
+            raise type(error)(
+                _display(error.field, folder, files),
+                error.rule,
+                _display(str(error.value), folder, files) if error.value is not None else None,
+                error.fix,
+            ) from None
+        return {
+            "modalities": inventory.modalities,
+            "warnings": [_display(w, folder, files) for w in inventory.warnings],
+        }
+
+
+def _display(text: str, folder: Path, files: Sequence[tuple[str, StoredObject]]) -> str:
+    """Replace temporary paths in a reader message by the uploaded file names."""
+    for position, (name, _) in enumerate(files):
+        text = text.replace(str(folder / f"{position:05d}.dcm"), name)
+        text = text.replace(f"{position:05d}.dcm", name)
+    return text.replace(str(folder), "upload")
+
+
+def require_plan_objects(summary: dict[str, Any]) -> None:
+    """A plan evaluation needs an RTSTRUCT and at least one RTDOSE."""
+    modalities = summary.get("modalities", {})
+    if not modalities.get("RTSTRUCT") or not modalities.get("RTDOSE"):
+        raise InputError(
+            "upload",
+            "needs an RTSTRUCT and an RTDOSE for a plan evaluation",
+            ", ".join(f"{k}={v}" for k, v in modalities.items()),
+            "upload the structure set and the dose of the plan (the CT and RTPLAN are optional)",
+        )

@@ -1,0 +1,82 @@
+"""Server settings: database, data directory, secret key and upload limits."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hccrt.store.db import default_data_dir, default_database_url
+
+SECRET_ENV = "HCCRT_SECRET_KEY"
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Limits on one DICOM upload.
+
+    Attributes
+    ----------
+    max_request_bytes
+        Whole request body (all files, or the zip), bytes.
+    max_files
+        Files in the upload after unpacking a zip.
+    max_file_bytes
+        One unpacked file, bytes.
+    max_unpacked_bytes
+        All unpacked files together, bytes.
+    max_zip_ratio
+        Largest uncompressed/compressed size ratio of a zip member (zip-bomb guard).
+    """
+
+    max_request_bytes: int = 1024 * 1024 * 1024
+    max_files: int = 2000
+    max_file_bytes: int = 512 * 1024 * 1024
+    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
+    max_zip_ratio: float = 200.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the web app needs to start.
+
+    Attributes
+    ----------
+    data_dir
+        Holds the file store (``files/``), the default SQLite database and the secret key.
+    database_url
+        SQLAlchemy URL; default SQLite file in ``data_dir``.
+    secret_key
+        Signs session cookies; default from ``HCCRT_SECRET_KEY`` or ``data_dir/secret_key``
+        (created once, mode 0600).
+    secure_cookies
+        Mark cookies ``Secure`` (set when the server is reached over HTTPS).
+    """
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None
+    secret_key: str | None = None
+    secure_cookies: bool = False
+    limits: UploadLimits = field(default_factory=UploadLimits)
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use."""
+        return self.database_url or default_database_url(self.data_dir)
+
+    def resolved_secret_key(self) -> str:
+        """The cookie-signing key (see ``secret_key``)."""
+        if self.secret_key:
+            return self.secret_key
+        from_env = os.environ.get(SECRET_ENV)
+        if from_env:
+            return from_env
+        key_file = self.data_dir / "secret_key"
+        if not key_file.is_file():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = key_file.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+            os.replace(tmp, key_file)
+        return key_file.read_text().strip()
