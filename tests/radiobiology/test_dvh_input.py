@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from hccrt.errors import InputError
-from hccrt.radiobiology import cumulative_to_differential, differential_dvh
+from hccrt.radiobiology import cumulative_to_differential, differential_dvh, read_dvh_csv
 
 
 def test_cumulative_converts_to_bins_between_points() -> None:
@@ -74,3 +76,15 @@ def test_bad_differential_dvh(dose: list[float], volume: list[float], match: str
 def test_bad_cumulative_dvh(dose: list[float], volume: list[float], match: str) -> None:
     with pytest.raises(InputError, match=match):
         cumulative_to_differential(dose, volume)
+
+
+def test_read_dvh_csv_ignores_extra_columns_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "dvh.csv"
+    path.write_text(
+        "\ufeffstructure, dose_gy ,volume_cc\nliver,0,1200\n\nliver,10,600\n", encoding="utf-8"
+    )
+    assert read_dvh_csv(path) == ([0.0, 10.0], [1200.0, 600.0])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("dose_gy,volume_cc\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"dvh=.*empty.csv: CSV has no data rows"):
+        read_dvh_csv(empty)

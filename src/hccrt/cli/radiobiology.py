@@ -8,7 +8,6 @@ eqd2_mean_dose_gy, parameter_set, ...}``.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import enum
 from pathlib import Path
@@ -287,7 +286,7 @@ def ntcp(
     total_volume_cc: Annotated[
         float | None,
         typer.Option(
-            "--total-volume-cc", help="Structure volume in cc; checks the bins sum to it."
+            "--total-volume-cc", help="Structure volume in cc; the DVH total must match it (1 %)."
         ),
     ] = None,
     logit: Annotated[
@@ -305,6 +304,7 @@ def ntcp(
         list_ntcp_parameter_sets,
         ntcp_lkb,
         ntcp_logit,
+        read_dvh_csv,
     )
 
     if list_parameter_sets:
@@ -327,7 +327,7 @@ def ntcp(
         if parameter_set is not None
         else default_ntcp_parameter_set(str(child_pugh))
     )
-    dose_gy, volume_cc = _read_dvh_csv(dvh)
+    dose_gy, volume_cc = read_dvh_csv(dvh)
     compute = ntcp_logit if logit else ntcp_lkb
     result = compute(
         dose_gy,
@@ -374,44 +374,6 @@ def _render_listing(listing: list[dict[str, Any]]) -> str:
         lines.append(f"    {p['label']}; {p['endpoint']}")
         lines.append(f"    source: {p['source']}")
     return "\n".join(lines)
-
-
-def _read_dvh_csv(path: Path) -> tuple[list[float], list[float]]:
-    if not path.is_file():
-        raise InputError("--dvh", "file not found", str(path), "check the path")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = [name.strip() for name in reader.fieldnames or []]
-        if "dose_gy" not in columns or "volume_cc" not in columns:
-            raise InputError(
-                "--dvh",
-                "CSV needs a header with columns dose_gy and volume_cc",
-                f"{path} (columns: {', '.join(columns) or 'none'})",
-                "add the header line 'dose_gy,volume_cc' (Gy, cc)",
-            )
-        dose_gy: list[float] = []
-        volume_cc: list[float] = []
-        for line_number, row in enumerate(reader, start=2):
-            clean = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
-            if not any(clean.values()):
-                continue
-            dose_gy.append(_cell(path, line_number, "dose_gy", clean["dose_gy"]))
-            volume_cc.append(_cell(path, line_number, "volume_cc", clean["volume_cc"]))
-    if not dose_gy:
-        raise InputError("--dvh", "CSV has no data rows", str(path), "add dose_gy,volume_cc rows")
-    return dose_gy, volume_cc
-
-
-def _cell(path: Path, line_number: int, column: str, text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(
-            f"--dvh {path.name} line {line_number} {column}",
-            "is not a number",
-            text,
-            "use plain numbers (Gy, cc) with '.' as decimal point",
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

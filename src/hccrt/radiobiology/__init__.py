@@ -8,6 +8,7 @@ from hccrt.radiobiology.dvh_input import (
     DifferentialDvh,
     cumulative_to_differential,
     differential_dvh,
+    read_dvh_csv,
 )
 from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
 from hccrt.radiobiology.liver_tolerance import (
@@ -87,6 +88,7 @@ __all__ = [
     "ntcp_lkb",
     "ntcp_logit",
     "parse_scheme",
+    "read_dvh_csv",
     "scheme_bed",
     "seed_tolerable_mean_liver_dose",
     "thames_h_factor",

@@ -8,7 +8,9 @@ still above the last dose point is put in a bin at the last dose (an underestima
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,3 +159,46 @@ def cumulative_to_differential(dose_gy: Any, volume_cc: Any) -> DifferentialDvh:
             )
         )
     return DifferentialDvh(centres, bins, tuple(notes))
+
+
+def read_dvh_csv(path: Path) -> tuple[list[float], list[float]]:
+    """Read a DVH CSV with a header naming ``dose_gy`` and ``volume_cc`` (Gy, cc).
+
+    Other columns are ignored and blank lines skipped; the values are returned unvalidated
+    (pass them to :func:`differential_dvh` or :func:`cumulative_to_differential`).
+    """
+    if not path.is_file():
+        raise InputError("dvh", "file not found", str(path), "check the path")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = [name.strip() for name in reader.fieldnames or []]
+        if "dose_gy" not in columns or "volume_cc" not in columns:
+            raise InputError(
+                "dvh",
+                "CSV needs a header with columns dose_gy and volume_cc",
+                f"{path} (columns: {', '.join(columns) or 'none'})",
+                "add the header line 'dose_gy,volume_cc' (Gy, cc)",
+            )
+        dose_gy: list[float] = []
+        volume_cc: list[float] = []
+        for line_number, row in enumerate(reader, start=2):
+            clean = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
+            if not any(clean.values()):
+                continue
+            dose_gy.append(_cell(path, line_number, "dose_gy", clean["dose_gy"]))
+            volume_cc.append(_cell(path, line_number, "volume_cc", clean["volume_cc"]))
+    if not dose_gy:
+        raise InputError("dvh", "CSV has no data rows", str(path), "add dose_gy,volume_cc rows")
+    return dose_gy, volume_cc
+
+
+def _cell(path: Path, line_number: int, column: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(
+            f"dvh {path.name} line {line_number} {column}",
+            "is not a number",
+            text,
+            "use plain numbers (Gy, cc) with '.' as decimal point",
+        ) from None
