@@ -37,7 +37,22 @@ FollowupArg = Annotated[
 ]
 
 
-def assess_command(patient: PatientArg, output_format: FormatOption = OutputFormat.text) -> None:
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="JSON file overriding the labelled non-seed defaults: large_tumor_cm (5), "
+        "tracking_motion_mm (5), cone_max_target_cm (3.5), ctv_margin_mm (5, range 5-10), "
+        "tumour_alpha_beta_gy (10), albumin_three_points_below_g_dl (2.8).",
+    ),
+]
+
+
+def assess_command(
+    patient: PatientArg,
+    output_format: FormatOption = OutputFormat.text,
+    settings: SettingsOption = None,
+) -> None:
     """Assess one HCC patient against the seed rules: Child-Pugh, ALBI, MELD, BCLC/CNLC,
     rated local therapies and the radiotherapy plan outline (intent, technique, fractionation
     with BED in Gy, CTV/PTV margins in mm, mean normal-liver dose limit in Gy), each item with
@@ -46,8 +61,10 @@ def assess_command(patient: PatientArg, output_format: FormatOption = OutputForm
     from hccrt.clinical.assess import assess
     from hccrt.clinical.patient import load_patient
     from hccrt.clinical.render import render_assessment_text
+    from hccrt.clinical.settings import load_settings
 
-    result = assess(load_patient(patient))
+    overrides = None if settings is None else load_settings(settings)
+    result = assess(load_patient(patient), overrides)
 
     def render(payload: Any) -> str:
         return render_assessment_text(payload)

@@ -37,6 +37,7 @@ from hccrt.clinical.scores import (
     meld,
     performance,
 )
+from hccrt.clinical.settings import DEFAULT_SETTINGS, ClinicalSettings
 from hccrt.clinical.sources import SEED_DOCUMENTS
 from hccrt.clinical.staging import Staging, staging
 
@@ -81,6 +82,7 @@ class Assessment(BaseModel):
 
     patient_id: str | None
     ruleset: str
+    settings: ClinicalSettings
     seed_documents: dict[str, str]
     liver_function: LiverFunction
     staging: Staging
@@ -212,13 +214,29 @@ def _warnings(ctx: Context, options: list[Option]) -> list[Item]:
     return out
 
 
-def assess(patient: PatientRecord) -> Assessment:
-    """Assess ``patient`` against every rule (pure; does not modify ``patient``)."""
-    cp, ps = child_pugh(patient), performance(patient)
-    ctx = Context(patient=patient, child_pugh=cp, performance=ps, staging=staging(patient, cp, ps))
+def assess(patient: PatientRecord, settings: ClinicalSettings | None = None) -> Assessment:
+    """Assess ``patient`` against every rule (pure; does not modify ``patient``).
+
+    Parameters
+    ----------
+    patient
+        The validated record (see :func:`hccrt.clinical.patient.load_patient`).
+    settings
+        Overrides of the labelled non-seed defaults; ``None`` uses :data:`DEFAULT_SETTINGS`.
+    """
+    settings = settings or DEFAULT_SETTINGS
+    cp, ps = child_pugh(patient, settings), performance(patient)
+    ctx = Context(
+        patient=patient,
+        child_pugh=cp,
+        performance=ps,
+        staging=staging(patient, cp, ps),
+        settings=settings,
+    )
     options = _options(ctx)
     return Assessment(
         patient_id=patient.patient_id,
+        settings=settings,
         ruleset=RULESET,
         seed_documents=SEED_DOCUMENTS,
         liver_function=LiverFunction(

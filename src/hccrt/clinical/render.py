@@ -73,13 +73,14 @@ def _rt_lines(a: Assessment) -> list[str]:
         + (f", intent {rt.intent} (all: {', '.join(rt.intents)})" if rt.intent else ""),
         *_items("Indications", rt.indications),
         *_items("Technique", rt.technique),
-        "Fractionation (BED with α/β = 10 Gy, LQ):",
+        "Fractionation (LQ BED and EQD2 with α/β = 10 Gy; n/a/week = not stated by the source):",
     ]
     for f in rt.fractionation:
         star = " *preferred*" if f.preferred else ""
         lines.append(
             f"  - {f.key}: {f.dose_per_fraction_gy:g} Gy × {f.fractions} = {f.total_dose_gy:g} Gy, "
-            f"{f.fractions_per_week}/week, BED {f.bed_gy:g} Gy{star} {_ids(f.rule_ids)}"
+            f"{_fmt(f.fractions_per_week, '/week')}, BED {f.bed_gy:g} Gy, EQD2 {f.eqd2_gy:g} Gy"
+            f"{star} {_ids(f.rule_ids)}"
         )
     lines.append(
         f"Margins: CTV = GTV + {m.ctv_mm:g} mm (range {m.ctv_mm_range[0]:g}-{m.ctv_mm_range[1]:g} "

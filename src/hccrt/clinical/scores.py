@@ -11,6 +11,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from hccrt.clinical.patient import Ascites, Encephalopathy, PatientRecord
+from hccrt.clinical.settings import DEFAULT_SETTINGS, ClinicalSettings
 from hccrt.clinical.sources import Status, facts_rule
 from hccrt.clinical.units import BILIRUBIN_UMOL_L_PER_MG_DL
 
@@ -21,7 +22,8 @@ facts_rule(
     "§1.1",
     "Bilirubin <2 / 2-3 / >3 mg/dL; albumin >3.5 / 2.8-3.5 / <2.8 g/dL; INR <1.7 / 1.7-2.3 / "
     ">2.3; ascites none / mild / moderate-severe; encephalopathy none / grade 1-2 / grade 3-4 "
-    "-> 1 / 2 / 3 points; class A 5-6, B 7-9, C 10-15. Closed 2-point bands at the boundaries.",
+    "-> 1 / 2 / 3 points; class A 5-6, B 7-9, C 10-15. Closed 2-point bands at the boundaries; "
+    "the albumin cut-off 2.8 is a setting (some tables use 3.0).",
     Status.verified,
     ("bilirubin_mg_dl", "albumin_g_dl", "inr", "ascites", "encephalopathy"),
     AREA,
@@ -92,12 +94,16 @@ _GRADED = {
 }
 
 
-def child_pugh(patient: PatientRecord) -> ChildPugh:
-    """Child-Pugh points per item, score and class (clinical-facts §1.1, rule SCORE-CP)."""
+def child_pugh(patient: PatientRecord, settings: ClinicalSettings = DEFAULT_SETTINGS) -> ChildPugh:
+    """Child-Pugh points per item, score and class (clinical-facts §1.1, rule SCORE-CP).
+
+    The albumin 3-point cut-off is ``settings.albumin_three_points_below_g_dl`` (2.8 g/dL).
+    """
+    alb_low = settings.albumin_three_points_below_g_dl
     bili, alb, inr = patient.bilirubin_mg_dl, patient.albumin_g_dl, patient.inr
     points: dict[str, int | None] = {
         "bilirubin": None if bili is None else _band(bili, 2.0, 3.0, higher_is_worse=True),
-        "albumin": None if alb is None else _band(alb, 2.8, 3.5, higher_is_worse=False),
+        "albumin": None if alb is None else _band(alb, alb_low, 3.5, higher_is_worse=False),
         "inr": None if inr is None else _band(inr, 1.7, 2.3, higher_is_worse=True),
         "ascites": None if patient.ascites is None else _GRADED[patient.ascites],
         "encephalopathy": (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hccrt.clinical.patient import ExtrahepaticSite, PatientRecord, PortalVeinInvasion
 from hccrt.clinical.scores import ChildPugh, Performance
+from hccrt.clinical.settings import DEFAULT_SETTINGS, ClinicalSettings
 from hccrt.clinical.staging import Staging
 
 
@@ -17,6 +18,7 @@ class Context:
     child_pugh: ChildPugh
     performance: Performance
     staging: Staging
+    settings: ClinicalSettings = DEFAULT_SETTINGS
 
     @property
     def cp_class(self) -> str:

@@ -180,7 +180,6 @@ facts_rule(
     ("tumors.diameter_cm", "child_pugh"),
     AREA,
 )
-LARGE_TUMOR_CM = 5.0
 _UNSUITABLE = {Verdict.not_indicated, Verdict.contraindicated, Verdict.relative_contraindication}
 
 
@@ -253,7 +252,7 @@ def conventional(ctx: Context, others: Sequence[Option]) -> list[Option]:
         [*found, finding("TECH-3DCRT-IMRT", "3DCRT is used first")],
         "2B",
     )
-    large = (ctx.largest_cm or 0.0) > LARGE_TUMOR_CM
+    large = (ctx.largest_cm or 0.0) > ctx.settings.large_tumor_cm
     cirrhotic = ctx.cp_class in {"B", "C"}
     imrt_found = list(found)
     if large or cirrhotic:

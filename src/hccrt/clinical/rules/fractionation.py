@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from hccrt.clinical.findings import Finding, Traced, finding, trace
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.sources import SEED_000, SEED_001, Status, facts_rule, seed_rule
@@ -90,7 +92,6 @@ facts_rule(
     (),
     AREA,
 )
-TUMOUR_ALPHA_BETA_GY = 10.0
 
 
 class Fractionation(Traced):
@@ -104,7 +105,7 @@ class Fractionation(Traced):
     dose_per_fraction_gy: float
     fractions: int
     total_dose_gy: float
-    fractions_per_week: int
+    fractions_per_week: int | None = Field(description="None: not stated by the source.")
     bed_gy: float
     eqd2_gy: float
     alpha_beta_gy: float
@@ -112,19 +113,25 @@ class Fractionation(Traced):
 
 
 def scheme(
-    key: str, d: float, n: int, per_week: int, found: list[Finding], preferred: bool = False
+    key: str,
+    d: float,
+    n: int,
+    per_week: int | None,
+    found: list[Finding],
+    preferred: bool = False,
+    alpha_beta_gy: float = 10.0,
 ) -> Fractionation:
     """Build a :class:`Fractionation` and compute its BED and EQD2 at α/β = 10 Gy."""
-    found = [*found, finding("FX-BED", "BED and EQD2 with LQ, α/β = 10 Gy")]
+    found = [*found, finding("FX-BED", f"BED and EQD2 with LQ, α/β = {alpha_beta_gy:g} Gy")]
     return Fractionation(
         key=key,
         dose_per_fraction_gy=d,
         fractions=n,
         total_dose_gy=round(d * n, 3),
         fractions_per_week=per_week,
-        bed_gy=round(bed_lq(d, n, TUMOUR_ALPHA_BETA_GY), 2),
-        eqd2_gy=round(eqd2_lq(d, n, TUMOUR_ALPHA_BETA_GY), 2),
-        alpha_beta_gy=TUMOUR_ALPHA_BETA_GY,
+        bed_gy=round(bed_lq(d, n, alpha_beta_gy), 2),
+        eqd2_gy=round(eqd2_lq(d, n, alpha_beta_gy), 2),
+        alpha_beta_gy=alpha_beta_gy,
         preferred=preferred,
         **trace(found),
     )
@@ -132,7 +139,7 @@ def scheme(
 
 def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fractionation]:
     """Conventional, hypofractionated and (when SBRT fits) the seed-001 SBRT schemes."""
-    p = ctx.patient
+    p, ab = ctx.patient, ctx.settings.tumour_alpha_beta_gy
     quick = p.needs_rapid_symptom_relief or intent == "palliative"
     conv = finding("FX-CONV", "conventional 2 Gy/day, 5/week: well tolerated by the normal liver")
     hypo = [finding("FX-HYPO", "5 Gy × 10, 3/week: strong tumour effect but more liver damage")]
@@ -146,9 +153,9 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
             )
         )
     out = [
-        scheme("conventional_50gy_25fx", 2.0, 25, 5, [conv], preferred=not quick),
-        scheme("conventional_62gy_31fx", 2.0, 31, 5, [conv]),
-        scheme("hypofractionated_50gy_10fx", 5.0, 10, 3, hypo, preferred=quick),
+        scheme("conventional_50gy_25fx", 2.0, 25, 5, [conv], preferred=not quick, alpha_beta_gy=ab),
+        scheme("conventional_62gy_31fx", 2.0, 31, 5, [conv], alpha_beta_gy=ab),
+        scheme("hypofractionated_50gy_10fx", 5.0, 10, 3, hypo, preferred=quick, alpha_beta_gy=ab),
     ]
     if not sbrt_ok:
         return out
@@ -160,8 +167,22 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
             largest_tumor_cm=largest,
         )
         out += [
-            scheme("sbrt_30gy_3fx", 10.0, 3, 3, [small, finding("SBRT-KOREA", "Korea 30 Gy/3")]),
-            scheme("sbrt_39gy_3fx", 13.0, 3, 3, [small, finding("SBRT-KOREA", "Korea 39 Gy/3")]),
+            scheme(
+                "sbrt_30gy_3fx",
+                10.0,
+                3,
+                None,
+                [small, finding("SBRT-KOREA", "Korea 30 Gy/3")],
+                alpha_beta_gy=ab,
+            ),
+            scheme(
+                "sbrt_39gy_3fx",
+                13.0,
+                3,
+                None,
+                [small, finding("SBRT-KOREA", "Korea 39 Gy/3")],
+                alpha_beta_gy=ab,
+            ),
         ]
         volume = p.normal_liver_volume_cc
         colorado = [
@@ -175,7 +196,7 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
             ),
         ]
         if ctx.cp_class == "A" and volume is not None and volume > 700.0:
-            out.append(scheme("sbrt_60gy_3fx", 20.0, 3, 3, colorado))
+            out.append(scheme("sbrt_60gy_3fx", 20.0, 3, None, colorado, alpha_beta_gy=ab))
     tianjin = finding("SBRT-TIANJIN", "Tianjin 39-52 Gy in 3-8 fractions (upper end: 52 Gy/8)")
-    out.append(scheme("sbrt_52gy_8fx", 6.5, 8, 5, [tianjin]))
+    out.append(scheme("sbrt_52gy_8fx", 6.5, 8, None, [tianjin], alpha_beta_gy=ab))
     return out

@@ -259,8 +259,8 @@ def local_preferred(ctx: Context) -> list[Item]:
     if p.resectable is False and (low_ps or p.comorbidities) and limited:
         one: Finding = finding(
             "UPD-2",
-            "unresectable with low performance status or comorbidities "
-            "and confined/limited disease: local treatment is preferred",
+            "unresectable, confined/limited disease with low performance status or "
+            "comorbidities: if these make surgery impossible, local treatment is preferred",
             ecog=ctx.performance.ecog,
             comorbidities=", ".join(p.comorbidities),
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from hccrt.clinical.findings import Item, finding, item_from
+from hccrt.clinical.findings import Item, finding, item, item_from
 from hccrt.clinical.rules.context import Context
-from hccrt.clinical.rules.ebrt import LARGE_TUMOR_CM
 from hccrt.clinical.sources import SEED_000, SEED_001, seed_rule
 
 AREA = "Radiotherapy technique and devices (seeds 000, 001)"
@@ -53,14 +52,13 @@ seed_rule(
     ("tumors.diameter_cm",),
     AREA,
 )
-TRACKING_MOTION_MM = 5.0
 
 
 def technique(ctx: Context, sbrt_ok: bool) -> list[Item]:
     """Techniques and device hints: 3DCRT/IMRT, ABC, GTV, tracking, tomotherapy, cones."""
     p, out = ctx.patient, []
     out.append(item_from("3dcrt", finding("TECH-3DCRT-IMRT", "3DCRT first")))
-    large = (ctx.largest_cm or 0.0) > LARGE_TUMOR_CM
+    large = (ctx.largest_cm or 0.0) > ctx.settings.large_tumor_cm
     if large or ctx.cp_class in {"B", "C"}:
         text = "IMRT: large tumour or severe cirrhosis (Child-Pugh B/C)"
         out.append(
@@ -100,27 +98,29 @@ def technique(ctx: Context, sbrt_ok: bool) -> list[Item]:
     )
     if sbrt_ok:
         out.append(item_from("sbrt", finding("SBRT-1-3", "SBRT is an option for this patient")))
-        motion = p.breathing_motion_mm
-        if p.abc_available is not True and (motion is None or motion > TRACKING_MOTION_MM):
+        motion, limit_mm = p.breathing_motion_mm, ctx.settings.tracking_motion_mm
+        if p.abc_available is not True and (motion is None or motion > limit_mm):
             text = "real-time tumour tracking (no ABC; breathing motion " + (
-                f"{motion:g} mm > {TRACKING_MOTION_MM:g} mm)"
-                if motion is not None
-                else "not measured)"
+                f"{motion:g} mm > {limit_mm:g} mm)" if motion is not None else "not measured)"
             )
             out.append(
-                item_from("tracking", finding("DEV-TRACKING", text, breathing_motion_mm=motion))
-            )
-        if (ctx.largest_cm or 99.0) <= 3.5:
-            out.append(
-                item_from(
-                    "cones",
-                    finding(
-                        "DEV-CONES",
-                        f"target ≤ 3.5 cm ({ctx.largest_cm:g} cm): cone collimators",
-                        largest_tumor_cm=ctx.largest_cm,
-                    ),
+                item(
+                    "tracking",
+                    text,
+                    [
+                        finding("DEV-TRACKING", text, breathing_motion_mm=motion),
+                        finding("SET-TRACKING-5MM", f"tracking threshold {limit_mm:g} mm"),
+                    ],
                 )
             )
+        cone_cm = ctx.settings.cone_max_target_cm
+        if (ctx.largest_cm or 99.0) <= cone_cm:
+            text = f"target {ctx.largest_cm:g} cm ≤ {cone_cm:g} cm: cone collimators"
+            found = [
+                finding("DEV-CONES", text, largest_tumor_cm=ctx.largest_cm),
+                finding("SET-CONES", f"cone limit {cone_cm:g} cm"),
+            ]
+            out.append(item("cones", text, found))
     if ctx.tumor_count >= 2 or (ctx.extrahepatic and p.tumors):
         text = "helical tomotherapy: multifocal or intra- plus extrahepatic disease"
         out.append(item_from("tomotherapy", finding("DEV-TOMO", text, tumor_count=ctx.tumor_count)))

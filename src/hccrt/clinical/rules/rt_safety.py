@@ -58,7 +58,12 @@ class Margins(Traced):
 def margins(ctx: Context) -> Margins:
     """CTV = GTV + 5-10 mm (5 mm default); PTV = CTV + 6 mm with ABC (MARGIN-* rules)."""
     p = ctx.patient
-    found = [finding("MARGIN-CTV", "CTV = GTV + 5-10 mm; 5 mm shown, widen up to 10 mm")]
+    found = [
+        finding(
+            "MARGIN-CTV",
+            f"CTV = GTV + 5-10 mm; {ctx.settings.ctv_margin_mm:g} mm (setting ctv_margin_mm)",
+        )
+    ]
     ptv: float | None = None
     if p.abc_available:
         ptv = PTV_MARGIN_ABC_MM
@@ -80,8 +85,9 @@ def margins(ctx: Context) -> Margins:
         )
         found.append(finding("MARGIN-PTV", text, abc_available=p.abc_available))
     lo, hi = CTV_MARGIN_RANGE_MM
+    ctv = ctx.settings.ctv_margin_mm
     return Margins(
-        ctv_mm=lo,
+        ctv_mm=ctv,
         ctv_mm_range=(lo, hi),
         ptv_mm=ptv,
         breathing_motion_mm=p.breathing_motion_mm,
