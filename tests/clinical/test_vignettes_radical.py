@@ -124,3 +124,16 @@ def test_assessment_does_not_modify_patient() -> None:
     before = record.model_dump()
     assess(record)
     assert record.model_dump() == before
+
+
+def test_transplant_candidate_with_portal_invasion_not_indicated() -> None:
+    """Milan (clinical-facts §8.2): "no macrovascular invasion; no extrahepatic spread" —
+    conflicting facts: candidate flag set, but a portal-branch thrombus excludes transplant."""
+    a = run(transplant_candidate=True, vascular_invasion={"portal_vein": "branch"})
+    assert verdict(a, "transplant") == "not_indicated"
+
+
+def test_transplant_milan_not_assessable() -> None:
+    """Milan needs vascular invasion and extrahepatic status; unknown -> insufficient_data."""
+    a = run(transplant_candidate=True, extrahepatic_disease=None)
+    assert verdict(a, "transplant") == "insufficient_data"

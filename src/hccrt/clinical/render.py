@@ -65,6 +65,27 @@ def render_assessment_text(assessment: Assessment) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_assessment_summary(assessment: Assessment) -> str:
+    """A few lines for reports: scores, stages, recommended options, RT intent, margins, limit."""
+    a, lf, rt = assessment, assessment.liver_function, assessment.radiotherapy
+    recommended = [o.therapy.value for o in a.options if o.verdict.value == "recommended"]
+    missing = [o.therapy.value for o in a.options if o.verdict.value == "insufficient_data"]
+    lines = [
+        f"Child-Pugh {_fmt(lf.child_pugh.score)} ({lf.child_pugh.class_}), ALBI grade "
+        f"{_fmt(lf.albi.grade)}, MELD {_fmt(lf.meld.meld)}; BCLC {a.staging.bclc}, "
+        f"CNLC {a.staging.cnlc}",
+        f"Recommended: {', '.join(recommended) or 'none'}",
+        f"Radiotherapy: {'indicated' if rt.indicated else 'not indicated'}"
+        + (f" ({rt.intent})" if rt.intent else "")
+        + f"; CTV +{rt.margins.ctv_mm:g} mm, PTV +{_fmt(rt.margins.ptv_mm, ' mm')}; mean normal "
+        f"liver ≤ {_fmt(rt.dose_limits.normal_liver_mean_gy, ' Gy')}",
+    ]
+    if missing:
+        lines.append(f"Insufficient data for: {', '.join(missing)}")
+    lines += [f"Warning: {w.text}" for w in (*rt.warnings, *a.warnings)]
+    return "\n".join(lines) + "\n"
+
+
 def _rt_lines(a: Assessment) -> list[str]:
     rt = a.radiotherapy
     m, limits = rt.margins, rt.dose_limits

@@ -123,10 +123,14 @@ def transplant(ctx: Context) -> Option:
             )
         ]
         return option(t, Verdict.insufficient_data, found)
+    if ctx.tumour_thrombus or ctx.extrahepatic:
+        text = "macrovascular invasion or extrahepatic spread: outside Milan and any extension"
+        found = [finding("TX-MILAN", text, within_milan=False)]
+        return option(t, Verdict.not_indicated, found)
     found = [
         finding(
             "TX-MILAN",
-            "within Milan criteria" if milan else "beyond Milan criteria",
+            "within Milan criteria" if milan else "beyond Milan criteria by size/number",
             within_milan=milan,
         )
     ]
@@ -255,12 +259,12 @@ def local_preferred(ctx: Context) -> list[Item]:
     """UPD-2: unresectable for low PS or comorbidities with confined disease -> local treatment."""
     p = ctx.patient
     low_ps = ctx.performance.ecog is not None and ctx.performance.ecog >= 2
-    limited = ctx.extrahepatic is False or sum(d.count for d in p.extrahepatic_disease or ()) <= 3
-    if p.resectable is False and (low_ps or p.comorbidities) and limited:
+    if p.resectable is False and (low_ps or p.comorbidities) and ctx.extrahepatic is not None:
+        extent = "extrahepatic metastases (if limited)" if ctx.extrahepatic else "disease confined"
         one: Finding = finding(
             "UPD-2",
-            "unresectable, confined/limited disease with low performance status or "
-            "comorbidities: if these make surgery impossible, local treatment is preferred",
+            f"unresectable, {extent}, low performance status or comorbidities: if these make "
+            "surgery impossible, local treatment is preferred",
             ecog=ctx.performance.ecog,
             comorbidities=", ".join(p.comorbidities),
         )
