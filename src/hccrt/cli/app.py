@@ -107,3 +107,6 @@ clinical.register(app)
 from hccrt.cli import run  # noqa: E402
 
 run.register(app)
+from hccrt.cli import structures  # noqa: E402
+
+structures.register(app)

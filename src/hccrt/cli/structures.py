@@ -1,0 +1,227 @@
+"""``hccrt structures``, ``hccrt margin`` and ``hccrt derive``: target volumes from the shell.
+
+JSON keys are a contract. ``structures`` -> ``{structures: [{name, number, volume_cc,
+volume_cc_mask, contours, interpreted_type}], frame_of_reference_uid, sop_instance_uid,
+warnings}``; ``margin`` and ``derive`` -> ``{name, number, interpreted_type, expression,
+volume_cc, volume_cc_polygons, contours, out, sop_instance_uid, grid, warnings}`` (plus
+``margins_mm`` for ``margin``). Volumes in cc, margins in mm.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hccrt.cli.output import FormatOption, OutputFormat, emit
+
+if TYPE_CHECKING:
+    from hccrt.dicom.structure_ops import DerivedStructure
+
+RtstructOption = Annotated[
+    Path, typer.Option("--rtstruct", help="RTSTRUCT file (DICOM).", dir_okay=False)
+]
+CtOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ct",
+        help="Folder of the CT series the structures were drawn on; its grid is used for masks "
+        "and the structure set is checked against it (Frame of Reference, references).",
+        file_okay=False,
+    ),
+]
+ResolutionOption = Annotated[
+    float,
+    typer.Option(
+        "--resolution-mm",
+        help="Without --ct: in-plane voxel size (mm) of the grid built on the contour planes.",
+    ),
+]
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _render_table(payload: dict[str, Any]) -> str:
+    lines = [f"{'ROI':<24} {'#':>4} {'contours':>8} {'cc (polygons)':>14} {'cc (CT mask)':>13}"]
+    for row in payload["structures"]:
+        lines.append(
+            f"{row['name']:<24} {row['number']:>4} {row['contours']:>8} "
+            f"{_fmt(row['volume_cc']):>14} {_fmt(row['volume_cc_mask']):>13}"
+        )
+    lines.extend(f"warning: {w}" for w in payload["warnings"])
+    return "\n".join(lines)
+
+
+def structures(
+    rtstruct: RtstructOption,
+    ct: CtOption = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """List the ROIs of an RTSTRUCT with their volumes in cc.
+
+    volume_cc: sum of polygon areas x slab thickness (half-slice end caps); volume_cc_mask (with
+    --ct): fractional-occupancy mask on the CT grid.
+    """
+    from hccrt.dicom.structure_ops import structure_table
+
+    table = structure_table(rtstruct, ct)
+    payload = {
+        "structures": [
+            {
+                "name": s.name,
+                "number": s.number,
+                "volume_cc": s.volume_cc,
+                "volume_cc_mask": s.volume_cc_mask,
+                "contours": s.contours,
+                "interpreted_type": s.interpreted_type,
+            }
+            for s in table.structures
+        ],
+        "frame_of_reference_uid": table.frame_of_reference_uid,
+        "sop_instance_uid": table.sop_instance_uid,
+        "warnings": list(table.warnings),
+    }
+    emit(payload, output_format, _render_table)
+
+
+def _derived_payload(result: DerivedStructure, out: Path, sop_uid: str) -> dict[str, Any]:
+    grid = result.grid
+    return {
+        "name": result.structure.name,
+        "number": result.structure.number,
+        "interpreted_type": result.structure.interpreted_type,
+        "expression": result.expression,
+        "volume_cc": result.volume_cc,
+        "volume_cc_polygons": result.volume_cc_polygons,
+        "contours": len(result.structure.contours),
+        "out": str(out),
+        "sop_instance_uid": sop_uid,
+        "grid": {"shape": list(grid.shape), "spacing_mm": list(grid.spacing_mm)},
+        "warnings": list(result.warnings),
+    }
+
+
+def _render_derived(payload: dict[str, Any]) -> str:
+    lines = [
+        f"{payload['name']} (ROI {payload['number']}, {payload['interpreted_type']}): "
+        f"{payload['volume_cc']:.2f} cc (contours {payload['volume_cc_polygons']:.2f} cc) "
+        f"= {payload['expression']}",
+        f"written to {payload['out']} (SOP Instance UID {payload['sop_instance_uid']})",
+    ]
+    lines.extend(f"warning: {w}" for w in payload["warnings"])
+    return "\n".join(lines)
+
+
+def _save(rtstruct: Path, result: DerivedStructure, out: Path) -> str:
+    from hccrt.dicom.structure_ops import save_new_rois
+
+    return save_new_rois(rtstruct, (result.structure,), out)
+
+
+def margin(
+    rtstruct: RtstructOption,
+    source: Annotated[str, typer.Option("--source", help="ROI to expand or contract.")],
+    name: Annotated[str, typer.Option("--name", help="New ROI name (TG-263 style, e.g. PTV).")],
+    out: Annotated[Path, typer.Option("--out", help="New RTSTRUCT file to write.", dir_okay=False)],
+    margin_mm: Annotated[
+        float | None, typer.Option("--margin-mm", help="Isotropic margin in mm.")
+    ] = None,
+    margins_mm: Annotated[
+        str | None,
+        typer.Option(
+            "--margins-mm",
+            help="Per-direction margins in mm, order R,L,A,P,S,I (patient Right, Left, "
+            "Anterior, Posterior, Superior, Inferior), e.g. 5,5,5,5,10,10.",
+        ),
+    ] = None,
+    contract: Annotated[bool, typer.Option("--contract", help="Shrink instead of expand.")] = False,
+    within: Annotated[
+        str | None, typer.Option("--within", help="Keep the result inside this ROI (e.g. Liver).")
+    ] = None,
+    subtract: Annotated[
+        str | None, typer.Option("--subtract", help="Remove this ROI from the result.")
+    ] = None,
+    ct: CtOption = None,
+    resolution_mm: ResolutionOption = 1.0,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Expand (or contract) an ROI by exact margins in mm and save it as a new ROI.
+
+    The original RTSTRUCT is untouched: OUT gets a new SOP Instance UID, the same Frame of
+    Reference and referenced series, all original ROIs and the new one.
+    """
+    from hccrt.dicom.structure_ops import derive_structure, margin_expression
+    from hccrt.errors import InputError
+    from hccrt.geometry.margins import Margins
+
+    if (margin_mm is None) == (margins_mm is None):
+        raise InputError(
+            "margin", "give exactly one of --margin-mm and --margins-mm", None, "e.g. --margin-mm 5"
+        )
+    margins = (
+        Margins.isotropic(margin_mm) if margin_mm is not None else Margins.parse(str(margins_mm))
+    )
+    node = margin_expression(source, margins, contract=contract, within=within, subtract=subtract)
+    result = derive_structure(rtstruct, node, name, ct_dir=ct, resolution_mm=resolution_mm)
+    sop_uid = _save(rtstruct, result, out)
+    payload = _derived_payload(result, out, sop_uid)
+    payload["expression"] = _margin_text(source, margins, contract, within, subtract)
+    r, left, a, p, s, i = margins.as_tuple()
+    payload["margins_mm"] = {"R": r, "L": left, "A": a, "P": p, "S": s, "I": i}
+    emit(payload, output_format, _render_derived)
+
+
+def _margin_text(
+    source: str, margins: Any, contract: bool, within: str | None, subtract: str | None
+) -> str:
+    values = ",".join(f"{v:g}" for v in margins.as_tuple())
+    text = f"{'contract' if contract else 'expand'}('{source}', {values})"
+    if within:
+        text += f" & '{within}'"
+    if subtract:
+        text += f" - '{subtract}'"
+    return text
+
+
+def derive(
+    rtstruct: RtstructOption,
+    expr: Annotated[
+        str,
+        typer.Option(
+            "--expr",
+            help="Expression: + or | union, & intersection, - difference, expand(X, mm), "
+            "expand(X, R,L,A,P,S,I), contract(...), ring(X, inner_mm, outer_mm); quote names "
+            'with spaces. E.g. "Liver - GTV", "expand(GTV, 5) & Liver".',
+        ),
+    ],
+    name: Annotated[
+        str, typer.Option("--name", help="New ROI name (TG-263 style, e.g. Liver-GTV).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="New RTSTRUCT file to write.", dir_okay=False)],
+    ct: CtOption = None,
+    resolution_mm: ResolutionOption = 1.0,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Build a new ROI from an expression of existing ROIs and save it in a new RTSTRUCT."""
+    from hccrt.dicom.structure_ops import derive_structure
+
+    result = derive_structure(rtstruct, expr, name, ct_dir=ct, resolution_mm=resolution_mm)
+    sop_uid = _save(rtstruct, result, out)
+    emit(_derived_payload(result, out, sop_uid), output_format, _render_derived)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``structures``, ``margin`` and ``derive`` to the ``hccrt`` app.
+
+    ``margin`` and ``derive`` are offered only when the RTSTRUCT writer
+    (:mod:`hccrt.dicom.rtstruct_writer`) is installed, since they save a new RTSTRUCT.
+    """
+    from importlib.util import find_spec
+
+    app.command("structures")(structures)
+    if find_spec("hccrt.dicom.rtstruct_writer") is not None:
+        app.command("margin")(margin)
+        app.command("derive")(derive)
