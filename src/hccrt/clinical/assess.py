@@ -108,7 +108,7 @@ def _options(ctx: Context) -> list[Option]:
 
 def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
     indications = radiotherapy.indications(ctx, options)
-    intents = radiotherapy.intents(ctx, indications)
+    intents = radiotherapy.intents(ctx, indications, options)
     intent = radiotherapy.primary_intent(ctx, intents)
     sbrt_ok = next(o for o in options if o.therapy is Therapy.sbrt).verdict in {
         Verdict.recommended,

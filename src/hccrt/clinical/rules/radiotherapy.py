@@ -270,11 +270,20 @@ def indications(ctx: Context, options: Sequence[Option]) -> list[Item]:
 INTENTS = ("bridging", "adjuvant", "curative", "combined", "palliative")
 
 
-def intents(ctx: Context, found: Sequence[Item]) -> list[str]:
-    """All intents the indications support, most specific first."""
+def intents(ctx: Context, found: Sequence[Item], options: Sequence[Option] = ()) -> list[str]:
+    """All intents the indications support, most specific first.
+
+    ``bridging`` needs a transplant candidate whose transplant option is recommended or to be
+    considered (so not with macrovascular invasion or extrahepatic spread).
+    """
     keys = {i.key for i in found}
     out = []
-    if ctx.patient.transplant_candidate and ctx.patient.tumors:
+    transplant = [o for o in options if o.therapy is Therapy.transplant]
+    open_for_transplant = bool(transplant) and transplant[0].verdict in {
+        Verdict.recommended,
+        Verdict.consider,
+    }
+    if ctx.patient.transplant_candidate and ctx.patient.tumors and open_for_transplant:
         out.append("bridging")
     if keys & {"residual_after_surgery", "icc_positive_margin"}:
         out.append("adjuvant")
