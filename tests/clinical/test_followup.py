@@ -193,3 +193,10 @@ def test_load_errors(tmp_path: Any) -> None:
     )
     with pytest.raises(ClinicalInputError, match="rt_ongong=True: unknown field; did you mean"):
         load_followup(path)
+
+
+def test_current_uln_missing_uses_baseline_uln() -> None:
+    """The ULN is a property of the lab; if the current set omits it, the baseline ULN is used."""
+    result = followup(record({"alt_u_l": 210, "alt_uln_u_l": None}))
+    assert result.ctcae["alt"].grade == 3
+    assert result.rild.status == "non_classic"

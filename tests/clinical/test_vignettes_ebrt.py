@@ -169,6 +169,7 @@ def test_symptomatic_bone_metastasis_palliative() -> None:
     assert a.radiotherapy.intent == "palliative"
     preferred = [f.key for f in a.radiotherapy.fractionation if f.preferred]
     assert preferred == ["hypofractionated_50gy_10fx"]
+    assert any(w.key == "metastasis_dose_not_specified" for w in a.radiotherapy.warnings)
 
 
 def test_brain_metastasis_symptomatic() -> None:

@@ -153,6 +153,13 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
                 finding("FX-HYPO", "hypofractionation (5 Gy × 10) damages the normal liver more"),
             )
         )
+    palliative = next(o for o in options if o.therapy is Therapy.palliative_ebrt)
+    if palliative.verdict in {Verdict.recommended, Verdict.consider}:
+        text = (
+            "the fractionation options are for intrahepatic tumours; the seeds give no dose "
+            "for metastases: choose the palliative metastasis schedule separately"
+        )
+        warnings.append(item_from("metastasis_dose_not_specified", finding("PALL-EBRT", text)))
     return Radiotherapy(
         indicated=bool(indications) and bool(ctx.patient.tumors or ctx.extrahepatic),
         intent=intent,

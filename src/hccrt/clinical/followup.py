@@ -51,39 +51,36 @@ class FollowupResult(BaseModel):
 
 
 def _grades(r: FollowupRecord) -> dict[str, CtcaeGrade]:
+    """Grades with the current ULN, or the baseline ULN when the current one is missing."""
     b, c = r.baseline, r.current
     return {
-        "alt": ctcae_grade("alt", c.alt_u_l, c.alt_uln_u_l, b.alt_u_l),
-        "ast": ctcae_grade("ast", c.ast_u_l, c.ast_uln_u_l, b.ast_u_l),
-        "alp": ctcae_grade("alp", c.alp_u_l, c.alp_uln_u_l, b.alp_u_l),
+        "alt": ctcae_grade("alt", c.alt_u_l, c.alt_uln_u_l or b.alt_uln_u_l, b.alt_u_l),
+        "ast": ctcae_grade("ast", c.ast_u_l, c.ast_uln_u_l or b.ast_uln_u_l, b.ast_u_l),
+        "alp": ctcae_grade("alp", c.alp_u_l, c.alp_uln_u_l or b.alp_uln_u_l, b.alp_u_l),
         "bilirubin": ctcae_grade(
-            "bilirubin", c.bilirubin_mg_dl, c.bilirubin_uln_mg_dl, b.bilirubin_mg_dl
+            "bilirubin",
+            c.bilirubin_mg_dl,
+            c.bilirubin_uln_mg_dl or b.bilirubin_uln_mg_dl,
+            b.bilirubin_mg_dl,
         ),
     }
 
 
 def _enzymes(r: FollowupRecord) -> tuple[bool | None, list[Finding]]:
-    c, hits, known = r.current, [], False
-    if c.alp_u_l is not None and c.alp_uln_u_l is not None:
+    """Seed-000 enzyme criterion: ALP > 2 × ULN or ALT > 5 × ULN (``None`` if neither known)."""
+    c, b, hits, known = r.current, r.baseline, [], False
+    checks = (
+        ("ALP", c.alp_u_l, c.alp_uln_u_l or b.alp_uln_u_l, 2.0),
+        ("ALT", c.alt_u_l, c.alt_uln_u_l or b.alt_uln_u_l, 5.0),
+    )
+    for name, value, uln, factor in checks:
+        if value is None or uln is None:
+            continue
         known = True
-        if c.alp_u_l > 2.0 * c.alp_uln_u_l:
-            hits.append(
-                finding(
-                    "RILD-ATYPICAL",
-                    f"ALP {c.alp_u_l:g} > 2 × ULN {c.alp_uln_u_l:g}",
-                    alp_x_uln=round(c.alp_u_l / c.alp_uln_u_l, 2),
-                )
-            )
-    if c.alt_u_l is not None and c.alt_uln_u_l is not None:
-        known = True
-        if c.alt_u_l > 5.0 * c.alt_uln_u_l:
-            hits.append(
-                finding(
-                    "RILD-ATYPICAL",
-                    f"ALT {c.alt_u_l:g} > 5 × ULN {c.alt_uln_u_l:g}",
-                    alt_x_uln=round(c.alt_u_l / c.alt_uln_u_l, 2),
-                )
-            )
+        if value > factor * uln:
+            text = f"{name} {value:g} > {factor:g} × ULN {uln:g}"
+            ratio = {f"{name.lower()}_x_uln": round(value / uln, 2)}
+            hits.append(finding("RILD-ATYPICAL", text, **ratio))
     return (bool(hits) if known else None), hits
 
 

@@ -102,6 +102,10 @@ class Fractionation(Traced):
     """
 
     key: str
+    target: str = Field(
+        "liver_tumour",
+        description="What the scheme is for: the seeds give schemes for intrahepatic tumours only.",
+    )
     dose_per_fraction_gy: float
     fractions: int
     total_dose_gy: float
