@@ -1,0 +1,211 @@
+"""Run the plan evaluation over many case folders with Dask.
+
+A local cluster (threads in this process, ``processes=False``) is started by default; with a
+scheduler address the cases go to an existing ``distributed`` cluster whose workers have hccrt
+installed and can read ``CASES_DIR``. Each finished case is journalled at once (see
+:mod:`hccrt.cohort.journal`), so a run that crashes resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hccrt import __version__
+from hccrt.cohort.journal import Journal
+from hccrt.cohort.summary import plot_ntcp_vs_dose, summarize
+from hccrt.errors import InputError
+
+DEFAULT_EVALUATOR = "hccrt.cohort.plan:plan_evaluation_row"
+CaseEvaluator = Callable[[Path, str | None], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """What a cohort run did and the summary of the whole table."""
+
+    out: Path
+    plot: Path | None
+    evaluated_now: int
+    skipped: int
+    summary: dict[str, Any]
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON keys: ``out, plot, evaluated_now, skipped, summary, failures[{case_id, error}]``."""
+        return {
+            "out": str(self.out),
+            "plot": str(self.plot) if self.plot else None,
+            "evaluated_now": self.evaluated_now,
+            "skipped": self.skipped,
+            "summary": self.summary,
+            "failures": self.failures,
+        }
+
+
+def discover_cases(cases_dir: Path) -> list[Path]:
+    """Sub-folders of ``cases_dir`` that contain at least one file, sorted by name."""
+    if not cases_dir.is_dir():
+        raise InputError("CASES_DIR", "must be an existing folder", str(cases_dir))
+    cases = [
+        p
+        for p in sorted(cases_dir.iterdir())
+        if p.is_dir() and not p.name.startswith(".") and any(f.is_file() for f in p.rglob("*"))
+    ]
+    if not cases:
+        raise InputError(
+            "CASES_DIR",
+            "contains no case folder",
+            str(cases_dir),
+            "put each case (DICOM files + patient.json) in its own sub-folder",
+        )
+    return cases
+
+
+def load_evaluator(spec: str) -> CaseEvaluator:
+    """Import ``module:function``.
+
+    Raises
+    ------
+    InputError
+        If the module or the function cannot be found.
+    """
+    module_name, _, attribute = spec.partition(":")
+    try:
+        evaluator: CaseEvaluator = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise InputError(
+            "--evaluator", f"cannot be imported ({error})", spec, "give module:function"
+        ) from None
+    return evaluator
+
+
+def evaluate_one(
+    case_dir: str, protocol: str | None, evaluator_spec: str, run_id: str
+) -> dict[str, Any]:
+    """Evaluate one case; never raises: a failure becomes a row with ``status='error'``."""
+    started = time.perf_counter()
+    row: dict[str, Any] = {
+        "case_id": Path(case_dir).name,
+        "status": "ok",
+        "error": None,
+        "protocol": protocol,
+        "hccrt_version": __version__,
+        "run_id": run_id,
+    }
+    try:
+        row.update(load_evaluator(evaluator_spec)(Path(case_dir), protocol))
+    except Exception as error:  # one bad case must not stop the cohort
+        last = traceback.extract_tb(error.__traceback__)[-1:]
+        where = f" (at {Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+        row.update(status="error", error=f"{type(error).__name__}: {error}{where}")
+    if isinstance(row.get("parameters"), dict):
+        row["parameters"] = json.dumps(row["parameters"], sort_keys=True, default=str)
+    row["elapsed_s"] = round(time.perf_counter() - started, 3)
+    row["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
+    return row
+
+
+def run_cohort(
+    cases_dir: Path,
+    out: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int = 2,
+    protocol: str | None = None,
+    retry_failed: bool = False,
+    plot_path: Path | None = None,
+    evaluator: str = DEFAULT_EVALUATOR,
+    on_case_done: Callable[[dict[str, Any]], None] | None = None,
+) -> CohortResult:
+    """Evaluate every pending case of ``cases_dir``, journal each row, rewrite ``out``.
+
+    Parameters
+    ----------
+    cases_dir
+        One sub-folder per case.
+    out
+        Parquet results table; cases already in it (or in its journal) are skipped.
+    scheduler
+        ``tcp://HOST:PORT`` of a running Dask scheduler; ``None`` starts a local cluster.
+    workers
+        Local worker threads (ignored with ``scheduler``).
+    protocol
+        Protocol name passed to the evaluation (``None``: chosen per case).
+    retry_failed
+        Evaluate again the cases whose earlier row has ``status='error'``.
+    plot_path
+        NTCP vs mean normal-liver dose PNG (default: ``out`` with suffix ``.png``).
+    evaluator
+        ``module:function`` that turns ``(case_dir, protocol)`` into a row (default: the plan
+        evaluation of :mod:`hccrt.cohort.plan`).
+    """
+    from distributed import Client, LocalCluster, as_completed
+
+    cases = discover_cases(cases_dir)
+    load_evaluator(evaluator)  # fail early, not once per case
+    journal = Journal(out)
+    done = journal.rows()
+    pending = [
+        c
+        for c in cases
+        if c.name not in done or (retry_failed and done[c.name].get("status") == "error")
+    ]
+    run_id = uuid.uuid4().hex[:12]
+    if pending:
+        cluster = None
+        if scheduler is None:
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=1,
+                threads_per_worker=workers,
+                processes=False,
+                dashboard_address=None,
+            )
+            client = Client(cluster)  # type: ignore[no-untyped-call]
+        else:
+            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        try:
+            futures = [
+                client.submit(
+                    evaluate_one,
+                    str(c),
+                    protocol,
+                    evaluator,
+                    run_id,
+                    key=f"case-{run_id}-{i}",
+                    pure=False,
+                )
+                for i, c in enumerate(pending)
+            ]
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                row = future.result()
+                journal.write(row)
+                if on_case_done is not None:
+                    on_case_done(row)
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+            if cluster is not None:
+                cluster.close()
+    table = journal.consolidate()
+    plot = plot_path if plot_path is not None else out.with_suffix(".png")
+    has_plot = plot_ntcp_vs_dose(table, plot)
+    failures = [
+        {"case_id": str(r["case_id"]), "error": str(r["error"])}
+        for r in table[table["status"] == "error"].to_dict(orient="records")
+    ]
+    return CohortResult(
+        out=out,
+        plot=plot if has_plot else None,
+        evaluated_now=len(pending),
+        skipped=len(cases) - len(pending),
+        summary=summarize(table),
+        failures=failures,
+    )
