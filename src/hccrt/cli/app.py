@@ -110,3 +110,6 @@ run.register(app)
 from hccrt.cli import structures  # noqa: E402
 
 structures.register(app)
+from hccrt.cli import web  # noqa: E402
+
+web.register(app)
