@@ -207,3 +207,11 @@ def test_evidence_limits_stated() -> None:
     carcinoma is only grade C"; seed 003: "EBRT is 2B level recommendations." """
     keys = {e.key for e in run().radiotherapy.evidence_limits}
     assert {"evid-grade-c", "lt-evidence", "evid-lq"} <= keys
+
+
+def test_tumour_next_to_bowel_acute_gi_warning() -> None:
+    """Seed 000: "upper gastrointestinal bleeding, especially in patients whose radiation field
+    involves larger volume of duodenum, jejunum and stomach" """
+    a = run(tumors=[tumor(3.0, adjacent_to_bowel=True)])
+    assert any(w.key == "acute_gi_toxicity" for w in a.radiotherapy.warnings)
+    assert not any(w.key == "acute_gi_toxicity" for w in run().radiotherapy.warnings)

@@ -116,7 +116,7 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
     }
     margins = rt_safety.margins(ctx)
     advice, tace_warnings = rt_sequencing.sequencing(ctx, "combined" in intents)
-    warnings = list(tace_warnings)
+    warnings = [*tace_warnings, *rt_sequencing.acute_risks(ctx)]
     if ctx.cp_class == "B":
         warnings.append(
             item_from(

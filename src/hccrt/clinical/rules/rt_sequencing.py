@@ -11,6 +11,15 @@ from hccrt.clinical.sources import RULES, SEED_000, SEED_001, SEED_003, seed_rul
 
 AREA = "Radiotherapy sequencing, RILD risk and evidence limits (seeds 000, 001, 003)"
 seed_rule(
+    "ACUTE-GI",
+    "Acute GI toxicity when the field includes duodenum, jejunum or stomach",
+    SEED_000,
+    "① anorexia, nausea, vomiting, more serious with upper gastrointestinal bleeding, especially "
+    "in patients whose radiation field involves larger volume of duodenum, jejunum and stomach;",
+    ("tumors.adjacent_to_bowel",),
+    AREA,
+)
+seed_rule(
     "SEQ-TACE2",
     "Two TACE sessions 3-6 weeks apart before deciding on RT",
     SEED_000,
@@ -158,6 +167,18 @@ def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
                 )
             )
     return advice, warnings
+
+
+def acute_risks(ctx: Context) -> list[Item]:
+    """Seed-000 acute toxicity to expect: GI toxicity when a tumour abuts stomach/bowel."""
+    near = [i + 1 for i, t in enumerate(ctx.patient.tumors) if t.adjacent_to_bowel]
+    if not near:
+        return []
+    text = (
+        f"tumour(s) {near} next to stomach/bowel: expect nausea/vomiting, risk of upper GI "
+        "bleeding; keep duodenum, jejunum and stomach out of the field"
+    )
+    return [item_from("acute_gi_toxicity", finding("ACUTE-GI", text, tumors_near_bowel=str(near)))]
 
 
 def rild_risk_factors(ctx: Context, tace_warnings: list[Item]) -> list[Item]:
