@@ -164,3 +164,13 @@ def test_performance_conflict_uses_worse() -> None:
     """KPS 50 with ECOG 0 disagree: ECOG 2 (from KPS 50) is used."""
     result = performance(patient(kps=50, ecog=0))
     assert (result.basis, result.ecog, result.kps) == ("conflict", 2, 50)
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"), [(-2.7, "1"), (-2.5, "2a"), (-2.27, "2a"), (-2.26, "2b"), (-1.0, "3")]
+)
+def test_malbi_split(score: float, grade: str) -> None:
+    """mALBI (Hiraoka 2017): 2a −2.60 < ALBI ≤ −2.270 < 2b ≤ −1.39 (cut-off UNCONFIRMED)."""
+    from hccrt.clinical.scores import malbi_grade
+
+    assert malbi_grade(score) == grade

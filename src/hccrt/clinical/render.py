@@ -42,7 +42,8 @@ def render_assessment_text(assessment: Assessment) -> str:
         "",
         "Liver function",
         f"  Child-Pugh: {_fmt(cp.score)} class {cp.class_} ({points})",
-        f"  ALBI: {_fmt(lf.albi.score)} grade {_fmt(lf.albi.grade)}",
+        f"  ALBI: {_fmt(lf.albi.score)} grade {_fmt(lf.albi.grade)} "
+        f"(mALBI {lf.albi.malbi_grade or 'n/a'}, cut-off UNCONFIRMED)",
         f"  MELD: {_fmt(lf.meld.meld)}   MELD-Na: {_fmt(lf.meld.meld_na)}",
         f"  Performance: KPS {_fmt(ps.kps)} / ECOG {_fmt(ps.ecog)} (basis: {ps.basis})",
         "Staging",

@@ -39,6 +39,16 @@ facts_rule(
     AREA,
 )
 facts_rule(
+    "SCORE-MALBI",
+    "Modified ALBI grade 2a/2b (Hiraoka A et al., Liver Cancer 2017;6:325-336)",
+    "§1.2",
+    "Grade 2 split at −2.270: 2a −2.60 < ALBI ≤ −2.270, 2b −2.270 < ALBI ≤ −1.39. The cut-off "
+    "−2.270 is UNCONFIRMED (not retrieved verbatim); informational only, no rule reads it.",
+    Status.unconfirmed,
+    ("bilirubin_mg_dl", "albumin_g_dl"),
+    AREA,
+)
+facts_rule(
     "SCORE-MELD",
     "MELD and MELD-Na (Kim WR, NEJM 2008;359:1018; OPTN 2016)",
     "§1.3",
@@ -125,8 +135,9 @@ class Albi(BaseModel):
 
     score: float | None
     grade: int | None
+    malbi_grade: str | None = Field(None, description="1, 2a, 2b or 3 (UNCONFIRMED cut-off)")
     missing: tuple[str, ...] = ()
-    rule_ids: tuple[str, ...] = ("SCORE-ALBI",)
+    rule_ids: tuple[str, ...] = ("SCORE-ALBI", "SCORE-MALBI")
 
 
 def albi_score(bilirubin_mg_dl: float, albumin_g_dl: float) -> float:
@@ -138,6 +149,14 @@ def albi_score(bilirubin_mg_dl: float, albumin_g_dl: float) -> float:
 def albi_grade(score: float) -> int:
     """ALBI grade: 1 if score ≤ −2.60, 2 if ≤ −1.39, else 3."""
     return 1 if score <= -2.60 else 2 if score <= -1.39 else 3
+
+
+def malbi_grade(score: float) -> str:
+    """Modified ALBI grade: 2 is split at −2.270 into 2a and 2b (UNCONFIRMED cut-off)."""
+    grade = albi_grade(score)
+    if grade != 2:
+        return str(grade)
+    return "2a" if score <= -2.270 else "2b"
 
 
 def albi(patient: PatientRecord) -> Albi:
@@ -153,7 +172,7 @@ def albi(patient: PatientRecord) -> Albi:
     if patient.bilirubin_mg_dl is None or patient.albumin_g_dl is None:
         return Albi(score=None, grade=None, missing=missing)
     score = albi_score(patient.bilirubin_mg_dl, patient.albumin_g_dl)
-    return Albi(score=round(score, 3), grade=albi_grade(score))
+    return Albi(score=round(score, 3), grade=albi_grade(score), malbi_grade=malbi_grade(score))
 
 
 class Meld(BaseModel):
