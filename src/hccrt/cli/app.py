@@ -107,9 +107,15 @@ clinical.register(app)
 from hccrt.cli import run  # noqa: E402
 
 run.register(app)
+from hccrt.cli import planning  # noqa: E402
+
+planning.register(app)
 from hccrt.cli import structures  # noqa: E402
 
 structures.register(app)
 from hccrt.cli import web  # noqa: E402
 
 web.register(app)
+from hccrt.cli import evaluation  # noqa: E402
+
+evaluation.register(app)

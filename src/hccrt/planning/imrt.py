@@ -46,7 +46,7 @@ def optimise_imrt(
     problem: PlanningProblem,
     outer_iterations: int = 6,
     inner_iterations: int = 80,
-    normal_tissue_weight: float = 0.02,
+    normal_tissue_weight: float = 0.002,
     require_coverage: bool = True,
 ) -> ImrtResult:
     """Optimise the fluence of all beamlets (see module docstring).
@@ -71,6 +71,9 @@ def optimise_imrt(
     lam = {c.label: 0.0 for c in problem.constraints}
     mu = {c.label: 10.0 for c in problem.constraints}
     hot = goal.max_dose_fraction * rx
+    # Aim slightly above the coverage dose: a quadratic underdose penalty leaves voxels just
+    # below its reference, so the reference sits 3 % above the dose that must cover the target.
+    cold = min(goal.coverage_dose_fraction * 1.03, 0.5 * (1 + goal.max_dose_fraction)) * rx
     iterations = 0
     dvh_sets: dict[str, npt.NDArray[np.int64]] = {}
 
@@ -78,7 +81,7 @@ def optimise_imrt(
         dose = op.matvec(x * w0).astype(np.float64)
         grad_rows = np.zeros_like(dose)
         dt = dose[t_rows]
-        under = np.minimum(dt - rx, 0.0)
+        under = np.minimum(dt - cold, 0.0)
         over = np.maximum(dt - hot, 0.0)
         f = (under @ under + over @ over) / (t_rows.size * rx * rx)
         grad_rows[t_rows] += 2 * (under + over) / (t_rows.size * rx * rx)
@@ -112,6 +115,7 @@ def optimise_imrt(
                 mu[c.label] *= 4.0
         if not violated and goal.coverage(dose[t_rows]) >= goal.coverage_pct:
             break
+    w = normalise_coverage(problem, w)
     dose = op.matvec(w)
     values = {c.label: c.value(dose[problem.rows[c.structure]]) for c in problem.constraints}
     broken = [c for c in problem.constraints if not c.met(dose[problem.rows[c.structure]])]
@@ -128,6 +132,26 @@ def optimise_imrt(
             "relax the conflicting limits, lower the prescription or accept reduced coverage",
         )
     return ImrtResult(w, iterations, values, coverage)
+
+
+def normalise_coverage(problem: PlanningProblem, w: FloatArray) -> FloatArray:
+    """Scale so that ``coverage_pct`` % of the target gets the coverage dose, when allowed.
+
+    Scaling down is always allowed; scaling up only while every hard constraint still holds.
+    """
+    goal = problem.target
+    dose = problem.operator.matvec(w)
+    level = float(np.percentile(dose[problem.rows[goal.structure]], 100 - goal.coverage_pct))
+    if level <= 0:
+        return w
+    factor = goal.coverage_dose_fraction * goal.prescription_gy / level
+    scaled = w * factor
+    if factor <= 1.0:
+        return scaled
+    new_dose = dose * factor
+    if all(c.met(new_dose[problem.rows[c.structure]]) for c in problem.constraints):
+        return scaled
+    return w
 
 
 def _scale(c: DoseConstraint) -> float:

@@ -11,11 +11,12 @@ operator is linear in the weights and has an exact adjoint (used by the optimise
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.signal import fftconvolve
+from scipy import fft as sp_fft
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,30 +54,49 @@ class FarScatter:
     interpolation: sp.csr_matrix = field(repr=False)
     depth_factors: npt.NDArray[np.float32] = field(repr=False)
     primary: npt.NDArray[np.float32] = field(repr=False)
+    _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def _spectra(self) -> tuple[tuple[int, int], npt.NDArray[np.complex64]]:
+        cached = self._cache.get("spectra")
+        if cached is None:
+            n = self.kernels.shape[1]
+            size = (
+                int(sp_fft.next_fast_len(self.node_shape[0] + n - 1)),
+                int(sp_fft.next_fast_len(self.node_shape[1] + n - 1)),
+            )
+            spectra = sp_fft.rfft2(self.kernels, s=size, axes=(1, 2)).astype(np.complex64)
+            cached = (size, spectra)
+            self._cache["spectra"] = cached
+        return cast(tuple[tuple[int, int], npt.NDArray[np.complex64]], cached)
 
     def matvec(self, weights: npt.NDArray[np.floating]) -> npt.NDArray[np.float32]:
         """Far-scatter dose at :attr:`rows` for all beamlet weights (global vector)."""
+        size, spectra = self._spectra()
+        half = self.kernels.shape[1] // 2
+        h, w = self.node_shape
         grid = np.zeros(self.node_shape, dtype=np.float32)
         grid[self.lattice_index[:, 0], self.lattice_index[:, 1]] = (
             weights[self.columns] * self.primary
         )
-        maps = np.stack(
-            [fftconvolve(grid, self.kernels[c], mode="same").ravel() for c in range(3)], axis=1
-        )
+        full = sp_fft.irfft2(sp_fft.rfft2(grid, s=size)[None] * spectra, s=size, axes=(1, 2))
+        maps = full[:, half : half + h, half : half + w].reshape(3, -1).T
         at_rows = self.interpolation @ maps.astype(np.float32)
         result: npt.NDArray[np.float32] = np.einsum("ij,ij->i", at_rows, self.depth_factors)
         return result
 
     def rmatvec(self, values: npt.NDArray[np.floating], out: FloatArray) -> None:
         """Add the adjoint product for values at all operator rows to ``out`` (global vector)."""
+        size, spectra = self._spectra()
+        half = self.kernels.shape[1] // 2
         weighted = self.depth_factors * np.asarray(values, dtype=np.float32)[self.rows, None]
-        nodes = self.interpolation.T @ weighted
-        total = np.zeros(self.columns.size)
-        for c in range(3):
-            grid = nodes[:, c].reshape(self.node_shape)
-            corr = fftconvolve(grid, self.kernels[c][::-1, ::-1], mode="same")
-            total += corr[self.lattice_index[:, 0], self.lattice_index[:, 1]]
-        out[self.columns] += total * self.primary
+        nodes = np.asarray(self.interpolation.T @ weighted)  # (node count, 3)
+        grids = nodes.T.reshape(3, *self.node_shape)
+        corr = sp_fft.irfft2(
+            sp_fft.rfft2(grids, s=size, axes=(1, 2)) * np.conj(spectra), s=size, axes=(1, 2)
+        ).sum(axis=0)
+        a = (self.lattice_index[:, 0] - half) % size[0]
+        b = (self.lattice_index[:, 1] - half) % size[1]
+        out[self.columns] += corr[a, b] * self.primary
 
     def restrict(self, selected: IntArray) -> FarScatter | None:
         """The operator on a subset of operator rows (renumbered 0..len(selected)-1)."""

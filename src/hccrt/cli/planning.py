@@ -1,0 +1,140 @@
+"""``hccrt plan``: automatic 3DCRT-first / IMRT-if-needed planning of a case folder (seed 000).
+
+JSON keys (contract): ``chosen_technique``, ``reason``, ``infeasibility``, ``prescription_gy``,
+``fractions``, ``target``, ``isocenter_mm``, ``notes``, ``timings_s``, ``dose_grid``,
+``plans`` (technique, passes, total_mu, mu_per_fraction, files, beams), ``seconds_total``,
+``evaluation`` (plans side by side: constraints, target_metrics, ntcp, dvh).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hccrt.cli.output import FormatOption, OutputFormat, emit
+
+
+class TechniqueChoice(enum.StrEnum):
+    """Planning technique."""
+
+    auto = "auto"
+    three_d = "3dcrt"
+    imrt = "imrt"
+
+
+def _render(payload: dict[str, Any]) -> str:
+    lines = [
+        f"chosen: {payload['chosen_technique']}  ({payload['reason']})",
+        f"target {payload['target']}: {payload['prescription_gy']:g} Gy in "
+        f"{payload['fractions']} fractions; total {payload['seconds_total']:.1f} s",
+    ]
+    lines += [f"note: {n}" for n in payload["notes"]]
+    for plan in payload["evaluation"]["plans"]:
+        m = plan["target_metrics"]
+        lines.append(
+            f"\n{plan['technique']}: {'PASS' if plan['passes'] else 'FAIL'}  coverage "
+            f"{plan['coverage_pct']:.1f} % (goal {plan['coverage_goal_pct']:g} %), "
+            f"D95 {m['D95_gy']:.1f} Gy, D2 {m['D2_gy']:.1f} Gy, "
+            f"NTCP(RILD) {plan['ntcp']['ntcp'] * 100:.1f} %"
+        )
+        for c in plan["constraints"]:
+            mark = "ok  " if c["met"] else "FAIL"
+            lines.append(f"  {mark} {c['label']}: {c['value']:.2f} {c['unit']}  [{c['source']}]")
+    if payload["infeasibility"]:
+        lines.append(f"\nIMRT infeasible: {payload['infeasibility']}")
+    files = [p["files"] for p in payload["plans"] if p["files"]]
+    lines.append(f"\nwritten: RTPLAN.dcm, RTDOSE.dcm, plan.json, evaluation.json ({files})")
+    return "\n".join(lines)
+
+
+def plan(
+    case_dir: Annotated[
+        Path, typer.Argument(help="Case folder with the planning CT series and an RTSTRUCT.")
+    ],
+    prescription_gy: Annotated[
+        float, typer.Option("--prescription-gy", help="Whole-course prescription to the PTV (Gy).")
+    ],
+    fractions: Annotated[int, typer.Option("--fractions", help="Number of fractions (1-60).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    technique: Annotated[
+        TechniqueChoice,
+        typer.Option(
+            "--technique",
+            help="auto = 3DCRT first, IMRT only if 3DCRT fails the limits (seed 000); "
+            "3dcrt or imrt to force one.",
+            case_sensitive=False,
+        ),
+    ] = TechniqueChoice.auto,
+    child_pugh: Annotated[
+        str,
+        typer.Option(
+            "--child-pugh",
+            help="Child-Pugh class A or B: mean normal-liver limit 23 Gy (A) / 6 Gy (B), seed 000.",
+        ),
+    ] = "A",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Target ROI name; default PTV, else CTV, else PTV built from GTV "
+            "(CTV = GTV + 5 mm, PTV = CTV + 6 mm with ABC, seed 000).",
+        ),
+    ] = None,
+    gantry_angles: Annotated[
+        str | None,
+        typer.Option("--gantry-angles", help="Comma-separated gantry angles in degrees (IEC)."),
+    ] = None,
+    dose_grid_mm: Annotated[
+        float, typer.Option("--dose-grid-mm", help="In-plane dose-grid spacing (mm).")
+    ] = 3.0,
+    liver_mean_limit_gy: Annotated[
+        float | None,
+        typer.Option(
+            "--liver-mean-limit-gy", help="Override the seed's mean normal-liver limit (Gy)."
+        ),
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Plan a case: 3DCRT first, IMRT if the dosimetric requirements are not met (seed 000).
+
+    Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), per-technique RTPLAN_/RTDOSE_ files,
+    plan.json and evaluation.json. Doses in Gy, lengths in mm.
+    """
+    from hccrt.errors import InputError
+    from hccrt.planning.workflow import DEFAULT_GANTRY_DEG, plan_case_dir
+
+    angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
+    if gantry_angles:
+        try:
+            angles = tuple(float(a) for a in gantry_angles.split(","))
+        except ValueError as error:
+            raise InputError(
+                "--gantry-angles", "must be comma-separated numbers", gantry_angles, "e.g. 0,90"
+            ) from error
+
+    def progress(message: str) -> None:
+        sys.stderr.write(f"[plan] {message}\n")
+
+    payload = plan_case_dir(
+        case_dir,
+        out,
+        prescription_gy,
+        fractions,
+        technique=technique.value,
+        child_pugh_class=child_pugh,
+        target=target,
+        gantry_deg=angles,
+        dose_spacing_mm=dose_grid_mm,
+        normal_liver_mean_gy=liver_mean_limit_gy,
+        progress=progress,
+    )
+    emit(payload, output_format, _render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` to the ``hccrt`` app."""
+    app.command("plan")(plan)

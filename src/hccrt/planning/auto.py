@@ -1,0 +1,297 @@
+"""Automatic planning with seed 000's rule: "3DCRT first; IMRT if the dosimetric requirements
+are not met".
+
+:func:`auto_plan` takes a CT (HU on a grid), structure masks on a dose grid and the
+prescription, computes the beamlet dose once, makes the 3DCRT plan, checks it against the hard
+constraints and the target coverage, and only if it fails optimises and sequences an IMRT plan
+on the same beams. Both plans are returned with the reason for the choice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.errors import InputError
+from hccrt.geometry.grid import Grid
+from hccrt.planning.beams import Beam
+from hccrt.planning.conformal import PENUMBRA_MARGIN_MM, plan_conformal
+from hccrt.planning.dij import DoseInfluence, compute_dose_influence, select_bixels
+from hccrt.planning.hu_density import HuDensityTable
+from hccrt.planning.imrt import normalise_coverage, optimise_imrt
+from hccrt.planning.mlc import MlcModel, millennium_like_mlc
+from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError, TargetGoal
+from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
+
+Technique = Literal["auto", "3dcrt", "imrt"]
+BIXEL_MM = 5.0
+SEQUENCING_LEVELS = 20
+"""Intensity levels of the step-and-shoot sequencing (trade-off: fidelity vs segments)."""
+
+
+@dataclass(frozen=True, eq=False)
+class BeamDelivery:
+    """One beam of a plan and its MLC segments (MU for the whole course)."""
+
+    beam: Beam
+    segments: tuple[Segment, ...]
+
+    @property
+    def mu(self) -> float:
+        """Total MU of the beam (whole course)."""
+        return float(sum(s.mu for s in self.segments))
+
+
+@dataclass(frozen=True)
+class ConstraintResult:
+    """A hard constraint evaluated on a plan."""
+
+    label: str
+    structure: str
+    value: float
+    limit: float
+    unit: str
+    met: bool
+    source: str
+
+
+@dataclass(frozen=True, eq=False)
+class PlanOutcome:
+    """A finished plan: deliveries, dose (whole course, Gy) and its evaluation."""
+
+    technique: str
+    deliveries: tuple[BeamDelivery, ...]
+    dose_gy: npt.NDArray[np.float32] = field(repr=False)
+    constraints: tuple[ConstraintResult, ...]
+    coverage_pct: float
+    coverage_goal_pct: float
+    target_metrics: dict[str, float]
+    seconds: float
+    note: str = ""
+
+    @property
+    def passes(self) -> bool:
+        """All hard constraints met and the coverage goal reached."""
+        return all(c.met for c in self.constraints) and (
+            self.coverage_pct >= self.coverage_goal_pct - 0.1
+        )
+
+    @property
+    def total_mu(self) -> float:
+        """Sum of the MU of all beams (whole course)."""
+        return float(sum(d.mu for d in self.deliveries))
+
+
+@dataclass(frozen=True, eq=False)
+class AutoPlanResult:
+    """The chosen plan, every plan made, and why."""
+
+    chosen: PlanOutcome
+    plans: tuple[PlanOutcome, ...]
+    reason: str
+    dose_grid: Grid
+    goal: TargetGoal
+    timings_s: dict[str, float]
+    infeasibility: str = ""
+
+
+def auto_plan(
+    hu: npt.NDArray[np.floating],
+    ct_grid: Grid,
+    dose_grid: Grid,
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    body: str,
+    goal: TargetGoal,
+    constraints: tuple[DoseConstraint, ...],
+    beams: tuple[Beam, ...],
+    technique: Technique = "auto",
+    hu_table: HuDensityTable | None = None,
+    mlc: MlcModel | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> AutoPlanResult:
+    """Plan one case (see module docstring).
+
+    Parameters
+    ----------
+    hu, ct_grid
+        Planning CT in HU and its grid.
+    dose_grid, masks
+        Dose grid and boolean structure masks on it (must include ``body``, the target and every
+        constrained structure).
+    goal, constraints
+        Target prescription and hard constraints.
+    beams
+        Beam arrangement (shared by 3DCRT and IMRT).
+    technique
+        ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt`` or ``imrt``.
+    """
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    if technique not in ("auto", "3dcrt", "imrt"):
+        raise InputError("technique", "must be auto, 3dcrt or imrt", technique, "")
+    target = masks.get(goal.structure)
+    if target is None or not np.any(target):
+        raise InputError(
+            "target",
+            "the prescription has no target: structure missing or empty on the dose grid",
+            goal.structure,
+            "contour the GTV/PTV or name the target with --target",
+        )
+    if body not in masks or not np.any(masks[body]):
+        raise InputError("body", "outline missing or empty", body, "provide a BODY/External ROI")
+    table = hu_table or HuDensityTable()
+    collimator = mlc or millennium_like_mlc()
+    start = time.perf_counter()
+    density = table(hu)
+    k, j, i = np.nonzero(target)
+    target_points = dose_grid.index_to_world(np.stack([k, j, i], axis=1).astype(np.float64))
+    bixels = select_bixels(beams, target_points, BIXEL_MM, PENUMBRA_MARGIN_MM + BIXEL_MM)
+    voxels = np.flatnonzero(masks[body].ravel())
+    say(f"dose influence: {len(beams)} beams, {bixels.count} beamlets, {voxels.size} voxels")
+    dij = compute_dose_influence(density, ct_grid, dose_grid, voxels, beams, bixels)
+    timings["dose_influence"] = time.perf_counter() - start
+    problem = PlanningProblem.build(dij, masks, goal, constraints)
+    plans = []
+    infeasibility = ""
+    if technique in ("auto", "3dcrt"):
+        t0 = time.perf_counter()
+        say("3DCRT: apertures and beam weights")
+        conformal = plan_conformal(problem, collimator)
+        deliveries = tuple(
+            BeamDelivery(beam, (Segment(ap, float(mu)),) if mu > 0 else ())
+            for beam, ap, mu in zip(beams, conformal.apertures, conformal.beam_mu, strict=True)
+        )
+        seconds = time.perf_counter() - t0
+        plans.append(
+            _outcome("3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds)
+        )
+        timings["3dcrt"] = seconds
+    if technique == "imrt" or (technique == "auto" and not plans[0].passes):
+        t0 = time.perf_counter()
+        say("IMRT: fluence optimisation with hard constraints")
+        try:
+            result = optimise_imrt(problem)
+        except InfeasiblePlanError as error:
+            infeasibility = str(error)
+            result = None
+        if result is not None:
+            say("IMRT: leaf sequencing and final dose of the sequenced plan")
+            deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
+            seconds = time.perf_counter() - t0
+            plans.append(_outcome("IMRT", dij, deliveries, weights, masks, problem, seconds))
+        timings["imrt"] = time.perf_counter() - t0
+    if not plans:
+        raise InfeasiblePlanError(
+            "constraints", infeasibility or "no plan could be made", None, "see the message"
+        )
+    chosen, reason = _choose(plans, technique, infeasibility)
+    return AutoPlanResult(chosen, tuple(plans), reason, dose_grid, goal, timings, infeasibility)
+
+
+def _sequence(
+    dij: DoseInfluence,
+    mlc: MlcModel,
+    weights: npt.NDArray[np.float64],
+    problem: PlanningProblem,
+    levels: int = SEQUENCING_LEVELS,
+) -> tuple[tuple[BeamDelivery, ...], npt.NDArray[np.float64]]:
+    """Sequence every beam, then re-normalise the deliverable plan's coverage (all MU scaled
+    by one factor, only as far as the hard constraints allow)."""
+    bixels = dij.bixels
+    delivered = np.zeros(bixels.count)
+    deliveries = []
+    for b, beam in enumerate(dij.beams):
+        cols = bixels.of_beam(b)
+        u, v = bixels.u_mm[cols], bixels.v_mm[cols]
+        segments = sequence_beam(mlc, u, v, weights[cols], bixels.bixel_mm, levels)
+        delivered[cols] = delivered_weights(mlc, segments, u, v, bixels.bixel_mm)
+        deliveries.append(BeamDelivery(beam, segments))
+    total = float(delivered.sum())
+    normalised = normalise_coverage(problem, delivered)
+    factor = float(normalised.sum()) / total if total > 0 else 1.0
+    scaled = tuple(
+        BeamDelivery(d.beam, tuple(Segment(s.aperture, s.mu * factor) for s in d.segments))
+        for d in deliveries
+    )
+    return scaled, delivered * factor
+
+
+def _outcome(
+    name: str,
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    problem: PlanningProblem,
+    seconds: float,
+) -> PlanOutcome:
+    dose = dij.dose_gy(weights)
+    goal = problem.target
+    results = []
+    for c in problem.constraints:
+        organ = dose[masks[c.structure]]
+        results.append(
+            ConstraintResult(
+                c.label,
+                c.structure,
+                c.value(organ),
+                c.limit(),
+                "%" if c.kind == "dvh" else "Gy",
+                c.met(organ),
+                c.source,
+            )
+        )
+    target_dose = dose[masks[goal.structure]]
+    metrics = {
+        "D95_gy": float(np.percentile(target_dose, 5)),
+        "D98_gy": float(np.percentile(target_dose, 2)),
+        "D2_gy": float(np.percentile(target_dose, 98)),
+        "mean_gy": float(target_dose.mean()),
+        "max_gy": float(target_dose.max()),
+        "V95_pct": float(np.mean(target_dose >= 0.95 * goal.prescription_gy) * 100),
+        "V100_pct": float(np.mean(target_dose >= goal.prescription_gy - 1e-6) * 100),
+    }
+    return PlanOutcome(
+        name,
+        deliveries,
+        dose,
+        tuple(results),
+        goal.coverage(target_dose),
+        goal.coverage_pct,
+        metrics,
+        seconds,
+    )
+
+
+def _choose(
+    plans: list[PlanOutcome], technique: str, infeasibility: str
+) -> tuple[PlanOutcome, str]:
+    if technique == "3dcrt":
+        return plans[0], "3DCRT requested"
+    if technique == "imrt":
+        if len(plans) == 1 and plans[0].technique == "IMRT":
+            return plans[0], "IMRT requested"
+        raise InfeasiblePlanError("constraints", infeasibility, None, "")
+    conformal = plans[0]
+    if conformal.passes:
+        return (
+            conformal,
+            "3DCRT meets every hard constraint and the coverage goal (seed 000: 3DCRT first)",
+        )
+    failed = [c.label for c in conformal.constraints if not c.met]
+    if conformal.coverage_pct < conformal.coverage_goal_pct - 0.1:
+        failed.append(
+            f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"
+        )
+    why = "3DCRT fails " + ", ".join(failed)
+    if len(plans) > 1:
+        imrt = plans[1]
+        verdict = "meets all requirements" if imrt.passes else "is the better of the two"
+        return imrt, f"{why}; escalated to IMRT (seed 000), which {verdict}"
+    return conformal, f"{why}; IMRT cannot meet them either: {infeasibility}"

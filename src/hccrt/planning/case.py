@@ -1,0 +1,147 @@
+"""Planning inputs from a CT and a structure set: dose grid, structure masks, PTV, beams.
+
+Target volumes follow seed 000: "The clinical tumor volume (CTV) is GTV plus 5 mm-10 mm, and
+the planned volume (PTV) is CTV plus 6 mm under the condition of using ABC device". When the
+structure set has no PTV, CTV = GTV + 5 mm and PTV = CTV + 6 mm (ABC breath control assumed)
+are built with the exact-in-mm margins of :mod:`hccrt.geometry.margins`, kept inside the body.
+The normal liver is Liver minus GTV (QUANTEC convention, the seed's "whole liver average dose"
+being taken on the non-tumour liver).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.errors import InputError
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.grid import Grid, require_same_frame
+from hccrt.geometry.margins import apply_margin
+from hccrt.geometry.rasterize import structure_occupancy
+from hccrt.planning.beams import Beam
+from hccrt.planning.protocol import NORMAL_LIVER
+
+CTV_MARGIN_MM = 5.0
+"""Seed 000: CTV = GTV + 5-10 mm (lower bound used by default; overridable)."""
+PTV_MARGIN_ABC_MM = 6.0
+"""Seed 000: PTV = CTV + 6 mm with an active breathing coordinator (ABC)."""
+
+BODY_NAMES = ("BODY", "External", "EXTERNAL", "Body", "Skin", "OUTLINE")
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningCase:
+    """Dose grid, masks (``masks[name]`` boolean on ``dose_grid``) and provenance notes."""
+
+    dose_grid: Grid
+    masks: dict[str, npt.NDArray[np.bool_]] = field(repr=False)
+    body: str
+    target: str
+    notes: tuple[str, ...]
+
+    @property
+    def isocenter_mm(self) -> tuple[float, float, float]:
+        """Centre of mass of the target (LPS, mm): the default isocentre."""
+        k, j, i = np.nonzero(self.masks[self.target])
+        centre = self.dose_grid.index_to_world(np.array([k.mean(), j.mean(), i.mean()]))
+        return (float(centre[0]), float(centre[1]), float(centre[2]))
+
+
+def dose_grid_for(ct_grid: Grid, body_mask_ct: npt.NDArray[np.bool_], spacing_mm: float) -> Grid:
+    """An axis-aligned dose grid of about ``spacing_mm`` in-plane over the body's bounding box.
+
+    The slice spacing is a whole multiple of the CT's so contours stay on planes.
+    """
+    if not ct_grid.is_axis_aligned:
+        raise InputError(
+            "ct", "planning needs an axial, axis-aligned CT", "oblique", "resample the CT"
+        )
+    if not np.any(body_mask_ct):
+        raise InputError("body", "is empty on the CT", 0, "check the BODY contour")
+    dz = ct_grid.spacing_mm[0]
+    k, j, i = np.nonzero(body_mask_ct)
+    step_k = max(1, round(spacing_mm / dz))
+    lo = ct_grid.index_to_world(np.array([k.min(), j.min(), i.min()], dtype=np.float64))
+    hi = ct_grid.index_to_world(np.array([k.max(), j.max(), i.max()], dtype=np.float64))
+    shape = (
+        int((hi[2] - lo[2]) // (dz * step_k)) + 1,
+        int(np.ceil((hi[1] - lo[1]) / spacing_mm)) + 1,
+        int(np.ceil((hi[0] - lo[0]) / spacing_mm)) + 1,
+    )
+    return Grid.from_spacing(
+        shape, (dz * step_k, spacing_mm, spacing_mm), lo, ct_grid.frame_of_reference_uid
+    )
+
+
+def prepare_case(
+    ct_grid: Grid,
+    hu: npt.NDArray[np.floating],
+    structures: Sequence[StructureContours],
+    target: str | None = None,
+    dose_spacing_mm: float = 3.0,
+    ctv_margin_mm: float = CTV_MARGIN_MM,
+    ptv_margin_mm: float = PTV_MARGIN_ABC_MM,
+) -> PlanningCase:
+    """Rasterise the structures on a dose grid and build CTV/PTV and the normal liver."""
+    by_name = {s.name: s for s in structures if s.contours}
+    for s in by_name.values():
+        require_same_frame(s.frame_of_reference_uid, ct_grid.frame_of_reference_uid, s.name)
+    notes: list[str] = []
+    body = next((n for n in BODY_NAMES if n in by_name), None)
+    if body is None:
+        body_ct = hu > -400.0
+        body = "BODY"
+        notes.append("no BODY/External ROI: body = CT voxels above -400 HU")
+    else:
+        body_ct = structure_occupancy(by_name[body], ct_grid, on_outside="clip") >= 0.5
+    grid = dose_grid_for(ct_grid, body_ct, dose_spacing_mm)
+    masks: dict[str, npt.NDArray[np.bool_]] = {}
+    for name, s in by_name.items():
+        masks[name] = structure_occupancy(s, grid, on_outside="clip") >= 0.5
+    if body not in masks:
+        index = np.rint(
+            ct_grid.world_to_index(grid.index_to_world(np.indices(grid.shape).reshape(3, -1).T))
+        ).astype(np.int64)
+        inside = np.all((index >= 0) & (index < np.array(ct_grid.shape)), axis=1)
+        flat = np.zeros(index.shape[0], dtype=bool)
+        flat[inside] = body_ct[index[inside, 0], index[inside, 1], index[inside, 2]]
+        masks[body] = flat.reshape(grid.shape)
+    chosen = target or next((n for n in ("PTV", "CTV", "GTV") if n in masks), None)
+    if chosen is None or chosen not in masks:
+        raise InputError(
+            "target",
+            "the prescription has no target: no PTV, CTV or GTV in the structure set",
+            target,
+            f"name the target with --target (structures: {sorted(masks)})",
+        )
+    if chosen == "GTV" and target is None:
+        ctv = apply_margin(masks["GTV"], grid, ctv_margin_mm, within=masks[body])
+        ptv = apply_margin(ctv, grid, ptv_margin_mm, within=masks[body])
+        masks["CTV"], masks["PTV"] = ctv, ptv
+        chosen = "PTV"
+        notes.append(
+            f"PTV built: CTV = GTV + {ctv_margin_mm:g} mm, PTV = CTV + {ptv_margin_mm:g} mm "
+            "(ABC), inside BODY (seed 000)"
+        )
+    if not np.any(masks[chosen]):
+        raise InputError("target", "is empty on the dose grid", chosen, "check the contour")
+    if "Liver" in masks:
+        gtv = masks.get("GTV", np.zeros(grid.shape, dtype=bool))
+        masks[NORMAL_LIVER] = masks["Liver"] & ~gtv
+    return PlanningCase(grid, masks, body, chosen, tuple(notes))
+
+
+def beams_for(
+    case: PlanningCase, gantry_deg: Sequence[float], couch_deg: float = 0.0
+) -> tuple[Beam, ...]:
+    """Coplanar (or one-couch-angle) beams at the target centre."""
+    if not gantry_deg:
+        raise InputError("gantry_angles", "needs at least one angle", [], "e.g. 0,50,100")
+    iso = case.isocenter_mm
+    return tuple(
+        Beam(float(g), iso, couch_deg=couch_deg, name=f"B{n + 1}_G{round(float(g)) % 360:03d}")
+        for n, g in enumerate(gantry_deg)
+    )

@@ -1,0 +1,243 @@
+"""Plan a case folder end to end: read CT + RTSTRUCT, auto-plan, write RTPLAN, RTDOSE and JSON.
+
+Outputs in ``out_dir``: ``RTPLAN.dcm`` and ``RTDOSE.dcm`` of the chosen plan, ``RTPLAN_<T>.dcm``
+/ ``RTDOSE_<T>.dcm`` for every plan made, ``plan.json`` (beams, segments, MU, timings, reason)
+and ``evaluation.json`` (constraints, target metrics, normal-liver NTCP and cumulative DVHs of
+both plans side by side).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.dicom import read_ct_series, read_rtstruct
+from hccrt.dicom.case import inventory_case
+from hccrt.dicom.rtdose_writer import write_rtdose
+from hccrt.dicom.rtplan_writer import PatientReference, write_rtplan
+from hccrt.errors import InputError
+from hccrt.planning.auto import AutoPlanResult, PlanOutcome, Technique, auto_plan
+from hccrt.planning.case import PlanningCase, beams_for, prepare_case
+from hccrt.planning.mlc import millennium_like_mlc
+from hccrt.planning.objectives import TargetGoal
+from hccrt.planning.protocol import NORMAL_LIVER, default_constraints
+
+DEFAULT_GANTRY_DEG = (0.0, 40.0, 80.0, 120.0, 200.0, 260.0, 320.0)
+"""Seven coplanar beams (evenly spread, avoiding a direct posterior entry; overridable)."""
+
+
+def plan_case_dir(
+    case_dir: Path,
+    out_dir: Path,
+    prescription_gy: float,
+    fractions: int,
+    technique: Technique = "auto",
+    child_pugh_class: str = "A",
+    target: str | None = None,
+    gantry_deg: Sequence[float] = DEFAULT_GANTRY_DEG,
+    dose_spacing_mm: float = 3.0,
+    normal_liver_mean_gy: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Plan one case folder (see module docstring); returns the ``plan.json`` payload."""
+    say = progress or (lambda _m: None)
+    if fractions < 1 or fractions > 60:
+        raise InputError("fractions", "must be 1-60", fractions, "e.g. 10 or 25")
+    start = time.perf_counter()
+    inventory = inventory_case(case_dir)
+    if not inventory.ct_files:
+        raise InputError("case_dir", "holds no CT series", str(case_dir), "add the planning CT")
+    if inventory.rtstruct is None:
+        raise InputError("case_dir", "holds no RTSTRUCT", str(case_dir), "add the structure set")
+    say("reading CT and RTSTRUCT")
+    ct = read_ct_series(list(inventory.ct_files))
+    structures = read_rtstruct(inventory.rtstruct)
+    case = prepare_case(ct.grid, ct.hu, structures.structures, target, dose_spacing_mm)
+    available = set(case.masks)
+    if NORMAL_LIVER not in available:
+        raise InputError(
+            "Liver",
+            "no Liver ROI: the seed 000 normal-liver limit cannot be evaluated",
+            sorted(available),
+            "contour the liver (ROI name 'Liver')",
+        )
+    constraints = default_constraints(child_pugh_class, available, normal_liver_mean_gy)
+    goal = TargetGoal(
+        case.target,
+        prescription_gy,
+        coverage_pct=95.0,
+        source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
+    )
+    beams = beams_for(case, gantry_deg)
+    result = auto_plan(
+        ct.hu,
+        ct.grid,
+        case.dose_grid,
+        case.masks,
+        case.body,
+        goal,
+        constraints,
+        beams,
+        technique,
+        progress=say,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    reference = PatientReference(
+        ct.patient_id,
+        ct.patient_name,
+        ct.study_instance_uid,
+        ct.grid.frame_of_reference_uid,
+        structures.sop_instance_uid,
+    )
+    mlc = millennium_like_mlc()
+    files: dict[str, dict[str, str]] = {}
+    for plan in result.plans:
+        tag = plan.technique
+        plan_path = out_dir / f"RTPLAN_{tag}.dcm"
+        plan_uid = write_rtplan(
+            plan_path,
+            tuple(d for d in plan.deliveries if d.segments),
+            mlc,
+            prescription_gy,
+            fractions,
+            reference,
+            technique=tag,
+        )
+        dose_path = out_dir / f"RTDOSE_{tag}.dcm"
+        write_rtdose(dose_path, plan.dose_gy, case.dose_grid, reference, plan_uid, tag)
+        files[tag] = {"rtplan": plan_path.name, "rtdose": dose_path.name, "plan_uid": plan_uid}
+        if plan is result.chosen:
+            (out_dir / "RTPLAN.dcm").write_bytes(plan_path.read_bytes())
+            (out_dir / "RTDOSE.dcm").write_bytes(dose_path.read_bytes())
+    evaluation = _evaluation(result, case, fractions, child_pugh_class)
+    payload = _plan_payload(result, case, prescription_gy, fractions, files)
+    payload["seconds_total"] = round(time.perf_counter() - start, 2)
+    (out_dir / "plan.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    (out_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2), encoding="utf-8")
+    payload["evaluation"] = evaluation
+    return payload
+
+
+def _plan_payload(
+    result: AutoPlanResult,
+    case: PlanningCase,
+    prescription_gy: float,
+    fractions: int,
+    files: dict[str, dict[str, str]],
+) -> dict[str, Any]:
+    return {
+        "chosen_technique": result.chosen.technique,
+        "reason": result.reason,
+        "infeasibility": result.infeasibility,
+        "prescription_gy": prescription_gy,
+        "fractions": fractions,
+        "target": case.target,
+        "isocenter_mm": list(case.isocenter_mm),
+        "notes": list(case.notes),
+        "timings_s": {k: round(v, 2) for k, v in result.timings_s.items()},
+        "dose_grid": {
+            "shape": list(case.dose_grid.shape),
+            "spacing_mm": list(case.dose_grid.spacing_mm),
+            "origin_mm": list(case.dose_grid.origin_mm),
+        },
+        "plans": [
+            {
+                "technique": p.technique,
+                "passes": p.passes,
+                "total_mu": round(p.total_mu, 1),
+                "mu_per_fraction": round(p.total_mu / fractions, 1),
+                "files": files.get(p.technique, {}),
+                "beams": [
+                    {
+                        "name": d.beam.name,
+                        "gantry_deg": d.beam.gantry_deg,
+                        "couch_deg": d.beam.couch_deg,
+                        "segments": len(d.segments),
+                        "mu_per_fraction": round(d.mu / fractions, 2),
+                    }
+                    for d in p.deliveries
+                ],
+            }
+            for p in result.plans
+        ],
+    }
+
+
+def _dvh(dose: npt.NDArray[np.floating], step_gy: float = 0.5) -> dict[str, list[float]]:
+    if dose.size == 0:
+        return {"dose_gy": [], "volume_pct": []}
+    levels = np.arange(0.0, float(dose.max()) + step_gy, step_gy)
+    ordered = np.sort(dose)
+    above = dose.size - np.searchsorted(ordered, levels, side="left")
+    return {
+        "dose_gy": [round(float(v), 3) for v in levels],
+        "volume_pct": [round(float(v), 3) for v in above / dose.size * 100],
+    }
+
+
+def _ntcp(
+    plan: PlanOutcome, case: PlanningCase, fractions: int, child_pugh_class: str
+) -> dict[str, Any]:
+    from hccrt.radiobiology import default_ntcp_parameter_set
+    from hccrt.radiobiology.ntcp import ntcp_lkb
+
+    dose = plan.dose_gy[case.masks[NORMAL_LIVER]].astype(np.float64)
+    voxel_cc = case.dose_grid.voxel_volume_cc
+    parameters = default_ntcp_parameter_set(child_pugh_class)
+    result = ntcp_lkb(dose, np.full(dose.size, voxel_cc), parameters, fractions)
+    return {
+        "structure": NORMAL_LIVER,
+        "endpoint": "RILD",
+        "ntcp": round(result.ntcp, 4),
+        "model": result.model,
+        "parameter_set": parameters.name,
+        "geud_gy": round(result.geud_gy, 2),
+    }
+
+
+def _evaluation(
+    result: AutoPlanResult, case: PlanningCase, fractions: int, child_pugh_class: str
+) -> dict[str, Any]:
+    plans = []
+    for p in result.plans:
+        dvhs = {
+            name: _dvh(p.dose_gy[mask])
+            for name, mask in case.masks.items()
+            if np.any(mask) and name != case.body
+        }
+        plans.append(
+            {
+                "technique": p.technique,
+                "passes": p.passes,
+                "coverage_pct": round(p.coverage_pct, 2),
+                "coverage_goal_pct": p.coverage_goal_pct,
+                "target_metrics": {k: round(v, 3) for k, v in p.target_metrics.items()},
+                "constraints": [
+                    {
+                        "label": c.label,
+                        "structure": c.structure,
+                        "value": round(c.value, 3),
+                        "limit": c.limit,
+                        "unit": c.unit,
+                        "met": c.met,
+                        "source": c.source,
+                    }
+                    for c in p.constraints
+                ],
+                "ntcp": _ntcp(p, case, fractions, child_pugh_class),
+                "dvh": dvhs,
+            }
+        )
+    return {
+        "chosen_technique": result.chosen.technique,
+        "reason": result.reason,
+        "target": case.target,
+        "prescription_gy": result.goal.prescription_gy,
+        "plans": plans,
+    }

@@ -1,0 +1,139 @@
+"""A small synthetic abdomen written as real DICOM (CT series + RTSTRUCT) for planning tests.
+
+Body: elliptic water cylinder (0 HU) in air; liver: ellipse on the patient's right (50 HU); GTV:
+sphere in the liver; spinal cord: small circle posterior. 3 mm pixels, 3 mm slices.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+FRAME = "1.2.826.0.1.3680043.8.498.77"
+STUDY = "1.2.826.0.1.3680043.8.498.78"
+SERIES = "1.2.826.0.1.3680043.8.498.79"
+
+SHAPE = (80, 100)  # rows (y), columns (x)
+PIXEL_MM = 3.0
+SLICES = np.arange(-45.0, 45.1, 3.0)
+BODY = (0.0, 0.0, 140.0, 100.0)  # centre x, y, semi-axis x, y (mm)
+LIVER = (-60.0, -5.0, 60.0, 55.0)
+GTV_CENTRE = (-60.0, -5.0, 0.0)
+CORD = (0.0, 75.0, 8.0, 8.0)
+
+
+def _ellipse(
+    spec: tuple[float, float, float, float], z: float, n: int = 72
+) -> npt.NDArray[np.float64]:
+    cx, cy, ax, ay = spec
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.column_stack([cx + ax * np.cos(t), cy + ay * np.sin(t), np.full(n, z)])
+
+
+def _base(sop_class: str, modality: str) -> Dataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = modality
+    ds.PatientID = "SYNTH01"
+    ds.PatientName = "Synthetic^Abdomen"
+    ds.StudyInstanceUID = STUDY
+    ds.FrameOfReferenceUID = FRAME
+    return ds
+
+
+def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
+    """Write CT slices into ``folder/CT`` and ``folder/RTSTRUCT.dcm``; return ``folder``."""
+    ct_dir = folder / "CT"
+    ct_dir.mkdir(parents=True, exist_ok=True)
+    ys = (np.arange(SHAPE[0]) - (SHAPE[0] - 1) / 2) * PIXEL_MM
+    xs = (np.arange(SHAPE[1]) - (SHAPE[1] - 1) / 2) * PIXEL_MM
+    xx, yy = np.meshgrid(xs, ys)
+    inside = lambda s: ((xx - s[0]) / s[2]) ** 2 + ((yy - s[1]) / s[3]) ** 2 <= 1  # noqa: E731
+    image = np.full(SHAPE, -1000.0)
+    image[inside(BODY)] = 0.0
+    image[inside(LIVER)] = 50.0
+    image[inside(CORD)] = 30.0
+    stored = np.round(image + 1024).astype(np.uint16)
+    for n, z in enumerate(SLICES):
+        ds = _base("1.2.840.10008.5.1.4.1.1.2", "CT")
+        ds.SeriesInstanceUID = SERIES
+        ds.ImagePositionPatient = [float(xs[0]), float(ys[0]), float(z)]
+        ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+        ds.PixelSpacing = [PIXEL_MM, PIXEL_MM]
+        ds.SliceThickness = 3.0
+        ds.Rows, ds.Columns = SHAPE
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+        ds.BitsAllocated = ds.BitsStored = 16
+        ds.HighBit = 15
+        ds.PixelRepresentation = 0
+        ds.RescaleSlope = 1.0
+        ds.RescaleIntercept = -1024.0
+        ds.InstanceNumber = n + 1
+        ds.PixelData = stored.tobytes()
+        ds.save_as(ct_dir / f"ct_{n:03d}.dcm", enforce_file_format=True)
+    rois: dict[str, list[npt.NDArray[np.float64]]] = {
+        "BODY": [],
+        "Liver": [],
+        "GTV": [],
+        "SpinalCord": [],
+    }
+    for z in SLICES:
+        rois["BODY"].append(_ellipse(BODY, z))
+        rois["Liver"].append(_ellipse(LIVER, z))
+        rois["SpinalCord"].append(_ellipse(CORD, z, 24))
+        dz = z - GTV_CENTRE[2]
+        if abs(dz) < gtv_radius_mm:
+            r = float(np.sqrt(gtv_radius_mm**2 - dz**2))
+            rois["GTV"].append(_ellipse((GTV_CENTRE[0], GTV_CENTRE[1], r, r), z, 48))
+    ds = _base("1.2.840.10008.5.1.4.1.1.481.3", "RTSTRUCT")
+    ds.SeriesInstanceUID = generate_uid()
+    ds.StructureSetLabel = "SYNTH"
+    ref_series = Dataset()
+    ref_series.SeriesInstanceUID = SERIES
+    ref_series.ContourImageSequence = DicomSequence([])
+    study = Dataset()
+    study.ReferencedSOPInstanceUID = STUDY
+    study.RTReferencedSeriesSequence = DicomSequence([ref_series])
+    ref_frame = Dataset()
+    ref_frame.FrameOfReferenceUID = FRAME
+    ref_frame.RTReferencedStudySequence = DicomSequence([study])
+    ds.ReferencedFrameOfReferenceSequence = DicomSequence([ref_frame])
+    ds.StructureSetROISequence = DicomSequence([])
+    ds.ROIContourSequence = DicomSequence([])
+    ds.RTROIObservationsSequence = DicomSequence([])
+    for number, (name, contours) in enumerate(rois.items(), start=1):
+        roi = Dataset()
+        roi.ROINumber = number
+        roi.ROIName = name
+        roi.ReferencedFrameOfReferenceUID = FRAME
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber = number
+        item.ROIDisplayColor = [255, 0, 0]
+        item.ContourSequence = DicomSequence([])
+        for points in contours:
+            c = Dataset()
+            c.ContourGeometricType = "CLOSED_PLANAR"
+            c.NumberOfContourPoints = len(points)
+            c.ContourData = [f"{v:.4f}" for v in points.ravel()]
+            item.ContourSequence.append(c)
+        ds.ROIContourSequence.append(item)
+        obs = Dataset()
+        obs.ObservationNumber = number
+        obs.ReferencedROINumber = number
+        obs.RTROIInterpretedType = "PTV" if name == "GTV" else "ORGAN"
+        ds.RTROIObservationsSequence.append(obs)
+    ds.save_as(folder / "RTSTRUCT.dcm", enforce_file_format=True)
+    return folder
