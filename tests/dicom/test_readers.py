@@ -243,3 +243,19 @@ def test_rtplan_with_invalid_uid_reports_warning(shared_data: Path) -> None:
     plan = read_rtplan(shared_data / EDGE / "pydicom" / "rtplan.dcm")
     assert plan.fractions == 30
     assert plan.beams[0].energy == 6.0
+
+
+def test_localizer_images_are_skipped(tmp_path: Path) -> None:
+    import pydicom
+
+    paths = write_ct_series(tmp_path, [(0, 0, 0), (0, 0, 2), (0, 0, 4)])
+    scout = pydicom.dcmread(paths[0])
+    scout.ImageType = ["ORIGINAL", "PRIMARY", "LOCALIZER"]
+    scout.ImageOrientationPatient = [1, 0, 0, 0, 0, -1]
+    scout.SOPInstanceUID = scout.file_meta.MediaStorageSOPInstanceUID = (
+        "1.2.826.0.1.3680043.8.498.9"
+    )
+    scout.save_as(tmp_path / "scout.dcm", enforce_file_format=True)
+    ct = read_ct_series(tmp_path)
+    assert ct.grid.shape[0] == 3
+    assert any("localizer" in w for w in ct.warnings)

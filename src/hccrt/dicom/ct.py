@@ -109,6 +109,9 @@ def _load_slices(
         if "PixelData" not in dataset:
             notes.append(f"skipped {path.name}: no pixel data")
             continue
+        if "LOCALIZER" in [str(v).upper() for v in dataset.get("ImageType", [])]:
+            notes.append(f"skipped {path.name}: localizer (scout) image")
+            continue
         by_series.setdefault(text(dataset, "SeriesInstanceUID"), []).append(dataset)
     if series_instance_uid is not None:
         if series_instance_uid not in by_series:
