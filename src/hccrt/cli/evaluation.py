@@ -1,0 +1,243 @@
+"""``hccrt dvh`` and ``hccrt evaluate``: DVH metrics and plan evaluation from the shell.
+
+JSON contracts:
+
+* ``dvh`` -> ``{structures: [{name, tg263_name, volume_cc, uncovered_volume_cc, dmin_gy,
+  dmax_gy, dmean_gy, metrics: {METRIC: value}}], warnings: []}``; ``--csv`` writes the cumulative
+  curves (``structure, dose_gy, volume_cc, volume_percent``).
+* ``evaluate`` -> writes ``evaluation.json`` (``verdict``, ``constraints[]`` with ``structure,
+  metric, limit, value, passed, source``, ``ntcp[]``, ``plan``, ``warnings``), ``report.html`` and
+  ``report.pdf`` into ``--out``; prints ``{verdict, out_dir, files, ...}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hccrt.cli.output import FormatOption, OutputFormat, emit
+from hccrt.errors import InputError
+
+RELATIVE_UNITS = ("percent", "fraction")
+
+
+def _relative(unit: str | None) -> Any:
+    if unit is None:
+        return None
+    if unit not in RELATIVE_UNITS:
+        raise InputError("--relative-unit", "must be percent or fraction", unit, "")
+    return unit
+
+
+def dvh(
+    rtstruct: Annotated[Path, typer.Option("--rtstruct", help="RTSTRUCT file.", exists=True)],
+    rtdose: Annotated[
+        list[Path], typer.Option("--rtdose", help="RTDOSE file(s); several are summed.")
+    ],
+    structure: Annotated[
+        list[str] | None,
+        typer.Option("--structure", help="Structure name (repeatable); default: all."),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            help="TG-263 metric (repeatable): D95%[Gy], D2cc[Gy], D0.03cc[Gy], Dmean[Gy], "
+            "V20Gy[%], V20Gy[cc], CV15Gy[cc], V95%[%], gEUD(a=4)[Gy]. Doses in Gy, volumes cc.",
+        ),
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write cumulative DVH curves to this CSV.")
+    ] = None,
+    prescription_gy: Annotated[
+        float | None,
+        typer.Option("--prescription-gy", help="Prescription (Gy) for V95%-type metrics."),
+    ] = None,
+    relative_unit: Annotated[
+        str | None,
+        typer.Option("--relative-unit", help="For RELATIVE dose: percent or fraction."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
+    from hccrt.dicom import read_rtdose, read_rtstruct
+    from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
+    from hccrt.dvh.plan import sum_doses
+    from hccrt.geometry.grid import require_same_frame
+
+    metrics = [parse_metric(m) for m in (metric or [])]
+    if any(m.needs_prescription for m in metrics) and not prescription_gy:
+        raise InputError(
+            "--metric", "a metric relative to the prescription needs it", None,
+            "pass --prescription-gy",
+        )  # fmt: skip
+    structure_set = read_rtstruct(rtstruct)
+    warnings = list(structure_set.warnings)
+    doses = []
+    for path in rtdose:
+        dose = read_rtdose(path)
+        require_same_frame(
+            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            f"RTDOSE {path.name} with RTSTRUCT {rtstruct.name}",
+        )  # fmt: skip
+        if not dose.is_absolute:
+            unit = _relative(relative_unit)
+            if prescription_gy is None or unit is None:
+                raise InputError(
+                    f"RTDOSE {path.name}", "dose units are RELATIVE (not Gy)", dose.dose_units,
+                    "pass --prescription-gy and --relative-unit percent|fraction",
+                )  # fmt: skip
+            dose = dose.to_gy(prescription_gy, unit)
+        doses.append(dose)
+    grid, total, sum_warnings = sum_doses(doses)
+    warnings.extend(sum_warnings)
+    wanted = structure or [s.name for s in structure_set.structures]
+    rows: list[dict[str, Any]] = []
+    curves: list[tuple[str, Any]] = []
+    for name in wanted:
+        found = structure_set.get(name)
+        if found.is_empty:
+            warnings.append(f"{name}: no closed contour (empty or point-only ROI); skipped")
+            continue
+        result = compute_dvh(found, total, grid)
+        warnings.extend(result.warnings)
+        values: dict[str, float | None] = {}
+        for parsed in metrics:
+            value = evaluate_metric(parsed, result, prescription_gy)
+            values[parsed.text] = value.value if math.isfinite(value.value) else None
+            if value.warning:
+                warnings.append(value.warning)
+        rows.append({
+            "name": name, "tg263_name": tg263_name(name), "volume_cc": result.volume_cc,
+            "uncovered_volume_cc": result.uncovered_volume_cc, "dmin_gy": result.dmin_gy,
+            "dmax_gy": result.dmax_gy, "dmean_gy": result.dmean_gy, "metrics": values,
+        })  # fmt: skip
+        curves.append((name, result))
+    if csv_path is not None:
+        _write_curves(csv_path, curves)
+    emit({"structures": rows, "warnings": warnings}, output_format, _render_dvh)
+
+
+def _write_curves(path: Path, curves: list[tuple[str, Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["structure", "dose_gy", "volume_cc", "volume_percent"])
+        for name, result in curves:
+            doses, volumes = result.curve(1000)
+            covered = result.covered_volume_cc or math.nan
+            for dose, volume in zip(doses, volumes, strict=True):
+                writer.writerow([name, f"{dose:.5f}", f"{volume:.6f}",
+                                 f"{100.0 * volume / covered:.5f}"])  # fmt: skip
+
+
+def _render_dvh(payload: dict[str, Any]) -> str:
+    lines = [
+        f"{'structure':24s} {'volume cc':>10s} {'Dmin':>8s} {'Dmean':>8s} {'Dmax':>8s}  metrics"
+    ]
+    for row in payload["structures"]:
+        metrics = ", ".join(
+            f"{k} = {'n/a' if v is None else f'{v:.3f}'}" for k, v in row["metrics"].items()
+        )
+        lines.append(
+            f"{row['name'][:24]:24s} {row['volume_cc']:10.2f} {row['dmin_gy']:8.2f} "
+            f"{row['dmean_gy']:8.2f} {row['dmax_gy']:8.2f}  {metrics}"
+        )
+    lines.extend(f"warning: {w}" for w in payload["warnings"])
+    return "\n".join(lines)
+
+
+def evaluate(
+    case_dir: Annotated[
+        Path | None,
+        typer.Argument(help="Case folder (patient.json + DICOM), instead of the file options."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder for the report.")] = Path(
+        "evaluation"
+    ),
+    rtstruct: Annotated[Path | None, typer.Option("--rtstruct", help="RTSTRUCT file.")] = None,
+    rtdose: Annotated[
+        list[Path] | None, typer.Option("--rtdose", help="RTDOSE file(s); several are summed.")
+    ] = None,
+    rtplan: Annotated[Path | None, typer.Option("--rtplan", help="RTPLAN file.")] = None,
+    ct: Annotated[Path | None, typer.Option("--ct", help="CT series folder.")] = None,
+    patient: Annotated[
+        Path | None, typer.Option("--patient", help="patient.json (Child-Pugh, assessment).")
+    ] = None,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            "--protocol",
+            help="hcc_conventional, hcc_hypofractionated_5x10, hcc_sbrt_3fx, hcc_sbrt_5fx or a "
+            "protocol .json; default: chosen from the number of fractions.",
+        ),
+    ] = None,
+    technique: Annotated[
+        str | None, typer.Option("--technique", help="3dcrt, imrt or sbrt (default: RTPLAN).")
+    ] = None,
+    child_pugh: Annotated[
+        str | None, typer.Option("--child-pugh", help="Child-Pugh class A/B/C (overrides).")
+    ] = None,
+    prescription_gy: Annotated[
+        float | None, typer.Option("--prescription-gy", help="Prescription in Gy.")
+    ] = None,
+    fractions: Annotated[int | None, typer.Option("--fractions", help="Fractions.")] = None,
+    relative_unit: Annotated[
+        str | None, typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction.")
+    ] = None,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf."""
+    from hccrt.evaluation import PlanFiles, evaluate_files, files_from_case
+    from hccrt.evaluation.inputs import ct_paths
+    from hccrt.report import write_report
+
+    if case_dir is not None:
+        files = files_from_case(case_dir)
+        if patient is not None:
+            files = PlanFiles(files.rtstruct, files.rtdoses, files.rtplan, files.ct, patient)
+    elif rtstruct is not None and rtdose:
+        files = PlanFiles(rtstruct, tuple(rtdose), rtplan, ct_paths([ct]) if ct else None, patient)
+    else:
+        raise InputError(
+            "input", "give a CASE_DIR or --rtstruct and --rtdose", None,
+            "e.g. hccrt evaluate case/ --out report/",
+        )  # fmt: skip
+    evaluation, ct_series = evaluate_files(
+        files,
+        protocol=protocol,
+        technique=technique,
+        prescription_gy=prescription_gy,
+        fractions=fractions,
+        child_pugh_class=child_pugh,
+        relative_unit=_relative(relative_unit),
+    )
+    written = write_report(evaluation, out, ct=ct_series)
+    payload = evaluation.to_json()
+    summary = {
+        "verdict": payload["verdict"],
+        "verdict_reasons": payload["verdict_reasons"],
+        "protocol": payload["protocol"]["id"],
+        "recommendations": payload["recommendations"],
+        "out_dir": str(out),
+        "files": {k: str(v) for k, v in written.items()},
+        "warnings": payload["warnings"],
+    }
+    emit(summary, output_format, _render_evaluation)
+
+
+def _render_evaluation(payload: dict[str, Any]) -> str:
+    lines = [f"verdict: {payload['verdict'].upper()} (protocol {payload['protocol']})"]
+    lines.extend(f"  - {r}" for r in payload["verdict_reasons"])
+    lines.extend(f"recommendation: {r}" for r in payload["recommendations"])
+    lines.append(f"report: {payload['files']['report_html']} and {payload['files']['report_pdf']}")
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dvh`` and ``evaluate`` to the ``hccrt`` app."""
+    app.command("dvh")(dvh)
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,194 @@
+"""Read a plan (case folder or explicit files) and evaluate it: :func:`evaluate_files`.
+
+Checks on every join: the RTSTRUCT, every RTDOSE, the RTPLAN and the CT share one Frame of
+Reference; several RTDOSE files are summed (resampled onto the first grid when the grids differ);
+RELATIVE dose needs the reference dose and its unit from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from hccrt.errors import InputError
+from hccrt.evaluation.evaluate import Evaluation, evaluate_plan
+from hccrt.evaluation.technique import TECHNIQUES, PlanFacts, technique_from_beams
+from hccrt.geometry.grid import require_same_frame
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """The DICOM files of one plan."""
+
+    rtstruct: Path
+    rtdoses: tuple[Path, ...]
+    rtplan: Path | None = None
+    ct: tuple[Path, ...] | Path | None = None
+    patient: Path | None = None
+
+
+def files_from_case(case_dir: Path) -> PlanFiles:
+    """Find the plan files of a case folder (see :func:`hccrt.dicom.case.inventory_case`)."""
+    from hccrt.dicom.case import inventory_case
+
+    inventory = inventory_case(Path(case_dir))
+    if inventory.rtstruct is None or not inventory.rtdoses:
+        raise InputError(
+            "case_dir",
+            "needs an RTSTRUCT and at least one RTDOSE",
+            str(case_dir),
+            "export the structure set and the plan dose into the case folder",
+        )
+    return PlanFiles(
+        inventory.rtstruct,
+        tuple(inventory.rtdoses),
+        inventory.rtplan,
+        tuple(inventory.ct_files) or None,
+        inventory.patient_record,
+    )
+
+
+def evaluate_files(
+    files: PlanFiles,
+    *,
+    protocol: str | None = None,
+    technique: str | None = None,
+    prescription_gy: float | None = None,
+    fractions: int | None = None,
+    child_pugh_class: str | None = None,
+    relative_unit: Literal["fraction", "percent"] | None = None,
+) -> tuple[Evaluation, Any]:
+    """Read the files, evaluate the plan, and return it with the CT series (or ``None``).
+
+    Raises
+    ------
+    InputError
+        Missing fractions/prescription, relative dose without reference, mismatched Frames of
+        Reference, unreadable files.
+    """
+    from hccrt.dicom import read_ct_series, read_rtdose, read_rtplan, read_rtstruct
+    from hccrt.dvh.plan import sum_doses
+
+    structure_set = read_rtstruct(files.rtstruct)
+    warnings = list(structure_set.warnings)
+    plan_summary = read_rtplan(files.rtplan) if files.rtplan else None
+    if plan_summary is not None:
+        warnings.extend(plan_summary.warnings)
+        require_same_frame(
+            plan_summary.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            "RTPLAN with RTSTRUCT",
+        )  # fmt: skip
+    n_fx, n_source = _pick(fractions, plan_summary and plan_summary.fractions, "fractions")
+    rx, rx_source = _pick(prescription_gy, plan_summary and plan_summary.prescription_dose_gy, "")
+    if n_fx is None:
+        raise InputError(
+            "fractions", "unknown (no RTPLAN with a fraction group)", None, "pass --fractions N"
+        )
+    doses = []
+    for path in files.rtdoses:
+        dose = read_rtdose(path)
+        warnings.extend(dose.warnings)
+        require_same_frame(
+            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            f"RTDOSE {Path(path).name} with RTSTRUCT {Path(files.rtstruct).name}",
+        )  # fmt: skip
+        if not dose.is_absolute:
+            if rx is None or relative_unit is None:
+                raise InputError(
+                    f"RTDOSE {Path(path).name}",
+                    "dose units are RELATIVE, so a reference dose is needed to get Gy",
+                    dose.dose_units,
+                    "pass --prescription-gy and --relative-unit percent|fraction",
+                )
+            dose = dose.to_gy(float(rx), relative_unit)
+        doses.append(dose)
+    grid, total, sum_warnings = sum_doses(doses)
+    warnings.extend(sum_warnings)
+    ct = None
+    if files.ct is not None:
+        ct = read_ct_series(files.ct)
+        require_same_frame(
+            ct.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            "CT with RTSTRUCT",
+        )  # fmt: skip
+    tech, tech_source = _technique(technique, plan_summary)
+    facts = PlanFacts(
+        fractions=int(n_fx),
+        prescription_gy=float(rx) if rx is not None else None,
+        technique=tech,
+        technique_source=tech_source,
+        label=plan_summary.label if plan_summary else "",
+        beams=tuple(b.name for b in plan_summary.beams) if plan_summary else (),
+        fractions_source=n_source,
+        prescription_source=rx_source,
+        dose_files=tuple(Path(p).name for p in files.rtdoses),
+        dose_max_gy=float(total.max()),
+    )
+    patient_json, assessment_text, cp_from_patient = _patient(files.patient)
+    cp = child_pugh_class or cp_from_patient
+    cp_source = (
+        "given on the command line"
+        if child_pugh_class
+        else ("clinical assessment of the patient record" if cp_from_patient else "")
+    )
+    evaluation = evaluate_plan(
+        structure_set.structures,
+        total,
+        grid,
+        facts,
+        protocol=protocol,
+        child_pugh_class=cp,
+        child_pugh_source=cp_source,
+        patient=patient_json,
+        assessment_text=assessment_text,
+        warnings=warnings,
+    )
+    return evaluation, ct
+
+
+def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
+    if given is not None:
+        return given, "command line"
+    if from_plan:
+        return from_plan, "RTPLAN"
+    return None, "unknown"
+
+
+def _technique(technique: str | None, plan_summary: Any) -> tuple[str, str]:
+    if technique is not None:
+        key = technique.strip().lower()
+        if key not in TECHNIQUES:
+            raise InputError("technique", f"must be one of {', '.join(TECHNIQUES)}", technique, "")
+        return key, "command line"
+    if plan_summary is not None and plan_summary.beams:
+        found, reason = technique_from_beams(plan_summary.beams)
+        return found, f"RTPLAN: {reason}"
+    return "unknown", "no RTPLAN and no --technique"
+
+
+def _patient(path: Path | None) -> tuple[dict[str, Any] | None, str, str | None]:
+    if path is None:
+        return None, "", None
+    from hccrt.clinical import load_patient
+    from hccrt.clinical.assess import assess
+    from hccrt.clinical.render import render_assessment_text
+
+    record = load_patient(path)
+    assessment = assess(record)
+    child_pugh = assessment.liver_function.child_pugh
+    cp = child_pugh.class_ if child_pugh.class_ in ("A", "B", "C") else None
+    summary = {
+        "patient_id": getattr(record, "patient_id", None),
+        "child_pugh": {"score": child_pugh.score, "class": child_pugh.class_},
+    }
+    return summary, render_assessment_text(assessment), cp
+
+
+def ct_paths(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """Every file of the given CT folders or files."""
+    result: list[Path] = []
+    for path in paths:
+        result.extend(sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path])
+    return tuple(result)

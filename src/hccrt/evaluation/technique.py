@@ -1,0 +1,89 @@
+"""Plan facts the evaluation needs: prescription, fractions and the delivery technique.
+
+Technique from an RTPLAN (when not given by the user):
+
+* ``imrt`` when a beam is an arc (gantry start != stop, VMAT) or a DYNAMIC beam has more than two
+  control points (sliding-window IMRT) or a STATIC beam has more than two control points
+  (step-and-shoot segments);
+* ``3dcrt`` otherwise (static conformal fields);
+* ``sbrt`` is never inferred (it is a fractionation choice): pass ``technique="sbrt"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hccrt.errors import InputError
+
+TECHNIQUES = ("3dcrt", "imrt", "sbrt")
+
+TECHNIQUE_RULE = (
+    "Seed 000 (radiotherapy technique): 'the 3DCRT technique is generally used first; if the "
+    "dosimetric requirements are not met, then IMRT is used, which is more suitable for patients "
+    "with large hepatocellular carcinoma ... or patients with severe cirrhosis'."
+)
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the evaluation needs to know about the plan.
+
+    Parameters
+    ----------
+    fractions
+        Number of fractions (>= 1).
+    prescription_gy
+        Prescribed total dose (Gy); ``None`` when unknown (percentage metrics are then not
+        evaluable).
+    technique
+        ``3dcrt``, ``imrt``, ``sbrt`` or ``unknown``.
+    technique_source
+        Where the technique came from.
+    label
+        Plan label.
+    beams
+        Beam names.
+    fractions_source, prescription_source
+        Where the numbers came from (RTPLAN or the user).
+    dose_files
+        RTDOSE files summed into the evaluated dose.
+    dose_max_gy
+        Maximum of the evaluated dose grid (Gy).
+    """
+
+    fractions: int
+    prescription_gy: float | None
+    technique: str = "unknown"
+    technique_source: str = ""
+    label: str = ""
+    beams: tuple[str, ...] = ()
+    fractions_source: str = ""
+    prescription_source: str = ""
+    dose_files: tuple[str, ...] = ()
+    dose_max_gy: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.fractions < 1:
+            raise InputError("fractions", "must be >= 1", self.fractions, "check the plan")
+        if self.prescription_gy is not None and not self.prescription_gy > 0:
+            raise InputError("prescription_gy", "must be > 0 Gy", self.prescription_gy, "")
+        if self.technique not in (*TECHNIQUES, "unknown"):
+            raise InputError(
+                "technique", f"must be one of {', '.join(TECHNIQUES)}", self.technique, ""
+            )
+
+    @property
+    def dose_per_fraction_gy(self) -> float | None:
+        """Prescription per fraction (Gy)."""
+        return None if self.prescription_gy is None else self.prescription_gy / self.fractions
+
+
+def technique_from_beams(beams: Any) -> tuple[str, str]:
+    """Infer ``3dcrt``/``imrt`` from RTPLAN beam summaries, with the reason."""
+    for beam in beams:
+        if abs(float(beam.gantry_stop_deg) - float(beam.gantry_angle_deg)) > 1.0:
+            return "imrt", f"beam '{beam.name}' is an arc (VMAT)"
+        if int(beam.control_points) > 2:
+            return "imrt", f"beam '{beam.name}' has {beam.control_points} control points"
+    return "3dcrt", "static beams with at most two control points each"
