@@ -19,6 +19,7 @@ from hccrt.dicom.structure_ops import (
 from hccrt.errors import InputError
 from hccrt.geometry.derive import parse_expression
 from hccrt.geometry.margins import Margins
+from hccrt.geometry.rasterize import structure_volume_cc_from_polygons
 from tests.dicom.factory import circle, write_ct_series, write_rtstruct
 
 
@@ -91,3 +92,15 @@ def test_names_types_and_reach(structure_set: Path) -> None:
     assert reach_mm(parse_expression("expand(expand(GTV, 5), 3) & ring(L, 2, 7)")) == 8.0
     with pytest.raises(InputError, match="structure=Spleen: not in the structure set"):
         derive_structure(structure_set, "Spleen - GTV", "X")
+
+
+def test_derived_contours_survive_a_dicom_write_read_round_trip(
+    tmp_path: Path, structure_set: Path
+) -> None:
+    result = derive_structure(structure_set, "expand(GTV, 5,5,5,5,10,10)", "PTV")
+    rois = {"PTV": [("CLOSED_PLANAR", c.points_mm) for c in result.structure.contours]}
+    written = write_rtstruct(tmp_path / "ptv.dcm", rois)
+    back = read_rtstruct(written).get("PTV")
+    volume = structure_volume_cc_from_polygons(back)
+    assert volume == pytest.approx(result.volume_cc_polygons, rel=1e-4)
+    assert volume == pytest.approx(result.volume_cc, rel=0.01)
