@@ -45,3 +45,13 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     yield engine
     _wipe(engine)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters for new test accounts (the default is RFC 9106 low-memory)."""
+    from hccrt.store import accounts as _accounts
+
+    _accounts.use_password_profile("cheapest-for-tests")
+    yield
+    _accounts.use_password_profile("rfc9106-low-memory")

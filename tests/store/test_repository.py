@@ -151,3 +151,13 @@ def test_patient_search_and_duplicates(session: Session) -> None:
         repository.get_patient(session, doc, 999)
     with pytest.raises(InputError, match="no DICOM file"):
         repository.save_upload(session, doc, repository.search_patients(session, doc)[0], [])
+
+
+def test_default_password_profile_is_rfc9106_low_memory(session: Session) -> None:
+    accounts.use_password_profile("rfc9106-low-memory")
+    user = accounts.create_user(session, "dr.slow", PASSWORD, "viewer")
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    accounts.use_password_profile("cheapest-for-tests")
+    assert accounts.verify_password(user.password_hash, PASSWORD)
+    with pytest.raises(InputError, match="password profile=md5: unknown"):
+        accounts.use_password_profile("md5")

@@ -67,3 +67,13 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     assert response.status_code == 303, response.text
     csrf: str = client.get("/api/session").json()["csrf_token"]
     return csrf
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters for new test accounts (the default is RFC 9106 low-memory)."""
+    from hccrt.store import accounts as _accounts
+
+    _accounts.use_password_profile("cheapest-for-tests")
+    yield
+    _accounts.use_password_profile("rfc9106-low-memory")

@@ -20,7 +20,7 @@ import hashlib
 import secrets
 from enum import StrEnum
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +32,11 @@ from hccrt.store.models import LoginSession, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 SESSION_LIFETIME = dt.timedelta(hours=8)
-_HASHER = PasswordHasher()
+PASSWORD_PROFILES = {
+    "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+    "cheapest-for-tests": profiles.CHEAPEST,
+}
+_hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 
 
 class Role(StrEnum):
@@ -65,6 +69,18 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 }
 
 
+def use_password_profile(name: str) -> None:
+    """Choose the argon2 parameters for new hashes (default ``rfc9106-low-memory``).
+
+    ``cheapest-for-tests`` exists only to keep test suites fast. Stored hashes carry their own
+    parameters, so changing the profile never locks anyone out.
+    """
+    global _hasher
+    if name not in PASSWORD_PROFILES:
+        raise InputError("password profile", "unknown", name, f"use {', '.join(PASSWORD_PROFILES)}")
+    _hasher = PasswordHasher.from_parameters(PASSWORD_PROFILES[name])
+
+
 def allowed(role: str, permission: Permission) -> bool:
     """Whether an account with ``role`` holds ``permission``."""
     return role in {r.value for r in GRANTS[permission]}
@@ -79,13 +95,13 @@ def hash_password(password: str) -> str:
             "(hidden)",
             "choose a longer password",
         )
-    return _HASHER.hash(password)
+    return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether ``password`` matches the stored hash."""
     try:
-        return _HASHER.verify(password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -15,12 +15,18 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from hccrt.errors import InputError
 
 CHUNK_BYTES = 1 << 20
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Readable(Protocol):
+    """Anything with ``read(size) -> bytes`` (files, streams, zip members)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class ContentStore:
         """Whether the object is stored."""
         return self.path(sha256).is_file()
 
-    def put_stream(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredObject:
+    def put_stream(self, stream: Readable, max_bytes: int | None = None) -> StoredObject:
         """Copy a stream into the store atomically.
 
         Raises
