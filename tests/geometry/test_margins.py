@@ -205,3 +205,27 @@ def test_margin_errors() -> None:
     assert expand_mask(mask, oblique, 1.0).sum() == 7
     with pytest.raises(InputError, match="shape must equal the grid shape"):
         expand_mask(mask[:2], oblique, 1.0)
+
+
+def test_isotropic_margin_on_an_oblique_grid() -> None:
+    from hccrt.geometry import PlanarContour
+
+    rotation = np.array([[0.8, 0.6, 0.0], [-0.6, 0.8, 0.0], [0.0, 0.0, 1.0]]) @ np.array(
+        [[1.0, 0.0, 0.0], [0.0, 0.8, -0.6], [0.0, 0.6, 0.8]]
+    )
+    row, column = rotation @ np.array([1.0, 0.0, 0.0]), rotation @ np.array([0.0, 1.0, 0.0])
+    normal = np.cross(row, column)
+    origin = -(40 * row + 40 * column + 15 * 2.5 * normal)
+    grid = Grid.from_spacing((31, 81, 81), (2.5, 1.0, 1.0), origin, FRAME, row, column, normal)
+    radius = 16.25  # end planes half a spacing below the poles
+    angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    contours = []
+    for n in range(-6, 7):
+        rho = np.sqrt(radius**2 - (2.5 * n) ** 2)
+        local = np.column_stack(
+            [np.full(360, 15.0 + n), 40 + rho * np.sin(angles), 40 + rho * np.cos(angles)]
+        )
+        contours.append(PlanarContour(grid.index_to_world(local)))
+    occupancy = structure_occupancy(StructureContours("Oblique", 1, FRAME, tuple(contours)), grid)
+    expanded = expand_mask(occupancy, grid, 5.0)
+    assert expanded.sum() * grid.voxel_volume_cc == pytest.approx(ball_volume_cc(21.25), rel=0.02)
