@@ -84,3 +84,48 @@ def test_structures_reports_missing_references(shared_data: Path) -> None:
     missing = invoke(["structures", "--rtstruct", str(mock / "nothing.dcm")])
     assert missing.exit_code == 2
     assert "file not found" in missing.stderr
+
+
+def test_margin_and_derive_write_new_rtstructs(case: tuple[Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("hccrt.dicom.rtstruct_writer")
+    from hccrt.dicom import read_rtstruct
+
+    rtstruct, ct = case
+    out = tmp_path / "ctv.dcm"
+    result = invoke(
+        [
+            "margin", "--rtstruct", str(rtstruct), "--source", "gtv", "--margins-mm",
+            "5,5,5,5,10,10", "--name", "CTV", "--out", str(out), "--ct", str(ct),
+            "--format", "json",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["margins_mm"] == {"R": 5.0, "L": 5.0, "A": 5.0, "P": 5.0, "S": 10.0, "I": 10.0}
+    original = read_rtstruct(rtstruct)
+    written = read_rtstruct(out)
+    assert written.sop_instance_uid != original.sop_instance_uid
+    assert written.frame_of_reference_uid == original.frame_of_reference_uid
+    assert written.referenced_series_uid == original.referenced_series_uid
+    assert written.names == (*original.names, "CTV")
+    assert payload["sop_instance_uid"] == written.sop_instance_uid
+    listed = json.loads(
+        invoke(["structures", "--rtstruct", str(out), "--ct", str(ct), "--format", "json"]).stdout
+    )
+    ctv = next(s for s in listed["structures"] if s["name"] == "CTV")
+    assert ctv["volume_cc"] == pytest.approx(payload["volume_cc"], rel=0.01)
+    derived = invoke(
+        [
+            "derive", "--rtstruct", str(out), "--expr", "CTV - GTV", "--name", "CTV-GTV",
+            "--out", str(tmp_path / "shell.dcm"), "--format", "json",
+        ]
+    )  # fmt: skip
+    assert derived.exit_code == 0, derived.stderr
+    bad = invoke(
+        [
+            "derive", "--rtstruct", str(out), "--expr", "(CTV - GTV", "--name", "X",
+            "--out", str(tmp_path / "x.dcm"),
+        ]
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "position 11" in bad.stderr
