@@ -193,6 +193,7 @@ def test_rtdose_relative_absolute_and_descending_offsets(tmp_path: Path) -> None
 
 def test_rtdose_relative_units_need_a_reference(shared_data: Path) -> None:
     dose = read_rtdose(shared_data / EDGE / "pydicom" / "rtdose.dcm")
+    assert "Invalid value for VR UI" in dose.warnings[0]  # pydicom's warning, captured
     assert dose.dose_units == "RELATIVE"
     assert not dose.is_absolute
     assert dose.grid.shape == (15, 10, 10)
@@ -239,9 +240,11 @@ def test_rtplan_prescription_fractions_and_beams(shared_data: Path) -> None:
     assert any("several target prescription doses" in w for w in plan.warnings)
 
 
-def test_rtplan_with_invalid_uid_reports_warning(shared_data: Path) -> None:
+def test_rtplan_without_frame_of_reference(shared_data: Path) -> None:
     plan = read_rtplan(shared_data / EDGE / "pydicom" / "rtplan.dcm")
     assert plan.fractions == 30
+    assert plan.frame_of_reference_uid == ""
+    assert any("no FrameOfReferenceUID" in w for w in plan.warnings)
     assert plan.beams[0].energy == 6.0
 
 

@@ -64,7 +64,10 @@ class BeamSummary:
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """Prescription, fractionation and beams of an RTPLAN."""
+    """Prescription, fractionation and beams of an RTPLAN.
+
+    ``frame_of_reference_uid`` is ``""`` when the plan does not store one (a warning says so).
+    """
 
     sop_instance_uid: str
     label: str
@@ -137,6 +140,11 @@ def read_rtplan(path: str | Path) -> PlanSummary:
     beams = tuple(_beam(b, meterset) for b in dataset.get("BeamSequence", []))
     beam_doses = [b.beam_dose_gy for b in beams if b.beam_dose_gy is not None]
     total = sum(beam_doses) * fractions[0] if beam_doses and fractions else None
+    if not text(dataset, "FrameOfReferenceUID"):
+        notes.append(
+            "the plan has no FrameOfReferenceUID (optional in RTPLAN); frame_of_reference_uid is "
+            "empty - match the plan by its referenced structure set instead"
+        )
     structure_sets = [
         text(r, "ReferencedSOPInstanceUID")
         for r in dataset.get("ReferencedStructureSetSequence", [])
