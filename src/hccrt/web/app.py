@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeSerializer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hccrt import __version__
 from hccrt.errors import InputError
@@ -62,8 +63,8 @@ def _install_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": "sign in first"}, status_code=401)
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return _error_response(request, exc.status_code, str(exc.detail))
 
     @app.exception_handler(UploadRejected)

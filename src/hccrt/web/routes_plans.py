@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hccrt.store import repository
 from hccrt.store.audit import record_event
@@ -33,8 +35,11 @@ def _files(request: Request) -> ContentStore:
     return store
 
 
-async def upload_form(request: Request) -> list[IncomingFile]:
-    """The uploaded files, after the request-size check (before the body is parsed)."""
+async def upload_form(request: Request) -> AsyncIterator[list[IncomingFile]]:
+    """The uploaded files, after the request-size check (before the body is parsed).
+
+    The spooled temporary files are closed once the response is sent.
+    """
     settings: Settings = request.app.state.settings
     limits = settings.limits
     length = request.headers.get("content-length")
@@ -54,12 +59,20 @@ async def upload_form(request: Request) -> list[IncomingFile]:
             "split the upload into several parts",
             413,
         )
-    form = await request.form(max_files=limits.max_files, max_fields=10)
-    return [
-        IncomingFile(item.filename or "unnamed", item.file)
-        for item in form.getlist("files")
-        if isinstance(item, StarletteUploadFile)
-    ]
+    try:
+        form = await request.form(max_files=limits.max_files, max_fields=10)
+    except StarletteHTTPException as error:  # starlette's multipart limits
+        raise UploadRejected(
+            "upload", str(error.detail), None, f"upload at most {limits.max_files} files", 413
+        ) from None
+    try:
+        yield [
+            IncomingFile(item.filename or "unnamed", item.file)
+            for item in form.getlist("files")
+            if isinstance(item, StarletteUploadFile)
+        ]
+    finally:
+        await form.close()
 
 
 @router.get("/patients/{patient_id}/upload", response_class=HTMLResponse, include_in_schema=False)

@@ -82,6 +82,12 @@ async def _submitted_csrf(request: Request) -> str:
 DbSession = Annotated[Session, Depends(db_session)]
 
 
+async def _close_form(request: Request) -> None:
+    """Close uploaded temporary files of a request that is refused."""
+    if getattr(request, "_form", None) is not None:
+        await (await request.form()).close()
+
+
 def current_principal(request: Request, session: DbSession) -> Principal:
     """The signed-in account; raises :class:`LoginRequired` without a live session."""
     token = read_token(request)
@@ -100,10 +106,12 @@ def require(permission: Permission) -> Callable[..., object]:
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, principal.csrf_token):
+                await _close_form(request)
                 raise HTTPException(
                     403, "CSRF token missing or wrong: reload the page and submit again"
                 )
         if not allowed(principal.user.role, permission):
+            await _close_form(request)
             raise HTTPException(
                 403,
                 f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "

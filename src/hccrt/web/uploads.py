@@ -106,9 +106,11 @@ class _Budget:
 class _CountingReader(io.RawIOBase):
     """Reads at most ``limit`` bytes, raising when the source yields more (zip-bomb guard)."""
 
-    def __init__(self, source: Readable, name: str, limit: int, budget: _Budget) -> None:
+    def __init__(
+        self, source: Readable, name: str, limit: int, budget: _Budget, already: int = 0
+    ) -> None:
         self.source, self.name, self.limit, self.budget = source, name, limit, budget
-        self.count = 0
+        self.count = already
 
     def readable(self) -> bool:
         return True
@@ -134,7 +136,7 @@ def _store_one(
     head = stream.read(DICOM_MAGIC_OFFSET + 4)
     _require_dicom(name, head)
     budget.add_bytes(len(head))
-    rest = _CountingReader(stream, name, limit - len(head), budget)
+    rest = _CountingReader(stream, name, limit, budget, already=len(head))
     return store.put_stream(_Chain(head, rest))
 
 
