@@ -41,7 +41,7 @@ from hccrt.dvh.sampling import (
     sublayer_faces_mm,
 )
 from hccrt.errors import GeometryMismatchError
-from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import Grid, require_same_frame
 
 FloatArray = npt.NDArray[np.float64]
@@ -288,7 +288,15 @@ def _subtract(
         contours = contours_for_slab(other, slab)
         if not contours:
             continue
-        plane = StructureContours(other.name, other.number, base.frame_of_reference_uid, contours)
+        # Move the chosen plane onto the base plane so that the rasteriser sees one coplanar
+        # slab (the half-slice choice was made by contours_for_slab).
+        moved = tuple(
+            PlanarContour(
+                np.column_stack([c.points_mm[:, :2], np.full(len(c.points_mm), slab.z_mm)])
+            )
+            for c in contours
+        )
+        plane = StructureContours(other.name, other.number, base.frame_of_reference_uid, moved)
         other_occ = np.asarray(occupancy(plane, grid, settings.subsamples), dtype=np.float64)[0]
         removed = np.maximum(removed, other_occ)
     if not subtract:

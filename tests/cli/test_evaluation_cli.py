@@ -1,0 +1,83 @@
+"""``hccrt dvh`` and ``hccrt evaluate`` on real DICOM (breast plan, Nelms set)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from tests.conftest import invoke
+
+
+def breast(shared_data: Path) -> dict[str, str]:
+    root = shared_data / "breast_boost_plan"
+    return {k: str(root / f) for k, f in
+            (("rtss", "rtss.dcm"), ("dose", "rtdose.dcm"), ("plan", "rtplan.dcm"))}  # fmt: skip
+
+
+def test_dvh_json_contract_and_csv(shared_data: Path, tmp_path: Path) -> None:
+    files = breast(shared_data)
+    out_csv = tmp_path / "curves.csv"
+    result = invoke([
+        "dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"], "--structure", "Tumor Bed",
+        "--metric", "D95%[Gy]", "--metric", "D2cc[Gy]", "--metric", "V95%[%]",
+        "--prescription-gy", "14", "--csv", str(out_csv), "--format", "json",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    row = payload["structures"][0]
+    assert {"name", "volume_cc", "dmin_gy", "dmax_gy", "dmean_gy", "metrics"} <= set(row)
+    assert abs(row["dmean_gy"] - 14.29) < 0.05
+    assert set(row["metrics"]) == {"D95%[Gy]", "D2cc[Gy]", "V95%[%]"}
+    with out_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["structure"] == "Tumor Bed"
+    assert len(rows) == 1000
+
+
+def test_unknown_metric_is_exit_2_with_the_forms(shared_data: Path) -> None:
+    files = breast(shared_data)
+    result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                     "--metric", "D95"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "use one of the forms D95%[Gy]" in result.stderr
+
+
+def test_relative_metric_without_prescription_is_exit_2(shared_data: Path) -> None:
+    files = breast(shared_data)
+    result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                     "--metric", "V95%[%]"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--prescription-gy" in result.stderr
+
+
+def test_different_frames_of_reference_are_refused(shared_data: Path) -> None:
+    nelms = shared_data / "nelms_dvh_benchmark/STRUCTURES/Sphere_10_0.dcm"
+    result = invoke(["dvh", "--rtstruct", str(nelms), "--rtdose", breast(shared_data)["dose"]])
+    assert result.exit_code == 2
+    assert "share one Frame of Reference" in result.stderr
+
+
+def test_evaluate_writes_the_report(shared_data: Path, tmp_path: Path) -> None:
+    files = breast(shared_data)
+    out = tmp_path / "eval"
+    result = invoke([
+        "evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"], "--rtplan",
+        files["plan"], "--technique", "3dcrt", "--child-pugh", "A", "--out", str(out),
+        "--format", "json",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["protocol"] == "hcc_hypofractionated_5x10"  # 7 fractions
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["verdict"] == "fail"  # a breast plan has no liver to evaluate
+    assert evaluation["plan"]["fractions"] == 7
+    assert evaluation["plan"]["prescription_gy"] == 14.0
+    assert (out / "report.html").is_file()
+    assert (out / "report.pdf").is_file()
+
+
+def test_evaluate_without_inputs_is_exit_2() -> None:
+    result = invoke(["evaluate", "--out", "nowhere"])
+    assert result.exit_code == 2
+    assert "give a CASE_DIR or --rtstruct and --rtdose" in result.stderr
