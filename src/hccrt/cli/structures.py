@@ -115,10 +115,10 @@ def _render_derived(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _save(rtstruct: Path, result: DerivedStructure, out: Path) -> str:
+def _save(rtstruct: Path, result: DerivedStructure, out: Path, ct: Path | None) -> str:
     from hccrt.dicom.structure_ops import save_new_rois
 
-    return save_new_rois(rtstruct, (result.structure,), out)
+    return save_new_rois(rtstruct, (result.structure,), out, ct)
 
 
 def margin(
@@ -166,7 +166,7 @@ def margin(
     )
     node = margin_expression(source, margins, contract=contract, within=within, subtract=subtract)
     result = derive_structure(rtstruct, node, name, ct_dir=ct, resolution_mm=resolution_mm)
-    sop_uid = _save(rtstruct, result, out)
+    sop_uid = _save(rtstruct, result, out, ct)
     payload = _derived_payload(result, out, sop_uid)
     payload["expression"] = _margin_text(source, margins, contract, within, subtract)
     r, left, a, p, s, i = margins.as_tuple()
@@ -209,7 +209,7 @@ def derive(
     from hccrt.dicom.structure_ops import derive_structure
 
     result = derive_structure(rtstruct, expr, name, ct_dir=ct, resolution_mm=resolution_mm)
-    sop_uid = _save(rtstruct, result, out)
+    sop_uid = _save(rtstruct, result, out, ct)
     emit(_derived_payload(result, out, sop_uid), output_format, _render_derived)
 
 

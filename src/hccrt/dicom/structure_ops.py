@@ -270,19 +270,25 @@ def derive_structure(
 
 
 def save_new_rois(
-    rtstruct_path: str | Path, new_structures: tuple[StructureContours, ...], out_path: str | Path
+    rtstruct_path: str | Path,
+    new_structures: tuple[StructureContours, ...],
+    out_path: str | Path,
+    ct_dir: str | Path | None = None,
 ) -> str:
     """Write a copy of the RTSTRUCT with ``new_structures`` added; return its SOP Instance UID.
 
-    Delegates to :mod:`hccrt.dicom.rtstruct_writer` (new SOP Instance UID, same Frame of
-    Reference and referenced series, original ROIs untouched).
+    Delegates to :func:`hccrt.dicom.rtstruct_writer.add_rois` (new SOP Instance UID, same Frame
+    of Reference and referenced series, original ROIs untouched); with ``ct_dir`` every new
+    contour is linked to its CT image.
     """
     from importlib import import_module
 
-    writer = import_module("hccrt.dicom.rtstruct_writer")
     if Path(out_path).resolve() == Path(rtstruct_path).resolve():
         raise InputError(
             "out", "must differ from the input RTSTRUCT", str(out_path), "write to a new file"
         )
-    uid = writer.add_rois(rtstruct_path, new_structures, out_path)
-    return str(uid)
+    writer = import_module("hccrt.dicom.rtstruct_writer")
+    reference = None
+    if ct_dir is not None:
+        reference = import_module("hccrt.dicom.ct_writer").CTReference.from_directory(ct_dir)
+    return str(writer.add_rois(rtstruct_path, new_structures, out_path, reference))

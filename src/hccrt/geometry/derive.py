@@ -20,8 +20,9 @@ Examples: ``"(Liver - GTV)"``, ``"expand(GTV, 5) & Liver"``, ``"ring(PTV, 0, 20)
 
 Evaluation works on fractional occupancies (float32 in [0, 1]): union = max, intersection = min,
 difference = min(a, 1 - b), so an operand's sub-voxel boundary survives into the result
-(contours are extracted at 0.5). Margins use the occupancy of their operand and return a
-0/1 mask.
+(contours are extracted at 0.5). Margins use the occupancy of their operand and return a map whose
+0.5 level is the exact expanded/contracted surface (see
+:func:`~hccrt.geometry.margins.expand_occupancy`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import numpy.typing as npt
 
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
-from hccrt.geometry.margins import Margins, contract_mask, expand_mask
+from hccrt.geometry.margins import Margins, contract_occupancy, expand_occupancy
 
 Occupancy = npt.NDArray[np.float32]
 
@@ -246,14 +247,15 @@ def evaluate(node: Node, resolve: Callable[[str], npt.ArrayLike], grid: Grid) ->
     operand = evaluate(node.operand, resolve, grid)
     if node.function == "ring":
         inner, outer = node.values_mm
-        grown = expand_mask(operand, grid, outer)
-        core = expand_mask(operand, grid, inner) if inner > 0 else operand >= 0.5
-        return (grown & ~core).astype(np.float32)
+        grown = expand_occupancy(operand, grid, outer)
+        core = expand_occupancy(operand, grid, inner) if inner > 0 else operand
+        ring: Occupancy = np.minimum(grown, np.float32(1.0) - core)
+        return ring
     margins = (
         Margins.isotropic(node.values_mm[0])
         if len(node.values_mm) == 1
         else Margins(*node.values_mm)
     )
-    change = expand_mask if node.function == "expand" else contract_mask
-    result: Occupancy = change(operand, grid, margins).astype(np.float32)
+    change = expand_occupancy if node.function == "expand" else contract_occupancy
+    result: Occupancy = change(operand, grid, margins)
     return result

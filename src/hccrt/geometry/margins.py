@@ -152,15 +152,6 @@ def _axis_margins(grid: Grid, margins: Margins) -> list[tuple[float, float]]:
     return result
 
 
-def _pads(grid: Grid, margins: Margins) -> tuple[list[tuple[float, float]], list[int]]:
-    per_axis = _axis_margins(grid, margins)
-    pads = [
-        int(np.floor(max(up, down) / step + 1e-9)) + 2
-        for (up, down), step in zip(per_axis, grid.spacing_mm, strict=True)
-    ]
-    return per_axis, pads
-
-
 def _crop_box(inside: BoolMask, pads: list[int]) -> tuple[tuple[slice, ...], list[tuple[int, int]]]:
     """Bounding box of ``inside`` grown by ``pads``, and the zero-padding needed past the grid."""
     where = [
@@ -181,27 +172,51 @@ def _morphology(
     margins: Margins,
     dilate: bool,
     interpolate_slices: bool = True,
-) -> BoolMask:
+) -> npt.NDArray[np.float32]:
+    """Fractional result: 1 inside, 0 outside, a linear ramp in the gauge across the surface.
+
+    The gauge ``g`` (1 on the result's surface) is computed with an element enlarged by
+    ``scale`` so that the voxels up to one voxel beyond the surface get their value; the ramp
+    ``0.5 + (1 - g) k`` (expansion) or ``0.5 + (g - 1) k`` (contraction) is >= 0.5 exactly where
+    the voxel centre is in the result, and lets marching squares place the surface between voxel
+    centres.
+    """
     inside = occupancy >= 0.5
     if margins.is_zero or not inside.any():
-        return inside
+        return inside.astype(np.float32)
     element = margins if dilate else margins.reflected()
-    per_axis, pads = _pads(grid, element)
+    positive = [m for m in element.as_tuple() if m > 0]
+    # contours are drawn in-plane: the ramp spans about one in-plane voxel
+    spacing = max(grid.spacing_mm[1], grid.spacing_mm[2])
+    scale = 1.0 + 1.05 * spacing / min(positive)
+    per_axis = [(up * scale, down * scale) for up, down in _axis_margins(grid, element)]
+    pads = _pad_list(grid, per_axis)
     box, extra = _crop_box(inside, pads)
     local = np.pad(occupancy[box], extra) if not dilate else occupancy[box]
     distance = surface_distance(
         local, grid.spacing_mm, per_axis, outward=dilate, interpolate_slices=interpolate_slices
     )
+    gauge = np.float32(scale) * np.sqrt(distance)
+    slope = np.float32(0.5 * min(positive) / spacing)
+    result = np.zeros(inside.shape, dtype=np.float32)
     if dilate:
-        grown = inside[box] | (distance <= 1.0 + 1e-6)
-        result = np.zeros_like(inside)
-        result[box] = grown
+        ramp = np.clip(np.float32(0.5) + (np.float32(1.0) - gauge) * slope, 0.0, 1.0)
+        ramp[inside[box]] = 1.0
+        result[box] = ramp
         return result
-    kept = (local >= 0.5) & (distance > 1.0 + 1e-6)
-    core = tuple(slice(a, kept.shape[i] - b) for i, (a, b) in enumerate(extra))
-    result = np.zeros_like(inside)
-    result[box] = kept[core]
+    with np.errstate(invalid="ignore"):
+        ramp = np.clip(np.float32(0.5) + (gauge - np.float32(1.0)) * slope, 0.0, 1.0)
+    ramp[local < 0.5] = 0.0
+    core = tuple(slice(a, ramp.shape[i] - b) for i, (a, b) in enumerate(extra))
+    result[box] = ramp[core]
     return result
+
+
+def _pad_list(grid: Grid, per_axis: list[tuple[float, float]]) -> list[int]:
+    return [
+        int(np.floor(max(up, down) / step + 1e-9)) + 2
+        for (up, down), step in zip(per_axis, grid.spacing_mm, strict=True)
+    ]
 
 
 def _as_occupancy(mask: npt.ArrayLike, grid: Grid) -> npt.NDArray[np.float32]:
@@ -241,9 +256,7 @@ def expand_mask(
     numpy.ndarray
         Boolean mask: voxel centres within the Minkowski sum of the structure and the element.
     """
-    element = margins if isinstance(margins, Margins) else Margins.isotropic(margins)
-    occupancy = _as_occupancy(mask, grid)
-    return _morphology(occupancy, grid, element, True, interpolate_slices)
+    return expand_occupancy(mask, grid, margins, interpolate_slices=interpolate_slices) >= 0.5
 
 
 def contract_mask(
@@ -259,9 +272,36 @@ def contract_mask(
     (``right_mm`` shrinks the structure from its right side, and so on). Everything outside the
     grid counts as outside the structure.
     """
+    return contract_occupancy(mask, grid, margins, interpolate_slices=interpolate_slices) >= 0.5
+
+
+def expand_occupancy(
+    mask: npt.ArrayLike,
+    grid: Grid,
+    margins: Margins | float,
+    *,
+    interpolate_slices: bool = True,
+) -> npt.NDArray[np.float32]:
+    """Like :func:`expand_mask`, as a float32 map whose 0.5 level is the expanded surface.
+
+    Voxels inside are 1, voxels far outside 0; across the surface the value ramps linearly in
+    the element's gauge, so contours extracted at 0.5 fall between voxel centres where the exact
+    surface is (sub-voxel), and ``>= 0.5`` gives exactly :func:`expand_mask`.
+    """
     element = margins if isinstance(margins, Margins) else Margins.isotropic(margins)
-    occupancy = _as_occupancy(mask, grid)
-    return _morphology(occupancy, grid, element, False, interpolate_slices)
+    return _morphology(_as_occupancy(mask, grid), grid, element, True, interpolate_slices)
+
+
+def contract_occupancy(
+    mask: npt.ArrayLike,
+    grid: Grid,
+    margins: Margins | float,
+    *,
+    interpolate_slices: bool = True,
+) -> npt.NDArray[np.float32]:
+    """Like :func:`contract_mask`, as a float32 map whose 0.5 level is the contracted surface."""
+    element = margins if isinstance(margins, Margins) else Margins.isotropic(margins)
+    return _morphology(_as_occupancy(mask, grid), grid, element, False, interpolate_slices)
 
 
 def _check(mask: npt.ArrayLike, grid: Grid) -> BoolMask:
