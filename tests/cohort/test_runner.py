@@ -125,3 +125,26 @@ def test_existing_scheduler_is_used(cases_factory: Callable[..., Path], tmp_path
         assert cluster.scheduler.transition_counter > 0  # the cases ran on this cluster
     assert result.evaluated_now == 2
     assert result.summary["ok"] == 2
+
+
+@pytest.mark.slow
+def test_default_evaluator_is_the_plan_evaluation(shared_data: Path, tmp_path: Path) -> None:
+    plan = shared_data / "breast_boost_plan"
+    cases = tmp_path / "cases"
+    for name in ("a", "b"):
+        (cases / name).mkdir(parents=True)
+        for file in ("rtss.dcm", "rtdose.dcm", "rtplan.dcm"):
+            (cases / name / file).symlink_to(plan / file)
+    (cases / "no_plan").mkdir()
+    (cases / "no_plan" / "rtss.dcm").symlink_to(plan / "rtss.dcm")
+    result = run_cohort(cases, tmp_path / "r.parquet", workers=2)
+    table = pd.read_parquet(tmp_path / "r.parquet").set_index("case_id")
+    assert table.loc["a", "status"] == "ok"
+    assert table.loc["a", "ruleset_version"] == "hcc_hypofractionated_5x10 1.0"
+    # The breast plan has no liver: never pass, and no normal-liver dose invented.
+    assert table.loc["a", "verdict"] == "fail"
+    assert pd.isna(table.loc["a", "mean_normal_liver_dose_gy"])
+    assert json.loads(table.loc["b", "parameters"])["fractions"] == 7
+    assert table.loc["no_plan", "status"] == "error"
+    assert "needs an RTSTRUCT and at least one RTDOSE" in table.loc["no_plan", "error"]
+    assert result.plot is None  # no case with both a liver dose and an NTCP

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hccrt.clinical.assess import RULESET
+from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.audit import record_event
-from hccrt.store.files import ContentStore
+from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.models import Evaluation, Patient, Upload
+from hccrt.store.repository import Provenance
 from hccrt.web.app import render
+from hccrt.web.forms import FormData
 from hccrt.web.routes_patients import _base
-from hccrt.web.security import (
-    CanRead,
-    CanUpload,
-    DbSession,
-    Principal,
-)
-from hccrt.web.services import check_case
+from hccrt.web.security import CanEvaluate, CanRead, CanUpload, DbSession, Principal
+from hccrt.web.services import check_case, evaluate_upload
 from hccrt.web.settings import Settings
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
@@ -231,3 +232,155 @@ def artifact(
 def evaluation_redirect(evaluation: Evaluation) -> RedirectResponse:
     """Where the browser goes after an evaluation."""
     return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
+
+
+def _number(raw: str, kind: type[int] | type[float], field: str) -> int | float | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise InputError(field, f"not a {kind.__name__} number", raw, "correct the value") from None
+    if value <= 0:
+        raise InputError(field, "must be positive", raw, "correct the value")
+    return value
+
+
+def _run_evaluation(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    upload_id: int,
+    protocol: str | None,
+    fractions: int | None,
+    prescription_gy: float | None,
+) -> Evaluation:
+    row = _get_upload(session, principal, upload_id)
+    patient = session.get(Patient, row.patient_id)
+    if patient is None:
+        raise LookupError(f"patient of upload {upload_id} not found")
+    stored = [(f.name, StoredObject(f.sha256, f.size_bytes)) for f in row.files]
+    requested = {
+        "protocol_requested": protocol or "automatic",
+        "fractions": fractions,
+        "prescription_gy": prescription_gy,
+    }
+    try:
+        output = evaluate_upload(
+            _files(request),
+            stored,
+            patient.label,
+            patient.record,
+            protocol=protocol,
+            fractions=fractions,
+            prescription_gy=prescription_gy,
+        )
+    except InputError as error:
+        evaluation = repository.save_evaluation(
+            session,
+            principal.user,
+            row,
+            {},
+            Provenance(RULESET, requested),
+            None,
+            {},
+            error=str(error),
+        )
+        session.commit()
+        return evaluation
+    evaluation = repository.save_evaluation(
+        session,
+        principal.user,
+        row,
+        output.result,
+        output.provenance,
+        output.report.sha256,
+        output.figures,
+    )
+    session.commit()
+    return evaluation
+
+
+@router.post("/uploads/{upload_id}/evaluate", include_in_schema=False)
+def evaluate_form(
+    request: Request,
+    upload_id: int,
+    principal: CanEvaluate,
+    form: FormData,
+    session: DbSession,
+) -> Response:
+    """Evaluate the uploaded plan (form) and show the result, or the reason it failed."""
+    evaluation = _run_evaluation(
+        request,
+        session,
+        principal,
+        upload_id,
+        form.get("protocol", "").strip() or None,
+        _number(form.get("fractions", ""), int, "fractions"),  # type: ignore[arg-type]
+        _number(form.get("prescription_gy", ""), float, "prescription_gy"),
+    )
+    return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
+
+
+class EvaluationRequest(BaseModel):
+    """Options of a plan evaluation (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: str | None = Field(None, description="Protocol name; default: by fractions.")
+    fractions: int | None = Field(None, gt=0, description="Overrides the RTPLAN's fractions.")
+    prescription_gy: float | None = Field(None, gt=0, description="Prescription dose, Gy.")
+
+
+@router.post("/api/uploads/{upload_id}/evaluations", tags=["dicom"], status_code=201)
+def evaluate_api(
+    request: Request,
+    upload_id: int,
+    principal: CanEvaluate,
+    session: DbSession,
+    options: EvaluationRequest | None = None,
+) -> JSONResponse:
+    """Evaluate an uploaded plan: 201 with the stored evaluation, or 400 with the reason."""
+    options = options or EvaluationRequest()
+    evaluation = _run_evaluation(
+        request,
+        session,
+        principal,
+        upload_id,
+        options.protocol,
+        options.fractions,
+        options.prescription_gy,
+    )
+    body = {
+        "id": evaluation.id,
+        "status": evaluation.status,
+        "error": evaluation.error,
+        "url": f"/evaluations/{evaluation.id}",
+        "result": evaluation.result,
+    }
+    return JSONResponse(body, status_code=201 if evaluation.status == "ok" else 400)
+
+
+@router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse, include_in_schema=False)
+def evaluation_page(
+    request: Request,
+    evaluation_id: int,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """Verdict, constraints, NTCP, DVH (drawn in the browser), dose overlays, report link."""
+    row = _get_evaluation(session, principal, evaluation_id)
+    patient = session.get(Patient, row.patient_id)
+    curves = {"curves": row.result.get("dvh_curves", [])}
+    return render(
+        request,
+        "evaluation.html",
+        _base(
+            principal,
+            row=row,
+            e=row.result,
+            patient=patient,
+            dvh_json=json.dumps(curves).replace("<", "\\u003c"),
+        ),
+    )

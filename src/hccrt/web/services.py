@@ -6,8 +6,10 @@ typed results into the JSON stored with each result and its provenance.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
+from hccrt.evaluation.evaluate import Evaluation
 from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.repository import Provenance
 
@@ -87,3 +90,99 @@ def require_plan_objects(summary: dict[str, Any]) -> None:
             ", ".join(f"{k}={v}" for k, v in modalities.items()),
             "upload the structure set and the dose of the plan (the CT and RTPLAN are optional)",
         )
+
+
+@dataclass(frozen=True)
+class PlanEvaluationOutput:
+    """A plan evaluation ready to store: JSON result, provenance, report and figure objects."""
+
+    result: dict[str, Any]
+    provenance: Provenance
+    report: StoredObject
+    figures: dict[str, str]
+
+
+def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]]:
+    """Cumulative DVH curves for the browser: ``[{name, volume_cc, dose_gy[], volume_pct[]}]``."""
+    curves = []
+    for key, dvh in evaluation.dvhs.items():
+        if dvh.volume_cc <= 0 or dvh.is_empty:
+            continue
+        dose, volume = dvh.curve(points)
+        curves.append(
+            {
+                "name": key.removeprefix("plan:"),
+                "volume_cc": round(float(dvh.volume_cc), 3),
+                "dose_gy": [round(float(d), 4) for d in dose],
+                "volume_pct": [round(float(100.0 * v / dvh.volume_cc), 4) for v in volume],
+            }
+        )
+    return curves
+
+
+def evaluate_upload(
+    store: ContentStore,
+    files: Sequence[tuple[str, StoredObject]],
+    case_label: str,
+    record: dict[str, Any],
+    *,
+    protocol: str | None = None,
+    fractions: int | None = None,
+    prescription_gy: float | None = None,
+) -> PlanEvaluationOutput:
+    """Evaluate an uploaded plan with the patient's record and write the report.
+
+    The patient record goes to the evaluation under the case label (name and identifier left
+    out), so the report shows the pseudonym only.
+
+    Raises
+    ------
+    InputError
+        What the plan evaluation refuses (no RTSTRUCT/RTDOSE, unknown fractions, relative dose
+        without reference, mismatched Frames of Reference, unknown protocol).
+    """
+    from hccrt.evaluation import evaluate_files, files_from_case
+    from hccrt.report import write_report
+
+    with tempfile.TemporaryDirectory(prefix="hccrt-eval-") as tmp:
+        case = Path(tmp) / "case"
+        materialize(store, files, case)
+        pseudonymous = {k: v for k, v in record.items() if k not in ("name", "patient_id")}
+        (case / "patient.json").write_text(
+            json.dumps({**pseudonymous, "patient_id": case_label}), encoding="utf-8"
+        )
+        try:
+            evaluation, ct = evaluate_files(
+                files_from_case(case),
+                protocol=protocol,
+                fractions=fractions,
+                prescription_gy=prescription_gy,
+            )
+        except InputError as error:
+            raise type(error)(
+                _display(error.field, case, files),
+                error.rule,
+                _display(str(error.value), case, files) if error.value is not None else None,
+                error.fix,
+            ) from None
+        paths = write_report(evaluation, Path(tmp) / "report", ct)
+        report = store.put_bytes(paths["report_pdf"].read_bytes())
+        figures = {
+            key.removeprefix("figure_"): store.put_bytes(path.read_bytes()).sha256
+            for key, path in paths.items()
+            if key.startswith("figure_") and path.suffix == ".png"
+        }
+    result = evaluation.to_json()
+    result["dvh_curves"] = dvh_curves(evaluation)
+    provenance = Provenance(
+        f"{evaluation.protocol.id} {evaluation.protocol.version}; {RULESET}",
+        {
+            "protocol_requested": protocol or "automatic",
+            "protocol_selection": evaluation.protocol_selection,
+            "fractions": evaluation.plan.fractions,
+            "prescription_gy": evaluation.plan.prescription_gy,
+            "child_pugh_class": evaluation.child_pugh_class,
+            "ntcp_parameter_sets": [n.parameter_set for n in evaluation.ntcp],
+        },
+    )
+    return PlanEvaluationOutput(result, provenance, report, figures)
