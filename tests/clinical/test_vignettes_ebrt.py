@@ -145,11 +145,23 @@ def test_sbrt_extrahepatic_not_includable() -> None:
     """Seed 003: "it is required that there are no extrahepatic lesions, or that the
     extrahepatic lesions are small enough to be included in a treatment plan." """
     lung = {"site": "lung", "count": 1}
-    a = run(extrahepatic_disease=[lung])
+    a = run(extrahepatic_disease=[{**lung, "includable_in_rt_plan": False}])
     assert verdict(a, "sbrt") == "relative_contraindication"
+    assert "SBRT-EHM" not in a.option("sbrt").rule_ids
     b = run(extrahepatic_disease=[{**lung, "includable_in_rt_plan": True}])
     assert verdict(b, "sbrt") == "consider"
     assert "SBRT-EHM" in b.option("sbrt").rule_ids
+
+
+def test_sbrt_extrahepatic_includability_unknown_is_insufficient() -> None:
+    """Seed 003: SBRT needs extrahepatic lesions "small enough to be included in a treatment
+    plan" — not recorded is insufficient_data, not a contraindication, and the reasons do not
+    claim SBRT "may also treat" lesions nobody has checked (review fix)."""
+    a = run(extrahepatic_disease=[{"site": "lung", "count": 3}])
+    option = a.option("sbrt")
+    assert option.verdict.value == "insufficient_data"
+    assert "SBRT-EHM" not in option.rule_ids
+    assert any("record whether" in r for r in option.reasons)
 
 
 def test_colorado_60gy_needs_700cc_and_child_a() -> None:

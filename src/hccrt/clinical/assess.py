@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from hccrt.clinical.findings import Item, finding, item_from
-from hccrt.clinical.patient import PatientRecord
+from hccrt.clinical.patient import Histology, PatientRecord
 from hccrt.clinical.rules import (
     ebrt,
     fractionation,
@@ -117,6 +117,9 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
     margins = rt_safety.margins(ctx)
     advice, tace_warnings = rt_sequencing.sequencing(ctx, "combined" in intents)
     warnings = [*tace_warnings, *rt_sequencing.acute_risks(ctx)]
+    if ctx.patient.resectable and not ctx.patient.refuses_surgery and ctx.patient.tumors:
+        one = finding("RT-GENERAL", ebrt.RESECTABLE_FIRST, resectable=True)
+        warnings.append(item_from("resection_first", one))
     if ctx.cp_class == "B":
         warnings.append(
             item_from(
@@ -210,6 +213,12 @@ def _warnings(ctx: Context, options: list[Option]) -> list[Item]:
                     **detail.model_dump(include={"reasons", "rule_ids", "facts", "sources"}),
                 )
             )
+    if ctx.patient.histology is Histology.ICC:
+        text = (
+            "ICC: BCLC, CNLC, Milan and the local-therapy rules of seed 003 are written for HCC; "
+            "seed 000 addresses ICC only for RT (positive margins, unresectable)"
+        )
+        out.append(item_from("icc_rules_for_hcc", finding("RT-IND-2-6", text, histology="ICC")))
     missing = [o.therapy.value for o in options if o.verdict is Verdict.insufficient_data]
     if missing:
         out.append(

@@ -150,7 +150,10 @@ def rild(r: FollowupRecord) -> Rild:
                 ]
             ),
         )
-    if enzymes and (r.ascites is None or r.hepatomegaly is None):
+    open_question = enzymes and (r.ascites is None or r.hepatomegaly is None)
+    if enzymes is None and r.ascites and r.hepatomegaly:
+        open_question = True  # ascites + hepatomegaly: classic unless ALP/ALT rule it out
+    if open_question:
         return Rild(
             status="indeterminate",
             **trace(
@@ -158,22 +161,25 @@ def rild(r: FollowupRecord) -> Rild:
                     *hits,
                     finding(
                         "RILD-CLASSIC",
-                        "ascites/hepatomegaly not recorded: classic vs non-classic open",
+                        "classic vs non-classic open: ascites/hepatomegaly or ALP/ALT with ULN "
+                        "not recorded",
                     ),
                 ]
             ),
         )
-    return Rild(
-        status="non_classic",
-        **trace(
-            [
-                *hits,
-                finding(
-                    "RILD-ATYPICAL", "liver-function impairment without hepatomegaly and ascites"
-                ),
-            ]
-        ),
-    )
+    return Rild(status="non_classic", **trace([*hits, _non_classic_why(r, enzymes)]))
+
+
+def _non_classic_why(r: FollowupRecord, enzymes: bool | None) -> Finding:
+    """The sentence for a non-classic RILD: what is present and what is absent."""
+    signs = [name for name, on in (("ascites", r.ascites), ("hepatomegaly", r.hepatomegaly)) if on]
+    if not enzymes:
+        text = "Child-Pugh rise ≥ 2 without ALP > 2 × / ALT > 5 × ULN: non-classic"
+        return finding("RILD-CP2", text + (f" ({' and '.join(signs)} present)" if signs else ""))
+    if signs:
+        text = f"ALP/ALT criterion met with {signs[0]} only: not both signs of classic RILD"
+        return finding("RILD-CLASSIC", text)
+    return finding("RILD-ATYPICAL", "liver-function impairment without hepatomegaly and ascites")
 
 
 SUPPORTIVE = (

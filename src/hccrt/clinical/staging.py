@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from hccrt.clinical.findings import Fact, Finding, Traced, finding, trace
-from hccrt.clinical.patient import PatientRecord
+from hccrt.clinical.patient import Histology, PatientRecord
 from hccrt.clinical.scores import ChildPugh, Performance
 from hccrt.clinical.sources import Status, facts_rule
 
@@ -38,10 +38,19 @@ facts_rule(
     AREA,
 )
 INSUFFICIENT = "insufficient_data"
+NOT_APPLICABLE = "not_applicable"
+
+
+def _not_hcc(rule_id: str, patient: PatientRecord) -> Stage | None:
+    """BCLC and CNLC stage hepatocellular carcinoma only; ICC gets ``not_applicable``."""
+    if patient.histology is Histology.HCC:
+        return None
+    text = f"{rule_id.removeprefix('STAGE-')} stages HCC only: not applicable to ICC"
+    return Stage(stage=NOT_APPLICABLE, **trace([finding(rule_id, text, histology="ICC")]))
 
 
 class Stage(Traced):
-    """One staging result: the stage label (or ``insufficient_data``) with reasons."""
+    """One staging result: the stage label (``insufficient_data``; ``not_applicable`` for ICC)."""
 
     stage: str
     missing: tuple[str, ...] = ()
@@ -79,6 +88,9 @@ def _stage(rule_id: str, stage: str, findings: list[Finding]) -> Stage:
 
 def bclc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
     """BCLC 2022 stage (rule STAGE-BCLC)."""
+    other = _not_hcc("STAGE-BCLC", patient)
+    if other is not None:
+        return other
     missing = _missing(patient, cp, ps)
     if missing:
         why = finding("STAGE-BCLC", f"cannot stage: missing {', '.join(missing)}")
@@ -112,6 +124,9 @@ def bclc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
 
 def cnlc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
     """CNLC stage (rule STAGE-CNLC)."""
+    other = _not_hcc("STAGE-CNLC", patient)
+    if other is not None:
+        return other
     missing = _missing(patient, cp, ps)
     if missing:
         why = finding("STAGE-CNLC", f"cannot stage: missing {', '.join(missing)}")

@@ -180,6 +180,10 @@ facts_rule(
     ("tumors.diameter_cm", "child_pugh"),
     AREA,
 )
+RESECTABLE_FIRST = (
+    "resectable and surgery accepted: resection first; liver RT is for unresectable tumours "
+    "or refused surgery"
+)
 _UNSUITABLE = {Verdict.not_indicated, Verdict.contraindicated, Verdict.relative_contraindication}
 
 
@@ -239,6 +243,12 @@ def conventional(ctx: Context, others: Sequence[Option]) -> list[Option]:
         none = [finding("EBRT-ANY", "no intrahepatic tumour recorded")]
         return [
             option(t, Verdict.not_indicated, none, "2B")
+            for t in (Therapy.ebrt_3dcrt, Therapy.ebrt_imrt, Therapy.proton)
+        ]
+    if ctx.patient.resectable and not ctx.patient.refuses_surgery:
+        first = [finding("RT-GENERAL", RESECTABLE_FIRST, resectable=True)]
+        return [
+            option(t, Verdict.not_indicated, first, "2B")
             for t in (Therapy.ebrt_3dcrt, Therapy.ebrt_imrt, Therapy.proton)
         ]
     verdict, found = liver_tolerance(ctx)

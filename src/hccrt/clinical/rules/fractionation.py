@@ -144,7 +144,10 @@ def scheme(
 def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fractionation]:
     """Conventional, hypofractionated and (when SBRT fits) the seed-001 SBRT schemes."""
     p, ab = ctx.patient, ctx.settings.tumour_alpha_beta_gy
-    quick = p.needs_rapid_symptom_relief or intent == "palliative"
+    # Seed 000 prefers hypofractionation for short-term symptom relief, not for every palliative
+    # intent: a Child-Pugh B/C liver gets the scheme that "is well tolerated by the normal liver".
+    symptomatic = any(d.symptomatic for d in p.extrahepatic_disease or ())
+    quick = p.needs_rapid_symptom_relief or (intent == "palliative" and symptomatic)
     conv = finding("FX-CONV", "conventional 2 Gy/day, 5/week: well tolerated by the normal liver")
     hypo = [finding("FX-HYPO", "5 Gy × 10, 3/week: strong tumour effect but more liver damage")]
     if quick:
@@ -153,6 +156,7 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
                 "FX-SYMPTOM",
                 "preferred for quick symptom relief",
                 needs_rapid_symptom_relief=p.needs_rapid_symptom_relief,
+                symptomatic_metastases=symptomatic,
                 intent=intent,
             )
         )

@@ -144,16 +144,60 @@ def ablation(ctx: Context) -> Option:
     if largest > 5.0:
         text = f"largest tumour {largest:g} cm > 5 cm: arterial or systemic therapy instead"
         return option(t, Verdict.not_indicated, [finding("ABL-5CM", text, **facts)], "2A")
+    spread = _spread(ctx)
+    if spread is not None and spread.rule_id == "LT-RADICAL":
+        return option(t, Verdict.insufficient_data, [spread], "2A")
     if largest > 3.0:
         text = f"largest tumour {largest:g} cm (3-5 cm): ablation combined with arterial therapy"
         found = [finding("ABL-3-5CM", text, **facts), *_caution(ctx)]
+        found += [spread] if spread is not None else []
+        return option(t, Verdict.consider, found, "2A")
+    if spread is not None:
+        text = f"all tumours ≤ 3 cm (largest {largest:g} cm), but cure needs confined disease"
+        found = [finding("ABL-3CM", text, **facts), spread, *_caution(ctx)]
         return option(t, Verdict.consider, found, "2A")
     text = f"all tumours ≤ 3 cm (largest {largest:g} cm): ablation alone can be curative"
     found = [finding("ABL-3CM", text, **facts), *_caution(ctx)]
     verdict = Verdict.consider if len(found) > 1 else Verdict.recommended
-    if count > 1 and count <= 3:
+    if count > 1:
         found.append(finding("ABL-COUNT", f"{count} tumours each ≤ 3 cm", **facts))
+    found += _path_unconfirmed(ctx)
     return option(t, verdict, found, "2A")
+
+
+def _spread(ctx: Context) -> Finding | None:
+    """Why ablation cannot cure: spread or macrovascular invasion; unknown -> LT-RADICAL finding.
+
+    Seed 003 places ablation among the radical treatments ("for smaller tumors, ablation"): a
+    curative verdict needs extrahepatic disease and vascular invasion assessed and absent.
+    """
+    missing = [
+        name
+        for name, value in (
+            ("extrahepatic_disease", ctx.extrahepatic),
+            ("vascular_invasion", ctx.tumour_thrombus),
+        )
+        if value is None
+    ]
+    if missing:
+        text = f"curative intent cannot be judged: missing {', '.join(missing)}"
+        return finding("LT-RADICAL", text)
+    if ctx.extrahepatic or ctx.tumour_thrombus:
+        text = "extrahepatic spread or macrovascular invasion: ablation gives local control only"
+        return finding(
+            "ABL-3CM", text, extrahepatic=ctx.extrahepatic, tumour_thrombus=ctx.tumour_thrombus
+        )
+    return None
+
+
+def _path_unconfirmed(ctx: Context) -> list[Finding]:
+    unknown = [
+        i + 1 for i, tm in enumerate(ctx.patient.tumors) if tm.ablation_path_accessible is None
+    ]
+    if not unknown:
+        return []
+    text = f"confirm an ablation path for tumour(s) {unknown} (not recorded)"
+    return [finding("ABL-PATH", text)]
 
 
 def _arterial_base(ctx: Context) -> tuple[Verdict, list[Finding]]:
@@ -165,6 +209,9 @@ def _arterial_base(ctx: Context) -> tuple[Verdict, list[Finding]]:
     if largest > 3.0:
         text = f"largest tumour {largest:g} cm (3-5 cm): arterial therapy may prolong survival"
         return Verdict.recommended, [finding("ABL-3-5CM", text, **facts)]
+    if ctx.tumor_count > 3:
+        text = f"{ctx.tumor_count} tumours, beyond ablation: arterial therapy reaches any location"
+        return Verdict.recommended, [finding("ART-ANY", text, tumor_count=ctx.tumor_count)]
     text = "tumours ≤ 3 cm: arterial therapy is an alternative to ablation (any location)"
     return Verdict.consider, [finding("ART-ANY", text, **facts)]
 
@@ -194,7 +241,14 @@ def arterial(ctx: Context, therapy: Therapy) -> Option:
             text = f"bilirubin {bili:g} mg/dL > 3 but segmental injection is possible"
             found.append(finding("ART-BILI-3", text, bilirubin_mg_dl=bili))
         else:
-            text = f"bilirubin {bili:g} mg/dL > 3 mg/dL: relative contraindication (not segmental)"
+            how = (
+                "not possible"
+                if ctx.patient.segmental_injection_possible is False
+                else ("not recorded as possible")
+            )
+            text = (
+                f"bilirubin {bili:g} mg/dL > 3 mg/dL: relative contraindication (segmental {how})"
+            )
             against.append(finding("ART-BILI-3", text, bilirubin_mg_dl=bili))
     if therapy is Therapy.y90_radioembolization and bili > 2.0:
         text = (

@@ -165,9 +165,15 @@ def systemic(ctx: Context) -> Option:
         return option(
             t, Verdict.consider, [finding("ABL-5CM", text, largest_tumor_cm=ctx.largest_cm)]
         )
-    if stage == "insufficient_data":
-        return option(t, Verdict.insufficient_data, [finding("SYS-BCLC", "BCLC stage unknown")])
+    if stage in {"insufficient_data", "not_applicable"}:
+        return option(t, Verdict.insufficient_data, [_no_stage(stage)])
     return option(t, Verdict.not_indicated, [finding("SYS-BCLC", f"BCLC-{stage}", bclc=stage)])
+
+
+def _no_stage(stage: str) -> Finding:
+    if stage == "not_applicable":
+        return finding("SYS-BCLC", "no BCLC stage for ICC: decide outside these rules", bclc=stage)
+    return finding("SYS-BCLC", "BCLC stage unknown")
 
 
 def supportive(ctx: Context) -> Option:
@@ -175,8 +181,8 @@ def supportive(ctx: Context) -> Option:
     t, stage = Therapy.best_supportive_care, ctx.staging.bclc
     if stage == "D":
         return option(t, Verdict.recommended, [finding("SYS-BCLC", "BCLC-D", bclc="D")])
-    if stage == "insufficient_data":
-        return option(t, Verdict.insufficient_data, [finding("SYS-BCLC", "BCLC stage unknown")])
+    if stage in {"insufficient_data", "not_applicable"}:
+        return option(t, Verdict.insufficient_data, [_no_stage(stage)])
     return option(t, Verdict.not_indicated, [finding("SYS-BCLC", f"BCLC-{stage}", bclc=stage)])
 
 
@@ -261,10 +267,12 @@ def local_preferred(ctx: Context) -> list[Item]:
     low_ps = ctx.performance.ecog is not None and ctx.performance.ecog >= 2
     if p.resectable is False and (low_ps or p.comorbidities) and ctx.extrahepatic is not None:
         extent = "extrahepatic metastases (if limited)" if ctx.extrahepatic else "disease confined"
+        why = [f"ECOG {ctx.performance.ecog}"] if low_ps else []
+        why += [f"comorbidities ({', '.join(p.comorbidities)})"] if p.comorbidities else []
         one: Finding = finding(
             "UPD-2",
-            f"unresectable, {extent}, low performance status or comorbidities: if these make "
-            "surgery impossible, local treatment is preferred",
+            f"unresectable, {extent}, {' and '.join(why)}: if these make surgery impossible, "
+            "local treatment is preferred",
             ecog=ctx.performance.ecog,
             comorbidities=", ".join(p.comorbidities),
         )

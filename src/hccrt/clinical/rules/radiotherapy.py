@@ -128,8 +128,8 @@ def _good_condition(ctx: Context) -> Item | None:
     kps_range, p = ctx.performance.kps_range, ctx.patient
     if kps_range is None or kps_range[0] < 70 or ctx.cp_class != "A" or len(p.tumors) != 1:
         return None
-    if ctx.extrahepatic or ctx.tumour_thrombus:
-        return None
+    if ctx.extrahepatic is not False or ctx.tumour_thrombus is not False:
+        return None  # spread or thrombus present, or not assessed: no curative claim
     one = finding(
         "RT-IND-1-1",
         f"KPS {kps_range[0]} ≥ 70, Child-Pugh A, single lesion",
@@ -230,11 +230,12 @@ def _metastases(ctx: Context) -> list[Item]:
 def indications(ctx: Context, options: Sequence[Option]) -> list[Item]:
     """Every seed-000 indication the patient meets, each with its rule and facts."""
     p, out = ctx.patient, []
-    good = _good_condition(ctx)
+    surgery_first = bool(p.resectable) and not p.refuses_surgery
+    good = None if surgery_first else _good_condition(ctx)
     if good is not None:
         out.append(good)
     out += _after_surgery(ctx) + _vascular(ctx) + _metastases(ctx)
-    if ctx.extrahepatic is False and p.tumors:
+    if ctx.extrahepatic is False and p.tumors and not surgery_first:
         arterial = [
             o.therapy.value
             for o in options

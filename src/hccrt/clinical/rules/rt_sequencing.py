@@ -134,9 +134,10 @@ def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
     sessions = sorted(pt.date for pt in p.prior_treatments if pt.kind in _TACE)
     advice, warnings = [], []
     if combined or sessions:
+        done = f"{len(sessions)} TACE session(s) recorded" if sessions else "no TACE recorded"
         text = (
-            f"{len(sessions)} TACE session(s) recorded: 2 sessions 3-6 weeks apart before "
-            "reassessing the need for RT"
+            f"if combined with TACE: 2 TACE sessions 3-6 weeks apart, then reassess the need "
+            f"for RT ({done})"
         )
         advice.append(
             item_from("two_tace_before_rt", finding("SEQ-TACE2", text, tace_sessions=len(sessions)))

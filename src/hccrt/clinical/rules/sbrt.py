@@ -18,10 +18,11 @@ def _liver_reserve(ctx: Context, why: str) -> tuple[Verdict, Finding]:
     if volume is None:
         text = f"{why}: SBRT only with an adequate healthy liver (normal-liver volume not given)"
         return Verdict.insufficient_data, finding("SBRT-1-3", text)
-    if volume >= SBRT_MIN_NORMAL_LIVER_CC:
-        text = f"{why}: normal liver {volume:g} cc ≥ 700 cc"
+    # Seed 003 gives no number for "adequate healthy liver"; seed 001 (Colorado) gives > 700 cc.
+    if volume > SBRT_MIN_NORMAL_LIVER_CC:
+        text = f"{why}: normal liver {volume:g} cc > 700 cc (Colorado series)"
         return Verdict.consider, finding("SBRT-1-3", text, normal_liver_volume_cc=volume)
-    text = f"{why}: normal liver {volume:g} cc < 700 cc, not enough healthy liver"
+    text = f"{why}: normal liver {volume:g} cc ≤ 700 cc, not enough healthy liver"
     return Verdict.relative_contraindication, finding(
         "SBRT-1-3", text, normal_liver_volume_cc=volume
     )
@@ -92,22 +93,35 @@ def sbrt(ctx: Context, others: Sequence[Option]) -> Option:
         verdicts.append(Verdict.insufficient_data)
         found.append(finding("SBRT-EHS", "extrahepatic disease not assessed"))
     elif ctx.extrahepatic:
-        includable = all(d.includable_in_rt_plan for d in p.extrahepatic_disease or ())
-        text = (
-            "extrahepatic lesions small enough to include in the plan"
-            if includable
-            else "extrahepatic lesions present and not recorded as includable in the plan"
-        )
-        verdicts.append(Verdict.consider if includable else Verdict.relative_contraindication)
-        found.append(finding("SBRT-EHS", text, extrahepatic_includable=includable))
-        found.append(finding("SBRT-EHM", "SBRT may also treat the extrahepatic metastases"))
+        verdict, ehs = _extrahepatic(ctx)
+        verdicts.append(verdict)
+        found += ehs
     verdict = _worst(verdicts)
-    if verdict is Verdict.consider:
+    # Beyond 5 cm (seed 001: SBRT targets lesions ≤ 5 cm) SBRT is never upgraded to recommended.
+    if verdict is Verdict.consider and largest <= 5.0:
         advantage = _location_advantage(ctx) or others_unsuitable(ctx, others, "SBRT-ALT")
         if advantage is not None:
             verdict = Verdict.recommended
             found.append(advantage)
     return option(t, verdict, found, "2B")
+
+
+def _extrahepatic(ctx: Context) -> tuple[Verdict, list[Finding]]:
+    """SBRT-EHS: extrahepatic lesions must be small enough to include (unknown -> insufficient)."""
+    includable = [d.includable_in_rt_plan for d in ctx.patient.extrahepatic_disease or ()]
+    if all(includable):
+        text = "extrahepatic lesions small enough to include in the plan"
+        return Verdict.consider, [
+            finding("SBRT-EHS", text, extrahepatic_includable=True),
+            finding("SBRT-EHM", "SBRT may also treat the extrahepatic metastases"),
+        ]
+    if False in includable:
+        text = "extrahepatic lesions too large or too many to include in the SBRT plan"
+        return Verdict.relative_contraindication, [
+            finding("SBRT-EHS", text, extrahepatic_includable=False)
+        ]
+    text = "extrahepatic lesions present: record whether they can be included in the plan"
+    return Verdict.insufficient_data, [finding("SBRT-EHS", text, extrahepatic_includable=None)]
 
 
 _PALLIATE = {ExtrahepaticSite.lymph_node, ExtrahepaticSite.adrenal, ExtrahepaticSite.bone}
