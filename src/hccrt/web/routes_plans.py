@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -23,7 +25,7 @@ from hccrt.store.repository import Provenance
 from hccrt.web.app import render
 from hccrt.web.forms import FormData
 from hccrt.web.routes_patients import _base
-from hccrt.web.security import CanEvaluate, CanRead, CanUpload, DbSession, Principal
+from hccrt.web.security import CanEvaluate, CanExport, CanRead, CanUpload, DbSession, Principal
 from hccrt.web.services import check_case, evaluate_upload
 from hccrt.web.settings import Settings
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
@@ -383,4 +385,31 @@ def evaluation_page(
             patient=patient,
             dvh_json=json.dumps(curves).replace("<", "\\u003c"),
         ),
+    )
+
+
+@router.get("/uploads/{upload_id}/export.zip", tags=["dicom"])
+def export_upload(
+    request: Request, upload_id: int, principal: CanExport, session: DbSession
+) -> Response:
+    """The uploaded DICOM, de-identified (case label as name and ID), as a zip (audited)."""
+    from hccrt.web.deidentify import deidentify_bytes
+
+    row = _get_upload(session, principal, upload_id)
+    patient = session.get(Patient, row.patient_id)
+    if patient is None:
+        raise LookupError(f"patient of upload {upload_id} not found")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in row.files:
+            data = _files(request).read_bytes(item.sha256)
+            archive.writestr(f"{item.position:05d}.dcm", deidentify_bytes(data, patient.label))
+    record_event(
+        session, principal.user, "export", "upload", row.id, row.patient_id, "deidentified"
+    )
+    session.commit()
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="hccrt-upload-{row.id}.zip"'},
     )
