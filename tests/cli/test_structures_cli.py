@@ -129,3 +129,30 @@ def test_margin_and_derive_write_new_rtstructs(case: tuple[Path, Path], tmp_path
     )  # fmt: skip
     assert bad.exit_code == 2
     assert "position 11" in bad.stderr
+
+
+def test_margin_from_breathing(case: tuple[Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("hccrt.dicom.rtstruct_writer")
+    rtstruct, _ = case
+    base = ["margin", "--rtstruct", str(rtstruct), "--source", "GTV", "--name", "PTV"]
+    result = invoke(
+        [
+            *base, "--out", str(tmp_path / "p.dcm"), "--breathing", "free",
+            "--systematic-sd-mm", "2,2,3", "--random-sd-mm", "2",
+            "--breathing-amplitude-mm", "3,2,8", "--format", "json",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    expected_si = 2.5 * 3 + 0.7 * np.hypot(2.0, 8 / (2 * np.sqrt(2)))
+    assert payload["margins_mm"]["S"] == pytest.approx(expected_si)
+    assert payload["ptv_margin"]["method"] == "van_herk"
+    assert payload["ptv_margin"]["sources"][0]["status"] == "seed"
+    missing = invoke([*base, "--out", str(tmp_path / "q.dcm"), "--breathing", "free"])
+    assert missing.exit_code == 2
+    assert "insufficient_data" in missing.stderr
+    both = invoke(
+        [*base, "--out", str(tmp_path / "r.dcm"), "--breathing", "abc", "--margin-mm", "5"]
+    )
+    assert both.exit_code == 2
+    assert "exactly one of" in both.stderr

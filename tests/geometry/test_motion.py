@@ -76,3 +76,12 @@ def test_seed_passages_are_verbatim() -> None:
     text = seed.read_text(encoding="utf-8")
     assert ABC_SOURCE.passage in text
     assert FREE_BREATHING_SOURCE.passage in text
+
+
+def test_axis_values_parse() -> None:
+    assert AxisValues.parse("2,2.5,3", "x") == AxisValues(2.0, 2.5, 3.0)
+    assert AxisValues.parse("4", "x") == AxisValues(4.0, 4.0, 4.0)
+    with pytest.raises(ClinicalInputError, match="amplitude=1,2: needs 1 or 3 values"):
+        AxisValues.parse("1,2", "amplitude")
+    with pytest.raises(ClinicalInputError, match="must be numbers in mm"):
+        AxisValues.parse("a,b,c", "amplitude")

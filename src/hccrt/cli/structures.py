@@ -4,7 +4,8 @@ JSON keys are a contract. ``structures`` -> ``{structures: [{name, number, volum
 volume_cc_mask, contours, interpreted_type}], frame_of_reference_uid, sop_instance_uid,
 warnings}``; ``margin`` and ``derive`` -> ``{name, number, interpreted_type, expression,
 volume_cc, volume_cc_polygons, contours, out, sop_instance_uid, grid, warnings}`` (plus
-``margins_mm`` for ``margin``). Volumes in cc, margins in mm.
+``margins_mm`` for ``margin``, and ``ptv_margin`` with ``--breathing``). Volumes in cc, margins
+in mm.
 """
 
 from __future__ import annotations
@@ -137,6 +138,32 @@ def margin(
             "Anterior, Posterior, Superior, Inferior), e.g. 5,5,5,5,10,10.",
         ),
     ] = None,
+    breathing: Annotated[
+        str | None,
+        typer.Option(
+            "--breathing",
+            help="Instead of a margin: CTV->PTV margin for 'abc' (seed 000: CTV + 6 mm with "
+            "active breathing control) or 'free' (van Herk 2.5 Sigma + 0.7 sqrt(sigma^2 + "
+            "sigma_resp^2) per axis; needs the three options below).",
+        ),
+    ] = None,
+    systematic_sd_mm: Annotated[
+        str | None,
+        typer.Option("--systematic-sd-mm", help="Set-up systematic SD Sigma, LR,AP,SI in mm."),
+    ] = None,
+    random_sd_mm: Annotated[
+        str | None,
+        typer.Option("--random-sd-mm", help="Set-up random SD sigma, LR,AP,SI in mm."),
+    ] = None,
+    amplitude_mm: Annotated[
+        str | None,
+        typer.Option(
+            "--breathing-amplitude-mm", help="Peak-to-peak breathing motion, LR,AP,SI in mm."
+        ),
+    ] = None,
+    abc_margin_mm: Annotated[
+        float, typer.Option("--abc-margin-mm", help="Margin with ABC in mm (seed 000: 6).")
+    ] = 6.0,
     contract: Annotated[bool, typer.Option("--contract", help="Shrink instead of expand.")] = False,
     within: Annotated[
         str | None, typer.Option("--within", help="Keep the result inside this ROI (e.g. Liver).")
@@ -157,13 +184,23 @@ def margin(
     from hccrt.errors import InputError
     from hccrt.geometry.margins import Margins
 
-    if (margin_mm is None) == (margins_mm is None):
+    given = [margin_mm is not None, margins_mm is not None, breathing is not None]
+    if sum(given) != 1:
         raise InputError(
-            "margin", "give exactly one of --margin-mm and --margins-mm", None, "e.g. --margin-mm 5"
+            "margin",
+            "give exactly one of --margin-mm, --margins-mm and --breathing",
+            None,
+            "e.g. --margin-mm 5",
         )
-    margins = (
-        Margins.isotropic(margin_mm) if margin_mm is not None else Margins.parse(str(margins_mm))
-    )
+    motion: dict[str, Any] | None = None
+    if breathing is not None:
+        margins, motion = _motion_margins(
+            breathing, systematic_sd_mm, random_sd_mm, amplitude_mm, abc_margin_mm
+        )
+    elif margin_mm is not None:
+        margins = Margins.isotropic(margin_mm)
+    else:
+        margins = Margins.parse(str(margins_mm))
     node = margin_expression(source, margins, contract=contract, within=within, subtract=subtract)
     result = derive_structure(rtstruct, node, name, ct_dir=ct, resolution_mm=resolution_mm)
     sop_uid = _save(rtstruct, result, out, ct)
@@ -171,7 +208,49 @@ def margin(
     payload["expression"] = _margin_text(source, margins, contract, within, subtract)
     r, left, a, p, s, i = margins.as_tuple()
     payload["margins_mm"] = {"R": r, "L": left, "A": a, "P": p, "S": s, "I": i}
+    if motion is not None:
+        payload["ptv_margin"] = motion
+        payload["warnings"].extend(motion["warnings"])
     emit(payload, output_format, _render_derived)
+
+
+def _motion_margins(
+    breathing: str,
+    systematic: str | None,
+    random: str | None,
+    amplitude: str | None,
+    abc_margin_mm: float,
+) -> tuple[Any, dict[str, Any]]:
+    """Margins from :func:`hccrt.geometry.motion.ptv_margin`; insufficient data is exit 2."""
+    import dataclasses
+
+    from hccrt.errors import ClinicalInputError
+    from hccrt.geometry.motion import AxisValues, ptv_margin
+
+    if breathing not in ("abc", "free"):
+        raise ClinicalInputError("breathing", "must be abc or free", breathing, "")
+
+    def axes(text: str | None, field: str) -> AxisValues | None:
+        return None if text is None else AxisValues.parse(text, field)
+
+    result = ptv_margin(
+        "abc" if breathing == "abc" else "free",
+        systematic_sd_mm=axes(systematic, "systematic_sd_mm"),
+        random_sd_mm=axes(random, "random_sd_mm"),
+        breathing_amplitude_mm=axes(amplitude, "breathing_amplitude_mm"),
+        abc_margin_mm=abc_margin_mm,
+    )
+    if result.margins is None:
+        raise ClinicalInputError(
+            "breathing=free",
+            f"insufficient_data: missing {', '.join(result.missing)}",
+            None,
+            "pass --systematic-sd-mm, --random-sd-mm and --breathing-amplitude-mm (LR,AP,SI); "
+            + result.warnings[0].split("; ", 1)[-1],
+        )
+    summary = dataclasses.asdict(result)
+    summary.pop("margins")
+    return result.margins, summary
 
 
 def _margin_text(

@@ -202,14 +202,35 @@ def _morphology(
     if dilate:
         ramp = np.clip(np.float32(0.5) + (np.float32(1.0) - gauge) * slope, 0.0, 1.0)
         ramp[inside[box]] = 1.0
-        result[box] = ramp
+        result[box] = _snap_off_plane(ramp)
         return result
     with np.errstate(invalid="ignore"):
         ramp = np.clip(np.float32(0.5) + (gauge - np.float32(1.0)) * slope, 0.0, 1.0)
     ramp[local < 0.5] = 0.0
     core = tuple(slice(a, ramp.shape[i] - b) for i, (a, b) in enumerate(extra))
-    result[box] = ramp[core]
+    result[box] = _snap_off_plane(ramp[core])
     return result
+
+
+def _snap_off_plane(ramp: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Keep ramp values only next to an in-plane neighbour across 0.5; snap the others to 0/1.
+
+    Contours are drawn per slice, so only in-plane neighbours place the surface; a ramp value
+    with no in-plane neighbour on the other side of 0.5 (the surface lies between two slices)
+    is snapped so that the occupancy sums to the volume of the contours.
+    """
+    above = ramp >= 0.5
+    padded = np.pad(above, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    neighbours = [
+        padded[:, :-2, 1:-1],
+        padded[:, 2:, 1:-1],
+        padded[:, 1:-1, :-2],
+        padded[:, 1:-1, 2:],
+    ]
+    mixed = np.zeros_like(above)
+    for neighbour in neighbours:
+        mixed |= neighbour != above
+    return np.where(mixed, ramp, above.astype(np.float32))
 
 
 def _pad_list(grid: Grid, per_axis: list[tuple[float, float]]) -> list[int]:

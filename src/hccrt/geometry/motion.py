@@ -85,6 +85,21 @@ class AxisValues:
     ap_mm: float
     si_mm: float
 
+    @classmethod
+    def parse(cls, text: str, field: str) -> AxisValues:
+        """Parse ``"LR,AP,SI"`` in mm (one value = the same on every axis)."""
+        try:
+            values = [float(part) for part in text.split(",")]
+        except ValueError as error:
+            raise ClinicalInputError(field, "must be numbers in mm", text, "e.g. 2,2,3") from error
+        if len(values) == 1:
+            values *= 3
+        if len(values) != 3:
+            raise ClinicalInputError(
+                field, "needs 1 or 3 values in the order LR,AP,SI (mm)", text, "e.g. 2,2,3"
+            )
+        return cls(values[0], values[1], values[2])
+
     def __post_init__(self) -> None:
         for name, value in (("lr_mm", self.lr_mm), ("ap_mm", self.ap_mm), ("si_mm", self.si_mm)):
             if not math.isfinite(value) or not 0.0 <= value <= 50.0:
