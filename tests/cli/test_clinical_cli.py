@@ -11,7 +11,8 @@ from tests.conftest import invoke
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
 PATIENT = EXAMPLES / "single_hcc_child_a.json"
-FOLLOWUP = EXAMPLES / "followup_example.json"
+FOLLOWUP_DIR = EXAMPLES.parent / "followup"
+FOLLOWUP = FOLLOWUP_DIR / "classic_rild.json"
 
 
 def test_assess_json_contract_keys() -> None:
@@ -98,3 +99,64 @@ def test_help_mentions_units(command: str) -> None:
     result = invoke([command, "--help"])
     assert result.exit_code == 0
     assert "mg/dL" in result.stdout
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
+def test_every_example_patient_assesses(path: Path) -> None:
+    """Every file in examples/patients/ is a valid patient record (exit 0, JSON contract)."""
+    result = invoke(["assess", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["options"]
+
+
+# file -> (rild.status, recommend_stop_rt, a phrase the reasons must contain)
+FOLLOWUP_EXAMPLES = {
+    "classic_rild.json": ("classic", False, "ascites and hepatomegaly with ALP > 2 × ULN"),
+    "non_classic_rild.json": ("non_classic", False, "ALT 230 > 5 × ULN 40"),
+    "indeterminate_missing_data.json": ("indeterminate", False, "high-dose liver RT: not recorded"),
+    "acute_grade2_during_rt.json": ("none", True, "stop RT (up to 60 % later RILD"),
+}
+
+
+def test_followup_examples_are_all_covered() -> None:
+    assert {p.name for p in FOLLOWUP_DIR.glob("*.json")} == set(FOLLOWUP_EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(FOLLOWUP_EXAMPLES))
+def test_followup_examples(name: str) -> None:
+    """Seed 000 complications: classic (ascites + liver enlargement + AKP > 2× / ALT > 5×),
+    atypical (enzymes only), indeterminate when a criterion is unrecorded, and ">=RTOG grade II
+    liver injury" during RT -> "radiotherapy should be discontinued"."""
+    status, stop, phrase = FOLLOWUP_EXAMPLES[name]
+    result = invoke(["followup", str(FOLLOWUP_DIR / name), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["rild"]["status"] == status
+    assert data["recommend_stop_rt"] is stop
+    assert any(phrase in reason for reason in data["reasons"]), data["reasons"]
+    text = invoke(["followup", str(FOLLOWUP_DIR / name)])
+    assert text.exit_code == 0
+    assert f"RILD: {status}" in text.stdout
+
+
+def test_indeterminate_example_lists_everything_missing() -> None:
+    """Seed 000 RILD criteria ①-④: the indeterminate example names each unrecorded criterion."""
+    result = invoke(
+        ["followup", str(FOLLOWUP_DIR / "indeterminate_missing_data.json"), "--format", "json"]
+    )
+    reasons = json.loads(result.stdout)["rild"]["reasons"]
+    for missing in ("high-dose liver RT", "tumour progression excluded", "ascites/hepatomegaly"):
+        assert any(missing in r and "not recorded" in r for r in reasons), missing
+
+
+def test_followup_examples_match_published_schema() -> None:
+    """docs/followup-schema.json is generated from FollowupRecord; every example uses only its
+    fields (additionalProperties false at the top level and in the lab sets)."""
+    schema = json.loads((EXAMPLES.parents[1] / "docs" / "followup-schema.json").read_text())
+    lab_fields = set(schema["$defs"]["LabSet"]["properties"])
+    for path in FOLLOWUP_DIR.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert set(data) <= set(schema["properties"]), path.name
+        assert set(data) >= set(schema["required"]), path.name
+        for key in ("baseline", "current"):
+            assert set(data[key]) <= lab_fields, (path.name, key)

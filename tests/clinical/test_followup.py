@@ -200,3 +200,32 @@ def test_current_uln_missing_uses_baseline_uln() -> None:
     result = followup(record({"alt_u_l": 210, "alt_uln_u_l": None}))
     assert result.ctcae["alt"].grade == 3
     assert result.rild.status == "non_classic"
+
+
+def test_cp_rise_with_ascites_and_hepatomegaly_text_is_true() -> None:
+    """Seed 000: classic RILD needs ascites and liver enlargement "accompanied by an increase in
+    AKP to >2 times the normal value or an increase in ALT to >5 times"; clinical-facts §5.1:
+    Child-Pugh +2 is non-classic. Normal enzymes + both signs + CP 5 -> 7 is non-classic, and
+    the reason must not say "without hepatomegaly and ascites" (review fix)."""
+    r = followup(record({"child_pugh_score": 7}, ascites=True, hepatomegaly=True))
+    assert r.rild.status == "non_classic"
+    text = " ".join(r.rild.reasons)
+    assert "without hepatomegaly and ascites" not in text
+    assert "ascites and hepatomegaly present" in text
+
+
+def test_enzymes_with_ascites_only_is_not_called_sign_free() -> None:
+    """Seed 000: atypical RILD is "impairment of liver function only ... without liver enlargement
+    and ascites" — ALP > 2 × ULN with ascites but no hepatomegaly is non-classic, said as such."""
+    r = followup(record({"alp_u_l": 300}, ascites=True, hepatomegaly=False))
+    assert r.rild.status == "non_classic"
+    assert any("ascites only" in reason for reason in r.rild.reasons)
+
+
+def test_both_signs_without_enzyme_data_is_indeterminate() -> None:
+    """Seed 000 classic RILD: ascites + liver enlargement + ALP/ALT rise. With both signs, a
+    Child-Pugh rise and no ALP/ALT values, classic cannot be excluded: indeterminate."""
+    no_enzymes = {"alp_u_l": None, "alt_u_l": None, "child_pugh_score": 7}
+    r = followup(record(no_enzymes, ascites=True, hepatomegaly=True))
+    assert r.rild.status == "indeterminate"
+    assert any("classic vs non-classic open" in reason for reason in r.rild.reasons)

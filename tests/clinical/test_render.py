@@ -33,6 +33,8 @@ def test_summary_is_short_and_names_missing_data() -> None:
 
 
 def test_followup_text() -> None:
-    text = render_followup_text(followup(load_followup(EXAMPLES / "followup_example.json")))
+    text = render_followup_text(
+        followup(load_followup(EXAMPLES.parent / "followup" / "classic_rild.json"))
+    )
     assert "RILD: classic" in text
     assert "Supportive measures: adrenal glucocorticoids" in text

@@ -104,31 +104,22 @@ def ctcae_grade(
             ratio=None,
             reasons=(f"{term}: {missing} missing",),
         )
-    if baseline is not None and baseline > uln:
-        ratio = value / baseline
-        grade = grade_from_ratio(ratio, baseline_rule)
+    by_baseline = baseline is not None and baseline > uln
+    reference = baseline if by_baseline and baseline is not None else uln
+    ratio = value / reference
+    grade = grade_from_ratio(ratio, baseline_rule if by_baseline else uln_rule)
+    if by_baseline:
         text = (
             f"{term} {value:g} = {ratio:.2f} × abnormal baseline {baseline:g} "
             f"(ULN {uln:g}): grade {grade}"
         )
-        return CtcaeGrade(
-            term=term,
-            grade=grade,
-            basis="baseline",
-            value=value,
-            uln=uln,
-            baseline=baseline,
-            ratio=round(ratio, 3),
-            reasons=(text,),
-        )
-    ratio = value / uln
-    grade = grade_from_ratio(ratio, uln_rule)
-    note = "" if baseline is not None else " (no baseline given: ULN rule)"
-    text = f"{term} {value:g} = {ratio:.2f} × ULN {uln:g}: grade {grade}{note}"
+    else:
+        note = "" if baseline is not None else " (no baseline given: ULN rule)"
+        text = f"{term} {value:g} = {ratio:.2f} × ULN {uln:g}: grade {grade}{note}"
     return CtcaeGrade(
         term=term,
         grade=grade,
-        basis="uln",
+        basis="baseline" if by_baseline else "uln",
         value=value,
         uln=uln,
         baseline=baseline,

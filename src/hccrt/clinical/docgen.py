@@ -1,4 +1,4 @@
-"""Generate ``docs/patient-schema.json`` and ``docs/clinical-rules.md`` from the code.
+"""Generate the patient and follow-up JSON schemas and ``docs/clinical-rules.md`` from the code.
 
 Run ``python -m hccrt.clinical.docgen`` after changing the record or a rule; a test fails when the
 committed files differ from what this module produces.
@@ -10,16 +10,29 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from hccrt.clinical.followup_record import FollowupRecord
 from hccrt.clinical.patient import PatientRecord
 from hccrt.clinical.sources import RULES, SEED_DOCUMENTS, Rule
 
 DOCS_DIR = Path(__file__).resolve().parents[3] / "docs"
 
 
-def patient_schema_text() -> str:
-    """The JSON schema of :class:`PatientRecord` as indented JSON text (with trailing newline)."""
-    schema = PatientRecord.model_json_schema()
+def schema_text(model: type[BaseModel]) -> str:
+    """The JSON schema of ``model`` as indented, key-sorted JSON text (with trailing newline)."""
+    schema = model.model_json_schema()
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def patient_schema_text() -> str:
+    """The JSON schema of :class:`PatientRecord` (``docs/patient-schema.json``)."""
+    return schema_text(PatientRecord)
+
+
+def followup_schema_text() -> str:
+    """The JSON schema of :class:`FollowupRecord` (``docs/followup-schema.json``)."""
+    return schema_text(FollowupRecord)
 
 
 def _rule_block(rule: Rule) -> list[str]:
@@ -68,7 +81,11 @@ def rules_markdown() -> str:
 
 def generated_files() -> dict[str, str]:
     """Map of file name under ``docs/`` to its generated content."""
-    return {"patient-schema.json": patient_schema_text(), "clinical-rules.md": rules_markdown()}
+    return {
+        "patient-schema.json": patient_schema_text(),
+        "followup-schema.json": followup_schema_text(),
+        "clinical-rules.md": rules_markdown(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -134,6 +134,8 @@ def rild(r: FollowupRecord) -> Rild:
             **trace([finding("RILD-ATYPICAL", f"ALP ≤ 2 × ULN and ALT ≤ 5 × ULN{note}")]),
         )
     unmet = _preconditions(r)
+    if unmet and (r.ascites is None or r.hepatomegaly is None):
+        unmet.append(finding("RILD-CLASSIC", "ascites/hepatomegaly not recorded"))
     if unmet:
         head = finding("RILD-DX", "liver injury found but RILD criteria not all met")
         return Rild(status="indeterminate", **trace([*hits, head, *unmet]))

@@ -7,7 +7,6 @@ score at baseline and now. Bilirubin and its ULN may be given in µmol/L (conver
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,12 @@ from hccrt.clinical.units import (
     SiAlternative,
     check_plausible,
     convert_si_inputs,
+    read_json_object,
+    si_schema_properties,
 )
 from hccrt.errors import ClinicalInputError
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_Date = date  # the LabSet field is named ``date``; the alias keeps the annotation unambiguous
 _SI = (
     SiAlternative(
         "bilirubin_umol_l", "bilirubin_mg_dl", BILIRUBIN_UMOL_L_PER_MG_DL, "µmol/L", "mg/dL"
@@ -34,21 +35,29 @@ _SI = (
 )
 
 
+def _add_si_alternatives(schema: dict[str, Any]) -> None:
+    schema.setdefault("properties", {}).update(si_schema_properties(_SI))
+
+
 class LabSet(BaseModel):
     """Liver labs on one date; every value optional, each enzyme with its ULN (U/L)."""
 
-    model_config = _FROZEN
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_add_si_alternatives)
 
-    date: date
-    alt_u_l: float | None = Field(None, gt=0, lt=100000)
-    alt_uln_u_l: float | None = Field(None, gt=0, lt=1000)
-    ast_u_l: float | None = Field(None, gt=0, lt=100000)
-    ast_uln_u_l: float | None = Field(None, gt=0, lt=1000)
-    alp_u_l: float | None = Field(None, gt=0, lt=100000)
-    alp_uln_u_l: float | None = Field(None, gt=0, lt=2000)
-    bilirubin_mg_dl: float | None = None
-    bilirubin_uln_mg_dl: float | None = Field(None, gt=0, le=3)
-    child_pugh_score: int | None = Field(None, ge=5, le=15)
+    date: _Date = Field(description="Date the blood was drawn (ISO 8601).")
+    alt_u_l: float | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
+    alt_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="ALT ULN, U/L.")
+    ast_u_l: float | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
+    ast_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="AST ULN, U/L.")
+    alp_u_l: float | None = Field(None, gt=0, lt=100000, description="Alkaline phosphatase, U/L.")
+    alp_uln_u_l: float | None = Field(None, gt=0, lt=2000, description="ALP ULN, U/L.")
+    bilirubin_mg_dl: float | None = Field(None, description="Total bilirubin, mg/dL.")
+    bilirubin_uln_mg_dl: float | None = Field(
+        None, gt=0, le=3, description="Bilirubin upper limit of normal, mg/dL."
+    )
+    child_pugh_score: int | None = Field(
+        None, ge=5, le=15, description="Child-Pugh score 5-15 on this date (RILD-CP2 rule)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -70,13 +79,17 @@ class FollowupRecord(BaseModel):
     patient_id: str | None = None
     baseline: LabSet
     current: LabSet
-    rt_start_date: date | None = None
-    rt_end_date: date | None = None
-    rt_ongoing: bool = False
+    rt_start_date: date | None = Field(None, description="First day of liver RT.")
+    rt_end_date: date | None = Field(
+        None, description="Last day of liver RT (start of the 4-month RILD window)."
+    )
+    rt_ongoing: bool = Field(False, description="RT still running on the current lab date.")
     high_dose_liver_rt: bool | None = Field(None, description="The liver received high-dose RT.")
     ascites: bool | None = Field(None, description="New/rapidly increasing ascites.")
     hepatomegaly: bool | None = Field(None, description="New liver enlargement.")
-    tumor_progression_excluded: bool | None = None
+    tumor_progression_excluded: bool | None = Field(
+        None, description="Imaging excluded tumour progression as the cause (RILD criterion 4)."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> FollowupRecord:
@@ -110,15 +123,7 @@ class FollowupRecord(BaseModel):
 
 def load_followup(path: str | Path) -> FollowupRecord:
     """Read and validate a follow-up JSON file (errors as one :class:`ClinicalInputError` line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ClinicalInputError(str(path), "file not found", None, "give the path of a JSON file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ClinicalInputError(str(path), f"not valid JSON ({error})", None) from None
-    if not isinstance(data, dict):
-        raise ClinicalInputError("followup", "must be a JSON object", type(data).__name__)
+    data = read_json_object(path, "followup")
     try:
         return FollowupRecord.model_validate(data)
     except ValidationError as error:

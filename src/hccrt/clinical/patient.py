@@ -11,7 +11,6 @@ extrahepatic sites means "assessed, none found".
 from __future__ import annotations
 
 import difflib
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,12 @@ from hccrt.clinical.enums import (
     PriorTreatmentKind,
     TreatmentOutcome,
 )
-from hccrt.clinical.units import check_plausible, convert_si_inputs, si_schema_properties
+from hccrt.clinical.units import (
+    check_plausible,
+    convert_si_inputs,
+    read_json_object,
+    si_schema_properties,
+)
 from hccrt.errors import ClinicalInputError
 
 __all__ = [
@@ -273,11 +277,4 @@ def load_patient(path: str | Path) -> PatientRecord:
         One clear line naming the field, rule, value and fix: file missing, not JSON, unknown
         field, impossible or unit-confused value.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ClinicalInputError(str(path), "file not found", None, "give the path of a JSON file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ClinicalInputError(str(path), f"not valid JSON ({error})", None) from None
-    return parse_patient(data)
+    return parse_patient(read_json_object(path, "patient"))

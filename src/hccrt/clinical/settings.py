@@ -8,12 +8,12 @@ that the seeds do not state; each field says its status. Pass a :class:`Clinical
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hccrt.clinical.sources import Status, facts_rule
+from hccrt.clinical.units import read_json_object
 from hccrt.errors import ClinicalInputError
 
 AREA = "Overridable defaults (not stated by the seeds)"
@@ -77,14 +77,9 @@ DEFAULT_SETTINGS = ClinicalSettings()
 
 def load_settings(path: str | Path) -> ClinicalSettings:
     """Read a JSON file of settings overrides (unknown keys and out-of-range values rejected)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ClinicalInputError(str(path), "file not found", None, "give the path of a JSON file")
+    data = read_json_object(path, "settings")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         return ClinicalSettings.model_validate(data)
-    except json.JSONDecodeError as error:
-        raise ClinicalInputError(str(path), f"not valid JSON ({error})", None) from None
     except ValidationError as error:
         first = error.errors()[0]
         loc = ".".join(str(part) for part in first["loc"]) or "settings"

@@ -6,6 +6,8 @@ and Child-Pugh class; a missing input gives ``insufficient_data`` with the list 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict
 
 from hccrt.clinical.findings import Fact, Finding, Traced, finding, trace
@@ -82,75 +84,92 @@ def _missing(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> tuple[st
     return tuple(missing)
 
 
-def _stage(rule_id: str, stage: str, findings: list[Finding]) -> Stage:
-    return Stage(stage=stage, **trace(findings))
+@dataclass(frozen=True)
+class _Inputs:
+    """What both staging systems read, once every input is known."""
+
+    ecog: int
+    count: int
+    largest_cm: float
+    vascular: bool
+    spread: bool
+    facts: dict[str, Fact]
+
+
+def _gate(rule_id: str, patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage | _Inputs:
+    """``not_applicable`` (ICC) or ``insufficient_data`` as a :class:`Stage`, else the inputs."""
+    other = _not_hcc(rule_id, patient)
+    if other is not None:
+        return other
+    missing = _missing(patient, cp, ps)
+    if missing or ps.ecog is None:
+        why = finding(rule_id, f"cannot stage: missing {', '.join(missing)}")
+        return Stage(stage=INSUFFICIENT, missing=missing, **trace([why]))
+    count, largest = len(patient.tumors), max(t.diameter_cm for t in patient.tumors)
+    facts: dict[str, Fact] = {
+        "child_pugh_class": cp.class_,
+        "ecog": ps.ecog,
+        "tumor_count": count,
+        "largest_tumor_cm": largest,
+    }
+    return _Inputs(
+        ecog=ps.ecog,
+        count=count,
+        largest_cm=largest,
+        vascular=patient.vascular_invasion is not None and patient.vascular_invasion.any,
+        spread=bool(patient.extrahepatic_disease),
+        facts=facts,
+    )
+
+
+def _stage(rule_id: str, stage: str, text: str, facts: dict[str, Fact], *before: Finding) -> Stage:
+    return Stage(stage=stage, **trace([*before, finding(rule_id, text, **facts)]))
 
 
 def bclc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
     """BCLC 2022 stage (rule STAGE-BCLC)."""
-    other = _not_hcc("STAGE-BCLC", patient)
-    if other is not None:
-        return other
-    missing = _missing(patient, cp, ps)
-    if missing:
-        why = finding("STAGE-BCLC", f"cannot stage: missing {', '.join(missing)}")
-        return Stage(stage=INSUFFICIENT, missing=missing, **trace([why]))
-    assert patient.vascular_invasion is not None
-    assert patient.extrahepatic_disease is not None
-    assert ps.ecog is not None
-    count, largest = len(patient.tumors), max(t.diameter_cm for t in patient.tumors)
-    facts: dict[str, Fact] = {"child_pugh_class": cp.class_, "ecog": ps.ecog, "tumor_count": count}
-    if cp.class_ == "C" or ps.ecog > 2:
+    x = _gate("STAGE-BCLC", patient, cp, ps)
+    if isinstance(x, Stage):
+        return x
+    if cp.class_ == "C" or x.ecog > 2:
         text = "end-stage liver function (Child-Pugh C) or ECOG > 2"
-        return _stage("STAGE-BCLC", "D", [finding("STAGE-BCLC", text, **facts)])
+        return _stage("STAGE-BCLC", "D", text, x.facts)
     found = []
     if cp.class_ == "B":
         text = "Child-Pugh B staged as preserved liver function (BCLC 2022 gives no cut-off)"
         found.append(finding("STAGE-BCLC", text, child_pugh_class="B"))
-    vascular, spread = patient.vascular_invasion.any, bool(patient.extrahepatic_disease)
-    if vascular or spread or ps.ecog >= 1:
+    if x.vascular or x.spread or x.ecog >= 1:
         text = "macrovascular invasion, extrahepatic spread or ECOG 1-2"
-        facts.update(vascular_invasion=vascular, extrahepatic_spread=spread)
-        return _stage("STAGE-BCLC", "C", [*found, finding("STAGE-BCLC", text, **facts)])
-    facts["largest_tumor_cm"] = largest
-    if count == 1 and largest <= 2.0:
+        facts = {**x.facts, "vascular_invasion": x.vascular, "extrahepatic_spread": x.spread}
+        return _stage("STAGE-BCLC", "C", text, facts, *found)
+    if x.count == 1 and x.largest_cm <= 2.0:
         stage, text = "0", "single tumour ≤ 2 cm, ECOG 0"
-    elif count == 1 or (count <= 3 and largest <= 3.0):
+    elif x.count == 1 or (x.count <= 3 and x.largest_cm <= 3.0):
         stage, text = "A", "single tumour, or 2-3 nodules each ≤ 3 cm, ECOG 0"
     else:
         stage, text = "B", "multinodular beyond BCLC-A, no vascular invasion or spread, ECOG 0"
-    return _stage("STAGE-BCLC", stage, [*found, finding("STAGE-BCLC", text, **facts)])
+    return _stage("STAGE-BCLC", stage, text, x.facts, *found)
 
 
 def cnlc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
     """CNLC stage (rule STAGE-CNLC)."""
-    other = _not_hcc("STAGE-CNLC", patient)
-    if other is not None:
-        return other
-    missing = _missing(patient, cp, ps)
-    if missing:
-        why = finding("STAGE-CNLC", f"cannot stage: missing {', '.join(missing)}")
-        return Stage(stage=INSUFFICIENT, missing=missing, **trace([why]))
-    assert patient.vascular_invasion is not None
-    assert patient.extrahepatic_disease is not None
-    assert ps.ecog is not None
-    count, largest = len(patient.tumors), max(t.diameter_cm for t in patient.tumors)
-    facts: dict[str, Fact] = {"child_pugh_class": cp.class_, "ecog": ps.ecog, "tumor_count": count}
-    facts["largest_tumor_cm"] = largest
-    if ps.ecog >= 3 or cp.class_ == "C":
+    x = _gate("STAGE-CNLC", patient, cp, ps)
+    if isinstance(x, Stage):
+        return x
+    if x.ecog >= 3 or cp.class_ == "C":
         stage, text = "IV", "PS 3-4 or Child-Pugh C"
-    elif patient.extrahepatic_disease:
+    elif x.spread:
         stage, text = "IIIb", "extrahepatic metastasis"
-    elif patient.vascular_invasion.any:
+    elif x.vascular:
         stage, text = "IIIa", "macrovascular invasion without extrahepatic metastasis"
-    elif count == 1:
-        stage, text = ("Ia", "single ≤ 5 cm") if largest <= 5.0 else ("Ib", "single > 5 cm")
-    elif count <= 3:
-        fits = largest <= 3.0
+    elif x.count == 1:
+        stage, text = ("Ia", "single ≤ 5 cm") if x.largest_cm <= 5.0 else ("Ib", "single > 5 cm")
+    elif x.count <= 3:
+        fits = x.largest_cm <= 3.0
         stage, text = ("Ib", "2-3 tumours ≤ 3 cm") if fits else ("IIa", "2-3 tumours, max > 3 cm")
     else:
         stage, text = "IIb", "≥ 4 tumours"
-    return _stage("STAGE-CNLC", stage, [finding("STAGE-CNLC", text, **facts)])
+    return _stage("STAGE-CNLC", stage, text, x.facts)
 
 
 def staging(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Staging:

@@ -8,11 +8,14 @@ albumin g/L = g/dL × 10, creatinine µmol/L = mg/dL × 88.4.
 
 The plausibility limits are not clinical thresholds: they only catch impossible values and the
 common unit confusions (a µmol/L bilirubin typed into the mg/dL field is 17 times too large).
+:func:`read_json_object` reads the JSON input files (patient, follow-up, settings).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hccrt.errors import ClinicalInputError
@@ -154,8 +157,13 @@ def convert_si_inputs(
     return out
 
 
-def si_schema_properties() -> dict[str, dict[str, Any]]:
-    """JSON-schema properties that document the accepted SI input alternatives."""
+def si_schema_properties(
+    alternatives: tuple[SiAlternative, ...] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """JSON-schema properties that document the accepted SI input alternatives.
+
+    ``alternatives`` defaults to the patient-record set :data:`SI_ALTERNATIVES`.
+    """
     return {
         alt.si_field: {
             "anyOf": [{"type": "number"}, {"type": "null"}],
@@ -165,5 +173,25 @@ def si_schema_properties() -> dict[str, dict[str, Any]]:
                 f"({alt.unit}) by dividing by {alt.factor:g}. Give one of the two."
             ),
         }
-        for alt in SI_ALTERNATIVES
+        for alt in (SI_ALTERNATIVES if alternatives is None else alternatives)
     }
+
+
+def read_json_object(path: str | Path, what: str) -> dict[str, Any]:
+    """The JSON object stored in ``path``; ``what`` names the input in the error messages.
+
+    Raises
+    ------
+    ClinicalInputError
+        File missing, not valid JSON, or JSON that is not an object.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ClinicalInputError(str(path), "file not found", None, "give the path of a JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ClinicalInputError(str(path), f"not valid JSON ({error})", None) from None
+    if not isinstance(data, dict):
+        raise ClinicalInputError(what, "must be a JSON object", type(data).__name__)
+    return data

@@ -160,47 +160,32 @@ def _after_surgery(ctx: Context) -> list[Item]:
 
 
 def _vascular(ctx: Context) -> list[Item]:
-    p, out = ctx.patient, []
-    hilar = any(t.hilar_obstruction for t in p.tumors)
-    inv = p.vascular_invasion
-    portal_hepatic = inv is not None and (inv.portal_vein.value != "none" or inv.hepatic_vein)
-    if hilar or portal_hepatic:
-        what = ", ".join(
-            w
-            for w, on in (
-                ("hilar obstruction", hilar),
-                ("portal/hepatic-vein tumour thrombus", portal_hepatic),
-            )
-            if on
-        )
-        out.append(
-            item_from(
-                "complication_prevention",
-                finding(
-                    "RT-IND-1-3", f"{what}: local liver treatment needed", hilar_obstruction=hilar
-                ),
-            )
-        )
-    if inv is not None and inv.any:
-        vessels = [
-            v
-            for v, on in (
+    inv, out = ctx.patient.vascular_invasion, []
+    hilar = any(t.hilar_obstruction for t in ctx.patient.tumors)
+    vessels = (
+        []
+        if inv is None
+        else [
+            name
+            for name, on in (
                 ("portal vein", inv.portal_vein.value != "none"),
                 ("hepatic vein", inv.hepatic_vein),
                 ("IVC", inv.ivc),
             )
             if on
         ]
-        out.append(
-            item_from(
-                "tumour_thrombus",
-                finding(
-                    "RT-IND-2-2",
-                    f"tumour thrombus in {', '.join(vessels)}: RT can target it",
-                    vessels=", ".join(vessels),
-                ),
-            )
-        )
+    )
+    portal_hepatic = [v for v in vessels if v != "IVC"]
+    if hilar or portal_hepatic:
+        what = ["hilar obstruction"] if hilar else []
+        what += [f"{'/'.join(portal_hepatic)} tumour thrombus"] if portal_hepatic else []
+        text = f"{', '.join(what)}: local liver treatment needed"
+        one = finding("RT-IND-1-3", text, hilar_obstruction=hilar)
+        out.append(item_from("complication_prevention", one))
+    if vessels:
+        text = f"tumour thrombus in {', '.join(vessels)}: RT can target it"
+        one = finding("RT-IND-2-2", text, vessels=", ".join(vessels))
+        out.append(item_from("tumour_thrombus", one))
     return out
 
 
