@@ -153,3 +153,17 @@ def test_nelms_sphere_polygon_volume(shared_data: Path) -> None:
     )
     mask = structure_volume_cc_from_mask(structure_occupancy(sphere, dose.grid), dose.grid)
     assert mask == pytest.approx(expected, rel=3e-3)
+
+
+@pytest.mark.parametrize("spacing", ["02", "10", "20", "30"])
+def test_nelms_cylinder_end_caps_match_the_benchmark(shared_data: Path, spacing: str) -> None:
+    import csv
+
+    folder = shared_data / "nelms_dvh_benchmark"
+    with (folder / "analytical" / "endpoints.csv").open() as handle:
+        volumes = {
+            row["Structure name"]: float(row["Total Volume (cc)"]) for row in csv.DictReader(handle)
+        }
+    name = f"Cylinder_{spacing}_0"
+    structure = read_rtstruct(folder / "STRUCTURES" / f"{name}.dcm").get(name)
+    assert structure_volume_cc_from_polygons(structure) == pytest.approx(volumes[name], rel=5e-4)
