@@ -7,13 +7,16 @@ per-direction margins, ``E`` is the union of eight ellipsoid octants, the octant
 (Left or Right, Posterior or Anterior, Superior or Inferior) having the margins of those three
 directions as semi-axes. Equivalently ``E = {v : sum_a c_a(v_a) <= 1}`` with the one-sided
 quadratic cost ``c_a(t) = (t / m_a+)^2`` for ``t >= 0`` and ``(t / m_a-)^2`` for ``t < 0``.
-Because that cost is a sum of per-axis terms, the lattice minimum
-``D(x) = min_{y in X} sum_a c_a(x_a - y_a)`` separates into three 1-D passes (one per grid axis,
-each a windowed minimum over the voxels within the margin). A voxel centre belongs to the
-expanded structure when ``D <= 1``. This is exact on the voxel lattice for any voxel spacing: no
-voxel-cube kernel, no rounding of the margin to whole voxels. Isotropic margins use the same
-construction (a ball). Contraction is the dual: ``X (-) E = complement(complement(X) (+) -E)``,
-with everything outside the grid counting as outside the structure.
+Because that cost is a sum of per-axis terms, the squared gauge distance
+``D(x) = min_{p on the surface} sum_a c_a(x_a - p_a)`` separates into 1-D passes along the grid
+axes (:mod:`hccrt.geometry.surface_distance`). The surface points are placed with sub-voxel
+accuracy: along each grid axis, between an inside and an outside voxel, from their partial
+volumes; between two contoured slices, by interpolating the in-plane signed distance
+(shape-based interpolation). A voxel centre belongs to the expanded structure when ``D <= 1``.
+This is exact in mm for any voxel spacing: no voxel-cube kernel, no rounding of the margin to
+whole voxels. Isotropic margins use the same construction (a ball). Contraction is the dual
+(``X (-) E = complement(complement(X) (+) -E)``), with everything outside the grid counting as
+outside the structure.
 
 Directions follow DICOM LPS: +x = patient Left, +y = Posterior, +z = Superior. Per-direction
 margins need a grid whose axes run along the patient axes (any order and sign, e.g. HFS, FFS,
