@@ -1,0 +1,407 @@
+"""Generate the synthetic liver patient into a folder (CT series, RTSTRUCT, patient.json), cached.
+
+Layout of ``OUT``::
+
+    OUT/CT/CT_0001.dcm ...   one CT Image Storage file per slice (HFS, 500 mm field of view)
+    OUT/RTSTRUCT.dcm         TG-263 ROIs referencing every CT image
+    OUT/patient.json         hccrt.clinical.patient.PatientRecord of the same patient
+    OUT/phantom.json         parameters, their hash, file checksums and a summary
+
+Everything is a function of the options: the same options give byte-identical files and the
+same UIDs (derived from a hash of the options with :func:`pydicom.uid.generate_uid`). Running
+again with the same options into the same folder checks the checksums and does nothing; other
+options (or foreign files) in a non-empty folder are refused unless ``force`` is set, in which
+case only the phantom's own files are replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.dicom.ct_writer import (
+    CTReference,
+    CTSeriesInfo,
+    PatientStudy,
+    make_uid,
+    write_ct_series,
+)
+from hccrt.dicom.rtstruct_writer import build_rtstruct, write_rtstruct
+from hccrt.errors import InputError
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.grid import Grid
+from hccrt.geometry.rasterize import structure_volume_cc_from_polygons
+from hccrt.phantom.anatomy import SCAN_Z_RANGE_MM, Anatomy, build_anatomy, liver_space
+from hccrt.phantom.record import build_record
+from hccrt.phantom.structures import contour_structure
+from hccrt.phantom.synthesis import synthesize_ct
+from hccrt.phantom.tumors import PORTAL_VEIN_THROMBUS, PlacedTumor, place_tumors
+
+GENERATOR_VERSION = "1"
+"""Changes whenever the same options would give different files (invalidates caches)."""
+
+FIELD_OF_VIEW_MM = 500.0
+STUDY_DATETIME = datetime(2026, 1, 5, 9, 30, 0)
+"""Fixed acquisition date/time of the synthetic planning CT (keeps files reproducible)."""
+
+ROI_ORDER = (
+    "BODY",
+    "Liver",
+    "Stomach",
+    "Duodenum",
+    "Bowel_Small",
+    "Kidney_L",
+    "Kidney_R",
+    "SpinalCord",
+    "Lung_L",
+    "Lung_R",
+    "Heart",
+)
+
+
+@dataclass(frozen=True)
+class PhantomOptions:
+    """What to generate.
+
+    Parameters
+    ----------
+    seed
+        Seed (>= 0) of tumour placement, image noise and UIDs.
+    tumor_diameter_cm
+        Diameter of every tumour, 0.5-10 cm.
+    tumor_count
+        Number of tumours, 1-8.
+    child_pugh
+        Child-Pugh class of the clinical record, ``"A"`` or ``"B"``.
+    portal_vein_thrombus
+        Add a right portal vein tumour thrombus (ROI ``GTV_PVTT``).
+    matrix_size
+        Pixels per row/column (512 for the clinical-like series; smaller for tests).
+    slice_thickness_mm
+        Slice thickness and spacing, 1-10 mm.
+    noise_sd_hu
+        Standard deviation of the image noise, HU.
+    """
+
+    seed: int = 1
+    tumor_diameter_cm: float = 4.0
+    tumor_count: int = 1
+    child_pugh: str = "A"
+    portal_vein_thrombus: bool = False
+    matrix_size: int = 512
+    slice_thickness_mm: float = 3.0
+    noise_sd_hu: float = 8.0
+
+    def __post_init__(self) -> None:
+        checks: list[tuple[bool, str, str, Any, str]] = [
+            (self.seed >= 0, "--seed", "must be >= 0", self.seed, "use a non-negative integer"),
+            (
+                0.5 <= self.tumor_diameter_cm <= 10.0,
+                "--tumor-diameter-cm",
+                "must be 0.5-10 cm (the phantom liver holds at most a 10 cm tumour)",
+                self.tumor_diameter_cm,
+                "give the largest tumour diameter in cm, e.g. 4",
+            ),
+            (
+                1 <= self.tumor_count <= 8,
+                "--tumor-count",
+                "must be 1-8",
+                self.tumor_count,
+                "give the number of liver tumours",
+            ),
+            (
+                self.child_pugh in ("A", "B"),
+                "--child-pugh",
+                "must be A or B (the phantom's record models RT candidates)",
+                self.child_pugh,
+                "use A or B",
+            ),
+            (
+                64 <= self.matrix_size <= 1024,
+                "matrix_size",
+                "must be 64-1024 pixels",
+                self.matrix_size,
+                "use 512",
+            ),
+            (
+                1.0 <= self.slice_thickness_mm <= 10.0,
+                "slice_thickness_mm",
+                "must be 1-10 mm",
+                self.slice_thickness_mm,
+                "use 3",
+            ),
+            (
+                0.0 <= self.noise_sd_hu <= 100.0,
+                "noise_sd_hu",
+                "must be 0-100 HU",
+                self.noise_sd_hu,
+                "use 8",
+            ),
+        ]
+        for ok, name, rule, value, fix in checks:
+            if not ok:
+                raise InputError(name, rule, value, fix)
+
+    def key(self) -> str:
+        """Canonical text of the options (with the generator version), hashed for UIDs/cache."""
+        return json.dumps({"generator": GENERATOR_VERSION, **asdict(self)}, sort_keys=True)
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`key`."""
+        return hashlib.sha256(self.key().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PhantomResult:
+    """Where the phantom is and what it holds (the ``phantom.json`` summary)."""
+
+    out_dir: Path
+    cached: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ct_dir(self) -> Path:
+        """Folder of the CT series."""
+        return self.out_dir / "CT"
+
+    @property
+    def rtstruct_path(self) -> Path:
+        """The RTSTRUCT file."""
+        return self.out_dir / "RTSTRUCT.dcm"
+
+    @property
+    def patient_path(self) -> Path:
+        """The clinical record."""
+        return self.out_dir / "patient.json"
+
+
+def _grid(options: PhantomOptions, frame_uid: str) -> Grid:
+    pixel = FIELD_OF_VIEW_MM / options.matrix_size
+    low, high = SCAN_Z_RANGE_MM
+    count = int(np.floor((high - low) / options.slice_thickness_mm + 1e-9))
+    first = low + options.slice_thickness_mm / 2.0
+    corner = -FIELD_OF_VIEW_MM / 2.0 + pixel / 2.0
+    return Grid.from_spacing(
+        (count, options.matrix_size, options.matrix_size),
+        (options.slice_thickness_mm, pixel, pixel),
+        (corner, corner, first),
+        frame_uid,
+    )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _own_files(out_dir: Path) -> list[Path]:
+    files = sorted((out_dir / "CT").glob("*.dcm")) if (out_dir / "CT").is_dir() else []
+    names = ("RTSTRUCT.dcm", "patient.json", "phantom.json")
+    return files + [out_dir / n for n in names if (out_dir / n).is_file()]
+
+
+def _cached(out_dir: Path, options: PhantomOptions) -> dict[str, Any] | None:
+    manifest_path = out_dir / "phantom.json"
+    if not manifest_path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("parameters_hash") != options.digest():
+        return None
+    files = manifest.get("files", {})
+    for relative, checksum in files.items():
+        path = out_dir / relative
+        if not path.is_file() or _sha256(path) != checksum:
+            return None
+    if len(_own_files(out_dir)) != len(files) + 1:
+        return None
+    summary = manifest.get("summary")
+    return summary if isinstance(summary, dict) else None
+
+
+def _prepare(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("--out", "is a file, not a folder", str(out_dir), "give a folder path")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not force:
+            raise InputError(
+                "--out",
+                "is not empty and holds no phantom made with these options",
+                str(out_dir),
+                "use --force to replace the phantom files there, or choose an empty folder",
+            )
+        for path in _own_files(out_dir):
+            path.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def generate_phantom(
+    out_dir: str | Path,
+    options: PhantomOptions | None = None,
+    *,
+    force: bool = False,
+    advance: Callable[[int], None] | None = None,
+) -> PhantomResult:
+    """Write the synthetic liver patient into ``out_dir`` (or reuse an identical cached one).
+
+    Parameters
+    ----------
+    out_dir
+        Target folder (created if missing).
+    options
+        What to generate (defaults: seed 1, one 4 cm tumour, Child-Pugh A).
+    force
+        Replace the phantom files of a folder that holds another phantom or other files.
+    advance
+        Progress callback; called with the number of steps done (``2 x slices + ROIs``).
+
+    Raises
+    ------
+    InputError
+        Invalid options, tumours that do not fit, or a non-empty folder without ``force``.
+    """
+    options = options or PhantomOptions()
+    target = Path(out_dir)
+    summary = _cached(target, options)
+    if summary is not None:
+        return PhantomResult(target, True, summary)
+    started = time.perf_counter()
+    key = options.key()
+    uids = {part: make_uid(["hccrt-phantom", key, part]) for part in ("study", "ct", "for", "rs")}
+    grid = _grid(options, uids["for"])
+    slice_z = grid.axis_coordinates_mm()[0]
+    base, envelope = liver_space()
+    thrombus = PORTAL_VEIN_THROMBUS if options.portal_vein_thrombus else None
+    tumors = place_tumors(
+        base,
+        envelope,
+        options.tumor_count,
+        options.tumor_diameter_cm * 10.0,
+        np.random.default_rng(options.seed),
+        avoid=() if thrombus is None else (thrombus,),
+        slice_z_mm=slice_z,
+    )
+    anatomy = build_anatomy(tumors, thrombus)
+    _prepare(target, force)
+    hu = synthesize_ct(anatomy.layers, grid, options.seed, options.noise_sd_hu, advance)
+    patient = PatientStudy(
+        patient_name=f"PHANTOM^LIVER{options.seed}",
+        patient_id=f"PHANTOM-{options.seed}",
+        study_instance_uid=uids["study"],
+        study_date=STUDY_DATETIME.strftime("%Y%m%d"),
+        study_time=STUDY_DATETIME.strftime("%H%M%S"),
+        patient_sex="O",
+        study_id="1",
+        study_description="hccrt synthetic liver patient",
+    )
+    series = CTSeriesInfo(uids["ct"], series_description="Synthetic planning CT (portal venous)")
+    ct = write_ct_series(hu, grid, target / "CT", patient, series, advance=advance)
+    structures = _contours(anatomy, slice_z, grid.frame_of_reference_uid, advance)
+    rtstruct = build_rtstruct(
+        ct,
+        structures,
+        label="PHANTOM",
+        series_instance_uid=uids["rs"],
+        sop_instance_uid=make_uid(["hccrt-phantom", key, "rs-instance"]),
+        series_description="hccrt phantom structures",
+        structure_set_datetime=STUDY_DATETIME,
+    )
+    write_rtstruct(rtstruct, target / "RTSTRUCT.dcm")
+    summary = _summary(options, ct, grid, structures, anatomy.tumors)
+    volumes = {s["name"]: s["volume_cc"] for s in summary["structures"]}
+    gtv_cc = sum(v for name, v in volumes.items() if name.startswith("GTV"))
+    record = build_record(
+        options.seed,
+        options.child_pugh,
+        anatomy,
+        options.portal_vein_thrombus,
+        volumes["Liver"] - gtv_cc,
+        date(STUDY_DATETIME.year, STUDY_DATETIME.month, STUDY_DATETIME.day),
+    )
+    (target / "patient.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    files = {str(p.relative_to(target)): _sha256(p) for p in _own_files(target)}
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    manifest = {
+        "generator": "hccrt.phantom",
+        "generator_version": GENERATOR_VERSION,
+        "parameters": json.loads(key),
+        "parameters_hash": options.digest(),
+        "files": files,
+        "summary": summary,
+    }
+    (target / "phantom.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return PhantomResult(target, False, summary)
+
+
+def _contours(
+    anatomy: Anatomy,
+    slice_z: npt.NDArray[np.float64],
+    frame_uid: str,
+    advance: Callable[[int], None] | None,
+) -> list[StructureContours]:
+    names = [n for n in ROI_ORDER if n in anatomy.organs]
+    targets = [n for n in anatomy.organs if n not in ROI_ORDER]
+    structures = []
+    for number, name in enumerate(names[:2] + targets + names[2:], start=1):
+        organ = anatomy.organs[name]
+        structures.append(
+            contour_structure(
+                name,
+                number,
+                organ.shape,
+                slice_z,
+                frame_uid,
+                organ.color_rgb,
+                organ.interpreted_type,
+            )
+        )
+        if advance is not None:
+            advance(1)
+    return structures
+
+
+def _summary(
+    options: PhantomOptions,
+    ct: CTReference,
+    grid: Grid,
+    structures: list[StructureContours],
+    tumors: Sequence[PlacedTumor],
+) -> dict[str, Any]:
+    return {
+        "seed": options.seed,
+        "child_pugh": options.child_pugh,
+        "portal_vein_thrombus": options.portal_vein_thrombus,
+        "n_slices": grid.shape[0],
+        "shape": list(grid.shape),
+        "spacing_mm": [round(v, 6) for v in grid.spacing_mm],
+        "study_instance_uid": ct.study_instance_uid,
+        "series_instance_uid": ct.series_instance_uid,
+        "frame_of_reference_uid": ct.frame_of_reference_uid,
+        "structures": [
+            {
+                "name": s.name,
+                "number": s.number,
+                "volume_cc": round(structure_volume_cc_from_polygons(s, grid=grid), 2),
+            }
+            for s in structures
+        ],
+        "tumors": [
+            {
+                "name": t.name,
+                "segment": t.segment,
+                "diameter_cm": round(t.diameter_mm / 10.0, 2),
+                "center_mm": [round(v, 2) for v in t.center_mm],
+            }
+            for t in tumors
+        ],
+    }
