@@ -142,3 +142,13 @@ def test_local_preferred_note_names_the_reason() -> None:
     text = a.notes[0].text
     assert "comorbidities (heart failure)" in text
     assert "ECOG" not in text
+
+
+def test_intent_not_guessed_without_child_pugh() -> None:
+    """Seed 000: RT for confined unresectable HCC; the curative reading needs "liver function
+    Child-Pugh grade A". With ascites unrecorded the class is unknown: no intent is guessed (was
+    'palliative'), and the liver-RT options are insufficient_data."""
+    a = run(ascites=None)
+    assert a.liver_function.child_pugh.class_ == "insufficient_data"
+    assert a.radiotherapy.intent is None
+    assert verdict(a, "ebrt_3dcrt") == "insufficient_data"

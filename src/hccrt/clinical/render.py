@@ -92,10 +92,17 @@ def _rt_lines(a: Assessment) -> list[str]:
     m, limits = rt.margins, rt.dose_limits
     lines = [
         f"Radiotherapy: {'indicated' if rt.indicated else 'not indicated'}"
-        + (f", intent {rt.intent} (all: {', '.join(rt.intents)})" if rt.intent else ""),
+        + (
+            f", intent {rt.intent} (all: {', '.join(rt.intents)})"
+            if rt.intent
+            else ", intent insufficient_data"
+            if rt.indicated
+            else ""
+        ),
         *_items("Indications", rt.indications),
         *_items("Technique", rt.technique),
-        "Fractionation (LQ BED and EQD2 with α/β = 10 Gy; n/a/week = not stated by the source):",
+        f"Fractionation (LQ BED and EQD2 with α/β = {a.settings.tumour_alpha_beta_gy:g} Gy; "
+        "n/a/week = not stated by the source):",
     ]
     for f in rt.fractionation:
         star = " *preferred*" if f.preferred else ""

@@ -279,7 +279,7 @@ def intents(ctx: Context, found: Sequence[Item], options: Sequence[Option] = ())
         out.append("combined")
     if keys & {"palliation_of_metastases"} or ctx.patient.needs_rapid_symptom_relief:
         out.append("palliative")
-    if "confined_unresectable" in keys and not out:
+    if "confined_unresectable" in keys and not out and ctx.cp_class != "insufficient_data":
         out.append("curative" if ctx.cp_class == "A" else "palliative")
     if "icc_unresectable" in keys and not out:
         out.append("palliative")
