@@ -167,3 +167,15 @@ def test_nelms_cylinder_end_caps_match_the_benchmark(shared_data: Path, spacing:
     name = f"Cylinder_{spacing}_0"
     structure = read_rtstruct(folder / "STRUCTURES" / f"{name}.dcm").get(name)
     assert structure_volume_cc_from_polygons(structure) == pytest.approx(volumes[name], rel=5e-4)
+
+
+def test_end_caps_none_stops_at_the_outer_planes() -> None:
+    planes = [square(0.5, 4.5, 0.5, 4.5, z) for z in (0.0, 2.0, 4.0)]
+    structure = StructureContours("Box", 1, FRAME, tuple(planes))
+    assert structure_volume_cc_from_polygons(structure) == pytest.approx(3 * 2 * 16 / 1000)
+    assert structure_volume_cc_from_polygons(structure, end_caps="none") == pytest.approx(
+        2 * 2 * 16 / 1000
+    )
+    grid = Grid.from_spacing((10, 6, 6), (1.0, 1.0, 1.0), (0.0, 0.0, -3.0), FRAME)
+    occupancy = structure_occupancy(structure, grid, end_caps="none")
+    assert occupancy.sum(axis=(1, 2)).tolist() == pytest.approx([0, 0, 0, 8, 16, 16, 16, 8, 0, 0])

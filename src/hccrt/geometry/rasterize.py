@@ -15,6 +15,8 @@ Conventions (used by the DVH engine, the margins and the CLI)
   nominal contour spacing outwards. A gap larger than 1.5x the nominal spacing (the median gap)
   is a real gap: both planes next to it extend half the nominal spacing into it. A structure with
   a single plane uses ``single_plane_thickness_mm`` (default: the grid's slice spacing).
+* ``end_caps="none"`` ends the structure at its first and last planes instead (the convention
+  of some planning systems; volumes are then smaller by half a slab of the end planes).
 * **Through-plane.** ``axial="overlap"`` (default) weights each plane by the fraction of the
   voxel's slice thickness that its slab covers - nothing is interpolated between planes, the
   occupancy is the exact extrusion of the polygons. ``axial="centre"`` takes, for each grid
@@ -46,6 +48,7 @@ PLANE_TOLERANCE_MM = 0.05
 GAP_FACTOR = 1.5
 """A gap between planes larger than this times the nominal spacing is a gap in the structure."""
 DEFAULT_SUBSAMPLES = 8
+EndCaps = Literal["half", "none"]
 _PARALLEL_TOLERANCE = 1e-3
 
 
@@ -101,21 +104,27 @@ def even_odd_area(polygons: list[FloatArray]) -> float:
     return total
 
 
-def _slabs(positions: FloatArray, single_thickness: float) -> list[tuple[float, float]]:
-    """Half-slice slabs around sorted plane positions (all in one unit)."""
+def _slabs(
+    positions: FloatArray, single_thickness: float, end_caps: EndCaps = "half"
+) -> list[tuple[float, float]]:
+    """Slabs around sorted plane positions (all in one unit), with the given end caps."""
     if positions.size == 1:
         half = single_thickness / 2.0
         return [(float(positions[0] - half), float(positions[0] + half))]
     gaps = np.diff(positions)
     nominal = float(np.median(gaps))
-    reach = np.where(gaps <= GAP_FACTOR * nominal, gaps / 2.0, nominal / 2.0)
-    below = np.concatenate([[nominal / 2.0], reach])
-    above = np.concatenate([reach, [nominal / 2.0]])
+    cap = nominal / 2.0 if end_caps == "half" else 0.0
+    reach = np.where(gaps <= GAP_FACTOR * nominal, gaps / 2.0, cap)
+    below = np.concatenate([[cap], reach])
+    above = np.concatenate([reach, [cap]])
     return [(float(p - b), float(p + a)) for p, b, a in zip(positions, below, above, strict=True)]
 
 
 def contour_planes(
-    structure: StructureContours, grid: Grid, single_plane_thickness_mm: float | None = None
+    structure: StructureContours,
+    grid: Grid,
+    single_plane_thickness_mm: float | None = None,
+    end_caps: EndCaps = "half",
 ) -> list[ContourPlane]:
     """Group a structure's contours into planes in the grid's index space, with their slabs.
 
@@ -158,7 +167,7 @@ def contour_planes(
             groups.append([(points, contour)])
     positions = np.array([np.mean([np.mean(p[:, 0]) for p, _ in g]) for g in groups])
     thickness = (single_plane_thickness_mm or dz) / dz
-    slabs = _slabs(positions, thickness)
+    slabs = _slabs(positions, thickness, end_caps)
     _, row_mm, col_mm = grid.spacing_mm
     planes = []
     for group, position, slab in zip(groups, positions, slabs, strict=True):
@@ -233,6 +242,7 @@ def structure_occupancy(
     axial: Literal["overlap", "centre"] = "overlap",
     single_plane_thickness_mm: float | None = None,
     on_outside: Literal["raise", "clip"] = "raise",
+    end_caps: EndCaps = "half",
 ) -> Occupancy:
     """Fraction of each voxel inside the structure, ``float32 [k, j, i]`` in [0, 1].
 
@@ -253,6 +263,10 @@ def structure_occupancy(
     on_outside
         ``"raise"`` if part of the structure lies outside the grid (default), ``"clip"`` to keep
         only the part inside.
+    end_caps
+        ``"half"`` (default): the first and last planes (and planes next to a gap) extend half the
+        nominal spacing outwards; ``"none"``: the structure ends at its first and last planes
+        (the convention some planning systems use for their volumes and DVHs).
 
     Raises
     ------
@@ -263,7 +277,7 @@ def structure_occupancy(
     if not 1 <= subsamples <= 64:
         raise InputError("subsamples", "must be 1-64", subsamples, "use 4-16")
     occupancy = np.zeros(grid.shape, dtype=np.float32)
-    planes = contour_planes(structure, grid, single_plane_thickness_mm)
+    planes = contour_planes(structure, grid, single_plane_thickness_mm, end_caps)
     nk, rows, cols = grid.shape
     lost = 0.0
     total = 0.0
@@ -300,11 +314,13 @@ def structure_volume_cc_from_polygons(
     structure: StructureContours,
     grid: Grid | None = None,
     single_plane_thickness_mm: float | None = None,
+    end_caps: EndCaps = "half",
 ) -> float:
     """Volume (cc) as the sum over planes of even-odd polygon area x slab thickness.
 
-    Uses the same half-slice end caps as :func:`structure_occupancy`. Without a grid the planes
-    are taken along the normal of the first contour (any orientation).
+    Uses the same end caps as :func:`structure_occupancy` (``end_caps``, half-slice by
+    default). Without a grid the planes are taken along the normal of the first contour (any
+    orientation).
 
     Raises
     ------
@@ -315,7 +331,7 @@ def structure_volume_cc_from_polygons(
         return 0.0
     if grid is None:
         grid = _contour_frame_grid(structure, single_plane_thickness_mm)
-    planes = contour_planes(structure, grid, single_plane_thickness_mm)
+    planes = contour_planes(structure, grid, single_plane_thickness_mm, end_caps)
     dz = grid.spacing_mm[0]
     return sum(p.area_mm2 * (p.slab[1] - p.slab[0]) * dz for p in planes) / 1000.0
 
