@@ -308,3 +308,49 @@ def test_ntcp_bad_inputs(tmp_path: Path, cumulative_csv: Path) -> None:
         result = invoke(["ntcp", *args])
         assert result.exit_code == 2, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_fractionation_compare_text_shows_parameters_and_source() -> None:
+    result = invoke(
+        [
+            "fractionation",
+            "compare",
+            "--scheme",
+            "5x10",
+            "--alpha-beta-gy",
+            "10",
+            "--model",
+            "lq-l",
+            "--transition-dose-gy",
+            "7",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "parameters (α/β 10 Gy): transition_dose_gy=7, status=USER_SUPPLIED" in result.stdout
+    assert (
+        "source: Astrahan M. Med Phys 2008;35:4161-4172 (LQ-L); dT user supplied" in result.stdout
+    )
+
+
+def test_bed_with_user_usc_parameters_names_park_2008() -> None:
+    payload = run_json(
+        [
+            "bed",
+            "--dose-per-fraction-gy",
+            "2",
+            "--fractions",
+            "25",
+            "--alpha-beta-gy",
+            "10",
+            "--model",
+            "usc",
+            "--d0-gy",
+            "1.25",
+            "--dq-gy",
+            "0.2",
+        ]
+    )
+    assert isinstance(payload, dict)
+    assert payload["parameters"]["transition_dose_gy"] < 2.0
+    assert payload["eqd2_gy"] == pytest.approx(50.0)  # 2 Gy fractions: EQD2 = physical dose
+    assert "Park C" in payload["parameters"]["source"]

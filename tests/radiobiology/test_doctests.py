@@ -7,7 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["lq", "repair", "schemes", "voxel", "ntcp", "liver_tolerance"]
+MODULES = [
+    "lq",
+    "repair",
+    "schemes",
+    "comparison",
+    "summary",
+    "voxel",
+    "ntcp",
+    "liver_tolerance",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

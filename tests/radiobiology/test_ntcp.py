@@ -224,3 +224,21 @@ def test_cumulative_total_volume_check_catches_percent_input() -> None:
         total_volume_cc=1200.0,
     )
     assert ok.total_volume_cc == pytest.approx(1200.0)
+
+
+@pytest.mark.parametrize("text", ["Bogus", "A9", "B5", "AB", ""])
+def test_seed_mean_dose_tolerance_rejects_unreadable_child_pugh_class(text: str) -> None:
+    # the class is read as strictly as for the NTCP default set: "Bogus" is not class B
+    with pytest.raises(ClinicalInputError, match=r"child_pugh_class=.*: must be A, B or C"):
+        seed_tolerable_mean_liver_dose(text)
+    with pytest.raises(ClinicalInputError, match=r"child_pugh_class=.*: must be A, B or C"):
+        default_ntcp_parameter_set(text)
+
+
+def test_result_record_carries_parameter_set_status_for_json() -> None:
+    result = ntcp_lkb([5.0, 15.0], [600.0, 400.0], "tai2009_child_pugh_b", fractions=5)
+    record = result.as_record()
+    assert record["parameter_set"]["status"] == "UNCONFIRMED"
+    assert record["parameter_set"]["td50_gy"] == 23.9
+    assert record["ntcp"] == result.ntcp
+    assert {w["code"] for w in record["warnings"]} == {"unconfirmed_parameters"}

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hccrt.errors import InputError
-from hccrt.radiobiology import PARK_2008_H460, BedModel, bed_lq, parse_scheme, scheme_bed
+from hccrt.radiobiology import (
+    PARK_2008_H460,
+    BedModel,
+    RepopulationParameters,
+    bed_lq,
+    parse_scheme,
+    scheme_bed,
+)
 
 
 def test_lq_result_carries_model_parameters_and_no_warning_at_conventional_dose() -> None:
@@ -118,3 +125,47 @@ def test_bed_increases_with_dose_for_every_model(
     high = scheme_bed(d + step, 3, ab, model)
     assert high.bed_gy > low.bed_gy
     assert high.eqd2_gy == pytest.approx(high.bed_gy / (1 + 2 / ab))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"model": "lq-l", "transition_dose_gy": 1.0},
+        {"model": "usc", "d0_gy": 1.25, "dq_gy": 0.2},  # DT = 2·Dq/(1 − α·D0) < 2 Gy
+    ],
+    ids=["lq-l dT 1 Gy", "usc DT < 2 Gy"],
+)
+def test_eqd2_of_2_gy_fractions_is_physical_even_below_a_2_gy_transition(
+    kwargs: dict[str, object],
+) -> None:
+    conventional = scheme_bed(2.0, 25, 10.0, **kwargs)  # type: ignore[arg-type]
+    assert conventional.parameters["transition_dose_gy"] < 2.0
+    assert conventional.eqd2_gy == pytest.approx(50.0)
+    # and any scheme: EQD2 is the dose in 2 Gy fractions with the same BED under that model
+    sbrt = scheme_bed(10.0, 3, 10.0, **kwargs)  # type: ignore[arg-type]
+    assert scheme_bed(2.0, 1, 10.0, **kwargs).bed_gy * sbrt.eqd2_gy / 2.0 == pytest.approx(  # type: ignore[arg-type]
+        sbrt.bed_gy
+    )
+
+
+def test_user_supplied_high_dose_parameters_still_name_the_model_source() -> None:
+    lql = scheme_bed(20.0, 3, 10.0, "lq-l", transition_dose_gy=8.0)
+    assert "Astrahan" in lql.parameters["source"]
+    assert "dT user supplied" in lql.parameters["source"]
+    usc = scheme_bed(20.0, 3, 10.0, "usc", d0_gy=1.25, dq_gy=1.8)
+    assert "Park C" in usc.parameters["source"]
+    assert usc.parameters["status"] == "USER_SUPPLIED"
+
+
+def test_tai_2008_tumour_repopulation_on_a_normal_tissue_alpha_beta_is_flagged() -> None:
+    liver = scheme_bed(2.0, 25, 3.0, treatment_days=33.0)
+    assert [w.code for w in liver.warnings] == [
+        "unconfirmed_default",
+        "tumour_repopulation_on_normal_tissue",
+    ]
+    assert "α/β 3 Gy is a normal-tissue value" in liver.warnings[1].message
+    hcc = scheme_bed(2.0, 25, 10.0, treatment_days=33.0)
+    assert [w.code for w in hcc.warnings] == ["unconfirmed_default"]
+    own = scheme_bed(2.0, 25, 3.0, treatment_days=33.0, repopulation=RepopulationParameters(0, 0))
+    assert own.warnings == ()
+    assert own.bed_gy == pytest.approx(bed_lq(2.0, 25, 3.0))

@@ -122,3 +122,13 @@ def test_high_dose_model_blocks_and_consistency_checks() -> None:
         dose_array_to_bed(dose, 3, 10.0, high_dose_model=model)
     with pytest.raises(InputError, match=r"reference_dose_per_fraction_gy=8.0: must not exceed"):
         dose_array_to_eqd_x(dose, 3, 3.0, 8.0, high_dose_model=model)
+
+
+@pytest.mark.parametrize("model", [None, LqlParameters(10.0, 6.0)], ids=["lq", "lq-l"])
+def test_infinite_dose_is_rejected_not_propagated(model: LqlParameters | None) -> None:
+    dose = np.ones(70_000, dtype=np.float32)
+    dose[68_000] = np.inf
+    with pytest.raises(
+        InputError, match=r"dose_gy=inf: contains NaN or infinity \(first at flat index 68000\)"
+    ):
+        dose_array_to_eqd2(dose, 5, 10.0, high_dose_model=model)

@@ -4,6 +4,12 @@ Every function is pure (floats and numpy arrays in, new values out); parameters 
 frozen records that carry their model, source and status. See ``docs/radiobiology.md``.
 """
 
+from hccrt.radiobiology.comparison import (
+    AlphaBetaEntry,
+    SchemeComparison,
+    compare_schemes,
+    parse_scheme,
+)
 from hccrt.radiobiology.dvh_input import (
     DifferentialDvh,
     cumulative_to_differential,
@@ -42,7 +48,13 @@ from hccrt.radiobiology.repair import (
     lea_catcheside_g,
     thames_h_factor,
 )
-from hccrt.radiobiology.schemes import BedModel, BedResult, parse_scheme, scheme_bed
+from hccrt.radiobiology.schemes import BedModel, BedResult, scheme_bed
+from hccrt.radiobiology.summary import (
+    describe_bed,
+    describe_comparison,
+    describe_ntcp,
+    describe_parameter_sets,
+)
 from hccrt.radiobiology.tissues import TISSUE_ALPHA_BETA, TissueAlphaBeta, get_tissue_alpha_beta
 from hccrt.radiobiology.voxel import dose_array_to_bed, dose_array_to_eqd2, dose_array_to_eqd_x
 
@@ -53,6 +65,7 @@ __all__ = [
     "PARK_2008_H460",
     "TAI_2008_HCC_REPOPULATION",
     "TISSUE_ALPHA_BETA",
+    "AlphaBetaEntry",
     "BedModel",
     "BedResult",
     "DifferentialDvh",
@@ -61,6 +74,7 @@ __all__ = [
     "NtcpParameterSet",
     "NtcpResult",
     "RepopulationParameters",
+    "SchemeComparison",
     "SourcedValue",
     "Status",
     "TissueAlphaBeta",
@@ -69,8 +83,13 @@ __all__ = [
     "bed_lq_incomplete_repair",
     "bed_lq_time_corrected",
     "bed_to_eqd_x",
+    "compare_schemes",
     "cumulative_to_differential",
     "default_ntcp_parameter_set",
+    "describe_bed",
+    "describe_comparison",
+    "describe_ntcp",
+    "describe_parameter_sets",
     "differential_dvh",
     "dose_array_to_bed",
     "dose_array_to_eqd2",

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hccrt.errors import InputError
+from hccrt.errors import ClinicalInputError, InputError
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def positive(name: str, value: Any, fix: str = "") -> float:
     """Return ``value`` as a float after checking it is finite and > 0."""
-    number = _finite(name, value, fix)
+    number = finite(name, value, fix)
     if number <= 0.0:
         raise InputError(name, "must be > 0", value, fix or f"give a positive {name}")
     return number
@@ -23,7 +23,7 @@ def positive(name: str, value: Any, fix: str = "") -> float:
 
 def non_negative(name: str, value: Any, fix: str = "") -> float:
     """Return ``value`` as a float after checking it is finite and >= 0."""
-    number = _finite(name, value, fix)
+    number = finite(name, value, fix)
     if number < 0.0:
         raise InputError(name, "must be >= 0", value, fix or f"give a non-negative {name}")
     return number
@@ -38,7 +38,8 @@ def fraction_count(name: str, value: Any) -> int:
     return int(value)
 
 
-def _finite(name: str, value: Any, fix: str) -> float:
+def finite(name: str, value: Any, fix: str = "") -> float:
+    """Return ``value`` as a float after checking it is a finite number (any sign)."""
     if isinstance(value, bool):
         raise InputError(name, "must be a number", value, fix or "give a number")
     try:
@@ -70,3 +71,30 @@ def non_negative_array(name: str, values: Any) -> FloatArray:
             "check the units and sign of the input",
         )
     return array
+
+
+_CHILD_PUGH_SCORES = {"A": range(5, 7), "B": range(7, 10), "C": range(10, 16)}
+
+
+def child_pugh_letter(value: Any) -> str:
+    """Return the Child-Pugh class letter of ``"A"``, ``"b"``, ``"B7"`` ... (score must match).
+
+    Raises
+    ------
+    ClinicalInputError
+        For anything that is not A, B or C, optionally followed by a score of that class
+        (A5-A6, B7-B9, C10-C15).
+    """
+    text = str(value).strip().upper()
+    letter, score = text[:1], text[1:]
+    valid = letter in _CHILD_PUGH_SCORES and (
+        not score or (score.isdigit() and int(score) in _CHILD_PUGH_SCORES[letter])
+    )
+    if not valid:
+        raise ClinicalInputError(
+            "child_pugh_class",
+            "must be A, B or C, optionally with a matching score (A5-A6, B7-B9, C10-C15)",
+            value,
+            "give the Child-Pugh class, e.g. A or B7",
+        )
+    return letter

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from hccrt.errors import InputError
 from hccrt.radiobiology._checks import non_negative, positive
+from hccrt.radiobiology.lq import dose_per_fraction_for_bed
 from hccrt.radiobiology.records import Status
 
 ASTRAHAN_2008 = "Astrahan M. Med Phys 2008;35:4161-4172 (LQ-L)"
@@ -146,8 +147,7 @@ class UscParameters:
         bed = non_negative("bed_gy", bed_gy)
         dt = self.transition_dose_gy
         if bed <= dt * (1.0 + dt / self.alpha_beta_gy):
-            ab = self.alpha_beta_gy
-            return 0.5 * (-ab + math.sqrt(ab * ab + 4.0 * ab * bed))
+            return dose_per_fraction_for_bed(bed, 1, self.alpha_beta_gy)
         return bed * self.alpha_per_gy * self.d0_gy + self.dq_gy
 
 

@@ -7,7 +7,7 @@ Child-Pugh B); Liang 2006 makes the Child-Pugh A value depend on the normal-live
 from __future__ import annotations
 
 from hccrt.errors import ClinicalInputError, InputError
-from hccrt.radiobiology._checks import positive
+from hccrt.radiobiology._checks import child_pugh_letter, positive
 from hccrt.radiobiology.records import SourcedValue, Status
 
 LIANG_2006_SOURCE = (
@@ -75,14 +75,15 @@ def seed_tolerable_mean_liver_dose(child_pugh_class: str) -> SourcedValue:
     Raises
     ------
     ClinicalInputError
-        For Child-Pugh C (the seed gives no value: insufficient_data) or an unreadable class.
+        For Child-Pugh C (the seed gives no value: insufficient_data) or an unreadable class
+        (A, B or C, optionally with a matching score such as B7).
 
     Examples
     --------
     >>> seed_tolerable_mean_liver_dose("A").value
     23.0
     """
-    letter = str(child_pugh_class).strip().upper()[:1]
+    letter = child_pugh_letter(child_pugh_class)
     values = {"A": 23.0, "B": 6.0}
     if letter not in values:
         raise ClinicalInputError(

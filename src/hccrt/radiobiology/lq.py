@@ -22,8 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hccrt.errors import InputError
-from hccrt.radiobiology._checks import fraction_count, non_negative, positive
+from hccrt.radiobiology._checks import finite, fraction_count, non_negative, positive
 from hccrt.radiobiology.records import Status
 
 TAI_2008_SOURCE = (
@@ -98,7 +97,7 @@ def bed_to_eqd_x(
     bed_gy: float, alpha_beta_gy: float, reference_dose_per_fraction_gy: float = 2.0
 ) -> float:
     """Convert a BED (Gy) to EQDx: EQDx = BED/(1 + x/(α/β))."""
-    bed = _finite_real("bed_gy", bed_gy)
+    bed = finite("bed_gy", bed_gy)
     ab = positive("alpha_beta_gy", alpha_beta_gy)
     x = positive("reference_dose_per_fraction_gy", reference_dose_per_fraction_gy)
     return bed / (1.0 + x / ab)
@@ -217,13 +216,3 @@ def bed_lq_time_corrected(
     """
     bed = bed_lq(dose_per_fraction_gy, fractions, alpha_beta_gy)
     return bed - repopulation.bed_loss_gy(treatment_days)
-
-
-def _finite_real(name: str, value: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, "must be a number", value, "give a number") from None
-    if not math.isfinite(number):
-        raise InputError(name, "must be finite", value, "check the input")
-    return number

@@ -18,6 +18,7 @@ Niemierko A. Med Phys 1999;26:1100 (gEUD). Dawson LA et al. IJROBP 2002;53:810-8
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +33,10 @@ from hccrt.radiobiology.dvh_input import (
     differential_dvh,
     require_total_volume,
 )
+from hccrt.radiobiology.model_defaults import BRENNER_2008, LQ_VALIDITY_LIMIT_GY
 from hccrt.radiobiology.ntcp_parameters import NtcpParameterSet, get_ntcp_parameter_set
 from hccrt.radiobiology.records import ModelWarning, Status
-from hccrt.radiobiology.schemes import BRENNER_2008, LQ_VALIDITY_LIMIT_GY
+from hccrt.radiobiology.voxel import dose_array_to_eqd_x
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class NtcpResult:
     effective_volume: float
     total_volume_cc: float
     warnings: tuple[ModelWarning, ...] = field(default_factory=tuple)
+
+    def as_record(self) -> dict[str, Any]:
+        """Every field as a plain dict; ``parameter_set`` as :meth:`NtcpParameterSet.as_record`."""
+        record = dataclasses.asdict(self)
+        record["parameter_set"] = self.parameter_set.as_record()
+        return record
 
 
 def ntcp_lkb(
@@ -172,8 +180,8 @@ def _ntcp(
     ab, d_ref = params.alpha_beta_gy, params.reference_dose_per_fraction_gy
     physical = dvh.dose_gy
     weights = dvh.fractional_volume
-    converted = physical * (physical / n_fx + ab) / (d_ref + ab)
-    eqd2 = physical * (physical / n_fx + ab) / (2.0 + ab)
+    converted = dose_array_to_eqd_x(physical, n_fx, ab, d_ref)
+    eqd2 = dose_array_to_eqd_x(physical, n_fx, ab, 2.0)
     geud = _geud(converted, weights, params.n)
     top = float(converted.max())
     veff = float(np.dot(weights, (converted / top) ** (1.0 / params.n))) if top > 0 else 0.0

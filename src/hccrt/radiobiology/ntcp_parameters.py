@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from hccrt.errors import ClinicalInputError, InputError
-from hccrt.radiobiology._checks import positive
+from hccrt.radiobiology._checks import child_pugh_letter, positive
 from hccrt.radiobiology.records import Status, weakest
 
 
@@ -70,6 +71,12 @@ class NtcpParameterSet:
     def status(self) -> Status:
         """Weakest of the parameter and fractionation statuses."""
         return weakest(self.parameters_status, self.fractionation_status)
+
+    def as_record(self) -> dict[str, Any]:
+        """Every field as a plain dict, plus the combined ``status`` (for JSON and tables)."""
+        record = dataclasses.asdict(self)
+        record["status"] = self.status.value
+        return record
 
     def override(self, **changes: float) -> NtcpParameterSet:
         """Return a copy with some of n, m, td50_gy, reference_dose_per_fraction_gy, alpha_beta_gy
@@ -256,9 +263,6 @@ def get_ntcp_parameter_set(name: str) -> NtcpParameterSet:
     raise InputError("parameter_set", f"unknown NTCP parameter set (known: {known})", name, "")
 
 
-_CHILD_PUGH_SCORES = {"A": range(5, 7), "B": range(7, 10), "C": range(10, 16)}
-
-
 def default_ntcp_parameter_set(child_pugh_class: str) -> NtcpParameterSet:
     """Parameter set chosen by Child-Pugh class: A -> Tai 2009 A, B -> Tai 2009 B.
 
@@ -269,18 +273,7 @@ def default_ntcp_parameter_set(child_pugh_class: str) -> NtcpParameterSet:
     ClinicalInputError
         For Child-Pugh C (no validated RILD parameter set exists) or an unreadable class.
     """
-    text = str(child_pugh_class).strip().upper()
-    letter, score = text[:1], text[1:]
-    valid = letter in _CHILD_PUGH_SCORES and (
-        not score or (score.isdigit() and int(score) in _CHILD_PUGH_SCORES[letter])
-    )
-    if not valid:
-        raise ClinicalInputError(
-            "child_pugh_class",
-            "must be A, B or C, optionally with a matching score (A5-A6, B7-B9, C10-C15)",
-            child_pugh_class,
-            "give the Child-Pugh class, e.g. A or B7",
-        )
+    letter = child_pugh_letter(child_pugh_class)
     if letter == "C":
         raise ClinicalInputError(
             "child_pugh_class",

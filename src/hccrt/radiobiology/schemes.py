@@ -1,32 +1,32 @@
 """One entry point for a fractionation scheme: BED/EQD2 with the model, its parameters and warnings.
 
 :func:`scheme_bed` returns a :class:`BedResult` that always names the model and every parameter
-used, so a number is never shown without the assumptions behind it. Plain LQ above 10 Gy per
-fraction adds a structured warning (Brenner 2008: LQ reasonably validated up to about 10 Gy per
-fraction, reasonable up to about 18 Gy; Kirkpatrick 2008 counterpoint).
+used, so a number is never shown without the assumptions behind it (text summaries in
+:mod:`hccrt.radiobiology.summary`). Plain LQ above 10 Gy per fraction adds a structured warning
+(Brenner 2008: LQ reasonably validated up to about 10 Gy per fraction, reasonable up to about
+18 Gy; Kirkpatrick 2008 counterpoint); defaults are flagged by
+:mod:`hccrt.radiobiology.model_defaults`.
 """
 
 from __future__ import annotations
 
 import enum
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from hccrt.errors import InputError
 from hccrt.radiobiology._checks import fraction_count, non_negative, positive
-from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
-from hccrt.radiobiology.lq import TAI_2008_HCC_REPOPULATION, RepopulationParameters
+from hccrt.radiobiology.lq import RepopulationParameters
+from hccrt.radiobiology.model_defaults import (
+    BRENNER_2008,
+    LQ_VALIDITY_LIMIT_GY,
+    lql_parameters,
+    repopulation_parameters,
+    usc_parameters,
+)
 from hccrt.radiobiology.records import ModelWarning, Status
 from hccrt.radiobiology.repair import bed_lq_incomplete_repair, lea_catcheside_g
-
-LQ_VALIDITY_LIMIT_GY = 10.0
-"""Dose per fraction above which plain LQ triggers a warning (Brenner 2008, PMC2750078)."""
-
-BRENNER_2008 = (
-    "Brenner DJ. Semin Radiat Oncol 2008;18:234-239 (LQ reasonably validated up to about "
-    "10 Gy/fraction, reasonable up to about 18 Gy; PMC2750078)"
-)
 
 
 class BedModel(enum.StrEnum):
@@ -41,8 +41,9 @@ class BedModel(enum.StrEnum):
 class BedResult:
     """BED and EQD2 of a scheme, with the model, its parameters and any warnings.
 
-    ``bed_gy`` includes the overall-time correction when one was requested; ``eqd2_gy`` is
-    BED/(1 + 2/(α/β)) (2 Gy fractions lie in the LQ region of every model here).
+    ``bed_gy`` includes the overall-time correction when one was requested; ``eqd2_gy`` is the
+    total dose in acute 2 Gy fractions with the same BED under the same model: BED/(1 + 2/(α/β))
+    whenever 2 Gy lies in the LQ region (always for LQ and the default LQ-L/USC parameters).
     """
 
     dose_per_fraction_gy: float
@@ -101,6 +102,12 @@ def scheme_bed(
     Returns
     -------
     BedResult
+
+    Examples
+    --------
+    >>> result = scheme_bed(20.0, 3, 10.0, "lq-l", transition_dose_gy=6.0)  # 60 Gy/3, HCC
+    >>> round(result.bed_gy, 1), round(result.eqd2_gy, 1), result.parameters["status"]
+    (121.2, 101.0, 'USER_SUPPLIED')
     """
     d = non_negative("dose_per_fraction_gy", dose_per_fraction_gy)
     n = fraction_count("fractions", fractions)
@@ -124,6 +131,7 @@ def scheme_bed(
             "use --model lq with the repair options",
         )
 
+    per_fraction_bed: Callable[[float], float]
     if chosen is BedModel.lq:
         if transition_dose_gy is not None or d0_gy is not None or dq_gy is not None:
             raise InputError(
@@ -134,22 +142,10 @@ def scheme_bed(
             )
         parameters["source"] = "linear-quadratic model (clinical-facts §3.1)"
         parameters["status"] = Status.verified.value
-        if repair_half_time_h is None:
-            per_fraction = d * (1.0 + d / ab)
-        else:
-            per_fraction = (
-                bed_lq_incomplete_repair(
-                    d, n, ab, repair_half_time_h, fraction_duration_h, interval_h
-                )
-                / n
-            )
-            parameters.update(
-                repair_half_time_h=float(repair_half_time_h),
-                fraction_duration_h=float(fraction_duration_h),
-                interval_h=None if interval_h is None else float(interval_h),
-                lea_catcheside_g=lea_catcheside_g(fraction_duration_h, repair_half_time_h),
-                repair_source="Lea-Catcheside G and Thames 1985 H_n, mono-exponential repair",
-            )
+
+        def per_fraction_bed(dose_gy: float) -> float:
+            return dose_gy * (1.0 + dose_gy / ab)
+
         if d > LQ_VALIDITY_LIMIT_GY:
             notes.append(
                 ModelWarning(
@@ -163,25 +159,14 @@ def scheme_bed(
     elif chosen is BedModel.lq_l:
         if d0_gy is not None or dq_gy is not None:
             raise InputError("model", "d0_gy/dq_gy apply only to usc", "lq-l", "drop them")
-        if transition_dose_gy is None:
-            lql = LqlParameters(ab)
-            notes.append(
-                ModelWarning(
-                    "unconfirmed_default",
-                    "LQ-L transition dose dT = 6.0 Gy is an UNCONFIRMED default (no universal "
-                    "value); give --transition-dose-gy to override",
-                    lql.source,
-                )
-            )
-        else:
-            lql = LqlParameters(ab, transition_dose_gy, source="user supplied", status=Status.user)
-        per_fraction = lql.bed_per_fraction_gy(d)
+        lql = lql_parameters(ab, transition_dose_gy, notes)
+        per_fraction_bed = lql.bed_per_fraction_gy
         parameters.update(
             transition_dose_gy=lql.transition_dose_gy, source=lql.source, status=lql.status.value
         )
     else:
-        usc = _usc(ab, d0_gy, dq_gy, notes)
-        per_fraction = usc.bed_per_fraction_gy(d)
+        usc = usc_parameters(ab, d0_gy, dq_gy, notes)
+        per_fraction_bed = usc.bed_per_fraction_gy
         parameters.update(
             alpha_per_gy=usc.alpha_per_gy,
             beta_per_gy2=usc.beta_per_gy2,
@@ -192,19 +177,21 @@ def scheme_bed(
             status=usc.status.value,
         )
 
-    bed = n * per_fraction
+    if repair_half_time_h is None:
+        bed = n * per_fraction_bed(d)
+    else:
+        bed = bed_lq_incomplete_repair(
+            d, n, ab, repair_half_time_h, fraction_duration_h, interval_h
+        )
+        parameters.update(
+            repair_half_time_h=float(repair_half_time_h),
+            fraction_duration_h=float(fraction_duration_h),
+            interval_h=None if interval_h is None else float(interval_h),
+            lea_catcheside_g=lea_catcheside_g(fraction_duration_h, repair_half_time_h),
+            repair_source="Lea-Catcheside G and Thames 1985 H_n, mono-exponential repair",
+        )
     if treatment_days is not None:
-        if repopulation is None:
-            repopulation = TAI_2008_HCC_REPOPULATION
-            notes.append(
-                ModelWarning(
-                    "unconfirmed_default",
-                    "overall-time correction uses Tai 2008 HCC values (Dprolif "
-                    f"{repopulation.dprolif_gy_per_day:.3f} Gy/day) with Tk = 0 d, an "
-                    "UNCONFIRMED default; give --tk-days and --dprolif-gy-per-day to override",
-                    repopulation.source,
-                )
-            )
+        repopulation = repopulation_parameters(ab, repopulation, notes)
         bed -= repopulation.bed_loss_gy(treatment_days)
         parameters.update(
             treatment_days=float(treatment_days),
@@ -220,13 +207,15 @@ def scheme_bed(
             None,
             "give the overall treatment time in days (--treatment-days)",
         )
+    # EQD2 = total dose in acute 2 Gy fractions with the same BED under the same model; this is
+    # BED/(1 + 2/(α/β)) unless a transition dose below 2 Gy puts 2 Gy fractions in the linear part
     return BedResult(
         dose_per_fraction_gy=d,
         fractions=n,
         total_dose_gy=d * n,
         alpha_beta_gy=ab,
         bed_gy=bed,
-        eqd2_gy=bed / (1.0 + 2.0 / ab),
+        eqd2_gy=bed * 2.0 / per_fraction_bed(2.0),
         model=chosen,
         parameters=parameters,
         warnings=tuple(notes),
@@ -239,60 +228,3 @@ def _model(model: BedModel | str) -> BedModel:
     except ValueError:
         allowed = ", ".join(m.value for m in BedModel)
         raise InputError("model", f"must be one of {allowed}", model, "e.g. lq-l") from None
-
-
-def _usc(
-    alpha_beta_gy: float, d0_gy: float | None, dq_gy: float | None, notes: list[ModelWarning]
-) -> UscParameters:
-    if (d0_gy is None) != (dq_gy is None):
-        raise InputError(
-            "d0_gy/dq_gy",
-            "give both D0 and Dq, or neither (Park 2008 NSCLC defaults)",
-            f"d0_gy={d0_gy}, dq_gy={dq_gy}",
-            "add the missing --d0-gy or --dq-gy",
-        )
-    if d0_gy is None or dq_gy is None:
-        notes.append(
-            ModelWarning(
-                "not_hcc_specific",
-                "USC D0 = 1.25 Gy and Dq = 1.8 Gy are Park 2008 NSCLC (H460) values; no "
-                "HCC-specific USC parameters are known (UNCONFIRMED for HCC); give --d0-gy and "
-                "--dq-gy to override",
-                PARK_2008_H460.source,
-            )
-        )
-        return UscParameters.from_alpha_beta(
-            alpha_beta_gy,
-            PARK_2008_H460.d0_gy,
-            PARK_2008_H460.dq_gy,
-            source=PARK_2008_H460.source + "; alpha solved from the given alpha/beta",
-            status=Status.unconfirmed,
-        )
-    return UscParameters.from_alpha_beta(alpha_beta_gy, d0_gy, dq_gy)
-
-
-_SCHEME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[xX×]\s*(\d+)\s*$")
-
-
-def parse_scheme(text: str) -> tuple[float, int]:
-    """Parse ``"DOSExFRACTIONS"`` (e.g. ``"5x10"`` = 5 Gy x 10) into (dose per fraction, n).
-
-    Examples
-    --------
-    >>> parse_scheme("20x3")
-    (20.0, 3)
-    """
-    match = _SCHEME.match(text)
-    if match is None:
-        raise InputError(
-            "scheme",
-            "expected the form DOSExFRACTIONS (e.g. 5x10)",
-            text,
-            "write the dose per fraction in Gy, an 'x', then the number of fractions "
-            "(5x10 = 5 Gy x 10 fractions)",
-        )
-    dose = float(match.group(1))
-    n = int(match.group(2))
-    if n < 1:
-        raise InputError("scheme", "needs at least 1 fraction", text, "e.g. 5x10")
-    return dose, n

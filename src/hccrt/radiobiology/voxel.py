@@ -141,8 +141,7 @@ def _blockwise(
     for start in range(0, source.size, _BLOCK):
         src = source[start : start + _BLOCK]
         dst = out[start : start + _BLOCK]
-        lowest = src.min()
-        if not lowest >= 0.0:  # also catches NaN
+        if not (src.min() >= 0.0 and src.max() < np.inf):  # NaN fails both comparisons
             _raise_bad_dose(src, start)
         if cap_gy is None or scratch is None:
             np.multiply(src, c1, out=dst)
@@ -163,7 +162,7 @@ def _blockwise(
 
 
 def _raise_bad_dose(block: npt.NDArray[Any], offset: int) -> None:
-    bad = ~(block >= 0.0)
+    bad = ~((block >= 0.0) & (block < np.inf))
     index = offset + int(np.flatnonzero(bad)[0])
     value = float(block[index - offset])
     if np.isnan(value) or np.isinf(value):
