@@ -229,3 +229,28 @@ def test_both_signs_without_enzyme_data_is_indeterminate() -> None:
     r = followup(record(no_enzymes, ascites=True, hepatomegaly=True))
     assert r.rild.status == "indeterminate"
     assert any("classic vs non-classic open" in reason for reason in r.rild.reasons)
+
+
+def test_stop_reasons_are_about_stopping_only() -> None:
+    """Seed 000: "patients who develop acute hepatic impairment during radiotherapy, such as ≥RTOG
+    grade II liver injury ... radiotherapy should be discontinued" — the stop decision carries
+    its own reason; after RT it says the rule does not apply (the text listed RILD reasons under
+    "Recommend stopping RT")."""
+    after = followup(record({"alp_u_l": 300}))
+    assert after.recommend_stop_rt is False
+    assert after.stop_rt_reasons == ("RT not ongoing: the stop rule applies during RT",)
+    during = followup(
+        record({"date": "2026-02-01", "alt_u_l": 130}, rt_ongoing=True, rt_end_date=None)
+    )
+    assert during.recommend_stop_rt is True
+    assert "stop RT" in during.stop_rt_reasons[0]
+    assert not any("ALP" in r for r in during.stop_rt_reasons)
+
+
+def test_labs_before_rt_start_cannot_be_graded_as_during_rt() -> None:
+    """Seed 000 acute phase = "during radiotherapy": with RT ongoing, labs dated before the RT
+    start are rejected with the field, rule, value and fix."""
+    with pytest.raises(
+        ValueError, match=r"current\.date=2026-01-08: before rt_start_date 2026-01-10 while"
+    ):
+        record({"date": "2026-01-08"}, rt_ongoing=True, rt_end_date=None)

@@ -45,6 +45,7 @@ class FollowupResult(BaseModel):
     max_ctcae_grade: int | None
     rild: Rild
     recommend_stop_rt: bool | None
+    stop_rt_reasons: tuple[str, ...]
     reasons: tuple[str, ...]
     rule_ids: tuple[str, ...]
     supportive_measures: tuple[str, ...]
@@ -192,36 +193,30 @@ SUPPORTIVE = (
 )
 
 
+def _stop_rule(record: FollowupRecord, worst: int | None) -> tuple[bool | None, Finding]:
+    """Seed 000: liver injury ≥ grade II during RT -> stop RT (``None``: nothing graded)."""
+    if not record.rt_ongoing:
+        return False, finding("ACUTE-STOP", "RT not ongoing: the stop rule applies during RT")
+    if worst is None:
+        return None, finding("ACUTE-STOP", "RT ongoing but no liver lab could be graded")
+    if worst >= 2:
+        text = (
+            f"liver injury CTCAE grade {worst} ≥ 2 during RT: "
+            "stop RT (up to 60 % later RILD if continued)"
+        )
+        return True, finding("ACUTE-STOP", text, max_grade=worst)
+    text = f"acute liver toxicity grade {worst} < 2: continue RT with monitoring"
+    return False, finding("ACUTE-TOX", text, max_grade=worst)
+
+
 def followup(record: FollowupRecord) -> FollowupResult:
     """Grade toxicity, classify RILD and decide whether to recommend stopping RT."""
     grades = _grades(record)
     known = [g.grade for g in grades.values() if g.grade is not None]
     worst = max(known) if known else None
     result = rild(record)
-    found: list[Finding] = []
-    stop: bool | None = False
-    if record.rt_ongoing:
-        if worst is None:
-            stop = None
-            found.append(finding("ACUTE-STOP", "RT ongoing but no liver lab could be graded"))
-        elif worst >= 2:
-            stop = True
-            found.append(
-                finding(
-                    "ACUTE-STOP",
-                    f"liver injury CTCAE grade {worst} ≥ 2 during RT: "
-                    "stop RT (up to 60 % later RILD if continued)",
-                    max_grade=worst,
-                )
-            )
-        else:
-            found.append(
-                finding(
-                    "ACUTE-TOX",
-                    f"acute liver toxicity grade {worst} < 2: continue RT with monitoring",
-                    max_grade=worst,
-                )
-            )
+    stop, why = _stop_rule(record, worst)
+    found = [why]
     measures: tuple[str, ...] = ()
     if result.status in {"classic", "non_classic"}:
         measures = SUPPORTIVE
@@ -236,6 +231,7 @@ def followup(record: FollowupRecord) -> FollowupResult:
         max_ctcae_grade=worst,
         rild=result,
         recommend_stop_rt=stop,
+        stop_rt_reasons=(why.text,),
         reasons=tuple(dict.fromkeys(reasons)),
         rule_ids=tuple(dict.fromkeys((*traced["rule_ids"], *result.rule_ids, "CTCAE-V5-LIVER"))),
         supportive_measures=measures,

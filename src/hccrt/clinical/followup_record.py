@@ -111,6 +111,13 @@ class FollowupRecord(BaseModel):
                 True,
                 "set rt_ongoing false",
             )
+        if self.rt_ongoing and self.rt_start_date and self.current.date < self.rt_start_date:
+            raise ClinicalInputError(
+                "current.date",
+                f"before rt_start_date {self.rt_start_date} while rt_ongoing is true",
+                str(self.current.date),
+                "grade labs drawn during RT; pre-RT labs belong in baseline",
+            )
         if self.rt_start_date and self.rt_end_date and self.rt_end_date < self.rt_start_date:
             raise ClinicalInputError(
                 "rt_end_date",
