@@ -87,7 +87,6 @@ def test_structures_reports_missing_references(shared_data: Path) -> None:
 
 
 def test_margin_and_derive_write_new_rtstructs(case: tuple[Path, Path], tmp_path: Path) -> None:
-    pytest.importorskip("hccrt.dicom.rtstruct_writer")
     from hccrt.dicom import read_rtstruct
 
     rtstruct, ct = case
@@ -132,7 +131,6 @@ def test_margin_and_derive_write_new_rtstructs(case: tuple[Path, Path], tmp_path
 
 
 def test_margin_from_breathing(case: tuple[Path, Path], tmp_path: Path) -> None:
-    pytest.importorskip("hccrt.dicom.rtstruct_writer")
     rtstruct, _ = case
     base = ["margin", "--rtstruct", str(rtstruct), "--source", "GTV", "--name", "PTV"]
     result = invoke(

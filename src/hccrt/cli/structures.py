@@ -293,14 +293,7 @@ def derive(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``structures``, ``margin`` and ``derive`` to the ``hccrt`` app.
-
-    ``margin`` and ``derive`` are offered only when the RTSTRUCT writer
-    (:mod:`hccrt.dicom.rtstruct_writer`) is installed, since they save a new RTSTRUCT.
-    """
-    from importlib.util import find_spec
-
+    """Add ``structures``, ``margin`` and ``derive`` to the ``hccrt`` app."""
     app.command("structures")(structures)
-    if find_spec("hccrt.dicom.rtstruct_writer") is not None:
-        app.command("margin")(margin)
-        app.command("derive")(derive)
+    app.command("margin")(margin)
+    app.command("derive")(derive)

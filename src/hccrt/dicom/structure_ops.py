@@ -16,7 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.dicom.ct import CTSeries, read_ct_series
+from hccrt.dicom.ct_writer import CTReference
 from hccrt.dicom.rtstruct import RTStructSet, check_against_series, read_rtstruct
+from hccrt.dicom.rtstruct_writer import add_rois
 from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.derive import (
@@ -281,14 +283,9 @@ def save_new_rois(
     of Reference and referenced series, original ROIs untouched); with ``ct_dir`` every new
     contour is linked to its CT image.
     """
-    from importlib import import_module
-
     if Path(out_path).resolve() == Path(rtstruct_path).resolve():
         raise InputError(
             "out", "must differ from the input RTSTRUCT", str(out_path), "write to a new file"
         )
-    writer = import_module("hccrt.dicom.rtstruct_writer")
-    reference = None
-    if ct_dir is not None:
-        reference = import_module("hccrt.dicom.ct_writer").CTReference.from_directory(ct_dir)
-    return str(writer.add_rois(rtstruct_path, new_structures, out_path, reference))
+    reference = CTReference.from_directory(ct_dir) if ct_dir is not None else None
+    return add_rois(rtstruct_path, new_structures, out_path, reference)
