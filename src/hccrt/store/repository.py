@@ -29,6 +29,10 @@ from hccrt.store.models import (
 )
 
 
+class NotFound(LookupError):
+    """A requested object does not exist (HTTP 404 in the web app)."""
+
+
 @dataclass(frozen=True)
 class Provenance:
     """What produced a result: the rule-set version and the parameters (hccrt version added)."""
@@ -73,7 +77,7 @@ def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
     """Read one patient (audited). Raises ``LookupError`` if there is none."""
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise LookupError(f"patient {patient_id} not found")
+        raise NotFound(f"patient {patient_id} not found")
     record_event(session, actor, "read", "patient", patient.id, patient.id)
     return patient
 

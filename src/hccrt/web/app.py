@@ -25,6 +25,7 @@ from hccrt import __version__
 from hccrt.errors import InputError
 from hccrt.store.db import make_engine, migrate, session_factory
 from hccrt.store.files import ContentStore
+from hccrt.store.repository import NotFound
 from hccrt.web.security import LoginRequired
 from hccrt.web.settings import Settings
 from hccrt.web.uploads import UploadRejected
@@ -75,8 +76,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def _input(request: Request, exc: InputError) -> Response:
         return _error_response(request, 400, str(exc))
 
-    @app.exception_handler(LookupError)
-    async def _missing(request: Request, exc: LookupError) -> Response:
+    @app.exception_handler(NotFound)
+    async def _missing(request: Request, exc: NotFound) -> Response:
         return _error_response(request, 404, str(exc.args[0]) if exc.args else "not found")
 
     @app.exception_handler(RequestValidationError)

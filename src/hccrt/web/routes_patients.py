@@ -15,6 +15,7 @@ from hccrt.store import repository
 from hccrt.store.accounts import Permission, allowed
 from hccrt.store.audit import record_event
 from hccrt.store.models import Assessment, FollowUp, Patient
+from hccrt.store.repository import NotFound
 from hccrt.web import patient_form
 from hccrt.web.app import render
 from hccrt.web.forms import FormData
@@ -183,7 +184,7 @@ def assess_patient(
 def _get_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
     row = session.get(Assessment, assessment_id)
     if row is None:
-        raise LookupError(f"assessment {assessment_id} not found")
+        raise NotFound(f"assessment {assessment_id} not found")
     record_event(session, principal.user, "read", "assessment", row.id, row.patient_id)
     session.commit()
     return row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import zipfile
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -21,7 +22,7 @@ from hccrt.store import repository
 from hccrt.store.audit import record_event
 from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.models import Evaluation, Patient, Upload
-from hccrt.store.repository import Provenance
+from hccrt.store.repository import NotFound, Provenance
 from hccrt.web.app import render
 from hccrt.web.forms import FormData
 from hccrt.web.routes_patients import _base
@@ -31,6 +32,7 @@ from hccrt.web.settings import Settings
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 def _files(request: Request) -> ContentStore:
@@ -134,7 +136,7 @@ def upload(
 def _get_upload(session: Session, principal: Principal, upload_id: int) -> Upload:
     row = session.get(Upload, upload_id)
     if row is None:
-        raise LookupError(f"upload {upload_id} not found")
+        raise NotFound(f"upload {upload_id} not found")
     record_event(session, principal.user, "read", "upload", row.id, row.patient_id)
     session.commit()
     return row
@@ -166,7 +168,7 @@ def upload_detail(
 def _get_evaluation(session: Session, principal: Principal, evaluation_id: int) -> Evaluation:
     row = session.get(Evaluation, evaluation_id)
     if row is None:
-        raise LookupError(f"evaluation {evaluation_id} not found")
+        raise NotFound(f"evaluation {evaluation_id} not found")
     record_event(session, principal.user, "read", "evaluation", row.id, row.patient_id)
     session.commit()
     return row
@@ -204,7 +206,7 @@ def report_pdf(
     """The PDF report of an evaluation (audited as an export)."""
     row = _get_evaluation(session, principal, evaluation_id)
     if not row.report_sha256:
-        raise LookupError(f"evaluation {evaluation_id} has no report")
+        raise NotFound(f"evaluation {evaluation_id} has no report")
     record_event(session, principal.user, "export", "report", row.id, row.patient_id)
     session.commit()
     data = _files(request).read_bytes(row.report_sha256)
@@ -227,7 +229,7 @@ def artifact(
     row = _get_evaluation(session, principal, evaluation_id)
     sha = row.artifacts.get(name)
     if not isinstance(sha, str):
-        raise LookupError(f"evaluation {evaluation_id} has no image {name!r}")
+        raise NotFound(f"evaluation {evaluation_id} has no image {name!r}")
     return Response(_files(request).read_bytes(sha), media_type="image/png")
 
 
@@ -261,7 +263,7 @@ def _run_evaluation(
     row = _get_upload(session, principal, upload_id)
     patient = session.get(Patient, row.patient_id)
     if patient is None:
-        raise LookupError(f"patient of upload {upload_id} not found")
+        raise NotFound(f"patient of upload {upload_id} not found")
     stored = [(f.name, StoredObject(f.sha256, f.size_bytes)) for f in row.files]
     requested = {
         "protocol_requested": protocol or "automatic",
@@ -279,6 +281,13 @@ def _run_evaluation(
             prescription_gy=prescription_gy,
         )
     except InputError as error:
+        message = str(error)
+    except Exception as error:  # a bug in a library stage: recorded, not hidden
+        log.exception("plan evaluation failed")
+        message = f"internal error in the plan evaluation ({type(error).__name__}: {error})"
+    else:
+        message = ""
+    if message:
         evaluation = repository.save_evaluation(
             session,
             principal.user,
@@ -287,7 +296,7 @@ def _run_evaluation(
             Provenance(RULESET, requested),
             None,
             {},
-            error=str(error),
+            error=message,
         )
         session.commit()
         return evaluation
@@ -297,7 +306,7 @@ def _run_evaluation(
         row,
         output.result,
         output.provenance,
-        output.report.sha256,
+        output.report.sha256 if output.report else None,
         output.figures,
     )
     session.commit()
@@ -398,7 +407,7 @@ def export_upload(
     row = _get_upload(session, principal, upload_id)
     patient = session.get(Patient, row.patient_id)
     if patient is None:
-        raise LookupError(f"patient of upload {upload_id} not found")
+        raise NotFound(f"patient of upload {upload_id} not found")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in row.files:

@@ -7,6 +7,7 @@ typed results into the JSON stored with each result and its provenance.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.repository import Provenance
+
+log = logging.getLogger(__name__)
 
 
 def assessment_of(record: PatientRecord) -> tuple[dict[str, Any], Provenance]:
@@ -98,7 +101,7 @@ class PlanEvaluationOutput:
 
     result: dict[str, Any]
     provenance: Provenance
-    report: StoredObject
+    report: StoredObject | None
     figures: dict[str, str]
 
 
@@ -165,14 +168,24 @@ def evaluate_upload(
                 _display(str(error.value), case, files) if error.value is not None else None,
                 error.fix,
             ) from None
-        paths = write_report(evaluation, Path(tmp) / "report", ct)
-        report = store.put_bytes(paths["report_pdf"].read_bytes())
-        figures = {
-            key.removeprefix("figure_"): store.put_bytes(path.read_bytes()).sha256
-            for key, path in paths.items()
-            if key.startswith("figure_") and path.suffix == ".png"
-        }
+        report: StoredObject | None = None
+        figures: dict[str, str] = {}
+        report_error = None
+        try:
+            paths = write_report(evaluation, Path(tmp) / "report", ct)
+        except Exception as error:  # keep the evaluation even when the report fails
+            log.exception("report writer failed")
+            report_error = f"the PDF report could not be written ({type(error).__name__}: {error})"
+        else:
+            report = store.put_bytes(paths["report_pdf"].read_bytes())
+            figures = {
+                key.removeprefix("figure_"): store.put_bytes(path.read_bytes()).sha256
+                for key, path in paths.items()
+                if key.startswith("figure_") and path.suffix == ".png"
+            }
     result = evaluation.to_json()
+    if report_error:
+        result["report_error"] = report_error
     result["dvh_curves"] = dvh_curves(evaluation)
     provenance = Provenance(
         f"{evaluation.protocol.id} {evaluation.protocol.version}; {RULESET}",
