@@ -60,3 +60,19 @@ def test_invalid_patient_record_loses_nothing(case_dir: Path, tmp_path: Path) ->
     with pytest.raises(InputError, match="bilirubin_mg_dl=34"):
         run_case(case_dir, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_case_with_dose_is_evaluated_not_planned(
+    case_dir: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    for name in ("rtss.dcm", "rtdose.dcm", "rtplan.dcm", "ct.0.dcm"):
+        shutil.copy(shared_data / "breast_boost_plan" / name, case_dir / name)
+    out = tmp_path / "out"
+    result = run_case(case_dir, out)
+    stages = {stage.name: stage for stage in result.stages}
+    assert stages["planning"].status == "skipped"
+    assert "already has a dose" in stages["planning"].detail
+    assert stages["evaluation"].status == "done"
+    evaluation = json.loads((out / "evaluation.json").read_text())
+    assert evaluation["verdict"] in {"pass", "fail"}
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")

@@ -14,7 +14,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -25,6 +25,7 @@ from hccrt.clinical.patient import PatientRecord, load_patient
 from hccrt.clinical.render import render_assessment_text
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
+from hccrt.evaluation import PlanFiles
 
 StageStatus = Literal["done", "skipped", "failed"]
 Technique = Literal["auto", "3dcrt", "imrt"]
@@ -118,6 +119,92 @@ def _assessment_stage(patient: PatientRecord, work: _Workspace) -> Assessment:
     return assessment
 
 
+def _prescription(assessment: Assessment, options: RunOptions) -> tuple[float, int, str]:
+    """Prescription for planning: the options, else the scheme the assessment prefers."""
+    if options.prescription_gy is not None and options.fractions is not None:
+        return options.prescription_gy, options.fractions, "given on the command line"
+    for scheme in assessment.radiotherapy.fractionation:
+        if scheme.preferred and scheme.target == "liver_tumour":
+            return scheme.total_dose_gy, scheme.fractions, f"preferred scheme {scheme.key}"
+    raise InputError(
+        "--prescription-gy/--fractions",
+        "the assessment prefers no fractionation scheme for this patient",
+        None,
+        "pass --prescription-gy and --fractions to plan anyway",
+    )
+
+
+def _planning_stage(
+    inventory: CaseInventory, assessment: Assessment, options: RunOptions, work: _Workspace
+) -> PlanFiles | None:
+    """Plan a case that has CT + RTSTRUCT but no dose; return the chosen plan's files."""
+    missing = [name for name, ok in (("CT", inventory.ct_files), ("RTSTRUCT", inventory.rtstruct))
+               if not ok]  # fmt: skip
+    reason = ""
+    if missing:
+        reason = f"needs {' and '.join(missing)}"
+    elif inventory.rtdoses:
+        reason = "the case already has a dose: it is evaluated instead"
+    elif not assessment.radiotherapy.indicated:
+        reason = "radiotherapy is not indicated by the clinical assessment"
+    if reason:
+        work.stages.append(StageOutcome("planning", "skipped", reason))
+        return None
+    from hccrt.planning.workflow import plan_case_dir
+
+    chosen: list[PlanFiles] = []
+
+    def action() -> tuple[str, tuple[str, ...]]:
+        dose_gy, fractions, why = _prescription(assessment, options)
+        plan_dir = work.folder / "plan"
+        payload = plan_case_dir(
+            inventory.case_dir,
+            plan_dir,
+            dose_gy,
+            fractions,
+            technique=options.technique,
+            child_pugh_class=assessment.liver_function.child_pugh.class_,
+        )
+        assert inventory.rtstruct is not None  # checked above
+        chosen.append(
+            PlanFiles(inventory.rtstruct, (plan_dir / "RTDOSE.dcm",), plan_dir / "RTPLAN.dcm")
+        )
+        detail = (
+            f"{dose_gy:g} Gy in {fractions} fractions ({why}); chosen technique "
+            f"{payload['chosen_technique']}: {payload['reason']}"
+        )
+        outputs = tuple(f"plan/{p.name}" for p in sorted(plan_dir.iterdir()))
+        return detail, outputs
+
+    if not _run_stage("planning", work, action):
+        return None
+    return chosen[0]
+
+
+def _evaluation_stage(
+    inventory: CaseInventory, planned: PlanFiles | None, work: _Workspace
+) -> None:
+    """Evaluate the case's dose (or the planned one) and write the report."""
+    plan = planned
+    if plan is None and inventory.rtstruct is not None and inventory.rtdoses:
+        plan = PlanFiles(inventory.rtstruct, inventory.rtdoses, inventory.rtplan)
+    if plan is None:
+        work.stages.append(StageOutcome("evaluation", "skipped", "needs RTSTRUCT + RTDOSE"))
+        return
+    from hccrt.evaluation import evaluate_files
+    from hccrt.report import write_report
+
+    files = replace(plan, ct=inventory.ct_files or None, patient=inventory.patient_record)
+
+    def action() -> tuple[str, tuple[str, ...]]:
+        evaluation, ct = evaluate_files(files)
+        written = write_report(evaluation, work.folder, ct)
+        outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
+        return f"verdict {evaluation.verdict}", outputs
+
+    _run_stage("evaluation", work, action)
+
+
 def _run_stage(
     name: str, work: _Workspace, action: Callable[[], tuple[str, tuple[str, ...]]]
 ) -> bool:
@@ -191,7 +278,9 @@ def run_case(
         work.write_json("inventory.json", json.dumps(_inventory_json(inventory), indent=2))
         work.stages.append(StageOutcome("inventory", "done", found, ("inventory.json",)))
         work.warnings.extend(inventory.warnings)
-        _assessment_stage(patient, work)
+        assessment = _assessment_stage(patient, work)
+        planned = _planning_stage(inventory, assessment, options or RunOptions(), work)
+        _evaluation_stage(inventory, planned, work)
         result = RunResult(
             case_dir=str(case_dir),
             out_dir=str(out_dir),
