@@ -156,3 +156,14 @@ def test_schema_documents_si_alternatives() -> None:
     assert "bilirubin_umol_l" in properties
     assert "albumin_g_l" in properties
     assert properties["bilirubin_mg_dl"]["description"].startswith("Total bilirubin")
+
+
+def test_normal_liver_volume_in_litres_is_rejected() -> None:
+    """Seed 001 (Colorado): "normal liver volume was greater than 700 cm3" — 0.7 typed in litres
+    would silently read as 0.7 cc and flag a tiny liver; it is rejected with a unit hint."""
+    with pytest.raises(
+        ClinicalInputError,
+        match=r"^normal_liver_volume_cc=0.7: below 100 cc; did you enter litres\?",
+    ):
+        parse_patient({"normal_liver_volume_cc": 0.7})
+    assert parse_patient({"normal_liver_volume_cc": 700}).normal_liver_volume_cc == 700

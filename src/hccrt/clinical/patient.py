@@ -210,6 +210,14 @@ class PatientRecord(BaseModel):
             check_plausible(info.field_name, value)
         return value
 
+    @field_validator("normal_liver_volume_cc")
+    @classmethod
+    def _volume_in_cc(cls, value: float | None) -> float | None:
+        if value is not None and value < 100:
+            fix = "did you enter litres? give cc (1 L = 1000 cc)"
+            raise ClinicalInputError("normal_liver_volume_cc", "below 100 cc", value, fix)
+        return value
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> PatientRecord:
         if self.planned_rt_start_date is not None:
