@@ -152,3 +152,13 @@ def test_intent_not_guessed_without_child_pugh() -> None:
     assert a.liver_function.child_pugh.class_ == "insufficient_data"
     assert a.radiotherapy.intent is None
     assert verdict(a, "ebrt_3dcrt") == "insufficient_data"
+
+
+def test_700cc_limit_states_where_it_was_shown() -> None:
+    """Seed 001: "20 Gy×3 times of radiation treatment for patients with metastatic liver cancer
+    was safe ... normal liver volume was greater than 700 cm3, and the normal liver tissue
+    received no more than 5 Gy each time" — the limit says it is a 20 Gy × 3 metastasis result."""
+    limits = {lim.key: lim for lim in run().radiotherapy.dose_limits.limits}
+    reason = limits["sbrt_spared_volume_700cc"].reasons[0]
+    assert "20 Gy × 3" in reason
+    assert "extrapolation" in reason

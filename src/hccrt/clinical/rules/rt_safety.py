@@ -145,7 +145,11 @@ def dose_limits(ctx: Context, sbrt_ok: bool) -> DoseLimits:
         )
     )
     if sbrt_ok:
-        one = finding("SBRT-COLORADO", "SBRT: > 700 cc normal liver receives ≤ 5 Gy per fraction")
+        text = (
+            "SBRT: > 700 cc normal liver at ≤ 5 Gy per fraction (seed 001: shown for 20 Gy × 3 in "
+            "liver metastases with normal liver function; other schemes are extrapolation)"
+        )
+        one = finding("SBRT-COLORADO", text)
         limits.append(
             _limit("sbrt_spared_volume_700cc", "volume_cc_below_5gy_per_fraction", 700.0, "cc", one)
         )
