@@ -183,7 +183,15 @@ def _spread(ctx: Context) -> Finding | None:
         text = f"curative intent cannot be judged: missing {', '.join(missing)}"
         return finding("LT-RADICAL", text)
     if ctx.extrahepatic or ctx.tumour_thrombus:
-        text = "extrahepatic spread or macrovascular invasion: ablation gives local control only"
+        what = " and ".join(
+            name
+            for name, on in (
+                ("extrahepatic spread", ctx.extrahepatic),
+                ("macrovascular invasion", ctx.tumour_thrombus),
+            )
+            if on
+        )
+        text = f"{what}: ablation gives local control only"
         return finding(
             "ABL-3CM", text, extrahepatic=ctx.extrahepatic, tumour_thrombus=ctx.tumour_thrombus
         )
