@@ -354,3 +354,23 @@ def test_bed_with_user_usc_parameters_names_park_2008() -> None:
     assert payload["parameters"]["transition_dose_gy"] < 2.0
     assert payload["eqd2_gy"] == pytest.approx(50.0)  # 2 Gy fractions: EQD2 = physical dose
     assert "Park C" in payload["parameters"]["source"]
+
+
+def test_bed_negative_fraction_duration_is_named_in_minutes() -> None:
+    result = invoke(
+        [
+            "bed",
+            "--dose-per-fraction-gy",
+            "15",
+            "--fractions",
+            "3",
+            "--alpha-beta-gy",
+            "10",
+            "--repair-half-time-h",
+            "0.5",
+            "--fraction-duration-min",
+            "-5",
+        ]
+    )
+    assert result.exit_code == 2
+    assert "--fraction-duration-min=-5.0: must be >= 0" in result.stderr

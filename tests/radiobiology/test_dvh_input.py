@@ -88,3 +88,9 @@ def test_read_dvh_csv_ignores_extra_columns_and_blank_lines(tmp_path: Path) -> N
     empty.write_text("dose_gy,volume_cc\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"dvh=.*empty.csv: CSV has no data rows"):
         read_dvh_csv(empty)
+
+
+def test_rising_cumulative_volume_is_reported_at_the_real_rise_not_at_rounding_noise() -> None:
+    # row 1 rises by 1e-10 cc (rounding in an exported DVH), row 3 truly rises
+    with pytest.raises(InputError, match=r"volume_cc=60.0: cumulative volume increases .* row 3"):
+        cumulative_to_differential([0.0, 5.0, 10.0, 15.0], [100.0, 100.0 + 1e-10, 50.0, 60.0])

@@ -15,6 +15,7 @@ from hccrt.radiobiology import (
     bed_lq,
     bed_lq_incomplete_repair,
     lea_catcheside_g,
+    scheme_bed,
     thames_h_factor,
 )
 
@@ -128,3 +129,13 @@ def test_overlapping_fractions_are_rejected() -> None:
         lea_catcheside_g(1.0, 0.0)
     with pytest.raises(InputError, match=r"fraction_duration_h=-1.0: must be >= 0"):
         lea_catcheside_g(-1.0, 1.5)
+
+
+def test_round_the_clock_uniform_intervals_are_flagged() -> None:
+    # 40 fractions 6 h apart is not a twice-daily course (no overnight gaps): warn
+    bid = scheme_bed(1.5, 40, 2.5, repair_half_time_h=1.5, interval_h=6.0)
+    assert [w.code for w in bid.warnings] == ["uniform_interval_assumed"]
+    assert "all 40 fractions are 6 h apart (234 h without a longer gap)" in bid.warnings[0].message
+    # a single day of three fractions 4 h apart, or daily gaps, fit the assumption
+    assert scheme_bed(3.0, 3, 10.0, repair_half_time_h=1.5, interval_h=4.0).warnings == ()
+    assert scheme_bed(3.0, 10, 10.0, repair_half_time_h=1.5, interval_h=24.0).warnings == ()

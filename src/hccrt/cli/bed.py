@@ -115,6 +115,13 @@ def bed(
     """BED and EQD2 of one fractionation scheme, with the model and parameters used."""
     from hccrt.radiobiology import RepopulationParameters, describe_bed, scheme_bed
 
+    if not fraction_duration_min >= 0.0:
+        raise InputError(
+            "--fraction-duration-min",
+            "must be >= 0",
+            fraction_duration_min,
+            "give the beam-on time of one fraction in minutes, e.g. 45",
+        )
     repopulation = None
     if tk_days is not None or dprolif_gy_per_day is not None:
         if tk_days is None or dprolif_gy_per_day is None or treatment_days is None:

@@ -135,8 +135,9 @@ def cumulative_to_differential(dose_gy: Any, volume_cc: Any) -> DifferentialDvh:
             "sort the rows by dose and remove duplicates",
         )
     drops = -np.diff(volume)
-    if np.any(drops < -1e-9 * max(1.0, float(volume[0]))):
-        first = int(np.flatnonzero(drops < 0.0)[0]) + 1
+    rising = drops < -1e-9 * max(1.0, float(volume[0]))  # rounding noise is not a rise
+    if np.any(rising):
+        first = int(np.flatnonzero(rising)[0]) + 1
         raise InputError(
             "volume_cc",
             f"cumulative volume increases with dose at row {first} "

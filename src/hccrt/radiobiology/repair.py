@@ -29,7 +29,7 @@ import math
 
 from hccrt.errors import InputError
 from hccrt.radiobiology._checks import fraction_count, non_negative, positive
-from hccrt.radiobiology.records import SourcedValue, Status
+from hccrt.radiobiology.records import ModelWarning, SourcedValue, Status
 
 LIVER_REPAIR_HALF_TIME_H = SourcedValue(
     name="liver repair half-time",
@@ -132,3 +132,25 @@ def bed_lq_incomplete_repair(
             )
         h_term = _protraction_k(mu * duration) * thames_h_factor(n, interval, repair_half_time_h)
     return n * d * (1.0 + (d / ab) * (g + h_term))
+
+
+def uniform_interval_warning(fractions: int, interval_h: float | None) -> ModelWarning | None:
+    """Warning when equal gaps of ``interval_h`` imply fractions round the clock for over a day.
+
+    H_n assumes every fraction starts ``interval_h`` after the previous one. A twice-daily course
+    entered as n fractions 6 h apart would have no overnight gaps, so the lost repair (and the
+    BED) would be overestimated; ``None`` when the schedule fits within one day or the gaps are
+    24 h or longer.
+    """
+    if interval_h is None or fractions < 3 or interval_h >= 24.0:
+        return None
+    span_h = (fractions - 1) * interval_h
+    if span_h <= 24.0:
+        return None
+    return ModelWarning(
+        "uniform_interval_assumed",
+        f"the Thames factor assumes all {fractions} fractions are {interval_h:g} h apart "
+        f"({span_h:g} h without a longer gap); for several fractions a day with overnight gaps "
+        "this overestimates the incomplete repair and the BED",
+        "Thames HD. Int J Radiat Biol 1985;47:319-339 (equally spaced fractions)",
+    )

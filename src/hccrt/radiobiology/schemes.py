@@ -26,7 +26,11 @@ from hccrt.radiobiology.model_defaults import (
     usc_parameters,
 )
 from hccrt.radiobiology.records import ModelWarning, Status
-from hccrt.radiobiology.repair import bed_lq_incomplete_repair, lea_catcheside_g
+from hccrt.radiobiology.repair import (
+    bed_lq_incomplete_repair,
+    lea_catcheside_g,
+    uniform_interval_warning,
+)
 
 
 class BedModel(enum.StrEnum):
@@ -190,6 +194,9 @@ def scheme_bed(
             lea_catcheside_g=lea_catcheside_g(fraction_duration_h, repair_half_time_h),
             repair_source="Lea-Catcheside G and Thames 1985 H_n, mono-exponential repair",
         )
+        uneven = uniform_interval_warning(n, interval_h)
+        if uneven is not None:
+            notes.append(uneven)
     if treatment_days is not None:
         repopulation = repopulation_parameters(ab, repopulation, notes)
         bed -= repopulation.bed_loss_gy(treatment_days)
