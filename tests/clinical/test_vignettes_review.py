@@ -162,3 +162,15 @@ def test_700cc_limit_states_where_it_was_shown() -> None:
     reason = limits["sbrt_spared_volume_700cc"].reasons[0]
     assert "20 Gy × 3" in reason
     assert "extrapolation" in reason
+
+
+def test_bclc_c_by_performance_alone_is_qualified() -> None:
+    """BCLC 2022 (clinical-facts §2.1): stage C is "portal invasion and/or extrahepatic spread" or
+    ECOG 1-2; seed 000 accepts KPS ≥ 70 for RT. KPS 70 converts to ECOG 1: the stage reason must
+    say that PS alone made it C and that the ECOG was converted (was an unqualified 'ECOG 1-2')."""
+    a = run(kps=70)
+    assert a.staging.bclc == "C"
+    reason = a.staging.bclc_detail.reasons[-1]
+    assert "cancer-related" in reason
+    assert "converted from KPS 70" in reason
+    assert "good_condition_single_lesion" in {i.key for i in a.radiotherapy.indications}

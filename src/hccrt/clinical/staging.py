@@ -140,6 +140,12 @@ def bclc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
         found.append(finding("STAGE-BCLC", text, child_pugh_class="B"))
     if x.vascular or x.spread or x.ecog >= 1:
         text = "macrovascular invasion, extrahepatic spread or ECOG 1-2"
+        if not (x.vascular or x.spread):
+            text = (
+                f"ECOG {x.ecog} without vascular invasion or spread: BCLC-C only if the reduced "
+                "performance status is cancer-related"
+                + (f" (ECOG {x.ecog} converted from KPS {ps.kps})" if ps.basis == "kps" else "")
+            )
         facts = {**x.facts, "vascular_invasion": x.vascular, "extrahepatic_spread": x.spread}
         return _stage("STAGE-BCLC", "C", text, facts, *found)
     if x.count == 1 and x.largest_cm <= 2.0:
