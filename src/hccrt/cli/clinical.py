@@ -5,7 +5,8 @@ The commands only read the JSON input and call :mod:`hccrt.clinical`. JSON keys 
 ``staging.{bclc,cnlc}``, ``options[].{therapy,verdict,reasons,sources}``,
 ``radiotherapy.{indicated,intent,indications,technique,fractionation,margins.{ctv_mm,ptv_mm},
 dose_limits.normal_liver_mean_gy,warnings}``, ``warnings``; ``followup`` ->
-``ctcae.{alt,ast,alp,bilirubin}``, ``rild.{status,reasons}``, ``recommend_stop_rt``, ``reasons``.
+``ctcae.{alt,ast,alp,bilirubin}``, ``rild.{status,reasons}``, ``recommend_stop_rt``,
+``stop_rt_reasons``, ``reasons``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ PatientArg = Annotated[
 FollowupArg = Annotated[
     Path,
     typer.Argument(
-        help="Follow-up JSON: baseline and current labs (U/L, mg/dL, with ULNs and dates), "
+        help="Follow-up JSON (schema: docs/followup-schema.json; examples: examples/followup/): "
+        "baseline and current labs (U/L, mg/dL, with ULNs and dates), "
         "rt_start_date, rt_end_date, rt_ongoing, high_dose_liver_rt, ascites, hepatomegaly, "
         "tumor_progression_excluded, child_pugh_score at baseline and now (docs/clinical.md).",
         show_default=False,
