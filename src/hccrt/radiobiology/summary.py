@@ -13,6 +13,7 @@ from typing import Any
 from hccrt.radiobiology.comparison import SchemeComparison
 from hccrt.radiobiology.ntcp import NtcpResult
 from hccrt.radiobiology.ntcp_parameters import NtcpParameterSet
+from hccrt.radiobiology.records import ModelWarning
 from hccrt.radiobiology.schemes import BedResult
 
 
@@ -37,8 +38,7 @@ def describe_bed(result: BedResult) -> str:
         f"parameters: {_parameter_text(result.parameters)}",
         f"source: {result.parameters.get('source', '')}",
     ]
-    lines += [f"warning: {warning.message}" for warning in result.warnings]
-    return "\n".join(lines)
+    return _with_warnings(lines, result.warnings)
 
 
 def describe_comparison(rows: Sequence[SchemeComparison]) -> str:
@@ -91,8 +91,7 @@ def describe_ntcp(result: NtcpResult) -> str:
         f"volume {result.total_volume_cc:.1f} cc, {result.fractions} fractions",
         f"source: {p.source}",
     ]
-    lines += [f"warning: {warning.message}" for warning in result.warnings]
-    return "\n".join(lines)
+    return _with_warnings(lines, result.warnings)
 
 
 def describe_parameter_sets(parameter_sets: Iterable[NtcpParameterSet]) -> str:
@@ -116,3 +115,7 @@ def _parameter_text(parameters: Mapping[str, Any], skip: Iterable[str] = ("sourc
         for key, value in parameters.items()
         if key not in excluded
     )
+
+
+def _with_warnings(lines: list[str], warnings: Iterable[ModelWarning]) -> str:
+    return "\n".join([*lines, *(f"warning: {warning.message}" for warning in warnings)])
