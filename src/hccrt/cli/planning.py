@@ -3,7 +3,9 @@
 JSON keys (contract): ``chosen_technique``, ``reason``, ``infeasibility``, ``prescription_gy``,
 ``fractions``, ``target``, ``isocenter_mm``, ``notes``, ``timings_s``, ``dose_grid``,
 ``plans`` (technique, passes, total_mu, mu_per_fraction, files, beams), ``seconds_total``,
-``evaluation`` (plans side by side: constraints, target_metrics, ntcp, dvh).
+``report``, ``report_error``, ``protocol``, ``evaluation`` (plans side by side: passes,
+protocol_verdict, protocol_reasons, coverage_pct, target_metrics, constraints, ntcp (list,
+from the protocol evaluation), protocol_evaluation, dvh).
 """
 
 from __future__ import annotations
@@ -35,15 +37,20 @@ def _render(payload: dict[str, Any]) -> str:
     lines += [f"note: {n}" for n in payload["notes"]]
     for plan in payload["evaluation"]["plans"]:
         m = plan["target_metrics"]
+        estimates = [n for n in plan["ntcp"] if n.get("ntcp_percent") is not None]
+        ntcp = f"{estimates[0]['ntcp_percent']:.1f} %" if estimates else "insufficient data"
         lines.append(
             f"\n{plan['technique']}: {'PASS' if plan['passes'] else 'FAIL'}  coverage "
             f"{plan['coverage_pct']:.1f} % (goal {plan['coverage_goal_pct']:g} %), "
             f"D95 {m['D95_gy']:.1f} Gy, D2 {m['D2_gy']:.1f} Gy, "
-            f"NTCP(RILD) {plan['ntcp']['ntcp'] * 100:.1f} %"
+            f"NTCP(RILD) {ntcp}; protocol: {plan['protocol_verdict']}"
         )
+        lines += [f"  protocol: {r}" for r in plan["protocol_reasons"]]
         for c in plan["constraints"]:
             mark = "ok  " if c["met"] else "FAIL"
             lines.append(f"  {mark} {c['label']}: {c['value']:.2f} {c['unit']}  [{c['source']}]")
+    if payload["report_error"]:
+        lines.append(f"\n{payload['report_error']}")
     if payload["infeasibility"]:
         lines.append(f"\nIMRT infeasible: {payload['infeasibility']}")
     files = [p["files"] for p in payload["plans"] if p["files"]]

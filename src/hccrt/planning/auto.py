@@ -30,6 +30,8 @@ from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
 
 Technique = Literal["auto", "3dcrt", "imrt"]
+Assessor = Callable[[npt.NDArray[np.float32], str], tuple[bool, tuple[str, ...]]]
+"""Protocol check of a plan dose: ``(dose_gy, technique) -> (passes, reasons)``."""
 BIXEL_MM = 5.0
 SEQUENCING_LEVELS = 20
 """Intensity levels of the step-and-shoot sequencing (trade-off: fidelity vs segments)."""
@@ -74,12 +76,16 @@ class PlanOutcome:
     target_metrics: dict[str, float]
     seconds: float
     note: str = ""
+    protocol_passes: bool | None = None
+    protocol_reasons: tuple[str, ...] = ()
 
     @property
     def passes(self) -> bool:
-        """All hard constraints met and the coverage goal reached."""
-        return all(c.met for c in self.constraints) and (
-            self.coverage_pct >= self.coverage_goal_pct - 0.1
+        """Hard constraints met, coverage goal reached and the protocol (if any) passed."""
+        return (
+            all(c.met for c in self.constraints)
+            and self.coverage_pct >= self.coverage_goal_pct - 0.1
+            and self.protocol_passes is not False
         )
 
     @property
@@ -114,6 +120,7 @@ def auto_plan(
     hu_table: HuDensityTable | None = None,
     mlc: MlcModel | None = None,
     progress: Callable[[str], None] | None = None,
+    assess: Assessor | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -130,6 +137,8 @@ def auto_plan(
         Beam arrangement (shared by 3DCRT and IMRT).
     technique
         ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt`` or ``imrt``.
+    assess
+        The plan-evaluation protocol check; a plan passes only if it passes too.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -169,7 +178,9 @@ def auto_plan(
         )
         seconds = time.perf_counter() - t0
         plans.append(
-            _outcome("3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds)
+            _outcome(
+                "3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds, assess
+            )
         )
         timings["3dcrt"] = seconds
     if technique == "imrt" or (technique == "auto" and not plans[0].passes):
@@ -184,7 +195,9 @@ def auto_plan(
             say("IMRT: leaf sequencing and final dose of the sequenced plan")
             deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
             seconds = time.perf_counter() - t0
-            plans.append(_outcome("IMRT", dij, deliveries, weights, masks, problem, seconds))
+            plans.append(
+                _outcome("IMRT", dij, deliveries, weights, masks, problem, seconds, assess)
+            )
         timings["imrt"] = time.perf_counter() - t0
     if not plans:
         raise InfeasiblePlanError(
@@ -230,8 +243,10 @@ def _outcome(
     masks: Mapping[str, npt.NDArray[np.bool_]],
     problem: PlanningProblem,
     seconds: float,
+    assess: Assessor | None = None,
 ) -> PlanOutcome:
     dose = dij.dose_gy(weights)
+    verdict, reasons = assess(dose, name) if assess is not None else (None, ())
     goal = problem.target
     results = []
     for c in problem.constraints:
@@ -266,6 +281,8 @@ def _outcome(
         goal.coverage_pct,
         metrics,
         seconds,
+        protocol_passes=verdict,
+        protocol_reasons=reasons,
     )
 
 
@@ -285,6 +302,7 @@ def _choose(
             "3DCRT meets every hard constraint and the coverage goal (seed 000: 3DCRT first)",
         )
     failed = [c.label for c in conformal.constraints if not c.met]
+    failed += [f"protocol: {r}" for r in conformal.protocol_reasons]
     if conformal.coverage_pct < conformal.coverage_goal_pct - 0.1:
         failed.append(
             f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"

@@ -92,7 +92,7 @@ def _weights(problem: PlanningProblem, beam_dose: FloatArray) -> FloatArray:
         raise InputError("3dcrt", "beam-weight optimisation failed", result.message, "")
     mu = np.asarray(result.x[:n_beams])
     dose_t = target @ mu
-    level = float(np.percentile(dose_t, 100 - goal.coverage_pct))
+    level = float(np.percentile(dose_t, 100 - goal.coverage_pct, method="lower"))
     if level <= 0:
         raise InputError("target", "receives no dose from the apertures", level, "check beams")
     scale: FloatArray = mu * (goal.coverage_dose_fraction * rx / level)

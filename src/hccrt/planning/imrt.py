@@ -141,7 +141,9 @@ def normalise_coverage(problem: PlanningProblem, w: FloatArray) -> FloatArray:
     """
     goal = problem.target
     dose = problem.operator.matvec(w)
-    level = float(np.percentile(dose[problem.rows[goal.structure]], 100 - goal.coverage_pct))
+    level = float(
+        np.percentile(dose[problem.rows[goal.structure]], 100 - goal.coverage_pct, method="lower")
+    )
     if level <= 0:
         return w
     factor = goal.coverage_dose_fraction * goal.prescription_gy / level

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import binary_dilation
+from scipy.ndimage import binary_closing, binary_dilation
 
 from hccrt.errors import InputError
 
@@ -88,14 +88,14 @@ def conformal_aperture(
     if bev_points_mm.shape[0] == 0:
         raise InputError("target", "has no voxels in the beam's eye view", 0, "check the PTV")
     h = resolution_mm
-    pad = int(np.ceil(margin_mm / h)) + 2
+    pad = int(np.ceil(margin_mm / h)) + 4
     lo = np.floor(bev_points_mm.min(axis=0) / h).astype(int) - pad
     hi = np.ceil(bev_points_mm.max(axis=0) / h).astype(int) + pad
     mask = np.zeros((hi[0] - lo[0] + 1, hi[1] - lo[1] + 1), dtype=bool)
     cells = np.rint(bev_points_mm / h).astype(int) - lo
     mask[cells[:, 0], cells[:, 1]] = True
     # Close the sampling gaps of the voxel projection, then grow by the margin.
-    mask = binary_dilation(mask, iterations=2)
+    mask = binary_closing(mask, iterations=2)
     r = int(np.ceil(margin_mm / h))
     if r > 0:
         yy, xx = np.mgrid[-r : r + 1, -r : r + 1]

@@ -43,10 +43,10 @@ class DoseConstraint:
     def label(self) -> str:
         """Human-readable form, e.g. ``mean(Liver-GTV) <= 23 Gy``."""
         if self.kind == "mean":
-            return f"mean({self.structure}) <= {self.dose_gy:g} Gy"
+            return f"mean({self.structure}) <= {self.dose_gy:.4g} Gy"
         if self.kind == "max":
-            return f"max({self.structure}) <= {self.dose_gy:g} Gy"
-        return f"V{self.dose_gy:g}Gy({self.structure}) <= {self.volume_pct:g} %"
+            return f"max({self.structure}) <= {self.dose_gy:.4g} Gy"
+        return f"V{self.dose_gy:.4g}Gy({self.structure}) <= {self.volume_pct:g} %"
 
     def value(self, dose_gy: npt.NDArray[np.floating]) -> float:
         """Achieved value: mean or max (Gy), or % volume above the dose (dvh)."""

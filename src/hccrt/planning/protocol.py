@@ -5,12 +5,20 @@ The hard limit that decides between 3DCRT and IMRT is the seed's mean normal-liv
 (seed 000: "The tolerated dose (whole liver average dose) for liver is 23 Gy for Child-Pugh
 class A patients and probably 6 Gy for Child-Pugh class B patients"). The organ-at-risk maxima
 below are common conventional-fractionation planning limits (QUANTEC-era practice); they are
-UNCONFIRMED defaults, reported with that status and overridable.
+UNCONFIRMED defaults used only when the plan-evaluation protocol (:mod:`hccrt.evaluation`)
+gives no limit for an organ; the protocol's mandatory limits, converted to the plan's
+fractionation by the evaluation module, are turned into hard constraints by
+:func:`constraints_from_protocol`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from hccrt.errors import ClinicalInputError
 from hccrt.planning.objectives import DoseConstraint
@@ -61,3 +69,82 @@ def default_constraints(
         if name in available:
             constraints.append(DoseConstraint(name, kind, dose, source=src))  # type: ignore[arg-type]
     return tuple(constraints)
+
+
+_V_PERCENT = re.compile(r"^V(?P<dose>[\d.]+)Gy\[%\]$")
+_V_CC = re.compile(r"^V(?P<dose>[\d.]+)Gy\[cc\]$")
+_MAX_METRICS = ("D0.03cc[Gy]", "D0.035cc[Gy]", "Dmax[Gy]", "D0.1cc[Gy]")
+
+
+def constraints_from_protocol(
+    results: Sequence[Any],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    voxel_cc: float,
+    protocol_id: str,
+) -> tuple[tuple[DoseConstraint, ...], dict[str, npt.NDArray[np.bool_]]]:
+    """Turn the plan-evaluation protocol's mandatory organ limits into hard constraints.
+
+    Parameters
+    ----------
+    results
+        ``Evaluation.constraints`` of :func:`hccrt.evaluation.evaluate_plan` (limits already
+        converted to the plan's fractionation by the evaluation module).
+    masks
+        Structure masks on the dose grid.
+    voxel_cc
+        Dose-grid voxel volume (for cc-type DVH limits).
+    protocol_id
+        Protocol identifier, quoted in each constraint's source.
+
+    Returns
+    -------
+    constraints, extra_masks
+        Constraints for metrics the optimiser can express (mean, near-maximum taken as the
+        voxel maximum, V_x[%], V_x[cc]); unions of plan structures (e.g. ``Kidneys``) are
+        returned as extra masks. Target limits and minimum-dose limits are left to evaluation.
+    """
+    constraints: list[DoseConstraint] = []
+    extra: dict[str, npt.NDArray[np.bool_]] = {}
+    for r in results:
+        if r.priority != "mandatory" or r.structure in ("PTV", "CTV", "GTV"):
+            continue
+        if r.comparator not in ("<", "<="):
+            continue
+        name = r.structure
+        if name not in masks:
+            parts = tuple(r.structure_in_plan)
+            if not parts or not all(p in masks for p in parts) or "minus" in r.derivation:
+                continue
+            extra[name] = np.logical_or.reduce([masks[p] for p in parts])
+        mask = masks[name] if name in masks else extra[name]
+        source = f"protocol {protocol_id}: {r.id} ({r.source_status or 'status n/a'})"
+        if r.metric == "Dmean[Gy]":
+            constraints.append(DoseConstraint(name, "mean", float(r.limit), source=source))
+        elif r.metric in _MAX_METRICS:
+            constraints.append(DoseConstraint(name, "max", float(r.limit), source=source))
+        elif match := _V_PERCENT.match(r.metric):
+            constraints.append(
+                DoseConstraint(name, "dvh", float(match["dose"]), float(r.limit), source)
+            )
+        elif match := _V_CC.match(r.metric):
+            volume_cc = float(mask.sum()) * voxel_cc
+            if volume_cc > 0 and float(r.limit) < volume_cc:
+                pct = float(r.limit) / volume_cc * 100.0
+                constraints.append(DoseConstraint(name, "dvh", float(match["dose"]), pct, source))
+    return tuple(constraints), extra
+
+
+def merge_constraints(
+    seed_and_defaults: Sequence[DoseConstraint], from_protocol: Sequence[DoseConstraint]
+) -> tuple[DoseConstraint, ...]:
+    """Seed normal-liver limit first, then the protocol's limits, then defaults for organs the
+    protocol does not constrain (exact duplicates of the seed limit are dropped)."""
+    seed = [c for c in seed_and_defaults if c.structure == NORMAL_LIVER]
+    defaults = [c for c in seed_and_defaults if c.structure != NORMAL_LIVER]
+    covered = {c.structure for c in from_protocol}
+    protocol = [
+        c
+        for c in from_protocol
+        if not any(c.structure == s.structure and c.kind == s.kind for s in seed)
+    ]
+    return (*seed, *protocol, *(c for c in defaults if c.structure not in covered))

@@ -22,11 +22,20 @@ from hccrt.dicom.case import inventory_case
 from hccrt.dicom.rtdose_writer import write_rtdose
 from hccrt.dicom.rtplan_writer import PatientReference, write_rtplan
 from hccrt.errors import InputError
-from hccrt.planning.auto import AutoPlanResult, PlanOutcome, Technique, auto_plan
+from hccrt.evaluation import PlanFacts, evaluate_plan
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.mask_contours import occupancy_to_contours
+from hccrt.planning.auto import AutoPlanResult, Technique, auto_plan
 from hccrt.planning.case import PlanningCase, beams_for, prepare_case
 from hccrt.planning.mlc import millennium_like_mlc
 from hccrt.planning.objectives import TargetGoal
-from hccrt.planning.protocol import NORMAL_LIVER, default_constraints
+from hccrt.planning.protocol import (
+    NORMAL_LIVER,
+    constraints_from_protocol,
+    default_constraints,
+    merge_constraints,
+)
+from hccrt.report import write_report
 
 DEFAULT_GANTRY_DEG = (0.0, 40.0, 80.0, 120.0, 200.0, 260.0, 320.0)
 """Seven coplanar beams (evenly spread, avoiding a direct posterior entry; overridable)."""
@@ -67,7 +76,41 @@ def plan_case_dir(
             sorted(available),
             "contour the liver (ROI name 'Liver')",
         )
-    constraints = default_constraints(child_pugh_class, available, normal_liver_mean_gy)
+    seed_constraints = default_constraints(child_pugh_class, available, normal_liver_mean_gy)
+    plan_structures = _structures_with_target(structures.structures, case)
+    evaluations: dict[str, Any] = {}
+
+    def evaluate(dose: npt.NDArray[np.floating], technique_name: str) -> Any:
+        facts = PlanFacts(
+            fractions,
+            prescription_gy,
+            technique_name.lower(),
+            technique_source="hccrt plan",
+            prescription_source="hccrt plan --prescription-gy",
+            fractions_source="hccrt plan --fractions",
+            label=technique_name,
+        )
+        return evaluate_plan(
+            plan_structures,
+            dose,
+            case.dose_grid,
+            facts,
+            child_pugh_class=child_pugh_class,
+            child_pugh_source="hccrt plan --child-pugh",
+        )
+
+    baseline = evaluate(np.zeros(case.dose_grid.shape, dtype=np.float32), "3DCRT")
+    from_protocol, extra_masks = constraints_from_protocol(
+        baseline.constraints, case.masks, case.dose_grid.voxel_volume_cc, baseline.protocol.id
+    )
+    constraints = merge_constraints(seed_constraints, from_protocol)
+    masks = {**case.masks, **extra_masks}
+
+    def assess(dose: npt.NDArray[np.float32], technique_name: str) -> tuple[bool, tuple[str, ...]]:
+        evaluation = evaluate(dose, technique_name)
+        evaluations[technique_name] = evaluation
+        return evaluation.verdict == "pass", tuple(evaluation.verdict_reasons)
+
     goal = TargetGoal(
         case.target,
         prescription_gy,
@@ -79,13 +122,14 @@ def plan_case_dir(
         ct.hu,
         ct.grid,
         case.dose_grid,
-        case.masks,
+        masks,
         case.body,
         goal,
         constraints,
         beams,
         technique,
         progress=say,
+        assess=assess,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     reference = PatientReference(
@@ -115,8 +159,20 @@ def plan_case_dir(
         if plan is result.chosen:
             (out_dir / "RTPLAN.dcm").write_bytes(plan_path.read_bytes())
             (out_dir / "RTDOSE.dcm").write_bytes(dose_path.read_bytes())
-    evaluation = _evaluation(result, case, fractions, child_pugh_class)
+    say("writing the evaluation report of the chosen plan")
+    chosen_evaluation = evaluations[result.chosen.technique]
+    report: dict[str, Path] = {}
+    report_error = ""
+    try:
+        report = write_report(chosen_evaluation, out_dir / "report", ct=ct)
+    except (IndexError, ValueError, OSError) as error:  # the plan stands without its report
+        report_error = f"report not written: {type(error).__name__}: {error}"
+        say(report_error)
+    evaluation = _evaluation(result, case, masks, evaluations)
     payload = _plan_payload(result, case, prescription_gy, fractions, files)
+    payload["report"] = {k: str(Path(v).relative_to(out_dir)) for k, v in report.items()}
+    payload["report_error"] = report_error
+    payload["protocol"] = baseline.protocol.id
     payload["seconds_total"] = round(time.perf_counter() - start, 2)
     (out_dir / "plan.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
     (out_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2), encoding="utf-8")
@@ -181,40 +237,26 @@ def _dvh(dose: npt.NDArray[np.floating], step_gy: float = 0.5) -> dict[str, list
     }
 
 
-def _ntcp(
-    plan: PlanOutcome, case: PlanningCase, fractions: int, child_pugh_class: str
-) -> dict[str, Any]:
-    from hccrt.radiobiology import default_ntcp_parameter_set
-    from hccrt.radiobiology.ntcp import ntcp_lkb
-
-    dose = plan.dose_gy[case.masks[NORMAL_LIVER]].astype(np.float64)
-    voxel_cc = case.dose_grid.voxel_volume_cc
-    parameters = default_ntcp_parameter_set(child_pugh_class)
-    result = ntcp_lkb(dose, np.full(dose.size, voxel_cc), parameters, fractions)
-    return {
-        "structure": NORMAL_LIVER,
-        "endpoint": "RILD",
-        "ntcp": round(result.ntcp, 4),
-        "model": result.model,
-        "parameter_set": parameters.name,
-        "geud_gy": round(result.geud_gy, 2),
-    }
-
-
 def _evaluation(
-    result: AutoPlanResult, case: PlanningCase, fractions: int, child_pugh_class: str
+    result: AutoPlanResult,
+    case: PlanningCase,
+    masks: dict[str, npt.NDArray[np.bool_]],
+    evaluations: dict[str, Any],
 ) -> dict[str, Any]:
     plans = []
     for p in result.plans:
+        protocol = evaluations[p.technique].to_json()
         dvhs = {
             name: _dvh(p.dose_gy[mask])
-            for name, mask in case.masks.items()
+            for name, mask in masks.items()
             if np.any(mask) and name != case.body
         }
         plans.append(
             {
                 "technique": p.technique,
                 "passes": p.passes,
+                "protocol_verdict": protocol["verdict"],
+                "protocol_reasons": protocol["verdict_reasons"],
                 "coverage_pct": round(p.coverage_pct, 2),
                 "coverage_goal_pct": p.coverage_goal_pct,
                 "target_metrics": {k: round(v, 3) for k, v in p.target_metrics.items()},
@@ -230,7 +272,8 @@ def _evaluation(
                     }
                     for c in p.constraints
                 ],
-                "ntcp": _ntcp(p, case, fractions, child_pugh_class),
+                "ntcp": protocol["ntcp"],
+                "protocol_evaluation": protocol,
                 "dvh": dvhs,
             }
         )
@@ -241,3 +284,21 @@ def _evaluation(
         "prescription_gy": result.goal.prescription_gy,
         "plans": plans,
     }
+
+
+def _structures_with_target(
+    structures: Sequence[StructureContours], case: PlanningCase
+) -> tuple[StructureContours, ...]:
+    """The RTSTRUCT's ROIs plus contours of targets built here (e.g. PTV from GTV)."""
+    names = {s.name for s in structures}
+    added = []
+    number = max((s.number for s in structures), default=0)
+    for name in ("CTV", "PTV"):
+        if name in case.masks and name not in names:
+            number += 1
+            added.append(
+                occupancy_to_contours(
+                    case.masks[name], case.dose_grid, name, number, interpreted_type=name
+                )
+            )
+    return (*structures, *added)

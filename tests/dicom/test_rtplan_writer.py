@@ -1,0 +1,75 @@
+"""RTPLAN writer: beams, MLC control points, MU, fraction group and references read back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pydicom
+import pytest
+
+from hccrt.dicom import read_rtplan
+from hccrt.dicom.rtplan_writer import PatientReference, write_rtplan
+from hccrt.errors import InputError
+from hccrt.planning.auto import BeamDelivery
+from hccrt.planning.beams import Beam
+from hccrt.planning.mlc import Aperture, millennium_like_mlc
+from hccrt.planning.sequencing import Segment
+
+REF = PatientReference("P1", "Test^Patient", "1.2.3.4.5", "1.2.3.4.6", "1.2.3.4.7")
+
+
+def _deliveries():
+    mlc = millennium_like_mlc()
+    leaves = np.zeros((mlc.pairs, 2))
+    leaves[28:32] = (-20.0, 25.0)
+    small = leaves.copy()
+    small[29:31] = (-10.0, 5.0)
+    small[28] = small[31] = (0.0, 0.0)
+    beams = [Beam(0.0, (1.0, 2.0, 3.0), name="AP"), Beam(90.0, (1.0, 2.0, 3.0), name="LAT")]
+    return mlc, [
+        BeamDelivery(beams[0], (Segment(Aperture(leaves), 300.0),)),
+        BeamDelivery(beams[1], (Segment(Aperture(leaves), 200.0), Segment(Aperture(small), 100.0))),
+    ]
+
+
+def test_rtplan_round_trip(tmp_path):
+    mlc, deliveries = _deliveries()
+    path = tmp_path / "plan.dcm"
+    uid = write_rtplan(path, deliveries, mlc, 50.0, 10, REF, technique="IMRT")
+    ds = pydicom.dcmread(path)
+    assert ds.SOPInstanceUID == uid
+    assert ds.Modality == "RTPLAN"
+    assert ds.FrameOfReferenceUID == REF.frame_of_reference_uid
+    assert ds.ReferencedStructureSetSequence[0].ReferencedSOPInstanceUID == REF.structure_set_uid
+    group = ds.FractionGroupSequence[0]
+    assert group.NumberOfFractionsPlanned == 10
+    assert [float(b.BeamMeterset) for b in group.ReferencedBeamSequence] == [30.0, 30.0]
+    lateral = ds.BeamSequence[1]
+    assert lateral.NumberOfControlPoints == 4
+    weights = [float(cp.CumulativeMetersetWeight) for cp in lateral.ControlPointSequence]
+    assert weights == pytest.approx([0.0, 2 / 3, 2 / 3, 1.0])
+    devices = {d.RTBeamLimitingDeviceType: d for d in lateral.BeamLimitingDeviceSequence}
+    assert len(devices["MLCX"].LeafPositionBoundaries) == 61
+    positions = lateral.ControlPointSequence[2].BeamLimitingDevicePositionSequence
+    mlc_positions = next(p for p in positions if p.RTBeamLimitingDeviceType == "MLCX")
+    bank_a = np.array(mlc_positions.LeafJawPositions[:60], dtype=float)
+    bank_b = np.array(mlc_positions.LeafJawPositions[60:], dtype=float)
+    assert np.all(bank_a <= bank_b)
+    assert (bank_a[29], bank_b[29]) == (-10.0, 5.0)
+    first = lateral.ControlPointSequence[0]
+    assert float(first.GantryAngle) == 90.0
+    assert [float(v) for v in first.IsocenterPosition] == [1.0, 2.0, 3.0]
+
+    summary = read_rtplan(path)
+    assert summary.prescription_dose_gy == 50.0
+    assert summary.fractions == 10
+    assert [b.monitor_units for b in summary.beams] == [30.0, 30.0]
+    assert summary.referenced_structure_set_uid == REF.structure_set_uid
+
+
+def test_rtplan_rejects_bad_fractions_and_empty_beam(tmp_path):
+    mlc, deliveries = _deliveries()
+    with pytest.raises(InputError, match="fractions"):
+        write_rtplan(tmp_path / "p.dcm", deliveries, mlc, 50.0, 0, REF)
+    empty = [BeamDelivery(Beam(0.0, (0.0, 0.0, 0.0), name="X"), ())]
+    with pytest.raises(InputError, match="no MLC segment"):
+        write_rtplan(tmp_path / "p.dcm", empty, mlc, 50.0, 5, REF)
