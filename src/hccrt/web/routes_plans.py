@@ -259,6 +259,7 @@ def _run_evaluation(
     protocol: str | None,
     fractions: int | None,
     prescription_gy: float | None,
+    with_report: bool = True,
 ) -> Evaluation:
     row = _get_upload(session, principal, upload_id)
     patient = session.get(Patient, row.patient_id)
@@ -269,6 +270,7 @@ def _run_evaluation(
         "protocol_requested": protocol or "automatic",
         "fractions": fractions,
         "prescription_gy": prescription_gy,
+        "report": with_report,
     }
     try:
         output = evaluate_upload(
@@ -279,6 +281,7 @@ def _run_evaluation(
             protocol=protocol,
             fractions=fractions,
             prescription_gy=prescription_gy,
+            with_report=with_report,
         )
     except InputError as error:
         message = str(error)
@@ -342,6 +345,7 @@ class EvaluationRequest(BaseModel):
     protocol: str | None = Field(None, description="Protocol name; default: by fractions.")
     fractions: int | None = Field(None, gt=0, description="Overrides the RTPLAN's fractions.")
     prescription_gy: float | None = Field(None, gt=0, description="Prescription dose, Gy.")
+    report: bool = Field(True, description="Write the PDF report and its figures.")
 
 
 @router.post("/api/uploads/{upload_id}/evaluations", tags=["dicom"], status_code=201)
@@ -362,6 +366,7 @@ def evaluate_api(
         options.protocol,
         options.fractions,
         options.prescription_gy,
+        options.report,
     )
     body = {
         "id": evaluation.id,

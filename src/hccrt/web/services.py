@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,11 @@ from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.repository import Provenance
 
 log = logging.getLogger(__name__)
+
+# Plan evaluations are CPU-bound: run at most one per core at a time so that page views stay
+# quick under load; the report writer uses matplotlib's pyplot, which is not thread-safe.
+_EVALUATION_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+_REPORT_LOCK = threading.Lock()
 
 
 def assessment_of(record: PatientRecord) -> tuple[dict[str, Any], Provenance]:
@@ -132,8 +139,12 @@ def evaluate_upload(
     protocol: str | None = None,
     fractions: int | None = None,
     prescription_gy: float | None = None,
+    with_report: bool = True,
 ) -> PlanEvaluationOutput:
     """Evaluate an uploaded plan with the patient's record and write the report.
+
+    With ``with_report=False`` the PDF report and its figures are skipped (a quick check: the
+    constraints, NTCP and DVH curves are the same).
 
     The patient record goes to the evaluation under the case label (name and identifier left
     out), so the report shows the pseudonym only.
@@ -147,7 +158,7 @@ def evaluate_upload(
     from hccrt.evaluation import evaluate_files, files_from_case
     from hccrt.report import write_report
 
-    with tempfile.TemporaryDirectory(prefix="hccrt-eval-") as tmp:
+    with _EVALUATION_SLOTS, tempfile.TemporaryDirectory(prefix="hccrt-eval-") as tmp:
         case = Path(tmp) / "case"
         materialize(store, files, case)
         pseudonymous = {k: v for k, v in record.items() if k not in ("name", "patient_id")}
@@ -172,11 +183,13 @@ def evaluate_upload(
         figures: dict[str, str] = {}
         report_error = None
         try:
-            paths = write_report(evaluation, Path(tmp) / "report", ct)
+            if with_report:
+                with _REPORT_LOCK:
+                    paths = write_report(evaluation, Path(tmp) / "report", ct)
         except Exception as error:  # keep the evaluation even when the report fails
             log.exception("report writer failed")
             report_error = f"the PDF report could not be written ({type(error).__name__}: {error})"
-        else:
+        if with_report and report_error is None:
             report = store.put_bytes(paths["report_pdf"].read_bytes())
             figures = {
                 key.removeprefix("figure_"): store.put_bytes(path.read_bytes()).sha256
@@ -196,6 +209,7 @@ def evaluate_upload(
             "prescription_gy": evaluation.plan.prescription_gy,
             "child_pugh_class": evaluation.child_pugh_class,
             "ntcp_parameter_sets": [n.parameter_set for n in evaluation.ntcp],
+            "report": with_report,
         },
     )
     return PlanEvaluationOutput(result, provenance, report, figures)
