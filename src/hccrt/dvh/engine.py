@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from hccrt.dvh.batched import sample_batched, uniform_planes
 from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.interpolation import (
     check_dose_array,
@@ -131,6 +132,21 @@ def sample_structure(
     extremes: list[FloatArray] = []
     uncovered = 0.0
     fast = dose_grid.is_axis_aligned
+    if fast and uniform_planes(slabs):
+        batch = sample_batched(
+            structure, slabs, lattice, dose, dose_grid, subtract, occupancy, settings.subsamples
+        )
+        if batch.low.size == 0 and batch.uncovered_cc == 0.0:
+            raise GeometryMismatchError(
+                f"structure '{structure.name}'",
+                "no occupied sample (the structure is empty after subtraction)",
+                [s.name for s in subtract],
+                "check the structures subtracted from it",
+            )
+        return DoseSamples(
+            batch.low, batch.high, batch.weight, batch.uncovered_cc, batch.extremes,
+            lattice.pixel_mm,
+        )  # fmt: skip
     gradients = None if fast else _InPlaneGradients(dose, slabs, to_dose_index)
     for slab in slabs:
         plane = StructureContours(

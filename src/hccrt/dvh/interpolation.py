@@ -135,10 +135,15 @@ def separable_plane_doses(
     i0, i1, wi, inside_x = _axis_weights((x_mm - x_axis[0]) / dx, grid.shape[2])
     rows = slice(int(j0.min()), int(j1.max()) + 1)
     cols = slice(int(i0.min()), int(i1.max()) + 1)
-    block = dose_gy[:, rows, cols]
-    planes = block[k0] * (1.0 - wk)[:, None, None] + block[k1] * wk[:, None, None]
+    # In-plane first, on the few dose slices needed, then along z for every requested plane.
+    used, position = np.unique(np.concatenate([k0, k1]), return_inverse=True)
+    block = dose_gy[used][:, rows, cols]
     j0, j1 = j0 - rows.start, j1 - rows.start
     i0, i1 = i0 - cols.start, i1 - cols.start
-    along_y = planes[:, j0, :] * (1.0 - wj)[None, :, None] + planes[:, j1, :] * wj[None, :, None]
-    result: FloatArray = along_y[:, :, i0] * (1.0 - wi) + along_y[:, :, i1] * wi
+    along_y = block[:, j0, :] * (1.0 - wj)[None, :, None] + block[:, j1, :] * wj[None, :, None]
+    planes = along_y[:, :, i0] * (1.0 - wi) + along_y[:, :, i1] * wi
+    lower, upper = position[: k0.size], position[k0.size :]
+    result: FloatArray = (
+        planes[lower] * (1.0 - wk)[:, None, None] + planes[upper] * wk[:, None, None]
+    )
     return result, inside_z, inside_y, inside_x
