@@ -17,6 +17,8 @@ import numpy.typing as npt
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
+from pydicom.tag import Tag
 
 from hccrt.errors import DicomInputError
 
@@ -75,9 +77,9 @@ def read_dataset(
             raise DicomInputError(
                 str(file_path), "cannot be read as DICOM", str(error), "check the file"
             ) from error
-        # pydicom converts values lazily: convert all now so validation warnings land here.
-        for _element in dataset.iterall():
-            pass
+        # pydicom converts values lazily: convert them now so validation warnings land here
+        # (large numeric arrays stay raw: see _convert_values).
+        _convert_values(dataset)
     notes.extend(f"{file_path.name}: {w.message}" for w in caught)
     modality = str(dataset.get("Modality", "")).upper()
     if modality not in allowed:
@@ -88,6 +90,64 @@ def read_dataset(
             f"pass a {'/'.join(allowed)} file",
         )
     return dataset, tuple(notes)
+
+
+_RAW_TAGS = frozenset(
+    {
+        Tag(0x3006, 0x0050),  # ContourData: parsed by contour_points(), thousands of values
+        Tag(0x3004, 0x0058),  # DVHData
+        Tag(0x7FE0, 0x0010),  # PixelData
+    }
+)
+
+
+def _convert_values(dataset: Dataset) -> None:
+    """Convert every element (recursively) except the big numeric arrays in ``_RAW_TAGS``."""
+    for tag in list(dataset.keys()):
+        if tag in _RAW_TAGS:
+            continue
+        element = dataset[tag]
+        if element.VR == "SQ":
+            for item in element.value:
+                _convert_values(item)
+
+
+def decimal_values(dataset: Dataset, keyword: str) -> FloatArray | None:
+    """A (long) DS multi-value as a float array, parsed straight from the raw bytes when possible.
+
+    Returns ``None`` when the attribute is absent or empty.
+    """
+    if keyword not in dataset:
+        return None
+    element = dataset.get_item(keyword)
+    raw = getattr(element, "value", None)
+    if isinstance(raw, bytes):
+        try:
+            values = np.array(raw.decode("ascii").replace("\\", " ").split(), dtype=np.float64)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise DicomInputError(keyword, "must be numeric", raw[:40], "check the file") from error
+    else:
+        value = dataset.get(keyword)
+        if value is None or value == "":
+            return None
+        items = value if isinstance(value, MultiValue | list | tuple) else [value]
+        values = floats(items, None, keyword)
+    if values.size == 0:
+        return None
+    if not np.all(np.isfinite(values)):
+        raise DicomInputError(keyword, "must be finite", "NaN/inf", "check the file")
+    return values
+
+
+def contour_points(contour: Dataset) -> FloatArray | None:
+    """ContourData of one contour item as an ``(N, 3)`` array in mm.
+
+    Returns ``None`` when the item has no ContourData or its length is not a multiple of 3.
+    """
+    values = decimal_values(contour, "ContourData")
+    if values is None or values.size % 3:
+        return None
+    return values.reshape(-1, 3)
 
 
 def _read_forced(path: Path, stop_before_pixels: bool, allowed: tuple[str, ...]) -> Dataset:

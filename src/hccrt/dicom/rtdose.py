@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from pydicom.dataset import Dataset
 
-from hccrt.dicom._common import floats, pixel_array, read_dataset, require, text
+from hccrt.dicom._common import decimal_values, floats, pixel_array, read_dataset, require, text
 from hccrt.errors import DicomInputError, InputError
 from hccrt.geometry.grid import Grid
 
@@ -269,7 +269,9 @@ def _plan_uid(dataset: Dataset) -> str | None:
 
 
 def _stored_dvh(item: Dataset, name: str) -> StoredDVH:
-    data = floats(require(item, "DVHData", name), None, "DVHData")
+    data = decimal_values(item, "DVHData")
+    if data is None:
+        raise DicomInputError(f"{name}:DVHData", "missing or empty", None, "re-export the dose")
     if data.size % 2:
         raise DicomInputError(f"{name}:DVHData", "must hold (width, volume) pairs", data.size, "")
     widths = data[0::2] * float(item.get("DVHDoseScaling", 1.0) or 1.0)

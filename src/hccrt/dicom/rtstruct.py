@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
-from hccrt.dicom._common import floats, read_dataset, require, text
+from hccrt.dicom._common import contour_points, read_dataset, require, text
 from hccrt.dicom.ct import CTSeries
 from hccrt.errors import DicomInputError, InputError
 from hccrt.geometry.contours import PlanarContour, StructureContours
@@ -218,11 +218,10 @@ def _polygons(item: Dataset, roi_name: str, notes: list[str]) -> tuple[PlanarCon
         if kind not in _CLOSED_TYPES:
             skipped[kind or "(no type)"] = skipped.get(kind or "(no type)", 0) + 1
             continue
-        data = contour.get("ContourData")
-        if data is None or len(data) % 3 != 0:
+        points = contour_points(contour)
+        if points is None:
             skipped["malformed ContourData"] = skipped.get("malformed ContourData", 0) + 1
             continue
-        points = floats(data, None, f"ROI '{roi_name}' ContourData").reshape(-1, 3)
         try:
             polygon = PlanarContour(points)
         except InputError:
