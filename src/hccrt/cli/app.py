@@ -119,3 +119,6 @@ web.register(app)
 from hccrt.cli import evaluation  # noqa: E402
 
 evaluation.register(app)
+from hccrt.cli import phantom  # noqa: E402
+
+phantom.register(app)

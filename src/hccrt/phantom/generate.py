@@ -330,7 +330,6 @@ def generate_phantom(
     )
     (target / "patient.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
     files = {str(p.relative_to(target)): _sha256(p) for p in _own_files(target)}
-    summary["seconds"] = round(time.perf_counter() - started, 2)
     manifest = {
         "generator": "hccrt.phantom",
         "generator_version": GENERATOR_VERSION,
@@ -340,7 +339,9 @@ def generate_phantom(
         "summary": summary,
     }
     (target / "phantom.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return PhantomResult(target, False, summary)
+    return PhantomResult(
+        target, False, {**summary, "seconds": round(time.perf_counter() - started, 2)}
+    )
 
 
 def _contours(

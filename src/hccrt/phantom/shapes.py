@@ -49,8 +49,17 @@ class Shape(ABC):
         """Signed field at LPS positions (broadcast arrays, mm)."""
 
     @abstractmethod
+    def _compute_bounds(self) -> FloatArray:
+        """``(2, 3)`` min/max LPS corner of a box that contains the solid (may be infinite)."""
+
     def bounds(self) -> FloatArray:
         """``(2, 3)`` min/max LPS corner of a box that contains the solid (may be infinite)."""
+        cached: FloatArray | None = self.__dict__.get("_bounds_cache")
+        if cached is None:
+            cached = np.array(self._compute_bounds(), dtype=np.float64)
+            cached.setflags(write=False)
+            object.__setattr__(self, "_bounds_cache", cached)
+        return cached
 
     @property
     def z_invariant(self) -> bool:
@@ -110,7 +119,7 @@ class Ellipsoid(Shape):
         result: FloatArray = (total ** (1.0 / p) - 1.0) * min(self.semi_axes_mm)
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         # Half-extent of the rotated box that holds the (super-)ellipsoid.
         half = np.abs(self._rot) @ np.asarray(self.semi_axes_mm, dtype=np.float64)
         centre = np.asarray(self.center_mm, dtype=np.float64)
@@ -163,7 +172,7 @@ class EllipticCylinder(Shape):
         result: FloatArray = np.maximum(radial, np.maximum(self.z_min_mm - z, z - self.z_max_mm))
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         a, b = self.semi_axes_mm
         if self.semi_axes_top_mm is not None:
             a, b = max(a, self.semi_axes_top_mm[0]), max(b, self.semi_axes_top_mm[1])
@@ -194,7 +203,7 @@ class Capsule(Shape):
         result: FloatArray = dist - self.radius_mm
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         ends = np.array([self.start_mm, self.end_mm], dtype=np.float64)
         return np.stack([ends.min(axis=0) - self.radius_mm, ends.max(axis=0) + self.radius_mm])
 
@@ -215,7 +224,7 @@ class Sphere(Shape):
         result: FloatArray = np.sqrt((x - cx) ** 2 + (y - cy) ** 2 + (z - cz) ** 2)
         return result - self.radius_mm
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         centre = np.asarray(self.center_mm, dtype=np.float64)
         return np.stack([centre - self.radius_mm, centre + self.radius_mm])
 
@@ -276,7 +285,7 @@ class Union(Shape):
             result[todo] = part.inside(x[todo], y[todo], z[todo])
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         boxes = np.stack([part.bounds() for part in self.parts])
         return np.stack([boxes[:, 0].min(axis=0), boxes[:, 1].max(axis=0)])
 
@@ -300,7 +309,7 @@ class Intersection(Shape):
     def inside(self, x: FloatArray, y: FloatArray, z: FloatArray) -> BoolArray:
         return _all_inside(self.parts, (), x, y, z)
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         boxes = np.stack([part.bounds() for part in self.parts])
         return np.stack([boxes[:, 0].max(axis=0), boxes[:, 1].min(axis=0)])
 
@@ -325,13 +334,17 @@ class Difference(Shape):
     def inside(self, x: FloatArray, y: FloatArray, z: FloatArray) -> BoolArray:
         return _all_inside((self.base,), self.minus, x, y, z)
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         return self.base.bounds()
 
 
 @dataclass(frozen=True)
 class Offset(Shape):
-    """``shape`` grown by ``distance_mm`` (contains every point within that distance)."""
+    """``shape`` grown by ``distance_mm`` (contains every point within that distance).
+
+    A grown solid is clipped to the bounding box of ``shape`` grown by the same distance:
+    because the field may underestimate distances, ``field < d`` alone could reach further.
+    """
 
     shape: Shape
     distance_mm: float
@@ -341,11 +354,24 @@ class Offset(Shape):
         return self.shape.z_invariant
 
     def field(self, x: FloatArray, y: FloatArray, z: FloatArray) -> FloatArray:
-        return self.shape.field(x, y, z) - self.distance_mm
+        grown = self.shape.field(x, y, z) - self.distance_mm
+        if self.distance_mm <= 0:
+            return grown
+        return np.maximum(grown, _box_field(self.bounds(), x, y, z))
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         box = self.shape.bounds()
         return np.stack([box[0] - self.distance_mm, box[1] + self.distance_mm])
+
+
+def _box_field(box: FloatArray, x: FloatArray, y: FloatArray, z: FloatArray) -> FloatArray:
+    """Signed distance to an axis-aligned box (infinite sides allowed)."""
+    with np.errstate(invalid="ignore"):
+        q = [np.maximum(box[0, a] - c, c - box[1, a]) for a, c in enumerate((x, y, z))]
+    outside = np.sqrt(sum(np.maximum(qa, 0.0) ** 2 for qa in q))
+    inside = np.minimum(np.maximum(np.maximum(q[0], q[1]), q[2]), 0.0)
+    result: FloatArray = outside + inside
+    return result
 
 
 @dataclass(frozen=True)
@@ -366,7 +392,7 @@ class HalfSpace(Shape):
         result: FloatArray = value + 0.0 * x + 0.0 * y + 0.0 * z
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         box = np.array([[-_INF] * 3, [_INF] * 3])
         box[1 if self.below else 0, self.axis] = self.value_mm
         return box
@@ -402,7 +428,7 @@ class PeriodicBands(Shape):
         result: FloatArray = np.maximum(band, outside_angle)
         return result
 
-    def bounds(self) -> FloatArray:
+    def _compute_bounds(self) -> FloatArray:
         low = self.first_mm - self.drop_mm - self.thickness_mm
         high = self.last_mm + self.thickness_mm
         return np.array([[-_INF, -_INF, low], [_INF, _INF, high]])

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from scipy.ndimage import distance_transform_edt
 
 from hccrt.errors import InputError
-from hccrt.phantom.shapes import Capsule, Shape, Sphere
+from hccrt.phantom.shapes import Capsule, HalfSpace, Shape, Sphere
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,6 +43,7 @@ SEGMENT_ANCHORS_MM: dict[int, tuple[float, float, float]] = {
 """Starting centre per Couinaud segment (LPS mm)."""
 
 _STEPS = range(-48, 49, 8)
+_EVERYWHERE = HalfSpace(2, float("inf"))
 _SEGMENT_WEIGHTS = {8: 3.0, 7: 2.5, 6: 2.5, 5: 2.5, 4: 1.5, 2: 1.0, 3: 1.0}
 
 PORTAL_VEIN_THROMBUS = Capsule((-33.0, 0.0, -87.5), (-66.0, 4.0, -81.0), 6.5)
@@ -162,6 +163,7 @@ def _place_in(
     depth = _DepthMap(space, liver.bounds())
     placed: list[PlacedTumor] = []
     blockers = [(solid, 0.0) for solid in avoid]
+    room: dict[tuple[int, int], bool] = {}
     for _ in range(2):  # a second pass allows two tumours in one segment
         for segment in order:
             if len(placed) == count:
@@ -176,8 +178,11 @@ def _place_in(
                 & (depth.at(centers) >= radius + MARGIN_MM - _DepthMap.ERROR_MM)
                 & liver.contains(centers)
             ]
-            for center in candidates:
-                if not fits(space, center, radius, blockers):
+            for index, center in enumerate(candidates):
+                key = (segment, index)
+                if key not in room:  # the space test does not depend on other tumours
+                    room[key] = fits(space, center, radius, [])
+                if not room[key] or not fits(_EVERYWHERE, center, radius, blockers):
                     continue
                 name = "GTV" if not placed else f"GTV_{len(placed) + 1}"
                 tumor = PlacedTumor(name, (center[0], center[1], center[2]), diameter_mm, segment)

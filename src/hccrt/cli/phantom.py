@@ -1,0 +1,109 @@
+"""``hccrt phantom``: write the synthetic liver patient (CT, RTSTRUCT, patient.json) to a folder.
+
+JSON keys (a contract): ``out_dir, cached, ct_dir, rtstruct, patient, manifest, seed,
+child_pugh, portal_vein_thrombus, n_slices, shape, spacing_mm, study_instance_uid,
+series_instance_uid, frame_of_reference_uid, structures[{name, number, volume_cc}],
+tumors[{name, segment, diameter_cm, center_mm}]`` and ``seconds`` (generation time of the
+files, absent when the cached phantom was reused). Lengths in mm (centres in LPS), volumes in cc.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hccrt.cli.output import FormatOption, OutputFormat, emit, progress_bar
+
+
+def _render(payload: dict[str, Any]) -> str:
+    state = "reused (same options, files verified)" if payload["cached"] else "written"
+    lines = [
+        f"Synthetic liver patient {state}: {payload['out_dir']}",
+        f"  CT        {payload['ct_dir']}  ({payload['n_slices']} slices, "
+        f"{payload['shape'][1]}x{payload['shape'][2]}, spacing "
+        f"{' x '.join(f'{v:g}' for v in payload['spacing_mm'])} mm)",
+        f"  RTSTRUCT  {payload['rtstruct']}",
+        f"  patient   {payload['patient']}  (Child-Pugh {payload['child_pugh']}, "
+        f"portal vein thrombus: {'yes' if payload['portal_vein_thrombus'] else 'no'})",
+        "",
+        f"{'ROI':<14} {'#':>3} {'volume cc':>10}",
+    ]
+    lines += [
+        f"{s['name']:<14} {s['number']:>3} {s['volume_cc']:>10.1f}" for s in payload["structures"]
+    ]
+    lines.append("")
+    for tumor in payload["tumors"]:
+        centre = ", ".join(f"{v:.1f}" for v in tumor["center_mm"])
+        lines.append(
+            f"{tumor['name']}: {tumor['diameter_cm']:g} cm, Couinaud segment {tumor['segment']}, "
+            f"centre ({centre}) mm LPS"
+        )
+    return "\n".join(lines)
+
+
+def phantom(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write (CT/, RTSTRUCT.dcm, patient.json).")
+    ],
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of tumour placement, noise and UIDs (>= 0).")
+    ] = 1,
+    tumor_diameter_cm: Annotated[
+        float,
+        typer.Option("--tumor-diameter-cm", help="Diameter of each tumour in cm (0.5-10)."),
+    ] = 4.0,
+    tumor_count: Annotated[
+        int, typer.Option("--tumor-count", help="Number of liver tumours (1-8).")
+    ] = 1,
+    child_pugh: Annotated[
+        str, typer.Option("--child-pugh", help="Child-Pugh class of the clinical record: A or B.")
+    ] = "A",
+    portal_vein_thrombus: Annotated[
+        bool,
+        typer.Option(
+            "--portal-vein-thrombus",
+            help="Add a tumour thrombus in the right portal vein (ROI GTV_PVTT).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the phantom files of a non-empty folder made with other options.",
+        ),
+    ] = False,
+    output_format: FormatOption = OutputFormat.text,
+) -> None:
+    """Write a synthetic HCC patient: a 512x512 CT series (0.98 mm pixels, 3 mm slices, HFS,
+    portal-venous HU), an RTSTRUCT with TG-263 ROIs and a patient.json record.
+
+    The same options give byte-identical files; rerunning into the same folder is a no-op.
+    """
+    from hccrt.phantom import PhantomOptions, generate_phantom
+
+    options = PhantomOptions(
+        seed=seed,
+        tumor_diameter_cm=tumor_diameter_cm,
+        tumor_count=tumor_count,
+        child_pugh=child_pugh.strip().upper(),
+        portal_vein_thrombus=portal_vein_thrombus,
+    )
+    with progress_bar("phantom", None) as advance:
+        result = generate_phantom(out, options, force=force, advance=advance)
+    payload: dict[str, Any] = {
+        "out_dir": str(result.out_dir),
+        "cached": result.cached,
+        "ct_dir": str(result.ct_dir),
+        "rtstruct": str(result.rtstruct_path),
+        "patient": str(result.patient_path),
+        "manifest": str(result.out_dir / "phantom.json"),
+        **{k: v for k, v in result.summary.items() if not (result.cached and k == "seconds")},
+    }
+    emit(payload, output_format, _render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``phantom`` to the ``hccrt`` app."""
+    app.command("phantom")(phantom)
