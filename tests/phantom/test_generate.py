@@ -23,8 +23,12 @@ def _bytes(folder: Path) -> dict[str, bytes]:
 
 
 def test_same_options_give_identical_files_and_uids(tmp_path: Path) -> None:
-    first = generate_phantom(tmp_path / "a", TINY)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "notes.txt").write_text("mine")
+    first = generate_phantom(tmp_path / "a", TINY, force=True)  # foreign files are kept
     second = generate_phantom(tmp_path / "b", TINY)
+    assert (tmp_path / "a" / "notes.txt").read_text() == "mine"
+    (tmp_path / "a" / "notes.txt").unlink()
     assert _bytes(tmp_path / "a") == _bytes(tmp_path / "b")
     assert first.summary["series_instance_uid"] == second.summary["series_instance_uid"]
     assert PhantomOptions(seed=4).digest() != PhantomOptions(seed=3).digest()
@@ -48,12 +52,6 @@ def test_cache_reuses_identical_folder_and_refuses_other_options(tmp_path: Path)
     (out / "RTSTRUCT.dcm").write_bytes(b"tampered")
     with pytest.raises(InputError, match="not empty"):
         generate_phantom(out, bigger)
-
-
-def test_foreign_files_are_kept_with_force(tmp_path: Path) -> None:
-    (tmp_path / "notes.txt").write_text("mine")
-    generate_phantom(tmp_path, TINY, force=True)
-    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize(
