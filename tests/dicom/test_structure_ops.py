@@ -74,7 +74,10 @@ def test_normal_liver_on_the_ct_grid(tmp_path: Path, structure_set: Path) -> Non
     liver, gtv = table.structures
     result = derive_structure(structure_set, "Liver - GTV", "Liver-GTV", ct_dir=tmp_path / "ct")
     assert result.structure.interpreted_type == "ORGAN"
-    assert result.grid.shape == (29, 81, 81)
+    # the work grid is the part of the CT grid around the structures, on the CT's voxels
+    assert result.grid.shape == (29, 69, 69)
+    assert result.grid.spacing_mm == pytest.approx((2.5, 1.0, 1.0))
+    assert np.allclose(result.grid.origin_mm, (-34.0, -34.0, -35.0))
     assert liver.volume_cc_mask is not None
     assert gtv.volume_cc_mask is not None
     assert result.volume_cc == pytest.approx(liver.volume_cc_mask - gtv.volume_cc_mask, rel=1e-4)

@@ -68,3 +68,19 @@ def test_grid_for_structures_follows_the_contour_planes() -> None:
         grid_for_structures([sphere, other], 5.0)
     with pytest.raises(InputError, match="have no closed contour"):
         grid_for_structures([StructureContours("Empty", 1, FRAME)], 5.0)
+
+
+def test_crop_grid_keeps_the_voxels_of_the_parent_grid() -> None:
+    from hccrt.geometry.structure_grid import crop_grid
+
+    grid = Grid.from_spacing((40, 50, 60), (2.5, 1.0, 1.0), (-30, -25, -50), FRAME)
+    sphere = ellipsoid_structure((5, 5, 5), 2.5)
+    sub = crop_grid(grid, sphere.all_points_mm(), 3.0)
+    assert sub.shape[0] < grid.shape[0]
+    offset = grid.world_to_index(np.array(sub.origin_mm))
+    assert np.allclose(offset, np.round(offset))
+    full = structure_occupancy(sphere, grid)
+    part = structure_occupancy(sphere, sub)
+    assert part.sum() == pytest.approx(full.sum(), rel=1e-6)
+    with pytest.raises(GeometryMismatchError, match="lie outside the grid"):
+        crop_grid(grid, np.array([[500.0, 500.0, 500.0]]), 1.0)

@@ -38,7 +38,7 @@ from hccrt.geometry.rasterize import (
     structure_volume_cc_from_mask,
     structure_volume_cc_from_polygons,
 )
-from hccrt.geometry.structure_grid import grid_for_structures
+from hccrt.geometry.structure_grid import crop_grid, grid_for_structures
 
 TG263_PATTERN = re.compile(r"^[A-Za-z0-9_\-^]{1,16}$")
 _TARGET_PREFIXES = {"GTV": "GTV", "CTV": "CTV", "ITV": "CTV", "PTV": "PTV"}
@@ -229,7 +229,9 @@ def derive_structure(
                 f"structure '{structure.name}'", "has no closed contour", None, "contour it first"
             )
     if series is not None:
-        grid = series.grid
+        # work on the part of the CT grid the result can reach (its voxels are CT voxels)
+        points = np.concatenate([s.all_points_mm() for s in used])
+        grid = crop_grid(series.grid, points, reach_mm(node) + 2.0)
     else:
         if not 0.2 <= resolution_mm <= 5.0:
             raise InputError("resolution_mm", "must be 0.2-5 mm", resolution_mm, "use 1 mm")

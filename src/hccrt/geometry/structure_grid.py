@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from hccrt.errors import GeometryMismatchError, InputError
 from hccrt.geometry.contours import StructureContours
@@ -79,3 +80,28 @@ def grid_for_structures(
         column_direction=column,
         slice_direction=normal,
     )
+
+
+def crop_grid(grid: Grid, points_mm: npt.ArrayLike, padding_mm: float) -> Grid:
+    """The part of ``grid`` around ``points_mm`` plus ``padding_mm`` (and 2 voxels) on all sides.
+
+    The voxels of the result are voxels of ``grid`` (same spacing, directions and Frame of
+    Reference), so masks computed on it sit exactly on the original grid.
+
+    Raises
+    ------
+    GeometryMismatchError
+        When the points lie entirely outside the grid.
+    """
+    index = grid.world_to_index(np.asarray(points_mm, dtype=np.float64).reshape(-1, 3))
+    pad = np.array([padding_mm / step for step in grid.spacing_mm]) + 2.0
+    low = np.maximum(np.floor(index.min(axis=0) - pad), 0).astype(int)
+    high = np.minimum(np.ceil(index.max(axis=0) + pad), np.array(grid.shape) - 1).astype(int)
+    if np.any(high < low):
+        raise GeometryMismatchError(
+            "structures", "lie outside the grid", None, "check the CT series and the RTSTRUCT"
+        )
+    affine = np.array(grid.affine)
+    affine[:3, 3] = grid.index_to_world(low.astype(np.float64))
+    shape = (high - low + 1).tolist()
+    return Grid((shape[0], shape[1], shape[2]), affine, grid.frame_of_reference_uid)
