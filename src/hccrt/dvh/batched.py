@@ -151,7 +151,7 @@ def _surface_doses(
 ) -> FloatArray:
     points = np.concatenate(vertices)
     layered = np.concatenate(
-        [points + np.array([0.0, 0.0, dz]) for dz in (-slab.below_mm, 0.0, slab.above_mm)]
+        [points + np.array([0.0, 0.0, dz]) for dz in (-slab.below_mm, slab.above_mm)]
     )
     index = world_to_dose_index(dose_grid, layered)
     covered = covered_mask(dose_grid, index)

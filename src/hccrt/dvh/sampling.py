@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -102,10 +103,14 @@ class Slab:
         """Slab thickness (mm)."""
         return self.below_mm + self.above_mm
 
-    @property
+    @cached_property
     def area_estimate_mm2(self) -> float:
         """Sum of polygon areas (an upper bound of the filled area when holes exist)."""
-        return float(sum(c.area_mm2 for c in self.contours))
+        total = 0.0
+        for contour in self.contours:
+            x, y = contour.points_mm[:, 0], contour.points_mm[:, 1]
+            total += 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        return total
 
 
 def slabs_of(structure: StructureContours, default_thickness_mm: float) -> tuple[Slab, ...]:
@@ -132,7 +137,10 @@ def slabs_of(structure: StructureContours, default_thickness_mm: float) -> tuple
         )
     by_plane: dict[float, list[PlanarContour]] = {}
     for contour in structure.contours:
-        if abs(contour.normal[2]) < _AXIAL_COSINE:
+        z_values = contour.points_mm[:, 2]
+        if float(z_values.max() - z_values.min()) > _PLANE_TOLERANCE_MM and (
+            abs(contour.normal[2]) < _AXIAL_COSINE
+        ):
             raise InputError(
                 f"structure '{structure.name}'",
                 "only axial contours (plane normal along z) are supported",
