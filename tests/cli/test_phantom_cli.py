@@ -106,3 +106,16 @@ def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], messa
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_project_readers_accept_the_phantom(phantom_dir: tuple[Path, dict[str, object]]) -> None:
+    from hccrt.dicom import check_against_series, read_ct_series, read_rtstruct
+
+    out, _ = phantom_dir
+    series = read_ct_series(out / "CT")
+    structure_set = read_rtstruct(out / "RTSTRUCT.dcm")
+    assert series.grid.shape == (106, 512, 512)
+    assert check_against_series(structure_set, series) == ()
+    assert structure_set.warnings == ()
+    assert series.warnings == ()
