@@ -60,3 +60,39 @@ def test_unsupported_database_refused() -> None:
         make_engine("mysql://u:p@localhost/db")
     with pytest.raises(InputError, match="not a database URL"):
         make_engine("no url at all")
+
+
+def test_long_ruleset_version_fits_after_upgrade(empty_engine: Engine) -> None:
+    from sqlalchemy import text
+
+    migrate(empty_engine, "0001")
+    assert current_revision(empty_engine) == "0001"
+    migrate(empty_engine)
+    assert current_revision(empty_engine) == "0002"
+    long_name = "hcc_sbrt_5fx 1.0; hccrt-clinical-rules-1 (seeds 000, 001, 003; clinical-facts.md)"
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, password_hash, role, active, created_at) "
+                "VALUES ('u', 'h', 'viewer', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO patients (label, record, created_at, updated_at, created_by) "
+                "VALUES ('p', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO assessments (patient_id, created_at, created_by, record, result, "
+                "hccrt_version, ruleset_version, parameters) VALUES (1, CURRENT_TIMESTAMP, 1, "
+                "'{}', '{}', '0.1.0', :name, '{}')"
+            ),
+            {"name": long_name},
+        )
+    downgrade(empty_engine, "0001")
+    assert current_revision(empty_engine) == "0001"
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT ruleset_version FROM assessments")).scalar_one()
+    assert kept == long_name[:64]

@@ -69,7 +69,7 @@ class _Provenance:
     """Columns every stored result carries."""
 
     hccrt_version: Mapped[str] = mapped_column(String(32))
-    ruleset_version: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(255))
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

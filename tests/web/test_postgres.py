@@ -1,0 +1,92 @@
+"""The web app on PostgreSQL: the same patient, upload, evaluation and audit flow as on SQLite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from hccrt.store.db import make_engine
+from hccrt.store.models import Base
+from hccrt.web.app import create_app
+from hccrt.web.settings import Settings
+from tests.web.conftest import TestClient, add_accounts, sign_in
+from tests.web.plans import small_liver_plan
+
+URL = os.environ.get("HCCRT_TEST_POSTGRES_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        URL is None, reason="HCCRT_TEST_POSTGRES_URL not set (scripts/ci_services.sh starts one)"
+    ),
+]
+
+
+def _wipe(url: str) -> None:
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[FastAPI]:
+    assert URL is not None
+    _wipe(URL)
+    app = create_app(
+        Settings(data_dir=tmp_path / "data", database_url=URL, secret_key="pg-test-secret")
+    )
+    add_accounts(app)
+    yield app
+    app.state.engine.dispose()
+    _wipe(URL)
+
+
+def test_patient_upload_evaluation_audit_on_postgres(pg_app: FastAPI, shared_data: Path) -> None:
+    assert pg_app.state.engine.dialect.name == "postgresql"
+    with TestClient(pg_app, base_url="http://127.0.0.1") as client:
+        csrf = sign_in(client, "clinician")
+        headers = {"X-CSRF-Token": csrf}
+        patient = client.post(
+            "/api/patients",
+            json={
+                "label": "PG-1",
+                "record": {
+                    "bilirubin_umol_l": 17.1,
+                    "albumin_g_l": 40,
+                    "inr": 1.0,
+                    "ascites": "none",
+                    "encephalopathy": "none",
+                },
+            },
+            headers=headers,
+        ).json()
+        assert patient["record"]["bilirubin_mg_dl"] == pytest.approx(1.0)
+        assessed = client.post(f"/api/patients/{patient['id']}/assessments", headers=headers)
+        assert assessed.json()["result"]["liver_function"]["child_pugh"]["class"] == "A"
+        files = [
+            ("files", (n, d, "application/dicom")) for n, d in small_liver_plan(shared_data).items()
+        ]
+        upload = client.post(f"/api/patients/{patient['id']}/uploads", files=files, headers=headers)
+        assert upload.status_code == 201, upload.text
+        evaluation = client.post(
+            f"/api/uploads/{upload.json()['upload_id']}/evaluations",
+            json={"fractions": 5, "prescription_gy": 50, "report": False},
+            headers=headers,
+        )
+        assert evaluation.status_code == 201, evaluation.text
+        assert evaluation.json()["result"]["child_pugh_class"] == "A"
+        client.post("/logout", data={"csrf_token": csrf})
+        sign_in(client, "admin")
+        events = client.get("/api/audit", params={"patient_id": patient["id"]}).json()
+        assert {e["object_type"] for e in events} >= {
+            "patient",
+            "assessment",
+            "upload",
+            "evaluation",
+        }
