@@ -35,6 +35,18 @@ def test_dvh_json_contract_and_csv(shared_data: Path, tmp_path: Path) -> None:
     assert len(rows) == 1000
 
 
+def test_dvh_compares_with_the_stored_dvh(shared_data: Path) -> None:
+    files = breast(shared_data)
+    result = invoke([
+        "dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"], "--structure", "Heart",
+        "--compare-stored", "--format", "json",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    comparison = json.loads(result.stdout)["structures"][0]["stored_comparison"]
+    assert abs(comparison["differences_percent"]["Dmean[Gy]"]) < 1.0
+    assert abs(comparison["differences_percent"]["D2cc[Gy]"]) < 1.0
+
+
 def test_unknown_metric_is_exit_2_with_the_forms(shared_data: Path) -> None:
     files = breast(shared_data)
     result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"],

@@ -61,12 +61,21 @@ def dvh(
         str | None,
         typer.Option("--relative-unit", help="For RELATIVE dose: percent or fraction."),
     ] = None,
+    compare_stored: Annotated[
+        bool,
+        typer.Option(
+            "--compare-stored",
+            help="Compare Dmean, D2cc, D95%, Dmax and volume with the DVHs the planning system "
+            "stored in the (first) RTDOSE (DVHSequence).",
+        ),
+    ] = False,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
     from hccrt.dicom import read_rtdose, read_rtstruct
     from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
     from hccrt.dvh.plan import sum_doses
+    from hccrt.evaluation.inputs import dose_in_gy
     from hccrt.geometry.grid import require_same_frame
 
     metrics = [parse_metric(m) for m in (metric or [])]
@@ -84,15 +93,7 @@ def dvh(
             dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
             f"RTDOSE {path.name} with RTSTRUCT {rtstruct.name}",
         )  # fmt: skip
-        if not dose.is_absolute:
-            unit = _relative(relative_unit)
-            if prescription_gy is None or unit is None:
-                raise InputError(
-                    f"RTDOSE {path.name}", "dose units are RELATIVE (not Gy)", dose.dose_units,
-                    "pass --prescription-gy and --relative-unit percent|fraction",
-                )  # fmt: skip
-            dose = dose.to_gy(prescription_gy, unit)
-        doses.append(dose)
+        doses.append(dose_in_gy(dose, prescription_gy, _relative(relative_unit), path.name))
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     wanted = structure or [s.name for s in structure_set.structures]
@@ -111,15 +112,28 @@ def dvh(
             values[parsed.text] = value.value if math.isfinite(value.value) else None
             if value.warning:
                 warnings.append(value.warning)
-        rows.append({
+        row: dict[str, Any] = {
             "name": name, "tg263_name": tg263_name(name), "volume_cc": result.volume_cc,
             "uncovered_volume_cc": result.uncovered_volume_cc, "dmin_gy": result.dmin_gy,
             "dmax_gy": result.dmax_gy, "dmean_gy": result.dmean_gy, "metrics": values,
-        })  # fmt: skip
+        }  # fmt: skip
+        if compare_stored:
+            row["stored_comparison"] = _stored(doses[0], found, result)
+        rows.append(row)
         curves.append((name, result))
     if csv_path is not None:
         _write_curves(csv_path, curves)
     emit({"structures": rows, "warnings": warnings}, output_format, _render_dvh)
+
+
+def _stored(dose: Any, structure: Any, result: Any) -> Any:
+    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
+
+    for record in dose.stored_dvhs:
+        if structure.number in record.referenced_roi_numbers and record.volume_units == "CM3":
+            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
+            return compare_with_stored(result, theirs)
+    return None
 
 
 def _write_curves(path: Path, curves: list[tuple[str, Any]]) -> None:

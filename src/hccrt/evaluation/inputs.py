@@ -94,16 +94,7 @@ def evaluate_files(
             dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
             f"RTDOSE {Path(path).name} with RTSTRUCT {Path(files.rtstruct).name}",
         )  # fmt: skip
-        if not dose.is_absolute:
-            if rx is None or relative_unit is None:
-                raise InputError(
-                    f"RTDOSE {Path(path).name}",
-                    "dose units are RELATIVE, so a reference dose is needed to get Gy",
-                    dose.dose_units,
-                    "pass --prescription-gy and --relative-unit percent|fraction",
-                )
-            dose = dose.to_gy(float(rx), relative_unit)
-        doses.append(dose)
+        doses.append(dose_in_gy(dose, rx, relative_unit, Path(path).name))
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     ct = None
@@ -146,6 +137,31 @@ def evaluate_files(
         warnings=warnings,
     )
     return evaluation, ct
+
+
+def dose_in_gy(
+    dose: Any,
+    reference_dose_gy: float | None,
+    relative_unit: Literal["fraction", "percent"] | None,
+    name: str = "RTDOSE",
+) -> Any:
+    """The dose distribution in Gy; RELATIVE dose needs the reference dose and its unit.
+
+    Raises
+    ------
+    InputError
+        RELATIVE dose units without ``reference_dose_gy`` or ``relative_unit``.
+    """
+    if dose.is_absolute:
+        return dose
+    if reference_dose_gy is None or relative_unit is None:
+        raise InputError(
+            f"RTDOSE {name}",
+            "dose units are RELATIVE, so a reference dose is needed to get Gy",
+            dose.dose_units,
+            "pass --prescription-gy and --relative-unit percent|fraction",
+        )
+    return dose.to_gy(float(reference_dose_gy), relative_unit)
 
 
 def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
