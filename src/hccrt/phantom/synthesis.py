@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from hccrt.geometry.grid import Grid
 from hccrt.phantom.anatomy import HU, Layer
-from hccrt.phantom.shapes import Shape
+from hccrt.phantom.shapes import Difference, Intersection, Shape
 
 HU_MIN, HU_MAX = -1024, 3071
 """Range stored in the CT (12-bit CT convention)."""
@@ -62,6 +62,21 @@ def synthesize_ct(
     return volume
 
 
+def _split_prism(shape: Shape) -> tuple[Shape | None, Shape]:
+    """Split ``A & B`` (or ``(A & B) - C``) into its axial-prism factor A and the rest."""
+    base, cuts = (shape.base, shape.minus) if isinstance(shape, Difference) else (shape, ())
+    if not isinstance(base, Intersection):
+        return None, shape
+    prisms = tuple(p for p in base.parts if p.z_invariant)
+    others = tuple(p for p in base.parts if not p.z_invariant)
+    if not prisms or not others:
+        return None, shape
+    rest: Shape = Intersection(others)
+    if cuts:
+        rest = Difference(rest, cuts)
+    return Intersection(prisms), rest
+
+
 @lru_cache(maxsize=64)
 def _prism_mask_cached(shape: Shape, y_key: bytes, x_key: bytes) -> npt.NDArray[np.bool_]:
     y_mm = np.frombuffer(y_key, dtype=np.float64)
@@ -95,9 +110,17 @@ def _paint_chunk(
         is_ = np.flatnonzero((x_mm >= box[0, 0]) & (x_mm <= box[1, 0]))
         if ks.size == 0 or js.size == 0 or is_.size == 0:
             continue
-        grids = np.meshgrid(ks, js, is_, indexing="ij")
-        kk, jj, ii = (g.ravel() for g in grids)
-        hit = layer.shape.inside(x_mm[ii], y_mm[jj], z_mm[kk])
+        prism, rest = _split_prism(layer.shape)
+        if prism is not None:  # test the axial prism once per pixel, the rest per voxel
+            section = _prism_mask(prism, y_mm, x_mm)
+            rows, cols = np.nonzero(section[np.ix_(js, is_)])
+            js_in, is_in = js[rows], is_[cols]
+            kk = np.repeat(ks, js_in.size)
+            jj, ii = np.tile(js_in, ks.size), np.tile(is_in, ks.size)
+        else:
+            grids = np.meshgrid(ks, js, is_, indexing="ij")
+            kk, jj, ii = (g.ravel() for g in grids)
+        hit = rest.inside(x_mm[ii], y_mm[jj], z_mm[kk])
         kk, jj, ii = kk[hit], jj[hit], ii[hit]
         value = np.float32(HU[layer.tissue])
         if layer.tissue == "lung":
