@@ -181,13 +181,13 @@ def bench_nelms() -> None:
         tolerance = "1 %" if key in ("Total Volume (cc)", "Dmean") else "3 %"
         print(f"| {key} | {tolerance} | {ours_miss[key]}/{n} ({100 * ours_miss[key] / n:.1f} %) | "
               f"{theirs_miss[key]}/{n} ({100 * theirs_miss[key] / n:.1f} %) |")  # fmt: skip
-    print_volume_misses(rows, ours)
     dose_total = len(DOSE_KEYS) * n
     ours_dose = sum(ours_miss[k] for k in DOSE_KEYS)
     theirs_dose = sum(theirs_miss[k] for k in DOSE_KEYS)
     print(f"| all 7 dose endpoints | 3 % | {ours_dose}/{dose_total} "
           f"({100 * ours_dose / dose_total:.1f} %) | {theirs_dose}/{dose_total} "
-          f"({100 * theirs_dose / dose_total:.1f} %) |\n")  # fmt: skip
+          f"({100 * theirs_dose / dose_total:.1f} %) |")  # fmt: skip
+    print_volume_misses(rows, ours)
 
 
 _OURS_BREAST = r"""

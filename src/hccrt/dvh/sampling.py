@@ -12,7 +12,7 @@ Geometry model (the one the Nelms et al. 2015 analytic benchmark uses)
   sub-layer inherits the plane's occupancy, and each cell's dose is spread between the doses on
   its lower and upper face (exact where the dose is linear along z).
 * The pixel size is adaptive: ``h = sqrt(A / N)`` for the summed plane area ``A`` and a target of
-  ``N`` pixels (default 25 000), but with at least 40 pixels across the typical plane, clamped
+  ``N`` pixels (default 25 000), but with at least 60 pixels across the typical plane, clamped
   between ``min_pixel_mm`` and twice the finest in-plane dose spacing: small structures are
   sampled at a fraction of a millimetre and large ones stay fast.
 """
@@ -58,7 +58,7 @@ class DvhSettings:
     """
 
     target_pixels: int = 25_000
-    min_pixels_across: int = 40
+    min_pixels_across: int = 60
     min_pixel_mm: float = 0.05
     max_pixel_mm: float | None = None
     subsamples: int = 3
