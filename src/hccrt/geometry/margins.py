@@ -38,6 +38,8 @@ BoolMask = npt.NDArray[np.bool_]
 
 DIRECTIONS = ("R", "L", "A", "P", "S", "I")
 MAX_MARGIN_MM = 100.0
+_ON_SURFACE = np.float32(1.0 + 1e-6)
+"""Gauge of the result's surface; the tolerance keeps voxel centres exactly at the margin in."""
 
 
 @dataclass(frozen=True)
@@ -203,12 +205,12 @@ def _morphology(
     slope = np.float32(0.5 * min(positive) / spacing)
     result = np.zeros(inside.shape, dtype=np.float32)
     if dilate:
-        ramp = np.clip(np.float32(0.5) + (np.float32(1.0) - gauge) * slope, 0.0, 1.0)
+        ramp = np.clip(np.float32(0.5) + (_ON_SURFACE - gauge) * slope, 0.0, 1.0)
         ramp[inside[box]] = 1.0
         result[box] = _snap_off_plane(ramp)
         return result
     with np.errstate(invalid="ignore"):
-        ramp = np.clip(np.float32(0.5) + (gauge - np.float32(1.0)) * slope, 0.0, 1.0)
+        ramp = np.clip(np.float32(0.5) + (gauge - _ON_SURFACE) * slope, 0.0, 1.0)
     ramp[local < 0.5] = 0.0
     core = tuple(slice(a, ramp.shape[i] - b) for i, (a, b) in enumerate(extra))
     result[box] = _snap_off_plane(ramp[core])
