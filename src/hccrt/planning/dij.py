@@ -123,14 +123,18 @@ class DoseInfluence:
     bixels: Bixels
 
     def dose_gy(self, weights_mu: npt.ArrayLike) -> npt.NDArray[np.float32]:
-        """Dose on the full grid (Gy) for beamlet weights in MU."""
+        """Dose on the full grid (Gy) for beamlet weights in MU.
+
+        The second kernel component is negative in places, so far from every field the sum can
+        dip a few micro-Gy below zero; physical dose is clipped at 0.
+        """
         w = np.asarray(weights_mu, dtype=np.float32)
         if w.shape != (self.bixels.count,):
             raise InputError(
                 "weights_mu", f"must have one weight per beamlet ({self.bixels.count})", w.shape, ""
             )
         full = np.zeros(int(np.prod(self.grid.shape)), dtype=np.float32)
-        full[self.voxels] = self.operator.matvec(w)
+        full[self.voxels] = np.maximum(self.operator.matvec(w), 0.0)
         return full.reshape(self.grid.shape)
 
     def rows_of(self, mask: npt.NDArray[np.bool_]) -> IntArray:
@@ -266,7 +270,11 @@ def _beam_block(
     )
     # Far scatter is smooth: its depths come from fan lines twice as far apart as the near ones.
     depth_all = radiological_depth(
-        density, ct_grid, beam, points[region], lateral_step_mm=2 * min(ct_grid.spacing_mm)
+        density,
+        ct_grid,
+        beam,
+        points[region],
+        lateral_step_mm=2 * max(min(ct_grid.spacing_mm), 2.5),
     )
     if np.any(in_tube):
         depth_all[in_tube] = radiological_depth(density, ct_grid, beam, points[region[in_tube]])

@@ -142,6 +142,8 @@ def merge_constraints(
     seed = [c for c in seed_and_defaults if c.structure == NORMAL_LIVER]
     defaults = [c for c in seed_and_defaults if c.structure != NORMAL_LIVER]
     covered = {c.structure for c in from_protocol}
+    if "Kidneys" in covered:  # the protocol's union of both kidneys replaces the per-side default
+        covered |= {"Kidney_L", "Kidney_R"}
     protocol = [
         c
         for c in from_protocol

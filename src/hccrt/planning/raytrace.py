@@ -40,9 +40,9 @@ def radiological_depth(
     points_mm
         ``(N, 3)`` LPS points.
     step_mm
-        Sampling step along the rays; the smallest voxel spacing by default (across the rays
-        the fan lines are ``lateral_step_mm`` apart at the isocentre plane, by default also
-        the smallest voxel spacing).
+        Sampling step along the rays: the smallest voxel spacing, clamped to 2-3 mm, by
+        default. Across the rays the fan lines are ``lateral_step_mm`` apart at the isocentre
+        plane (default: the smallest voxel spacing, at least 2.5 mm).
 
     Raises
     ------
@@ -61,8 +61,9 @@ def radiological_depth(
             "move the isocentre or use a larger SAD",
         )
     spacing = min(grid.spacing_mm)
-    step = step_mm if step_mm is not None else spacing
-    lateral = lateral_step_mm if lateral_step_mm is not None else spacing
+    # Sub-millimetre CT pixels need no sub-millimetre rays for 5 mm beamlets: 2-3 mm samples.
+    step = step_mm if step_mm is not None else float(np.clip(spacing, 2.0, 3.0))
+    lateral = lateral_step_mm if lateral_step_mm is not None else max(spacing, 2.5)
     corners = grid.index_to_world(
         np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], dtype=np.float64)
         * (np.array(grid.shape) - 1)
