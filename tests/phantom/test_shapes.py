@@ -1,4 +1,4 @@
-"""Analytic solids: exact fields, CSG consistency, Lipschitz bound, validation."""
+"""Analytic solids and CSG: exact fields, consistency, Lipschitz bound, validation."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ import pytest
 
 from hccrt.errors import InputError
 from hccrt.phantom.anatomy import build_anatomy
-from hccrt.phantom.shapes import (
-    Capsule,
-    Difference,
-    Ellipsoid,
-    EllipticCylinder,
-    Offset,
-    Sphere,
-    Union,
-)
+from hccrt.phantom.csg import Difference, Offset, Union
+from hccrt.phantom.shapes import Capsule, Ellipsoid, EllipticCylinder, Sphere
 
 
 def test_sphere_and_capsule_fields_are_exact_distances() -> None:

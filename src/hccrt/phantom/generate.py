@@ -20,7 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,11 @@ from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
 from hccrt.geometry.rasterize import structure_volume_cc_from_polygons
 from hccrt.phantom.anatomy import SCAN_Z_RANGE_MM, Anatomy, build_anatomy, liver_space
+from hccrt.phantom.options import GENERATOR_VERSION, PhantomOptions
 from hccrt.phantom.record import build_record
 from hccrt.phantom.structures import contour_structure
 from hccrt.phantom.synthesis import synthesize_ct
 from hccrt.phantom.tumors import PORTAL_VEIN_THROMBUS, PlacedTumor, place_tumors
-
-GENERATOR_VERSION = "1"
-"""Changes whenever the same options would give different files (invalidates caches)."""
 
 FIELD_OF_VIEW_MM = 500.0
 STUDY_DATETIME = datetime(2026, 1, 5, 9, 30, 0)
@@ -66,98 +64,6 @@ ROI_ORDER = (
     "Lung_R",
     "Heart",
 )
-
-
-@dataclass(frozen=True)
-class PhantomOptions:
-    """What to generate.
-
-    Parameters
-    ----------
-    seed
-        Seed (>= 0) of tumour placement, image noise and UIDs.
-    tumor_diameter_cm
-        Diameter of every tumour, 0.5-10 cm.
-    tumor_count
-        Number of tumours, 1-8.
-    child_pugh
-        Child-Pugh class of the clinical record, ``"A"`` or ``"B"``.
-    portal_vein_thrombus
-        Add a right portal vein tumour thrombus (ROI ``GTV_PVTT``).
-    matrix_size
-        Pixels per row/column (512 for the clinical-like series; smaller for tests).
-    slice_thickness_mm
-        Slice thickness and spacing, 1-10 mm.
-    noise_sd_hu
-        Standard deviation of the image noise, HU.
-    """
-
-    seed: int = 1
-    tumor_diameter_cm: float = 4.0
-    tumor_count: int = 1
-    child_pugh: str = "A"
-    portal_vein_thrombus: bool = False
-    matrix_size: int = 512
-    slice_thickness_mm: float = 3.0
-    noise_sd_hu: float = 8.0
-
-    def __post_init__(self) -> None:
-        checks: list[tuple[bool, str, str, Any, str]] = [
-            (self.seed >= 0, "--seed", "must be >= 0", self.seed, "use a non-negative integer"),
-            (
-                0.5 <= self.tumor_diameter_cm <= 10.0,
-                "--tumor-diameter-cm",
-                "must be 0.5-10 cm (the phantom liver holds at most a 10 cm tumour)",
-                self.tumor_diameter_cm,
-                "give the largest tumour diameter in cm, e.g. 4",
-            ),
-            (
-                1 <= self.tumor_count <= 8,
-                "--tumor-count",
-                "must be 1-8",
-                self.tumor_count,
-                "give the number of liver tumours",
-            ),
-            (
-                self.child_pugh in ("A", "B"),
-                "--child-pugh",
-                "must be A or B (the phantom's record models RT candidates)",
-                self.child_pugh,
-                "use A or B",
-            ),
-            (
-                64 <= self.matrix_size <= 1024,
-                "matrix_size",
-                "must be 64-1024 pixels",
-                self.matrix_size,
-                "use 512",
-            ),
-            (
-                1.0 <= self.slice_thickness_mm <= 10.0,
-                "slice_thickness_mm",
-                "must be 1-10 mm",
-                self.slice_thickness_mm,
-                "use 3",
-            ),
-            (
-                0.0 <= self.noise_sd_hu <= 100.0,
-                "noise_sd_hu",
-                "must be 0-100 HU",
-                self.noise_sd_hu,
-                "use 8",
-            ),
-        ]
-        for ok, name, rule, value, fix in checks:
-            if not ok:
-                raise InputError(name, rule, value, fix)
-
-    def key(self) -> str:
-        """Canonical text of the options (with the generator version), hashed for UIDs/cache."""
-        return json.dumps({"generator": GENERATOR_VERSION, **asdict(self)}, sort_keys=True)
-
-    def digest(self) -> str:
-        """SHA-256 of :meth:`key`."""
-        return hashlib.sha256(self.key().encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import numpy.typing as npt
 
 from hccrt.geometry.grid import Grid
 from hccrt.phantom.anatomy import HU, Layer
-from hccrt.phantom.shapes import Difference, Intersection, Shape
+from hccrt.phantom.csg import Difference, Intersection
+from hccrt.phantom.shapes import Shape
 
 HU_MIN, HU_MAX = -1024, 3071
 """Range stored in the CT (12-bit CT convention)."""
