@@ -11,6 +11,7 @@ into place at the end, so an interrupted run leaves no half-written results, and
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFiles
 
-StageStatus = Literal["done", "skipped", "failed"]
+StageStatus = Literal["done", "skipped", "failed", "error"]
 Technique = Literal["auto", "3dcrt", "imrt"]
 
 
@@ -69,6 +70,11 @@ class RunResult:
     def failed(self) -> tuple[StageOutcome, ...]:
         """Stages that could not run because of their inputs."""
         return tuple(stage for stage in self.stages if stage.status == "failed")
+
+    @property
+    def errors(self) -> tuple[StageOutcome, ...]:
+        """Stages that stopped on an internal error (a bug)."""
+        return tuple(stage for stage in self.stages if stage.status == "error")
 
 
 @dataclass
@@ -208,11 +214,21 @@ def _evaluation_stage(
 def _run_stage(
     name: str, work: _Workspace, action: Callable[[], tuple[str, tuple[str, ...]]]
 ) -> bool:
-    """Run a stage; an input problem is recorded as a failed stage, not a crash."""
+    """Run a stage; a failure is recorded (and the other stages' results kept), not raised.
+
+    Bad input gives status ``failed``; a bug gives ``error`` (the CLI then exits 1), unless
+    ``HCCRT_DEBUG`` is set, which re-raises for the traceback.
+    """
     try:
         detail, outputs = action()
     except InputError as error:
         work.stages.append(StageOutcome(name, "failed", str(error)))
+        return False
+    except Exception as error:
+        if os.environ.get("HCCRT_DEBUG"):
+            raise
+        message = f"internal error: {type(error).__name__}: {error} (a bug in hccrt)"
+        work.stages.append(StageOutcome(name, "error", message))
         return False
     work.stages.append(StageOutcome(name, "done", detail, outputs))
     return True

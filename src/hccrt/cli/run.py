@@ -64,6 +64,8 @@ def run(
     options = RunOptions(technique.value, prescription_gy, fractions)
     result = run_case(case_dir, out, force=force, options=options)
     emit(result, output_format, _render)
+    if result.errors:
+        raise typer.Exit(1)
     if result.failed:
         raise typer.Exit(2)
 
