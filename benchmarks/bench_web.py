@@ -28,25 +28,26 @@ def _load(tmp: Path) -> None:
 
     seconds = float(os.environ.get("HCCRT_LOAD_SECONDS", "60"))
     users = int(os.environ.get("HCCRT_LOAD_USERS", "20"))
-    accounts.use_password_profile("cheapest-for-tests")  # account set-up only
-    data = tmp / "load"
-    prepare(data, PASSWORD)
-    logins = add_load_users(data, users)
-    accounts.use_password_profile("rfc9106-low-memory")
     plan = small_liver_plan(SHARED)
     scenarios = (
-        ("every evaluation writes its PDF report", lambda _u, _c: True),
-        ("reports only on the first evaluation of every fifth user (as in CI)",
+        ("every evaluation writes its PDF report", 1, lambda _u, _c: True),
+        ("every evaluation writes its PDF report", 2, lambda _u, _c: True),
+        ("reports only on the first evaluation of every fifth user (as in CI)", 1,
          lambda user, cycle: user % 5 == 0 and cycle == 0),
     )  # fmt: skip
-    for title, reports in scenarios:
-        with live_server(data) as server:
+    for number, (title, processes, reports) in enumerate(scenarios):
+        data = tmp / f"load{number}"
+        accounts.use_password_profile("cheapest-for-tests")  # account set-up only
+        prepare(data, PASSWORD)
+        logins = add_load_users(data, users)
+        accounts.use_password_profile("rfc9106-low-memory")
+        with live_server(data, workers=processes) as server:
             result = run_load(server.url, logins, plan, seconds, reports=reports)
         lost = lost_records(data, result)
         print(
             f"\nLoad: {users} users, {seconds:.0f} s window (wall {result.wall_s:.1f} s incl. "
-            f"the cycles in flight), {title}; SQLite store, one uvicorn process. Plan: Nelms "
-            "20 mm sphere renamed Liver on the 3 mm dose grid.\n"
+            f"the cycles in flight), {title}; SQLite store, {processes} server process(es). "
+            "Plan: Nelms 20 mm sphere renamed Liver on the 3 mm dose grid.\n"
         )
         print("| request | count | median s | p95 s |")
         print("|---|---:|---:|---:|")
@@ -74,15 +75,16 @@ def _cohort(tmp: Path) -> None:
         for name in ("rtss.dcm", "rtdose.dcm", "rtplan.dcm"):
             (case / name).symlink_to(plan / name)
     print("\nCohort: 8 copies of the breast plan (RTSTRUCT+RTDOSE+RTPLAN), plan evaluation.\n")
-    print("| workers (threads) | wall s | s per case |")
+    print("| workers | wall s | s per case |")
     print("|---:|---:|---:|")
-    for workers in (1, 2):
-        out = tmp / f"cohort{workers}.parquet"
+    for workers, processes in ((1, False), (2, False), (2, True)):
+        out = tmp / f"cohort{workers}{processes}.parquet"
         started = time.perf_counter()
-        result = run_cohort(cases, out, workers=workers)
+        result = run_cohort(cases, out, workers=workers, processes=processes)
         wall = time.perf_counter() - started
         assert result.summary["ok"] == 8, result.failures
-        print(f"| {workers} | {wall:.1f} | {wall / 8:.2f} |")
+        kind = "processes" if processes else "threads"
+        print(f"| {workers} {kind} | {wall:.1f} | {wall / 8:.2f} |")
 
 
 def main() -> None:

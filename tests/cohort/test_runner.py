@@ -148,3 +148,13 @@ def test_default_evaluator_is_the_plan_evaluation(shared_data: Path, tmp_path: P
     assert table.loc["no_plan", "status"] == "error"
     assert "needs an RTSTRUCT and at least one RTDOSE" in table.loc["no_plan", "error"]
     assert result.plot is None  # no case with both a liver dose and an NTCP
+
+
+@pytest.mark.slow
+def test_local_worker_processes(cases_factory: Callable[..., Path], tmp_path: Path) -> None:
+    cases = cases_factory(2)
+    result = run_cohort(
+        cases, tmp_path / "r.parquet", workers=2, processes=True, evaluator=EVALUATOR
+    )
+    assert result.summary["ok"] == 2
+    assert result.summary["mean_normal_liver_dose_gy"]["mean"] == pytest.approx(14.29, abs=0.01)

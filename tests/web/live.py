@@ -57,7 +57,7 @@ def prepare(data_dir: Path, password: str) -> None:
 
 
 @contextmanager
-def live_server(data_dir: Path, max_upload_mb: int = 64) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, max_upload_mb: int = 64, workers: int = 1) -> Iterator[LiveServer]:
     """Start ``hccrt serve`` on a free port; stops (SIGTERM, then SIGKILL) on exit."""
     port = free_port()
     env = {**os.environ, "HCCRT_SECRET_KEY": SECRET, "PYTHONPATH": str(REPO / "src")}
@@ -72,6 +72,8 @@ def live_server(data_dir: Path, max_upload_mb: int = 64) -> Iterator[LiveServer]
         str(port),
         "--max-upload-mb",
         str(max_upload_mb),
+        "--workers",
+        str(workers),
     ]
     log = (data_dir / "server.log").open("ab")
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=log)

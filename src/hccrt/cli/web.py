@@ -79,6 +79,14 @@ def serve(
     max_upload_mb: Annotated[
         int, typer.Option(min=1, help="Largest upload (all files or one zip), MB.")
     ] = 1024,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            help="Server processes (plan evaluations are CPU-bound: up to one per core).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web application: patients, assessment, DICOM upload, plan evaluation, reports.
 
@@ -90,7 +98,7 @@ def serve(
     from hccrt.store import accounts
     from hccrt.store.db import default_data_dir
     from hccrt.web.app import create_app
-    from hccrt.web.settings import Settings, UploadLimits
+    from hccrt.web.settings import Settings, UploadLimits, settings_to_env
 
     settings = Settings(
         data_dir=data_dir if data_dir is not None else default_data_dir(),
@@ -116,7 +124,20 @@ def serve(
             "behind an HTTPS reverse proxy and pass --secure-cookies\n"
         )
     sys.stderr.write(f"hccrt web on http://{host}:{port} (data in {settings.data_dir})\n")
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+        return
+    app.state.engine.dispose()
+    os.environ.update(settings_to_env(settings))
+    uvicorn.run(
+        "hccrt.web.app:create_app_from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="warning",
+    )
 
 
 def cohort_evaluate(
@@ -131,6 +152,12 @@ def cohort_evaluate(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Local workers (threads) without --scheduler.")
     ] = 2,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            help="Local workers as separate processes (loopback) instead of threads of this one."
+        ),
+    ] = False,
     protocol: Annotated[
         str | None, typer.Option(help="Protocol name for every case (default: automatic).")
     ] = None,
@@ -169,6 +196,7 @@ def cohort_evaluate(
             retry_failed=retry_failed,
             plot_path=plot,
             evaluator=evaluator,
+            processes=processes,
             on_case_done=lambda _row: advance(1),
         )
     emit(result.to_json(), output_format, _render_summary)

@@ -124,6 +124,7 @@ def run_cohort(
     retry_failed: bool = False,
     plot_path: Path | None = None,
     evaluator: str = DEFAULT_EVALUATOR,
+    processes: bool = False,
     on_case_done: Callable[[dict[str, Any]], None] | None = None,
 ) -> CohortResult:
     """Evaluate every pending case of ``cases_dir``, journal each row, rewrite ``out``.
@@ -137,7 +138,9 @@ def run_cohort(
     scheduler
         ``tcp://HOST:PORT`` of a running Dask scheduler; ``None`` starts a local cluster.
     workers
-        Local worker threads (ignored with ``scheduler``).
+        Local workers (ignored with ``scheduler``): threads of one process by default, or
+        single-threaded processes with ``processes=True`` (no GIL contention; each process
+        imports hccrt once and listens on loopback only).
     protocol
         Protocol name passed to the evaluation (``None``: chosen per case).
     retry_failed
@@ -163,12 +166,21 @@ def run_cohort(
     if pending:
         cluster = None
         if scheduler is None:
-            cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=1,
-                threads_per_worker=workers,
-                processes=False,
-                dashboard_address=None,
-            )
+            if processes:
+                cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    host="127.0.0.1",
+                )
+            else:
+                cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=1,
+                    threads_per_worker=workers,
+                    processes=False,
+                    dashboard_address=None,
+                )
             client = Client(cluster)  # type: ignore[no-untyped-call]
         else:
             client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]

@@ -162,6 +162,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (settings from the environment)."""
+    from hccrt.web.settings import settings_from_env
+
+    return create_app(settings_from_env())
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     """Render a page template with the signed-in principal and CSRF token."""
     templates: Jinja2Templates = request.app.state.templates

@@ -80,3 +80,32 @@ class Settings:
                 out.write(secrets.token_urlsafe(48))
             os.replace(tmp, key_file)
         return key_file.read_text().strip()
+
+
+ENV_DATA_DIR = "HCCRT_SERVE_DATA_DIR"
+ENV_DATABASE = "HCCRT_SERVE_DATABASE_URL"
+ENV_SECURE = "HCCRT_SERVE_SECURE_COOKIES"
+ENV_MAX_UPLOAD = "HCCRT_SERVE_MAX_UPLOAD_BYTES"
+
+
+def settings_to_env(settings: Settings) -> dict[str, str]:
+    """Environment that lets each server worker process rebuild the same settings."""
+    env = {
+        ENV_DATA_DIR: str(settings.data_dir),
+        ENV_SECURE: "1" if settings.secure_cookies else "0",
+        ENV_MAX_UPLOAD: str(settings.limits.max_request_bytes),
+        SECRET_ENV: settings.resolved_secret_key(),
+    }
+    if settings.database_url:
+        env[ENV_DATABASE] = settings.database_url
+    return env
+
+
+def settings_from_env() -> Settings:
+    """The settings written by :func:`settings_to_env` (used by ``hccrt serve --workers``)."""
+    return Settings(
+        data_dir=Path(os.environ[ENV_DATA_DIR]),
+        database_url=os.environ.get(ENV_DATABASE) or None,
+        secure_cookies=os.environ.get(ENV_SECURE) == "1",
+        limits=UploadLimits(max_request_bytes=int(os.environ[ENV_MAX_UPLOAD])),
+    )
