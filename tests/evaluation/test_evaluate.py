@@ -109,3 +109,14 @@ def test_missing_liver_is_not_a_pass() -> None:
     assert result.verdict == "fail"
     assert any("could not be evaluated" in r for r in result.verdict_reasons)
     assert "Contour the missing structures" in result.recommendations[0]
+
+
+def test_conventional_limits_are_not_converted_for_a_conventional_plan() -> None:
+    result = evaluate("A", fractions=25, high_gy=50.0)  # 2 Gy per fraction
+    stomach = by_id(result, "stomach_d100")
+    assert stomach.limit == 45.0
+    assert stomach.conversion is None
+    hypo = evaluate("A", fractions=10, high_gy=50.0)  # 5 Gy per fraction
+    converted = by_id(hypo, "stomach_d100")
+    assert converted.conversion is not None
+    assert converted.limit == pytest.approx(34.75, abs=0.01)  # BED3 75 Gy in 10 fx

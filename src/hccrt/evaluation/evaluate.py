@@ -149,7 +149,9 @@ def _evaluate_constraint(
     resolved: ResolvedStructure | None,
     plan: PlanFacts,
 ) -> ConstraintResult:
-    metric, limit, conversion = convert_constraint(constraint, plan.fractions)
+    metric, limit, conversion = convert_constraint(
+        constraint, plan.fractions, plan.dose_per_fraction_gy
+    )
     from hccrt.dvh.metrics import parse_metric
 
     def result(
@@ -294,7 +296,13 @@ def evaluate_plan(
         if not _child_pugh_applies(constraint, cp):
             continue
         if constraint.structure == "PTV":
-            targets: list[ResolvedStructure | None] = list(resolver.targets("PTV")) or [None]
+            found = resolver.targets("PTV") or resolver.targets("CTV") or resolver.targets("GTV")
+            if found and found[0].standard_name.upper()[:3] != "PTV":
+                notes.append(
+                    f"no PTV in the structure set: target coverage is checked on "
+                    f"{', '.join(t.standard_name for t in found)} instead"
+                )
+            targets: list[ResolvedStructure | None] = list(found) or [None]
             for target in targets:
                 results.append(_evaluate_constraint(constraint, target, plan))
             continue

@@ -1,12 +1,13 @@
 """Convert a constraint to the plan's fractionation (LQ isoeffect) and evaluate it on a DVH.
 
-A limit ``L`` stated for ``n_ref`` fractions (or at ``d_ref`` Gy per fraction) is converted to the
-total dose ``L'`` that, delivered to the same voxel in the plan's ``n`` fractions, has the same
-BED: ``L'(1 + L'/(n a/b)) = BED_ref`` with ``BED_ref = L(1 + L/(n_ref a/b))`` or
-``L(1 + d_ref/(a/b))`` (clinical-facts §3.1). Dose limits are converted in the limit, volume
-metrics in the dose threshold of the metric (``V20Gy`` -> ``V17.6Gy``); percentage-of-
-prescription metrics are never converted. Mean-dose limits are converted the same way, which is
-an approximation (the LQ effect of a mean dose is not the mean of the effects) and is labelled.
+A limit ``L`` stated for ``n_ref`` fractions (or, for plans not conventionally fractionated, at
+``d_ref`` Gy per fraction) is converted to the total dose ``L'`` that, delivered to the same voxel
+in the plan's ``n`` fractions, has the same BED: ``L'(1 + L'/(n a/b)) = BED_ref`` with
+``BED_ref = L(1 + L/(n_ref a/b))`` or ``L(1 + d_ref/(a/b))`` (clinical-facts §3.1). Dose limits
+are converted in the limit, volume metrics in the dose threshold of the metric (``V20Gy`` ->
+``V17.6Gy``); percentage-of-prescription metrics are never converted. Mean-dose limits are
+converted the same way, which is an approximation (the LQ effect of a mean dose is not the mean
+of the effects) and is labelled.
 """
 
 from __future__ import annotations
@@ -56,11 +57,22 @@ def isoeffective_dose_gy(
 
 
 def convert_constraint(
-    constraint: Constraint, plan_fractions: int
+    constraint: Constraint, plan_fractions: int, plan_dose_per_fraction_gy: float | None = None
 ) -> tuple[str, float, Conversion | None]:
-    """The metric and limit that apply to a plan with ``plan_fractions`` fractions."""
+    """The metric and limit that apply to a plan with ``plan_fractions`` fractions.
+
+    A limit stated for a dose per fraction (QUANTEC: conventional 1.8-2 Gy courses) applies as
+    stated when the plan's prescription per fraction is within 0.2 Gy of it (or unknown); it is
+    then a physical OAR dose of a conventional course, not a dose per fraction to the OAR.
+    Otherwise the limit is read as an EQD at that dose per fraction and moved to the plan.
+    """
     reference = constraint.reference
     if not constraint.convert or reference is None or constraint.alpha_beta_gy is None:
+        return constraint.metric, constraint.limit, None
+    if reference.dose_per_fraction_gy is not None and (
+        plan_dose_per_fraction_gy is None
+        or abs(plan_dose_per_fraction_gy - reference.dose_per_fraction_gy) <= 0.2
+    ):
         return constraint.metric, constraint.limit, None
     ab = constraint.alpha_beta_gy
     parsed = parse_metric(constraint.metric)

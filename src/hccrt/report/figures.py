@@ -134,8 +134,8 @@ def colourwash_figures(
         if view == "axial":
             _outlines(axes, structures, float(z[index]))
         figure.colorbar(shown, ax=axes, label="Dose (Gy)", fraction=0.046)
-        position = {"axial": f"z = {z[index]:.1f}", "coronal": f"y = {y[index]:.1f}",
-                    "sagittal": f"x = {x[index]:.1f}"}[view]  # fmt: skip
+        axis_values = {"axial": ("z", z), "coronal": ("y", y), "sagittal": ("x", x)}[view]
+        position = f"{axis_values[0]} = {axis_values[1][index]:.1f}"
         axes.set_title(f"{view.capitalize()} dose colour-wash ({position} mm)", fontsize=10)
         axes.set_xlabel("x (mm)" if view != "sagittal" else "y (mm)")
         axes.set_ylabel("y (mm)" if view == "axial" else "z (mm)")
