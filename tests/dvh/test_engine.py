@@ -21,8 +21,8 @@ def test_box_in_si_gradient_matches_analytic_dvh() -> None:
     dvh = compute_dvh(box_structure(), dose, grid, settings=FAST)
     assert dvh.volume_cc == pytest.approx(4.8, rel=3e-3)
     assert dvh.dmean_gy == pytest.approx(45.0, rel=1e-4)
-    assert dvh.dmin_gy == pytest.approx(39.0, abs=1e-6)
-    assert dvh.dmax_gy == pytest.approx(51.0, abs=1e-6)
+    assert dvh.dmin_gy == pytest.approx(39.0, abs=1e-4)
+    assert dvh.dmax_gy == pytest.approx(51.0, abs=1e-4)
     # D95% lies 5 % of the 12 mm height above the bottom: 39 + 0.6 Gy.
     assert dvh.dose_at_percent(95) == pytest.approx(39.6, abs=0.01)
     assert dvh.dose_at_percent(50) == pytest.approx(45.0, abs=0.01)
@@ -36,8 +36,8 @@ def test_box_in_ap_gradient_matches_analytic_dvh() -> None:
     dose, grid = linear_dose((0.0, 0.5, 0.0), offset_gy=20.0)
     dvh = compute_dvh(box_structure(), dose, grid, settings=FAST)
     assert dvh.dmean_gy == pytest.approx(20.0, rel=1e-3)
-    assert dvh.dmin_gy == pytest.approx(15.0, abs=1e-6)
-    assert dvh.dmax_gy == pytest.approx(25.0, abs=1e-6)
+    assert dvh.dmin_gy == pytest.approx(15.0, abs=1e-4)
+    assert dvh.dmax_gy == pytest.approx(25.0, abs=1e-4)
     assert dvh.dose_at_percent(99) == pytest.approx(15.1, abs=0.03)
     assert dvh.dose_at_volume_cc(0.048) == pytest.approx(24.9, abs=0.03)
 

@@ -105,28 +105,37 @@ def sample_batched(
     offsets = sublayer_faces_mm(slabs[0], dose_grid.spacing_mm[0])
     layers = offsets.size - 1
     z_planes, y_mm, x_mm = grid.axis_coordinates_mm()
-    faces_z = (z_planes[:, None] + offsets[None, :]).reshape(-1)
+    # Slabs are contiguous, so the top face of one plane is the bottom face of the next: the
+    # n planes x `layers` sub-layers need n * layers + 1 distinct faces.
+    step = slabs[0].thickness_mm / layers
+    faces_z = z_planes[0] + offsets[0] + step * np.arange(len(slabs) * layers + 1)
     faces, inside_z, inside_y, inside_x = separable_plane_doses(
         dose, dose_grid, x_mm, y_mm, faces_z
     )
-    faces = faces.reshape(len(slabs), layers + 1, *faces.shape[1:])
-    inside_z = inside_z.reshape(len(slabs), layers + 1)
     planes, rows, cols = np.nonzero(occ > 0)
     fraction = occ[planes, rows, cols]
-    cell_cc = lattice.pixel_mm**2 * (slabs[0].thickness_mm / layers) / 1000.0
+    cell_cc = lattice.pixel_mm**2 * step / 1000.0
     lows, highs, weights = [], [], []
     uncovered = 0.0
+    plane_size = faces.shape[1] * faces.shape[2]
+    values = faces.reshape(-1)
+    # In-plane gradients of every face (Gy per pixel); the gradient of a sub-layer's mean
+    # plane is the mean of its two faces' gradients.
+    gradients = [
+        np.gradient(faces, axis=axis).reshape(-1) for axis in (1, 2) if faces.shape[axis] > 1
+    ]
+    base = rows.astype(np.int64) * faces.shape[2] + cols
     for layer in range(layers):
-        lower = faces[:, layer][planes, rows, cols]
-        upper = faces[:, layer + 1][planes, rows, cols]
-        middle_plane = 0.5 * (faces[:, layer] + faces[:, layer + 1])
+        face = planes * layers + layer
+        at_lower = face.astype(np.int64) * plane_size + base
+        at_upper = at_lower + plane_size
+        lower = values.take(at_lower).astype(np.float64)
+        upper = values.take(at_upper).astype(np.float64)
         spread = np.zeros(planes.size)
-        for axis in (1, 2):
-            if middle_plane.shape[axis] > 1:
-                spread += np.gradient(middle_plane, axis=axis)[planes, rows, cols] ** 2
-        inside = (
-            inside_z[planes, layer] & inside_z[planes, layer + 1] & inside_y[rows] & inside_x[cols]
-        )
+        for gradient in gradients:
+            mean = 0.5 * (gradient.take(at_lower) + gradient.take(at_upper))
+            spread += mean.astype(np.float64) ** 2
+        inside = inside_z[face] & inside_z[face + 1] & inside_y[rows] & inside_x[cols]
         weight = fraction * cell_cc
         uncovered += float(weight[~inside].sum())
         low, high = np.minimum(lower, upper)[inside], np.maximum(lower, upper)[inside]

@@ -116,7 +116,7 @@ def separable_plane_doses(
     x_mm: FloatArray,
     y_mm: FloatArray,
     z_mm: FloatArray,
-) -> tuple[FloatArray, BoolArray, BoolArray, BoolArray]:
+) -> tuple[npt.NDArray[np.float32], BoolArray, BoolArray, BoolArray]:
     """Trilinear dose on the lattice ``z x y x x`` of an axis-aligned grid (fast path).
 
     Interpolates slice by slice, then along rows, then along columns (trilinear interpolation
@@ -137,13 +137,13 @@ def separable_plane_doses(
     cols = slice(int(i0.min()), int(i1.max()) + 1)
     # In-plane first, on the few dose slices needed, then along z for every requested plane.
     used, position = np.unique(np.concatenate([k0, k1]), return_inverse=True)
-    block = dose_gy[used][:, rows, cols]
+    # float32 halves the memory traffic; the weights keep the interpolation error < 1e-6 relative.
+    block = dose_gy[used][:, rows, cols].astype(np.float32)
     j0, j1 = j0 - rows.start, j1 - rows.start
     i0, i1 = i0 - cols.start, i1 - cols.start
-    along_y = block[:, j0, :] * (1.0 - wj)[None, :, None] + block[:, j1, :] * wj[None, :, None]
-    planes = along_y[:, :, i0] * (1.0 - wi) + along_y[:, :, i1] * wi
+    wj32, wi32, wk32 = (w.astype(np.float32) for w in (wj, wi, wk))
+    along_y = block[:, j0, :] * (1 - wj32)[None, :, None] + block[:, j1, :] * wj32[None, :, None]
+    planes = along_y[:, :, i0] * (1 - wi32) + along_y[:, :, i1] * wi32
     lower, upper = position[: k0.size], position[k0.size :]
-    result: FloatArray = (
-        planes[lower] * (1.0 - wk)[:, None, None] + planes[upper] * wk[:, None, None]
-    )
+    result = planes[lower] * (1 - wk32)[:, None, None] + planes[upper] * wk32[:, None, None]
     return result, inside_z, inside_y, inside_x
