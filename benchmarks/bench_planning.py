@@ -38,6 +38,7 @@ VENV = ROOT / ".bench" / "pyradplan"
 GANTRY = [float(a) for a in range(0, 360, 40)]
 PRESCRIPTION_GY = 50.0
 PEER = {"dij_s": 76.0, "opt_s": 144.0, "peak_gb": 4.06}
+OPEN_HALF_MM = 30.0
 
 
 def _peak_gb() -> float:
@@ -89,7 +90,7 @@ def run_hccrt(out: Path) -> dict[str, Any]:
     from hccrt.geometry.grid import Grid
     from hccrt.planning.auto import _sequence
     from hccrt.planning.beams import Beam
-    from hccrt.planning.dij import compute_dose_influence, select_bixels
+    from hccrt.planning.dij import Bixels, compute_dose_influence, select_bixels
     from hccrt.planning.hu_density import HuDensityTable
     from hccrt.planning.imrt import optimise_imrt
     from hccrt.planning.mlc import millennium_like_mlc
@@ -142,9 +143,23 @@ def run_hccrt(out: Path) -> dict[str, Any]:
     dij_nnz, dij_mb = int(dij.operator.near.nnz), dij.operator.nbytes / 1e6
     del dij, problem
     dose_ct = _resample(dose_grid_gy, dose_grid, grid, order=1)
+    # Open 60 x 60 mm fields (100 MU per beamlet) on every beam, for the engine comparison.
+    centres = np.arange(-OPEN_HALF_MM + 2.5, OPEN_HALF_MM, 5.0)
+    uu, vv = np.meshgrid(centres, centres, indexing="ij")
+    count = uu.size
+    open_bixels = Bixels(
+        np.repeat(np.arange(len(beams)), count),
+        np.tile(uu.ravel(), len(beams)),
+        np.tile(vv.ravel(), len(beams)),
+        5.0,
+    )
+    open_dij = compute_dose_influence(density, grid, dose_grid, voxels, beams, open_bixels)
+    open_ct = _resample(open_dij.dose_gy(np.full(open_bixels.count, 100.0)), dose_grid, grid, 1)
+    del open_dij
     np.savez_compressed(
         out / "hccrt.npz",
         dose_ct=dose_ct.astype(np.float32),
+        open_ct=open_ct.astype(np.float32),
         weights=weights,
         u=bixels.u_mm,
         v=bixels.v_mm,
@@ -196,13 +211,18 @@ def run_pyradplan(out: Path) -> dict[str, Any]:
     ours = np.load(out / "hccrt.npz")
     mapped = _map_fluence(stf, ours)
     recomputed = _as_zyx(dij.compute_result_ct_grid(mapped)["physical_dose"])
-    np.savez_compressed(out / "pyradplan.npz", own=own, recomputed=recomputed)
+    open_weights, covered = _open_field(stf, ours)
+    open_field = _as_zyx(dij.compute_result_ct_grid(open_weights)["physical_dose"])
+    np.savez_compressed(
+        out / "pyradplan.npz", own=own, recomputed=recomputed, open_field=open_field
+    )
     masks = _tg119_masks(sio.loadmat(TG119, simplify_cells=True))
     return {
         "dij_s": t_dij,
         "opt_s": t_opt,
         "peak_gb": _peak_gb(),
         "beamlets": int(sum(len(b.rays) for b in stf.beams)),
+        "open_field_rays_present_pct": covered,
         "metrics": _metrics(own, masks),
     }
 
@@ -233,6 +253,34 @@ def _map_fluence(stf: Any, ours: Any) -> np.ndarray:
         w = griddata(points, ours["weights"][sel], uv, method="linear", fill_value=0.0)
         weights.append(w)
     return np.concatenate(weights)
+
+
+def _open_field(stf: Any, ours: Any) -> tuple[np.ndarray, float]:
+    """Weights of pyRadPlan's rays for open 60 x 60 mm fields (area overlap, 100 per ray).
+
+    pyRadPlan's rays sit on a lattice shifted by half a beamlet from ours, so the edge rays get
+    the fraction of their 5 mm square inside the field. Also returns the % of the rays the field
+    needs that pyRadPlan's beams contain.
+    """
+    axes = ours["axes"]
+    weights, needed, present = [], 0, 0
+    for beam in stf.beams:
+        direction = np.asarray(beam.source_point, dtype=float)
+        direction /= np.linalg.norm(direction)
+        b = int(np.argmax(axes[:, 2] @ direction))
+        rays = np.array([np.asarray(r.ray_pos, dtype=float) for r in beam.rays])
+        u, v = rays @ axes[b, 0], rays @ axes[b, 1]
+
+        def overlap(c: np.ndarray) -> np.ndarray:
+            lo = np.maximum(c - 2.5, -OPEN_HALF_MM)
+            hi = np.minimum(c + 2.5, OPEN_HALF_MM)
+            return np.clip(hi - lo, 0.0, None) / 5.0
+
+        w = overlap(u) * overlap(v) * 100.0
+        weights.append(w)
+        present += int(np.sum(w > 0))
+        needed += int(round(2 * OPEN_HALF_MM / 5.0 + 1) ** 2)
+    return np.concatenate(weights), 100.0 * present / max(needed, 1)
 
 
 def gamma_pass_rate(

@@ -93,6 +93,7 @@ def optimise_imrt(
             f += _constraint_term(c, dose, problem, lam[c.label], mu[c.label], grad_rows, dvh_sets)
         return float(f) * 100.0, op.rmatvec(grad_rows) * (w0 * 100.0)
 
+    previous = -np.inf
     for _ in range(outer_iterations):
         _update_dvh_sets(problem, op.matvec(w), dvh_sets)
         res = minimize(
@@ -113,8 +114,14 @@ def optimise_imrt(
             if g > 0.005:
                 violated = True
                 mu[c.label] *= 4.0
-        if not violated and goal.coverage(dose[t_rows]) >= goal.coverage_pct:
+        if violated:
+            continue
+        reached = goal.coverage(op.matvec(normalise_coverage(problem, w))[t_rows])
+        # Stop when the goal is reached, or when the constraints hold and another round with
+        # stiffer penalties no longer buys coverage (the conflict is then reported below).
+        if reached >= goal.coverage_pct or reached - previous < 0.5:
             break
+        previous = reached
     w = normalise_coverage(problem, w)
     dose = op.matvec(w)
     values = {c.label: c.value(dose[problem.rows[c.structure]]) for c in problem.constraints}
