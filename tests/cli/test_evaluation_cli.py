@@ -47,6 +47,22 @@ def test_dvh_compares_with_the_stored_dvh(shared_data: Path) -> None:
     assert abs(comparison["differences_percent"]["D2cc[Gy]"]) < 1.0
 
 
+def test_dvh_in_eqd2(shared_data: Path) -> None:
+    files = breast(shared_data)
+    base = ["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"], "--structure",
+            "Tumor Bed", "--format", "json"]  # fmt: skip
+    physical = json.loads(invoke(base).stdout)["structures"][0]
+    result = invoke([*base, "--eqd2-alpha-beta-gy", "3", "--fractions", "7"])
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)["structures"][0]
+    assert row["dose_quantity"] == "EQD2 (alpha/beta 3 Gy, 7 fx)"
+    d = physical["dmax_gy"] / 7  # EQD2 = D (d + a/b) / (2 + a/b)
+    assert abs(row["dmax_gy"] - physical["dmax_gy"] * (d + 3) / 5) < 1e-6
+    missing = invoke([*base, "--eqd2-alpha-beta-gy", "3"])
+    assert missing.exit_code == 2
+    assert "EQD2 needs the number of fractions" in missing.stderr
+
+
 def test_unknown_metric_is_exit_2_with_the_forms(shared_data: Path) -> None:
     files = breast(shared_data)
     result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
@@ -85,6 +101,9 @@ def test_evaluate_writes_the_report(shared_data: Path, tmp_path: Path) -> None:
     assert evaluation["verdict"] == "fail"  # a breast plan has no liver to evaluate
     assert evaluation["plan"]["fractions"] == 7
     assert evaluation["plan"]["prescription_gy"] == 14.0
+    stored = {c["structure"]: c for c in evaluation["stored_dvh_comparison"]}
+    assert abs(stored["Tumor Bed"]["differences_percent"]["Dmean[Gy]"]) < 1.0
+    assert "stored DVHs" in (out / "report.html").read_text()
     assert (out / "report.html").is_file()
     assert (out / "report.pdf").is_file()
 

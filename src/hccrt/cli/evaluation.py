@@ -61,6 +61,17 @@ def dvh(
         str | None,
         typer.Option("--relative-unit", help="For RELATIVE dose: percent or fraction."),
     ] = None,
+    eqd2_alpha_beta_gy: Annotated[
+        float | None,
+        typer.Option(
+            "--eqd2-alpha-beta-gy",
+            help="Report the DVH in EQD2 (Gy) with this alpha/beta (needs --fractions); "
+            "voxel-wise LQ conversion.",
+        ),
+    ] = None,
+    fractions: Annotated[
+        int | None, typer.Option("--fractions", help="Number of fractions (for --eqd2-...).")
+    ] = None,
     compare_stored: Annotated[
         bool,
         typer.Option(
@@ -74,11 +85,16 @@ def dvh(
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
     from hccrt.dicom import read_rtdose, read_rtstruct
     from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
-    from hccrt.dvh.plan import sum_doses
+    from hccrt.dvh.plan import eqd2_dvh, sum_doses
     from hccrt.evaluation.inputs import dose_in_gy
     from hccrt.geometry.grid import require_same_frame
 
     metrics = [parse_metric(m) for m in (metric or [])]
+    if eqd2_alpha_beta_gy is not None and not fractions:
+        raise InputError(
+            "--fractions", "EQD2 needs the number of fractions", fractions,
+            "pass --fractions N with --eqd2-alpha-beta-gy",
+        )  # fmt: skip
     if any(m.needs_prescription for m in metrics) and not prescription_gy:
         raise InputError(
             "--metric", "a metric relative to the prescription needs it", None,
@@ -106,6 +122,9 @@ def dvh(
             continue
         result = compute_dvh(found, total, grid)
         warnings.extend(result.warnings)
+        physical = result
+        if eqd2_alpha_beta_gy is not None:
+            result = eqd2_dvh(result, fractions or 0, eqd2_alpha_beta_gy)
         values: dict[str, float | None] = {}
         for parsed in metrics:
             value = evaluate_metric(parsed, result, prescription_gy)
@@ -116,9 +135,10 @@ def dvh(
             "name": name, "tg263_name": tg263_name(name), "volume_cc": result.volume_cc,
             "uncovered_volume_cc": result.uncovered_volume_cc, "dmin_gy": result.dmin_gy,
             "dmax_gy": result.dmax_gy, "dmean_gy": result.dmean_gy, "metrics": values,
+            "dose_quantity": result.dose_quantity,
         }  # fmt: skip
         if compare_stored:
-            row["stored_comparison"] = _stored(doses[0], found, result)
+            row["stored_comparison"] = _stored(doses[0], found, physical)
         rows.append(row)
         curves.append((name, result))
     if csv_path is not None:

@@ -108,6 +108,7 @@ class Evaluation:
     plan_structures: tuple[StructureContours, ...] = field(repr=False, default=())
     patient: dict[str, Any] | None = field(repr=False, default=None)
     assessment_text: str = field(repr=False, default="")
+    stored_dvh_comparison: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``evaluation.json`` payload (plain JSON types; NaN becomes null on output)."""
@@ -133,6 +134,7 @@ class Evaluation:
             "structures": self.structures,
             "warnings": list(self.warnings),
             "patient": self.patient,
+            "stored_dvh_comparison": self.stored_dvh_comparison,
         }
         result: dict[str, Any] = to_jsonable(payload)
         return result

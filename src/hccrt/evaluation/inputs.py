@@ -7,6 +7,7 @@ RELATIVE dose needs the reference dose and its unit from the caller.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,9 @@ def evaluate_files(
         assessment_text=assessment_text,
         warnings=warnings,
     )
+    if len(doses) == 1 and doses[0].stored_dvhs:
+        comparison = stored_dvh_comparison(structure_set.structures, doses[0], total, grid)
+        evaluation = dataclasses.replace(evaluation, stored_dvh_comparison=comparison)
     return evaluation, ct
 
 
@@ -162,6 +166,27 @@ def dose_in_gy(
             "pass --prescription-gy and --relative-unit percent|fraction",
         )
     return dose.to_gy(float(reference_dose_gy), relative_unit)
+
+
+def stored_dvh_comparison(
+    structures: Sequence[Any], dose: Any, total: Any, grid: Any
+) -> tuple[Any, ...]:
+    """hccrt's DVHs against those the planning system stored in the RTDOSE (cc units only)."""
+    from hccrt.dvh.engine import compute_dvh
+    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
+
+    by_number = {s.number: s for s in structures if not s.is_empty}
+    result = []
+    for record in dose.stored_dvhs:
+        if record.volume_units != "CM3" or record.dose_units != "GY":
+            continue
+        for number in record.referenced_roi_numbers:
+            structure = by_number.get(number)
+            if structure is None:
+                continue
+            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
+            result.append(compare_with_stored(compute_dvh(structure, total, grid), theirs))
+    return tuple(result)
 
 
 def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
