@@ -32,7 +32,7 @@ def dvh_figure(
     dvhs: Mapping[str, DoseVolumeHistogram], path: Path, prescription_gy: float | None = None
 ) -> Path:
     """Cumulative DVHs (% of each structure's covered volume vs Gy) saved as PNG."""
-    figure, axes = plt.subplots(figsize=(7.5, 4.5), dpi=110)
+    figure, axes = plt.subplots(figsize=(8.5, 4.5), dpi=110)
     plotted = 0
     for number, (name, dvh) in enumerate(dvhs.items()):
         if dvh.is_empty:
@@ -43,14 +43,15 @@ def dvh_figure(
                   color=_COLOURS(number % 10), linewidth=1.6)  # fmt: skip
     if prescription_gy:
         axes.axvline(prescription_gy, color="grey", linestyle="--", linewidth=0.8)
-        axes.text(prescription_gy, 101, "Rx", ha="center", va="bottom", fontsize=8)
+        axes.text(prescription_gy, 1.0, " Rx", ha="left", va="bottom", fontsize=8,
+                  transform=axes.get_xaxis_transform())  # fmt: skip
     axes.set_xlabel("Dose (Gy)")
     axes.set_ylabel("Volume (%)")
     axes.set_ylim(0, 105)
     axes.set_xlim(left=0)
     axes.grid(alpha=0.3)
     if plotted:
-        axes.legend(fontsize=8, loc="upper right")
+        axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     else:
         axes.text(0.5, 0.5, "no structure with dose", ha="center", transform=axes.transAxes)
     axes.set_title("Cumulative dose-volume histograms")

@@ -15,6 +15,7 @@ import jinja2
 
 from hccrt import __version__
 from hccrt.cli.output import dumps
+from hccrt.dvh.names import is_target
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.report.figures import colourwash_figures, dvh_figure
 from hccrt.report.pdf import render_pdf
@@ -66,11 +67,11 @@ def write_report(evaluation: Evaluation, out_dir: Path | str, ct: Any = None) ->
     json_path = out / "evaluation.json"
     json_path.write_text(dumps(payload) + "\n", encoding="utf-8")
     figures: dict[str, Path] = {}
+    # Protocol structures under their TG-263 names, plus the plan's targets (coverage).
     shown = {k: v for k, v in evaluation.dvhs.items() if not k.startswith("plan:")}
     shown.update(
-        {k[5:]: v for k, v in evaluation.dvhs.items() if k.startswith("plan:") and k[5:] not in
-         {s.plan_names[0] for s in evaluation.structures if s.plan_names}}
-    )  # fmt: skip
+        {k[5:]: v for k, v in evaluation.dvhs.items() if k.startswith("plan:") and is_target(k[5:])}
+    )
     figures["dvh"] = dvh_figure(shown, out / "dvh.png", evaluation.plan.prescription_gy)
     slices: list[Path] = []
     if evaluation.dose_gy is not None and evaluation.dose_grid is not None:
