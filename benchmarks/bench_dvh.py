@@ -195,10 +195,12 @@ import json, resource, sys, time
 from hccrt.dicom import read_rtdose, read_rtstruct
 from hccrt.dvh.engine import compute_dvhs
 dose = read_rtdose(sys.argv[1]); structure_set = read_rtstruct(sys.argv[2])
-start = time.perf_counter()
-dvhs = compute_dvhs(structure_set.structures, dose.dose_gy, dose.grid)
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds,
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    dvhs = compute_dvhs(structure_set.structures, dose.dose_gy, dose.grid)
+    times.append(time.perf_counter() - start)
+print(json.dumps({"seconds": min(times), "all_seconds": times,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -214,13 +216,20 @@ def bench_breast() -> None:
         text=True, check=True,
     )  # fmt: skip
     ours_run = json.loads(fresh.stdout)
-    raw, _ = run_dicompyler([{"rtss": str(rtss), "rtdose": str(rtdose), "name": ""}])
-    theirs_seconds = sum(r.get("seconds", 0.0) for r in raw)
+    runs = [
+        run_dicompyler([{"rtss": str(rtss), "rtdose": str(rtdose), "name": ""}])[0]
+        for _ in range(3)
+    ]
+    totals = [sum(r.get("seconds", 0.0) for r in run) for run in runs]
+    raw, theirs_seconds = runs[int(np.argmin(totals))], min(totals)
     dose = read_rtdose(rtdose)
     structure_set = read_rtstruct(rtss)
     dvhs = compute_dvhs(structure_set.structures, dose.dose_gy, dose.grid)
     stored = {s.referenced_roi_numbers[0]: s for s in dose.stored_dvhs}
     print("Breast plan, all 10 ROIs (one empty):\n")
+    print("Best of 3 runs each (all runs: hccrt "
+          f"{', '.join(f'{t:.2f}' for t in ours_run['all_seconds'])} s; dicompyler-core "
+          f"{', '.join(f'{t:.2f}' for t in totals)} s).\n")  # fmt: skip
     print(f"| | hccrt | dicompyler-core default | ratio |\n|---|---|---|---|\n"
           f"| time, all ROIs (s) | {ours_run['seconds']:.2f} | {theirs_seconds:.2f} | "
           f"{theirs_seconds / ours_run['seconds']:.1f}x |\n"
