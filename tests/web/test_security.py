@@ -174,3 +174,25 @@ def test_admin_creates_accounts(client: TestClient) -> None:
     client.post("/logout", data={"csrf_token": csrf})
     assert sign_in(client, "dr.new")
     assert PASSWORD not in client.get("/patients").text
+
+
+def test_repeated_wrong_passwords_lock_the_login(client: TestClient) -> None:
+    for attempt in range(6):
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        response = client.post(
+            "/login",
+            data={
+                "username": "viewer",
+                "password": "guess-number-" + str(attempt),
+                "csrf_token": token,
+            },
+        )
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.text
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(
+        "/login", data={"username": "viewer", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 429

@@ -22,15 +22,17 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hccrt.errors import InputError
 from hccrt.store.audit import record_event
 from hccrt.store.db import as_utc
-from hccrt.store.models import LoginSession, User, utcnow
+from hccrt.store.models import AuditEvent, LoginSession, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 PASSWORD_PROFILES = {
     "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
@@ -128,8 +130,35 @@ def create_user(
     return user
 
 
+def recent_failures(session: Session, username: str) -> int:
+    """Failed sign-ins for ``username`` in the last :data:`LOCKOUT` period (from the audit log)."""
+    since = utcnow() - LOCKOUT
+    count = session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.username == username[:64],
+            AuditEvent.action == "login_failed",
+            AuditEvent.at > since,
+        )
+    )
+    return int(count or 0)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active account with these credentials, or ``None`` (both outcomes audited)."""
+    """The active account with these credentials, or ``None`` (both outcomes audited).
+
+    Raises
+    ------
+    InputError
+        After :data:`MAX_FAILED_LOGINS` failures for this user name within :data:`LOCKOUT`
+        (the password is then not even checked), against password guessing.
+    """
+    if recent_failures(session, username) >= MAX_FAILED_LOGINS:
+        raise InputError(
+            "username",
+            f"{MAX_FAILED_LOGINS} failed sign-ins in {LOCKOUT.seconds // 60} minutes",
+            username[:64],
+            f"wait {LOCKOUT.seconds // 60} minutes or ask an administrator",
+        )
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
         record_event(session, None, "login_failed", "user", None, actor_name=username[:64])

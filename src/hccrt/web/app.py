@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeSerializer
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hccrt import __version__
@@ -79,6 +80,12 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _missing(request: Request, exc: NotFound) -> Response:
         return _error_response(request, 404, str(exc.args[0]) if exc.args else "not found")
+
+    @app.exception_handler(ValidationError)
+    async def _model(request: Request, exc: ValidationError) -> Response:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or exc.title
+        return _error_response(request, 400, f"{where}: {first['msg']}")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -72,7 +72,15 @@ def login(
     next_url = form.get("next", "/patients")
     if not cookie or not hmac.compare_digest(cookie, submitted):
         return _login_page(request, next_url, "The form expired: please sign in again.", 403)
-    user = accounts.authenticate(session, form.get("username", ""), form.get("password", ""))
+    try:
+        user = accounts.authenticate(session, form.get("username", ""), form.get("password", ""))
+    except InputError:
+        session.rollback()
+        message = (
+            f"Too many failed sign-ins for this user name: wait "
+            f"{accounts.LOCKOUT.seconds // 60} minutes or ask an administrator."
+        )
+        return _login_page(request, next_url, message, 429)
     if user is None:
         session.commit()
         return _login_page(request, next_url, "Wrong user name or password.", 401)
