@@ -116,5 +116,21 @@ def test_clinical_workflow_in_the_browser(
         saved = tmp_path / "report.pdf"
         download.save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")
+
+        # Follow-up visit: graded, and drawn in the labs-over-time chart.
+        page.click("h1 a")
+        page.click("#new-followup")
+        page.fill("[name='rt_start_date']", "2026-01-05")
+        page.check("[name='rt_ongoing']")
+        for prefix, date, alt in (
+            ("baseline", "2026-01-01", "30"),
+            ("current", "2026-01-20", "150"),
+        ):
+            page.fill(f"[name='{prefix}.date']", date)
+            page.fill(f"[name='{prefix}.alt_u_l']", alt)
+            page.fill(f"[name='{prefix}.alt_uln_u_l']", "40")
+        page.click("#save-followup")
+        expect(page.locator("#followups")).to_contain_text("yes — stop")
+        assert page.locator("#lab-plot svg circle").count() == 1
         assert errors == []
         browser.close()

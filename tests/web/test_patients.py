@@ -164,6 +164,7 @@ def test_followup_grades_and_lab_history(clinician: tuple[TestClient, str], app:
     assert "2026-01-20" in page
     assert "G2" in page  # ALT 3.75 x ULN: CTCAE grade 2
     assert "yes — stop" in page  # grade >= 2 during RT
+    assert '{"visits": [{"date": "2026-01-20", "alt": 3.75,' in page  # data for the lab chart
     with app.state.sessions() as session:
         row = session.query(FollowUp).one()
         assert row.result["ctcae"]["alt"]["grade"] == 2

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hccrt.errors import InputError
@@ -172,7 +172,11 @@ def _token_hash(token: str) -> str:
 
 
 def open_session(session: Session, user: User) -> tuple[str, LoginSession]:
-    """Start a login session; returns the secret cookie token and the session row."""
+    """Start a login session; returns the secret cookie token and the session row.
+
+    Expired sessions of every account are removed at the same time.
+    """
+    session.execute(delete(LoginSession).where(LoginSession.expires_at < utcnow()))
     token = secrets.token_urlsafe(32)
     login = LoginSession(
         token_sha256=_token_hash(token),

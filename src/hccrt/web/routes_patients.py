@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
@@ -148,6 +149,16 @@ def patient_page(
     patient = repository.get_patient(session, principal.user, patient_id)
     assessments, uploads, evaluations, followups = repository.patient_history(session, patient)
     session.commit()
+    series = [
+        {
+            "date": row.visit_date,
+            **{
+                term: (row.result.get("ctcae", {}).get(term) or {}).get("ratio")
+                for term in ("alt", "ast", "alp", "bilirubin")
+            },
+        }
+        for row in followups
+    ]
     return render(
         request,
         "patient.html",
@@ -158,6 +169,7 @@ def patient_page(
             uploads=uploads,
             evaluations=evaluations,
             followups=followups,
+            lab_json=json.dumps({"visits": series}).replace("<", "\\u003c"),
         ),
     )
 
