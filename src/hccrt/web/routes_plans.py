@@ -114,10 +114,8 @@ def upload(
     stored = store_upload(store, incoming, request.app.state.settings.limits)
     try:
         summary = check_case(store, stored)
-    except UploadRejected:
-        raise
-    except ValueError as error:
-        raise UploadRejected("upload", str(error), None, "", 400) from None
+    except InputError as error:  # the DICOM reader's message, with the uploaded file names
+        raise UploadRejected(error.field, error.rule, error.value, error.fix) from None
     row = repository.save_upload(session, principal.user, patient, stored)
     session.commit()
     return JSONResponse(
@@ -231,11 +229,6 @@ def artifact(
     if not isinstance(sha, str):
         raise NotFound(f"evaluation {evaluation_id} has no image {name!r}")
     return Response(_files(request).read_bytes(sha), media_type="image/png")
-
-
-def evaluation_redirect(evaluation: Evaluation) -> RedirectResponse:
-    """Where the browser goes after an evaluation."""
-    return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
 
 
 def _number(raw: str, kind: type[int] | type[float], field: str) -> int | float | None:
