@@ -61,7 +61,7 @@ class DvhSettings:
     min_pixels_across: int = 60
     min_pixel_mm: float = 0.05
     max_pixel_mm: float | None = None
-    subsamples: int = 3
+    subsamples: int = 2
     bins: int = 20_000
 
     def __post_init__(self) -> None:
