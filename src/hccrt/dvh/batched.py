@@ -22,7 +22,13 @@ from hccrt.dvh.interpolation import (
     separable_plane_doses,
     world_to_dose_index,
 )
-from hccrt.dvh.sampling import SampleLattice, Slab, contours_for_slab, sublayer_faces_mm
+from hccrt.dvh.sampling import (
+    SampleLattice,
+    Slab,
+    contours_for_slab,
+    slabs_of,
+    sublayer_faces_mm,
+)
 from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import Grid
 
@@ -92,8 +98,9 @@ def sample_batched(
         removed = np.zeros_like(occ)
         for other in subtract:
             moved: list[PlanarContour] = []
+            own = slabs_of(other, slabs[0].thickness_mm) if not other.is_empty else ()
             for slab in slabs:
-                chosen = contours_for_slab(other, slab)
+                chosen = contours_for_slab(other, slab, own)
                 moved.extend(_moved(chosen, slab.z_mm))
                 vertices.extend(c.points_mm for c in chosen)
             if moved:

@@ -163,15 +163,18 @@ def slabs_of(structure: StructureContours, default_thickness_mm: float) -> tuple
     return tuple(slabs)
 
 
-def contours_for_slab(structure: StructureContours, slab: Slab) -> tuple[PlanarContour, ...]:
+def contours_for_slab(
+    structure: StructureContours, slab: Slab, own_slabs: tuple[Slab, ...] | None = None
+) -> tuple[PlanarContour, ...]:
     """The contours of ``structure`` whose own slab contains the plane of ``slab``.
 
     Used for structures subtracted from another one (e.g. GTVs from the liver): their plane that
     represents the tissue at ``slab.z_mm`` is the one whose half-slice slab contains it.
+    ``own_slabs`` (from :func:`slabs_of`) avoids regrouping the structure for every slab.
     """
     if structure.is_empty:
         return ()
-    for other in slabs_of(structure, slab.thickness_mm):
+    for other in own_slabs if own_slabs is not None else slabs_of(structure, slab.thickness_mm):
         lower = other.z_mm - other.below_mm - _PLANE_TOLERANCE_MM
         upper = other.z_mm + other.above_mm + _PLANE_TOLERANCE_MM
         if lower <= slab.z_mm < upper:
