@@ -409,6 +409,16 @@ def main() -> None:
         f"the same fluence: {rate:.1f} % of {count} voxels pass (pyRadPlan dose scaled by "
         f"{scale:.3f} to the same mean OuterTarget dose)."
     )
+    mine_open = np.load(out / "hccrt.npz")["open_ct"]
+    other_open = np.load(out / "pyradplan.npz")["open_field"]
+    scale_open = float(mine_open.max() / max(float(other_open.max()), 1e-9))
+    rate_open, count_open = gamma_pass_rate(mine_open, other_open * scale_open, spacing)
+    print(
+        f"Gamma 3 %/3 mm, open 6 x 6 cm fields on the 9 beams (same fluence, no modulation): "
+        f"{rate_open:.1f} % of {count_open} voxels pass (pyRadPlan scaled by {scale_open:.4f} "
+        f"to the same maximum; {peer['open_field_rays_present_pct']:.0f} % of the needed "
+        f"pyRadPlan rays exist)."
+    )
 
 
 if __name__ == "__main__":
