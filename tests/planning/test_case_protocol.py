@@ -1,0 +1,81 @@
+"""Case preparation (PTV from GTV, normal liver) and protocol limits as hard constraints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hccrt.dicom import read_ct_series, read_rtstruct
+from hccrt.errors import ClinicalInputError, InputError
+from hccrt.evaluation import PlanFacts, evaluate_plan
+from hccrt.planning.case import beams_for, prepare_case
+from hccrt.planning.protocol import (
+    NORMAL_LIVER,
+    constraints_from_protocol,
+    default_constraints,
+    merge_constraints,
+)
+from tests.planning.synthetic_case import write_case
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    folder = write_case(tmp_path_factory.mktemp("synthetic"))
+    ct = read_ct_series(folder / "CT")
+    structures = read_rtstruct(folder / "RTSTRUCT.dcm")
+    return ct, structures, prepare_case(ct.grid, ct.hu, structures.structures)
+
+
+def test_ptv_built_from_gtv_with_seed_margins(synthetic):
+    _, _, case = synthetic
+    assert case.target == "PTV"
+    assert any("CTV = GTV + 5 mm, PTV = CTV + 6 mm" in n for n in case.notes)
+    voxel_cc = case.dose_grid.voxel_volume_cc
+    ptv_cc = case.masks["PTV"].sum() * voxel_cc
+    expected = 4 / 3 * np.pi * 3.1**3  # GTV radius 20 mm + 5 mm + 6 mm
+    assert ptv_cc == pytest.approx(expected, rel=0.08)
+    assert not np.any(case.masks[NORMAL_LIVER] & case.masks["GTV"])
+    iso = np.array(case.isocenter_mm)
+    assert iso == pytest.approx([-60.0, -5.0, 0.0], abs=2.0)
+    beams = beams_for(case, [0.0, 90.0])
+    assert beams[1].name == "B2_G090"
+
+
+def test_unknown_target_is_an_error(synthetic):
+    ct, structures, _ = synthetic
+    with pytest.raises(InputError, match="no target"):
+        prepare_case(ct.grid, ct.hu, structures.structures, target="Tumour")
+
+
+def test_child_pugh_limits_from_seed():
+    a = default_constraints("A", {NORMAL_LIVER, "SpinalCord"})
+    b = default_constraints("b", {NORMAL_LIVER})
+    assert (a[0].dose_gy, b[0].dose_gy) == (23.0, 6.0)
+    assert "seed 000" in a[0].source
+    assert any(c.structure == "SpinalCord" and "UNCONFIRMED" in c.source for c in a)
+    with pytest.raises(ClinicalInputError, match="Child-Pugh"):
+        default_constraints("C", {NORMAL_LIVER})
+
+
+def test_protocol_limits_become_hard_constraints(synthetic):
+    _, structures, case = synthetic
+    facts = PlanFacts(10, 50.0, "3dcrt")
+    evaluation = evaluate_plan(
+        structures.structures,
+        np.zeros(case.dose_grid.shape),
+        case.dose_grid,
+        facts,
+        child_pugh_class="A",
+    )
+    from_protocol, extra = constraints_from_protocol(
+        evaluation.constraints, case.masks, case.dose_grid.voxel_volume_cc, "test"
+    )
+    cord = [c for c in from_protocol if c.structure == "SpinalCord"]
+    assert len(cord) == 1
+    assert cord[0].kind == "max"
+    assert cord[0].dose_gy < 45.0  # converted to 5 Gy x 10 by the evaluation module
+    merged = merge_constraints(default_constraints("A", set(case.masks)), from_protocol)
+    assert merged[0].structure == NORMAL_LIVER
+    assert sum(c.structure == NORMAL_LIVER and c.kind == "mean" for c in merged) == 1
+    assert sum(c.structure == "SpinalCord" for c in merged) == 1
+    assert extra == {}
