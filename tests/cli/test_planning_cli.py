@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from hccrt.dicom import read_rtdose, read_rtplan
+from hccrt.dicom import read_rtdose, read_rtplan, read_rtstruct
 from tests.conftest import invoke
 from tests.planning.synthetic_case import write_case
 
@@ -49,6 +49,11 @@ def test_plan_auto_writes_readable_plan_and_dose(case_dir, tmp_path):
     assert first["ntcp"][0]["structure"] == "Liver-GTV"
     assert first["dvh"]["PTV"]["volume_pct"][0] == pytest.approx(100.0)
     plan = read_rtplan(out / "RTPLAN.dcm")
+    structures = read_rtstruct(out / "RTSTRUCT.dcm")
+    assert {"PTV", "CTV", "GTV", "Liver"} <= set(structures.names)
+    assert plan.referenced_structure_set_uid == structures.sop_instance_uid
+    if payload["chosen_technique"] == "IMRT":
+        assert (out / "alternative" / "RTPLAN_3DCRT.dcm").is_file()
     assert plan.prescription_dose_gy == 50.0
     assert plan.fractions == 10
     dose = read_rtdose(out / "RTDOSE.dcm")

@@ -3,7 +3,8 @@
 JSON keys (contract): ``chosen_technique``, ``reason``, ``infeasibility``, ``prescription_gy``,
 ``fractions``, ``target``, ``isocenter_mm``, ``notes``, ``timings_s``, ``dose_grid``,
 ``plans`` (technique, passes, total_mu, mu_per_fraction, files, beams), ``seconds_total``,
-``report``, ``report_error``, ``protocol``, ``evaluation`` (plans side by side: passes,
+``report``, ``report_error``, ``protocol``, ``rtstruct`` (file name of the structure set with
+the built PTV, empty when none was built), ``evaluation`` (plans side by side: passes,
 protocol_verdict, protocol_reasons, coverage_pct, target_metrics, constraints, ntcp (list,
 from the protocol evaluation), protocol_evaluation, dvh).
 """
@@ -53,8 +54,10 @@ def _render(payload: dict[str, Any]) -> str:
         lines.append(f"\n{payload['report_error']}")
     if payload["infeasibility"]:
         lines.append(f"\nIMRT infeasible: {payload['infeasibility']}")
-    files = [p["files"] for p in payload["plans"] if p["files"]]
-    lines.append(f"\nwritten: RTPLAN.dcm, RTDOSE.dcm, plan.json, evaluation.json ({files})")
+    written = ", ".join(
+        f for p in payload["plans"] for f in p["files"].values() if f.endswith("dcm")
+    )
+    lines.append(f"\nwritten: {written}, plan.json, evaluation.json")
     return "\n".join(lines)
 
 
@@ -108,8 +111,8 @@ def plan(
 ) -> None:
     """Plan a case: 3DCRT first, IMRT if the dosimetric requirements are not met (seed 000).
 
-    Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), per-technique RTPLAN_/RTDOSE_ files,
-    plan.json and evaluation.json. Doses in Gy, lengths in mm.
+    Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), alternative/ (the other plan), RTSTRUCT.dcm
+    (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
     from hccrt.errors import InputError
     from hccrt.planning.workflow import DEFAULT_GANTRY_DEG, plan_case_dir

@@ -1,9 +1,15 @@
 """Plan a case folder end to end: read CT + RTSTRUCT, auto-plan, write RTPLAN, RTDOSE and JSON.
 
-Outputs in ``out_dir``: ``RTPLAN.dcm`` and ``RTDOSE.dcm`` of the chosen plan, ``RTPLAN_<T>.dcm``
-/ ``RTDOSE_<T>.dcm`` for every plan made, ``plan.json`` (beams, segments, MU, timings, reason)
-and ``evaluation.json`` (constraints, target metrics, normal-liver NTCP and cumulative DVHs of
-both plans side by side).
+Outputs in ``out_dir``:
+
+* ``RTSTRUCT.dcm`` - a copy of the structure set with the CTV/PTV built here (only when targets
+  were built; the plans reference it);
+* ``RTPLAN.dcm`` and ``RTDOSE.dcm`` - the chosen plan; ``alternative/RTPLAN_<T>.dcm`` and
+  ``alternative/RTDOSE_<T>.dcm`` - the plan not chosen (one file per SOP instance);
+* ``plan.json`` - chosen technique and reason, beams, segments, MU, timings;
+* ``evaluation.json`` - both plans side by side: hard constraints, target metrics, the
+  plan-evaluation protocol's verdict, RILD NTCP and full evaluation, cumulative DVHs;
+* ``report/`` - the protocol report of the chosen plan (:func:`hccrt.report.write_report`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from hccrt.dicom import read_ct_series, read_rtstruct
 from hccrt.dicom.case import inventory_case
 from hccrt.dicom.rtdose_writer import write_rtdose
 from hccrt.dicom.rtplan_writer import PatientReference, write_rtplan
+from hccrt.dicom.rtstruct_writer import add_rois
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFacts, evaluate_plan
 from hccrt.geometry.contours import StructureContours
@@ -132,18 +139,30 @@ def plan_case_dir(
         assess=assess,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
+    structure_set_uid = structures.sop_instance_uid
+    derived = plan_structures[len(structures.structures) :]
+    rtstruct_written = ""
+    if derived:
+        # Targets built here go into a copy of the structure set that the plan references.
+        structure_set_uid = add_rois(inventory.rtstruct, derived, out_dir / "RTSTRUCT.dcm")
+        rtstruct_written = "RTSTRUCT.dcm"
     reference = PatientReference(
         ct.patient_id,
         ct.patient_name,
         ct.study_instance_uid,
         ct.grid.frame_of_reference_uid,
-        structures.sop_instance_uid,
+        structure_set_uid,
     )
     mlc = millennium_like_mlc()
     files: dict[str, dict[str, str]] = {}
     for plan in result.plans:
         tag = plan.technique
-        plan_path = out_dir / f"RTPLAN_{tag}.dcm"
+        # One file per SOP instance: the chosen plan at the top, the other one under
+        # alternative/ (never two copies of the same plan, never two doses to be summed).
+        folder = out_dir if plan is result.chosen else out_dir / "alternative"
+        folder.mkdir(exist_ok=True)
+        name = "" if plan is result.chosen else f"_{tag}"
+        plan_path = folder / f"RTPLAN{name}.dcm"
         plan_uid = write_rtplan(
             plan_path,
             tuple(d for d in plan.deliveries if d.segments),
@@ -153,12 +172,13 @@ def plan_case_dir(
             reference,
             technique=tag,
         )
-        dose_path = out_dir / f"RTDOSE_{tag}.dcm"
+        dose_path = folder / f"RTDOSE{name}.dcm"
         write_rtdose(dose_path, plan.dose_gy, case.dose_grid, reference, plan_uid, tag)
-        files[tag] = {"rtplan": plan_path.name, "rtdose": dose_path.name, "plan_uid": plan_uid}
-        if plan is result.chosen:
-            (out_dir / "RTPLAN.dcm").write_bytes(plan_path.read_bytes())
-            (out_dir / "RTDOSE.dcm").write_bytes(dose_path.read_bytes())
+        files[tag] = {
+            "rtplan": str(plan_path.relative_to(out_dir)),
+            "rtdose": str(dose_path.relative_to(out_dir)),
+            "plan_uid": plan_uid,
+        }
     say("writing the evaluation report of the chosen plan")
     chosen_evaluation = evaluations[result.chosen.technique]
     report: dict[str, Path] = {}
@@ -173,6 +193,7 @@ def plan_case_dir(
     payload["report"] = {k: str(Path(v).relative_to(out_dir)) for k, v in report.items()}
     payload["report_error"] = report_error
     payload["protocol"] = baseline.protocol.id
+    payload["rtstruct"] = rtstruct_written
     payload["seconds_total"] = round(time.perf_counter() - start, 2)
     (out_dir / "plan.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
     (out_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2), encoding="utf-8")
