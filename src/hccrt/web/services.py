@@ -115,13 +115,17 @@ class PlanEvaluationOutput:
 def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]]:
     """Cumulative DVH curves for the browser: ``[{name, volume_cc, dose_gy[], volume_pct[]}]``."""
     curves = []
-    for key, dvh in evaluation.dvhs.items():
-        if dvh.volume_cc <= 0 or dvh.is_empty:
+    shown: set[str] = set()
+    # Protocol structures first; a plan ROI of the same name ("plan:NAME") is the same curve.
+    for key, dvh in sorted(evaluation.dvhs.items(), key=lambda item: item[0].startswith("plan:")):
+        name = key.removeprefix("plan:")
+        if dvh.volume_cc <= 0 or dvh.is_empty or name in shown:
             continue
+        shown.add(name)
         dose, volume = dvh.curve(points)
         curves.append(
             {
-                "name": key.removeprefix("plan:"),
+                "name": name,
                 "volume_cc": round(float(dvh.volume_cc), 3),
                 "dose_gy": [round(float(d), 4) for d in dose],
                 "volume_pct": [round(float(100.0 * v / dvh.volume_cc), 4) for v in volume],
