@@ -23,6 +23,10 @@ from hccrt.planning.problem import PlanningProblem
 
 FloatArray = npt.NDArray[np.float64]
 
+NORMAL_TISSUE_MAX_FRACTION = 1.05
+"""Hard cap on the dose outside the target (sampled normal tissue), fraction of Rx, before the
+coverage normalisation."""
+
 PENUMBRA_MARGIN_MM = 7.0
 """Aperture margin around the PTV's BEV outline (80/20 penumbra of a 6 MV field; UNCONFIRMED
 departmental convention, overridable)."""
@@ -79,14 +83,17 @@ def _weights(problem: PlanningProblem, beam_dose: FloatArray) -> FloatArray:
             cost[:n_beams] += 0.1 * organ.mean(axis=0) / max(c.dose_gy, 1.0)
     eye = sp.identity(n_t, format="csr")
     zeros = sp.csr_matrix((n_t, n_t))
-    a_ub = sp.vstack(
-        [
-            sp.hstack([-sp.csr_matrix(target), -eye, zeros]),  # D + s >= Rx
-            sp.hstack([sp.csr_matrix(target), zeros, -eye]),  # D - o <= 1.05 Rx
-        ],
-        format="csr",
-    )
-    b_ub = np.concatenate([np.full(n_t, -rx), np.full(n_t, 1.05 * rx)])
+    blocks = [
+        sp.hstack([-sp.csr_matrix(target), -eye, zeros]),  # D + s >= Rx
+        sp.hstack([sp.csr_matrix(target), zeros, -eye]),  # D - o <= 1.05 Rx
+    ]
+    bounds_ub = [np.full(n_t, -rx), np.full(n_t, 1.05 * rx)]
+    if normal.size:
+        # No hot spot outside the target (entrance dose of a dominant beam): D <= 1.05 Rx.
+        blocks.append(sp.hstack([sp.csr_matrix(normal), sp.csr_matrix((normal.shape[0], 2 * n_t))]))
+        bounds_ub.append(np.full(normal.shape[0], NORMAL_TISSUE_MAX_FRACTION * rx))
+    a_ub = sp.vstack(blocks, format="csr")
+    b_ub = np.concatenate(bounds_ub)
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if result.status != 0:
         raise InputError("3dcrt", "beam-weight optimisation failed", result.message, "")

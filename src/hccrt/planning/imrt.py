@@ -89,6 +89,10 @@ def optimise_imrt(
             dn = dose[n_rows]
             f += normal_tissue_weight * (dn @ dn) / (n_rows.size * rx * rx)
             grad_rows[n_rows] += 2 * normal_tissue_weight * dn / (n_rows.size * rx * rx)
+            # Hot spots outside the target cost as much as target overdose.
+            hot_nt = np.maximum(dn - hot, 0.0)
+            f += (hot_nt @ hot_nt) / (n_rows.size * rx * rx) * 10.0
+            grad_rows[n_rows] += 20.0 * hot_nt / (n_rows.size * rx * rx)
         for c in problem.constraints:
             f += _constraint_term(c, dose, problem, lam[c.label], mu[c.label], grad_rows, dvh_sets)
         return float(f) * 100.0, op.rmatvec(grad_rows) * (w0 * 100.0)
