@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hccrt.errors import InputError
 from hccrt.geometry import Grid, StructureContours, structure_occupancy
@@ -121,10 +123,8 @@ def test_asymmetric_margins_match_the_exact_box(erode: bool) -> None:
     assert (ours != truth).mean() < 0.01
 
 
-def brute_force_dilation(
-    mask: np.ndarray, spacing: tuple[float, float, float], plus: tuple, minus: tuple
-) -> np.ndarray:
-    """Voxel centres within the element of a surface point half-way to an outside neighbour."""
+def surface_points(mask: np.ndarray, spacing: tuple[float, float, float]) -> np.ndarray:
+    """Points half-way between each inside voxel and each outside 6-neighbour (or grid edge), mm."""
     points = []
     for axis in range(3):
         for sign in (1, -1):
@@ -135,13 +135,40 @@ def brute_force_dilation(
             seeds = np.argwhere(mask & ~neighbour).astype(float)
             seeds[:, axis] += 0.5 * sign
             points.append(seeds)
-    surface = np.concatenate(points) * np.array(spacing)
-    centres = np.argwhere(~mask).astype(float) * np.array(spacing)
-    vectors = centres[:, None, :] - surface[None, :, :]
+    return np.concatenate(points) * np.array(spacing)
+
+
+def gauge_cost(vectors: np.ndarray, plus: tuple, minus: tuple) -> np.ndarray:
+    """Brute-force one-sided quadratic cost of (..., 3) vectors in (k, j, i) order."""
     scale = np.where(vectors >= 0, np.array(plus), np.array(minus))
-    cost = ((vectors / scale) ** 2).sum(axis=-1).min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # a zero margin allows no step at all in that direction
+        parts = np.where(vectors == 0, 0.0, np.where(scale > 0, (vectors / scale) ** 2, np.inf))
+    return np.asarray(parts.sum(axis=-1))
+
+
+def brute_force_dilation(
+    mask: np.ndarray, spacing: tuple[float, float, float], plus: tuple, minus: tuple
+) -> np.ndarray:
+    """Voxel centres within the element of a surface point half-way to an outside neighbour."""
+    surface = surface_points(mask, spacing)
+    centres = np.argwhere(~mask).astype(float) * np.array(spacing)
+    cost = gauge_cost(centres[:, None, :] - surface[None, :, :], plus, minus).min(axis=1)
     result = mask.copy()
     result[~mask] = cost <= 1.0 + 1e-6
+    return result
+
+
+def brute_force_erosion(
+    mask: np.ndarray, spacing: tuple[float, float, float], plus: tuple, minus: tuple
+) -> np.ndarray:
+    """Inside voxel centres whose element (placed on them) reaches no surface point."""
+    surface = surface_points(mask, spacing)
+    centres = np.argwhere(mask).astype(float) * np.array(spacing)
+    # the element at x reaches p when p - x is in E
+    cost = gauge_cost(surface[None, :, :] - centres[:, None, :], plus, minus).min(axis=1)
+    result = np.zeros_like(mask)
+    result[mask] = cost > 1.0 + 1e-6
     return result
 
 
@@ -229,3 +256,32 @@ def test_isotropic_margin_on_an_oblique_grid() -> None:
     occupancy = structure_occupancy(StructureContours("Oblique", 1, FRAME, tuple(contours)), grid)
     expanded = expand_mask(occupancy, grid, 5.0)
     assert expanded.sum() * grid.voxel_volume_cc == pytest.approx(ball_volume_cc(21.25), rel=0.02)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 10_000),
+    margins=st.tuples(*[st.floats(0.0, 6.0) for _ in range(6)]),
+    spacing=st.sampled_from([(2.5, 1.0, 1.0), (3.0, 1.2, 0.9), (1.0, 1.0, 1.0)]),
+    erode=st.booleans(),
+)
+def test_separable_construction_property(
+    seed: int, margins: tuple[float, ...], spacing: tuple[float, float, float], erode: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    mask = np.zeros((10, 14, 14), dtype=bool)
+    mask[2:8, 3:11, 3:11] = rng.random((6, 8, 8)) < (0.85 if erode else 0.6)
+    if not mask.any():
+        return
+    grid = Grid.from_spacing(mask.shape, spacing, (0, 0, 0), FRAME)
+    element = Margins(*margins)
+    # grid axes (k, j, i) = (z, y, x): + index = Superior, Posterior, Left
+    plus = (element.superior_mm, element.posterior_mm, element.left_mm)
+    minus = (element.inferior_mm, element.anterior_mm, element.right_mm)
+    if erode:
+        ours = contract_mask(mask, grid, element, interpolate_slices=False)
+        expected = brute_force_erosion(mask, grid.spacing_mm, plus, minus)
+    else:
+        ours = expand_mask(mask, grid, element, interpolate_slices=False)
+        expected = brute_force_dilation(mask, grid.spacing_mm, plus, minus)
+    assert np.array_equal(ours, expected)

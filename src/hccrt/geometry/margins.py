@@ -38,6 +38,10 @@ BoolMask = npt.NDArray[np.bool_]
 
 DIRECTIONS = ("R", "L", "A", "P", "S", "I")
 MAX_MARGIN_MM = 100.0
+MAX_GAUGE_SCALE = 3.0
+"""The gauge is computed out to this multiple of the margin (for the sub-voxel ramp only)."""
+MARGIN_RESOLUTION_MM = 1e-3
+"""Margins below 1 micrometre count as 0 mm."""
 _ON_SURFACE = np.float32(1.0 + 1e-6)
 """Gauge of the result's surface; the tolerance keeps voxel centres exactly at the margin in."""
 
@@ -54,7 +58,15 @@ class Margins:
     inferior_mm: float
 
     def __post_init__(self) -> None:
-        for name, value in zip(DIRECTIONS, self.as_tuple(), strict=True):
+        fields = (
+            "right_mm",
+            "left_mm",
+            "anterior_mm",
+            "posterior_mm",
+            "superior_mm",
+            "inferior_mm",
+        )
+        for name, field, value in zip(DIRECTIONS, fields, self.as_tuple(), strict=True):
             if not np.isfinite(value) or not 0.0 <= value <= MAX_MARGIN_MM:
                 raise InputError(
                     f"margin {name}",
@@ -62,6 +74,8 @@ class Margins:
                     value,
                     "give margins in mm, e.g. 5 or 5,5,5,5,10,10",
                 )
+            # margins are resolved to MARGIN_RESOLUTION_MM: anything smaller is no margin
+            object.__setattr__(self, field, float(value) if value >= MARGIN_RESOLUTION_MM else 0.0)
 
     @classmethod
     def isotropic(cls, margin_mm: float) -> Margins:
@@ -191,9 +205,11 @@ def _morphology(
         return inside.astype(np.float32)
     element = margins if dilate else margins.reflected()
     positive = [m for m in element.as_tuple() if m > 0]
-    # contours are drawn in-plane: the ramp spans about one in-plane voxel
+    # contours are drawn in-plane: the ramp spans about one in-plane voxel for a typical margin
     spacing = max(grid.spacing_mm[1], grid.spacing_mm[2])
-    scale = 1.0 + 1.05 * spacing / min(positive)
+    typical = float(np.median(positive))
+    scale = min(1.0 + 1.05 * spacing / typical, MAX_GAUGE_SCALE)
+    slope = np.float32(0.5 * typical / spacing)
     per_axis = [(up * scale, down * scale) for up, down in _axis_margins(grid, element)]
     pads = _pad_list(grid, per_axis)
     box, extra = _crop_box(inside, pads)
@@ -202,7 +218,6 @@ def _morphology(
         local, grid.spacing_mm, per_axis, outward=dilate, interpolate_slices=interpolate_slices
     )
     gauge = np.float32(scale) * np.sqrt(distance)
-    slope = np.float32(0.5 * min(positive) / spacing)
     result = np.zeros(inside.shape, dtype=np.float32)
     if dilate:
         ramp = np.clip(np.float32(0.5) + (_ON_SURFACE - gauge) * slope, 0.0, 1.0)
