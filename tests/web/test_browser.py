@@ -108,6 +108,7 @@ def test_clinical_workflow_in_the_browser(
         expect(page.locator("#dvh-plot svg polyline").first).to_be_attached()
         assert page.locator("#dvh-plot svg polyline").count() >= 1
         assert page.locator(".overlays img").count() >= 1
+        page.wait_for_load_state("load")  # images decoded
         natural_width = page.locator(".overlays img").first.evaluate("img => img.naturalWidth")
         assert natural_width > 0
         with page.expect_download() as download_info:
@@ -131,6 +132,6 @@ def test_clinical_workflow_in_the_browser(
             page.fill(f"[name='{prefix}.alt_uln_u_l']", "40")
         page.click("#save-followup")
         expect(page.locator("#followups")).to_contain_text("yes — stop")
-        assert page.locator("#lab-plot svg circle").count() == 1
+        expect(page.locator("#lab-plot svg circle")).to_have_count(1)
         assert errors == []
         browser.close()
