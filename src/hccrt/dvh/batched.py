@@ -126,11 +126,10 @@ def sample_batched(
     uncovered = 0.0
     plane_size = faces.shape[1] * faces.shape[2]
     values = faces.reshape(-1)
-    # In-plane gradients of every face (Gy per pixel); the gradient of a sub-layer's mean
-    # plane is the mean of its two faces' gradients.
-    gradients = [
-        np.gradient(faces, axis=axis).reshape(-1) for axis in (1, 2) if faces.shape[axis] > 1
-    ]
+    # In-plane central differences (Gy per pixel) of a sub-layer's mean plane, evaluated only
+    # at the occupied pixels: the stack grid has a margin of at least one empty pixel around
+    # the contours, so every occupied pixel has both neighbours along rows and columns.
+    strides = [stride for axis, stride in ((1, faces.shape[2]), (2, 1)) if faces.shape[axis] > 1]
     base = rows.astype(np.int64) * faces.shape[2] + cols
     for layer in range(layers):
         face = planes * layers + layer
@@ -139,9 +138,10 @@ def sample_batched(
         lower = values.take(at_lower).astype(np.float64)
         upper = values.take(at_upper).astype(np.float64)
         spread = np.zeros(planes.size)
-        for gradient in gradients:
-            mean = 0.5 * (gradient.take(at_lower) + gradient.take(at_upper))
-            spread += mean.astype(np.float64) ** 2
+        for stride in strides:
+            ahead = values.take(at_lower + stride) + values.take(at_upper + stride)
+            behind = values.take(at_lower - stride) + values.take(at_upper - stride)
+            spread += (0.25 * (ahead - behind).astype(np.float64)) ** 2
         inside = inside_z[face] & inside_z[face + 1] & inside_y[rows] & inside_x[cols]
         weight = fraction * cell_cc
         uncovered += float(weight[~inside].sum())

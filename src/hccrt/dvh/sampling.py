@@ -109,7 +109,9 @@ class Slab:
         total = 0.0
         for contour in self.contours:
             x, y = contour.points_mm[:, 0], contour.points_mm[:, 1]
-            total += 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+            # shoelace formula; x[i] y[i+1] - y[i] x[i+1] summed over the closed polygon
+            cross = np.dot(x[:-1], y[1:]) - np.dot(y[:-1], x[1:]) + x[-1] * y[0] - y[-1] * x[0]
+            total += 0.5 * abs(float(cross))
         return total
 
 

@@ -74,15 +74,37 @@ class ContourPlane:
     area_mm2: float
 
 
+def _next(values: FloatArray) -> FloatArray:
+    """The following vertex of every vertex of a closed polygon (``np.roll(values, -1)``)."""
+    return np.concatenate([values[1:], values[:1]])
+
+
 def _signed_area(xy: FloatArray) -> float:
     x, y = xy[:, 0], xy[:, 1]
-    return float(0.5 * (np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    return float(0.5 * (np.dot(x, _next(y)) - np.dot(y, _next(x))))
+
+
+def _newell_normal(points: FloatArray) -> FloatArray:
+    """Unit normal of a closed 3-D polygon (Newell's method, as ``PlanarContour.normal``)."""
+    centred = points - points.mean(axis=0)
+    nxt = _next(centred)
+    summed = centred + nxt
+    diff = centred - nxt
+    newell = np.array(
+        [
+            np.dot(diff[:, 1], summed[:, 2]),
+            np.dot(diff[:, 2], summed[:, 0]),
+            np.dot(diff[:, 0], summed[:, 1]),
+        ]
+    )
+    length = float(np.linalg.norm(newell))
+    return newell / length if length > 0.0 else np.array([0.0, 0.0, 1.0])
 
 
 def _point_in_polygon(point: FloatArray, polygon: FloatArray) -> bool:
     x, y = point
     x0, y0 = polygon[:, 0], polygon[:, 1]
-    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    x1, y1 = _next(x0), _next(y0)
     crosses = (y0 > y) != (y1 > y)
     with np.errstate(divide="ignore", invalid="ignore"):
         xs = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
@@ -96,6 +118,8 @@ def even_odd_area(polygons: list[FloatArray]) -> float:
     the depth of a polygon is the number of other polygons containing its first vertex.
     """
     total = 0.0
+    if len(polygons) == 1:
+        return abs(_signed_area(polygons[0]))
     for n, polygon in enumerate(polygons):
         depth = sum(
             _point_in_polygon(polygon[0], other) for m, other in enumerate(polygons) if m != n
@@ -142,36 +166,46 @@ def contour_planes(
         return []
     slice_axis = grid.directions[0]
     for contour in structure.contours:
-        if abs(abs(float(contour.normal @ slice_axis)) - 1.0) > _PARALLEL_TOLERANCE and (
+        normal = _newell_normal(contour.points_mm)
+        if abs(abs(float(normal @ slice_axis)) - 1.0) > _PARALLEL_TOLERANCE and (
             contour.area_mm2 > 1e-6
         ):
             raise GeometryMismatchError(
                 f"structure '{structure.name}'",
                 "contours must be parallel to the grid's slices",
-                f"contour normal {np.round(contour.normal, 3).tolist()} vs slice axis "
+                f"contour normal {np.round(normal, 3).tolist()} vs slice axis "
                 f"{np.round(slice_axis, 3).tolist()}",
                 "use a grid with the orientation of the contoured image series",
             )
     dz = grid.spacing_mm[0]
     tolerance = PLANE_TOLERANCE_MM / dz
+    # One affine transform for all vertices, then split per contour.
+    sizes = [len(c.points_mm) for c in structure.contours]
+    every = grid.world_to_index(np.concatenate([c.points_mm for c in structure.contours]))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    mean_k = np.add.reduceat(every[:, 0], starts) / np.asarray(sizes, dtype=np.float64)
     indexed = sorted(
-        ((grid.world_to_index(c.points_mm), c) for c in structure.contours),
-        key=lambda item: float(np.mean(item[0][:, 0])),
+        (
+            (float(mean_k[n]), every[start : start + size], contour)
+            for n, (start, size, contour) in enumerate(
+                zip(starts, sizes, structure.contours, strict=True)
+            )
+        ),
+        key=lambda item: item[0],
     )
-    groups: list[list[tuple[FloatArray, PlanarContour]]] = []
-    for points, contour in indexed:
-        k = float(np.mean(points[:, 0]))
-        if groups and abs(k - float(np.mean(groups[-1][-1][0][:, 0]))) <= tolerance:
-            groups[-1].append((points, contour))
+    groups: list[list[tuple[float, FloatArray, PlanarContour]]] = []
+    for k, points, contour in indexed:
+        if groups and abs(k - groups[-1][-1][0]) <= tolerance:
+            groups[-1].append((k, points, contour))
         else:
-            groups.append([(points, contour)])
-    positions = np.array([np.mean([np.mean(p[:, 0]) for p, _ in g]) for g in groups])
+            groups.append([(k, points, contour)])
+    positions = np.array([sum(k for k, _, _ in g) / len(g) for g in groups])
     thickness = (single_plane_thickness_mm or dz) / dz
     slabs = _slabs(positions, thickness, end_caps)
     _, row_mm, col_mm = grid.spacing_mm
     planes = []
     for group, position, slab in zip(groups, positions, slabs, strict=True):
-        polygons = tuple(np.ascontiguousarray(points[:, 1:]) for points, _ in group)
+        polygons = tuple(np.ascontiguousarray(points[:, 1:]) for _, points, _ in group)
         area = even_odd_area(list(polygons)) * row_mm * col_mm
         planes.append(ContourPlane(float(position), slab, polygons, area))
     return planes
@@ -195,41 +229,41 @@ def _plane_fraction(
         return None
     s = subsamples
     nrows, ncols = (j1 - j0) * s, i1 - i0
-    all_rows, all_cross = [], []
-    for polygon in polygons:
-        # scan line r sits at Y = r; voxel column c covers X in [c, c + 1)
-        y = (polygon[:, 0] - j0 + 0.5) * s - 0.5
-        x = polygon[:, 1] - i0 + 0.5
-        ya, xa, yb, xb = y, x, np.roll(y, -1), np.roll(x, -1)
-        first = np.clip(np.ceil(np.minimum(ya, yb)), 0, nrows).astype(np.int64)
-        last = np.clip(np.ceil(np.maximum(ya, yb)), 0, nrows).astype(np.int64)  # half-open
-        counts = last - first
-        keep = counts > 0
-        if not np.any(keep):
-            continue
-        counts = counts[keep]
-        edge = np.repeat(np.nonzero(keep)[0], counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        row = np.repeat(first[keep], counts) + offsets
-        t = (row - ya[edge]) / (yb[edge] - ya[edge])
-        all_rows.append(row)
-        all_cross.append(xa[edge] + t * (xb[edge] - xa[edge]))
-    if not all_rows:
+    # Edges of all polygons at once: vertex -> next vertex of the same polygon.
+    following = np.concatenate([_next(polygon) for polygon in polygons])
+    # scan line r sits at Y = r; voxel column c covers X in [c, c + 1)
+    ya = (stacked[:, 0] - j0 + 0.5) * s - 0.5
+    xa = stacked[:, 1] - i0 + 0.5
+    yb = (following[:, 0] - j0 + 0.5) * s - 0.5
+    xb = following[:, 1] - i0 + 0.5
+    first = np.clip(np.ceil(np.minimum(ya, yb)), 0, nrows).astype(np.int64)
+    last = np.clip(np.ceil(np.maximum(ya, yb)), 0, nrows).astype(np.int64)  # half-open
+    counts = last - first
+    keep = counts > 0
+    if not np.any(keep):
         return None
-    row = np.concatenate(all_rows)
-    cross = np.clip(np.concatenate(all_cross), 0.0, float(ncols))
+    counts = counts[keep]
+    edge = np.repeat(np.nonzero(keep)[0], counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    row = np.repeat(first[keep], counts) + offsets
+    t = (row - ya[edge]) / (yb[edge] - ya[edge])
+    cross = np.clip(xa[edge] + t * (xb[edge] - xa[edge]), 0.0, float(ncols))
     order = np.lexsort((cross, row))
     row, cross = row[order], cross[order]
     # even-odd: after sorting, crossings pair up (enter, leave) within each scan line
     enter, leave, line = cross[0::2], cross[1::2], row[0::2]
-    ones = np.zeros((nrows, ncols + 1), dtype=np.float64)
-    part = np.zeros((nrows, ncols + 1), dtype=np.float64)
     lo, hi = np.floor(enter).astype(np.int64), np.floor(leave).astype(np.int64)
-    np.add.at(ones, (line, lo), 1.0)
-    np.add.at(ones, (line, hi), -1.0)
-    np.add.at(part, (line, hi), leave - hi)
-    np.add.at(part, (line, lo), -(enter - lo))
-    coverage = np.cumsum(ones, axis=1)[:, :ncols] + part[:, :ncols]
+    width = ncols + 1
+    size = nrows * width
+    at_lo, at_hi = line * width + lo, line * width + hi
+    ones = np.bincount(at_lo, minlength=size) - np.bincount(at_hi, minlength=size)
+    part = np.bincount(at_hi, weights=leave - hi, minlength=size) - np.bincount(
+        at_lo, weights=enter - lo, minlength=size
+    )
+    coverage = (
+        np.cumsum(ones.reshape(nrows, width), axis=1)[:, :ncols]
+        + part.reshape(nrows, width)[:, :ncols]
+    )
     fraction = coverage.reshape(j1 - j0, s, ncols).mean(axis=1).astype(np.float32)
     return (j0, j1, i0, i1), fraction
 
