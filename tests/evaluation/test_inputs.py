@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from hccrt.dicom import DoseDistribution
 from hccrt.dvh.plan import sum_doses
 from hccrt.errors import GeometryMismatchError, InputError
-from hccrt.evaluation.inputs import dose_in_gy
+from hccrt.evaluation.inputs import PlanFiles, dose_in_gy, evaluate_files
 from hccrt.geometry.grid import Grid
 
 
@@ -53,3 +55,15 @@ def test_summation_refuses_another_frame_of_reference() -> None:
                              "GY", "PLAN")  # fmt: skip
     with pytest.raises(GeometryMismatchError, match="share one Frame of Reference"):
         sum_doses([first, other])
+
+
+def test_rtplan_without_frame_of_reference_is_accepted(shared_data: Path) -> None:
+    """FrameOfReferenceUID is optional in RTPLAN: the reader warns, evaluation goes on."""
+    breast = shared_data / "breast_boost_plan"
+    files = PlanFiles(
+        breast / "rtss.dcm",
+        (breast / "rtdose.dcm",),
+        shared_data / "dicom_edge_cases" / "pydicom" / "rtplan.dcm",
+    )
+    evaluation, _ = evaluate_files(files, fractions=7, prescription_gy=14.0)
+    assert evaluation.verdict in {"pass", "fail"}

@@ -77,10 +77,11 @@ def evaluate_files(
     plan_summary = read_rtplan(files.rtplan) if files.rtplan else None
     if plan_summary is not None:
         warnings.extend(plan_summary.warnings)
-        require_same_frame(
-            plan_summary.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            "RTPLAN with RTSTRUCT",
-        )  # fmt: skip
+        if plan_summary.frame_of_reference_uid:  # optional in RTPLAN; the reader warned if absent
+            require_same_frame(
+                plan_summary.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+                "RTPLAN with RTSTRUCT",
+            )  # fmt: skip
     n_fx, n_source = _pick(fractions, plan_summary and plan_summary.fractions, "fractions")
     rx, rx_source = _pick(prescription_gy, plan_summary and plan_summary.prescription_dose_gy, "")
     if n_fx is None:
