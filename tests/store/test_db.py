@@ -96,3 +96,10 @@ def test_long_ruleset_version_fits_after_upgrade(empty_engine: Engine) -> None:
     with empty_engine.connect() as connection:
         kept = connection.execute(text("SELECT ruleset_version FROM assessments")).scalar_one()
     assert kept == long_name[:64]
+
+
+def test_plain_postgresql_url_uses_psycopg() -> None:
+    engine = make_engine("postgresql://hccrt:secret@127.0.0.1:1/hccrt")  # no connection made
+    assert engine.dialect.name == "postgresql"
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
