@@ -92,10 +92,10 @@ def sample_batched(
     """All samples of a structure with equally spaced planes on an axis-aligned dose grid."""
     uid = structure.frame_of_reference_uid
     grid = _stack_grid(slabs, lattice, uid)
-    occ = np.asarray(occupancy(structure, grid, subsamples), dtype=np.float64)
+    occ = np.asarray(occupancy(structure, grid, subsamples))
     vertices = [c.points_mm for s in slabs for c in s.contours]
     if subtract:
-        removed = np.zeros_like(occ)
+        removed = np.zeros(occ.shape)
         for other in subtract:
             moved: list[PlanarContour] = []
             own = slabs_of(other, slabs[0].thickness_mm) if not other.is_empty else ()
@@ -107,7 +107,7 @@ def sample_batched(
                 plane_set = StructureContours(other.name, other.number, uid, tuple(moved))
                 other_occ = np.asarray(occupancy(plane_set, grid, subsamples), dtype=np.float64)
                 removed = np.maximum(removed, other_occ)
-        occ = np.clip(occ - removed, 0.0, 1.0)
+        occ = np.clip(occ.astype(np.float64) - removed, 0.0, 1.0)
     extremes = [_surface_doses(vertices, slabs[0], dose, dose_grid)]
     offsets = sublayer_faces_mm(slabs[0], dose_grid.spacing_mm[0])
     layers = offsets.size - 1
@@ -120,43 +120,43 @@ def sample_batched(
         dose, dose_grid, x_mm, y_mm, faces_z
     )
     planes, rows, cols = np.nonzero(occ > 0)
-    fraction = occ[planes, rows, cols]
+    fraction = occ[planes, rows, cols].astype(np.float64)
     cell_cc = lattice.pixel_mm**2 * step / 1000.0
-    lows, highs, weights = [], [], []
-    uncovered = 0.0
     plane_size = faces.shape[1] * faces.shape[2]
     values = faces.reshape(-1)
+    # All sub-layers at once, layer-major: sample (layer, n) lies between faces
+    # planes[n] * layers + layer and the one above it.
+    face = (planes[None, :].astype(np.int64) * layers + np.arange(layers)[:, None]).reshape(-1)
+    base = np.tile(rows.astype(np.int64) * faces.shape[2] + cols, layers)
+    at_lower = face * plane_size + base
+    at_upper = at_lower + plane_size
+    lower = values.take(at_lower).astype(np.float64)
+    upper = values.take(at_upper).astype(np.float64)
     # In-plane central differences (Gy per pixel) of a sub-layer's mean plane, evaluated only
     # at the occupied pixels: the stack grid has a margin of at least one empty pixel around
     # the contours, so every occupied pixel has both neighbours along rows and columns.
-    strides = [stride for axis, stride in ((1, faces.shape[2]), (2, 1)) if faces.shape[axis] > 1]
-    base = rows.astype(np.int64) * faces.shape[2] + cols
-    for layer in range(layers):
-        face = planes * layers + layer
-        at_lower = face.astype(np.int64) * plane_size + base
-        at_upper = at_lower + plane_size
-        lower = values.take(at_lower).astype(np.float64)
-        upper = values.take(at_upper).astype(np.float64)
-        spread = np.zeros(planes.size)
-        for stride in strides:
+    spread = np.zeros(face.size)
+    for axis, stride in ((1, faces.shape[2]), (2, 1)):
+        if faces.shape[axis] > 1:
             ahead = values.take(at_lower + stride) + values.take(at_upper + stride)
             behind = values.take(at_lower - stride) + values.take(at_upper - stride)
             spread += (0.25 * (ahead - behind).astype(np.float64)) ** 2
-        inside = inside_z[face] & inside_z[face + 1] & inside_y[rows] & inside_x[cols]
-        weight = fraction * cell_cc
-        uncovered += float(weight[~inside].sum())
-        low, high = np.minimum(lower, upper)[inside], np.maximum(lower, upper)[inside]
-        solid = (fraction >= 0.5)[inside]
-        extremes.extend([low[solid], high[solid]])
-        middle, along_z = 0.5 * (low + high), high - low
-        width = np.sqrt(along_z**2 + spread[inside])
-        lows.append(np.maximum(middle - 0.5 * width, 0.0))
-        highs.append(middle + 0.5 * width)
-        weights.append(weight[inside])
+    weight = np.tile(fraction * cell_cc, layers)
+    solid = np.tile(fraction >= 0.5, layers)
+    inside = inside_z[face] & inside_z[face + 1] & np.tile(inside_y[rows] & inside_x[cols], layers)
+    uncovered = 0.0
+    if not inside.all():
+        uncovered = float(weight[~inside].sum())
+        lower, upper, spread = lower[inside], upper[inside], spread[inside]
+        weight, solid = weight[inside], solid[inside]
+    low, high = np.minimum(lower, upper), np.maximum(lower, upper)
+    extremes.extend([low[solid], high[solid]])
+    middle, along_z = 0.5 * (low + high), high - low
+    width = np.sqrt(along_z**2 + spread)
     return BatchSamples(
-        np.concatenate(lows),
-        np.concatenate(highs),
-        np.concatenate(weights),
+        np.maximum(middle - 0.5 * width, 0.0),
+        middle + 0.5 * width,
+        weight,
         np.concatenate(extremes),
         uncovered,
     )

@@ -137,23 +137,28 @@ def slabs_of(structure: StructureContours, default_thickness_mm: float) -> tuple
             len(structure.contours),
             "contour the ROI, or leave it out of the DVH request",
         )
+    # z statistics of every contour in a few vectorised calls (this runs for every structure)
+    sizes = np.array([len(c.points_mm) for c in structure.contours])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    z_all = np.concatenate([c.points_mm[:, 2] for c in structure.contours])
+    spreads = np.maximum.reduceat(z_all, starts) - np.minimum.reduceat(z_all, starts)
+    means = np.add.reduceat(z_all, starts) / sizes
     by_plane: dict[float, list[PlanarContour]] = {}
-    for contour in structure.contours:
-        z_values = contour.points_mm[:, 2]
-        if float(z_values.max() - z_values.min()) > _PLANE_TOLERANCE_MM and (
-            abs(contour.normal[2]) < _AXIAL_COSINE
-        ):
+    plane_means: dict[float, list[float]] = {}
+    for contour, spread, mean in zip(structure.contours, spreads, means, strict=True):
+        if float(spread) > _PLANE_TOLERANCE_MM and abs(contour.normal[2]) < _AXIAL_COSINE:
             raise InputError(
                 f"structure '{structure.name}'",
                 "only axial contours (plane normal along z) are supported",
                 np.round(contour.normal, 3).tolist(),
                 "export the structure set on axial CT slices",
             )
-        z = float(np.mean(contour.points_mm[:, 2]))
+        z = float(mean)
         key = round(z / _PLANE_TOLERANCE_MM) * _PLANE_TOLERANCE_MM
         by_plane.setdefault(key, []).append(contour)
+        plane_means.setdefault(key, []).append(z)
     keys = sorted(by_plane)
-    planes = [float(np.mean([c.points_mm[:, 2].mean() for c in by_plane[k]])) for k in keys]
+    planes = [sum(plane_means[k]) / len(plane_means[k]) for k in keys]
     gaps = np.diff(planes)
     slabs = []
     for n, (key, z) in enumerate(zip(keys, planes, strict=True)):

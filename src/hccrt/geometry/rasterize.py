@@ -165,7 +165,15 @@ def contour_planes(
     if structure.is_empty:
         return []
     slice_axis = grid.directions[0]
-    for contour in structure.contours:
+    sizes = [len(c.points_mm) for c in structure.contours]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    along = np.concatenate([c.points_mm for c in structure.contours]) @ slice_axis
+    # A contour whose vertices share one position along the slice axis is parallel to the
+    # slices by construction; only the others need their normal.
+    flat = np.maximum.reduceat(along, starts) - np.minimum.reduceat(along, starts) <= 1e-9
+    for contour, is_flat in zip(structure.contours, flat, strict=True):
+        if is_flat:
+            continue
         normal = _newell_normal(contour.points_mm)
         if abs(abs(float(normal @ slice_axis)) - 1.0) > _PARALLEL_TOLERANCE and (
             contour.area_mm2 > 1e-6
