@@ -400,7 +400,7 @@ def export_upload(
     request: Request, upload_id: int, principal: CanExport, session: DbSession
 ) -> Response:
     """The uploaded DICOM, de-identified (case label as name and ID), as a zip (audited)."""
-    from hccrt.web.deidentify import deidentify_bytes
+    from hccrt.dicom.deidentify import deidentify_bytes
 
     row = _get_upload(session, principal, upload_id)
     patient = session.get(Patient, row.patient_id)
