@@ -143,14 +143,19 @@ def sample_batched(
             spread += (0.25 * (ahead - behind).astype(np.float64)) ** 2
     weight = np.tile(fraction * cell_cc, layers)
     solid = np.tile(fraction >= 0.5, layers)
-    inside = inside_z[face] & inside_z[face + 1] & np.tile(inside_y[rows] & inside_x[cols], layers)
     uncovered = 0.0
-    if not inside.all():
+    if not (inside_z.all() and inside_y.all() and inside_x.all()):
+        inside = inside_z[face] & inside_z[face + 1]
+        inside &= np.tile(inside_y[rows] & inside_x[cols], layers)
         uncovered = float(weight[~inside].sum())
         lower, upper, spread = lower[inside], upper[inside], spread[inside]
         weight, solid = weight[inside], solid[inside]
     low, high = np.minimum(lower, upper), np.maximum(lower, upper)
-    extremes.extend([low[solid], high[solid]])
+    if solid.any():
+        # only the extremes of these samples are used (Dmin/Dmax)
+        lowest = np.min(low, where=solid, initial=np.inf)
+        highest = np.max(high, where=solid, initial=-np.inf)
+        extremes.append(np.array([lowest, highest]))
     middle, along_z = 0.5 * (low + high), high - low
     width = np.sqrt(along_z**2 + spread)
     return BatchSamples(

@@ -76,7 +76,8 @@ class DoseSamples:
     uncovered_volume_cc
         Volume of samples outside the dose grid (cc).
     extreme_doses_gy
-        Doses at surface points and well-inside samples, used for Dmin/Dmax.
+        Doses at surface points and (their extremes or all of) the well-inside samples,
+        used only through their minimum and maximum (Dmin/Dmax).
     pixel_mm
         In-plane sample spacing used.
     """
