@@ -23,6 +23,12 @@ Conventions (used by the DVH engine, the margins and the CLI)
   slice, the one plane whose slab contains the voxel centre (binary in z). Both agree when the
   contour planes are the grid's slice centres.
 
+With equally spaced planes the half-slice slab volume is exactly the trapezoidal integral of the
+plane areas plus the two end caps. Analytic benchmarks that integrate the exact cross-section of a
+curved solid between planes (the sphere of Nelms et al. 2015) are therefore larger by the
+trapezoid error (``2 r s^2 pi / 6`` for a sphere of radius ``r`` at spacing ``s``; 1.6 % for
+r = 12 mm, s = 3 mm): the contours as drawn hold the slab volume (docs/validation/dvh.md).
+
 So the mask volume equals the polygon volume (:func:`structure_volume_cc_from_polygons`, area x
 slab thickness with the same end caps) up to the in-plane sampling error, when the grid covers
 the structure.
