@@ -1,9 +1,9 @@
-"""Write a CT series (one CT Image Storage file per slice) and describe a series by reference.
+"""Write a CT series (one CT Image Storage file per slice).
 
-:class:`CTReference` is what an RTSTRUCT (or any object that points at CT images) needs: the
-patient/study identity, the series and Frame of Reference UIDs, and each image's SOP Class/
-Instance UID and position. It comes back from :func:`write_ct_series` or is read from the
-headers of existing files with :meth:`CTReference.from_files`.
+:func:`write_ct_series` returns the :class:`~hccrt.dicom.ct_reference.CTReference` of the written
+series (what an RTSTRUCT needs to reference its images). :class:`CTReference`,
+:class:`PatientStudy` and :class:`CTImageRef` live in :mod:`hccrt.dicom.ct_reference` and are
+re-exported here.
 
 Pixels are stored unsigned 16-bit with RescaleIntercept -1024 and RescaleSlope 1, so HU in
 [-1024, 64511] are representable; the writer accepts HU in [-1024, 3071] (12-bit CT range).
@@ -15,7 +15,7 @@ DICOM PS3.3 A.3 (CT Image IOD), C.7.6.2 (Image Plane), C.8.2.1 (CT Image); PS3.1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +24,8 @@ import numpy.typing as npt
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-from hccrt.dicom._common import read_dataset
-from hccrt.errors import DicomInputError, InputError
+from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
+from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
@@ -51,190 +51,6 @@ def make_uid(entropy_sources: Sequence[str] | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class PatientStudy:
-    """Patient and study identity shared by every object of one study (DICOM Type 2 may be '')."""
-
-    patient_name: str
-    patient_id: str
-    study_instance_uid: str
-    study_date: str = ""
-    study_time: str = ""
-    patient_birth_date: str = ""
-    patient_sex: str = ""
-    study_id: str = ""
-    accession_number: str = ""
-    referring_physician_name: str = ""
-    study_description: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.patient_id or not self.study_instance_uid:
-            raise InputError(
-                "patient_id/study_instance_uid",
-                "must not be empty",
-                (self.patient_id, self.study_instance_uid),
-                "give the patient ID and a Study Instance UID",
-            )
-        if self.patient_sex not in ("", "M", "F", "O"):
-            raise InputError("patient_sex", "must be M, F, O or ''", self.patient_sex, "fix it")
-
-    def apply(self, dataset: Dataset) -> None:
-        """Set the Patient and General Study module attributes on ``dataset`` (in place)."""
-        dataset.PatientName = self.patient_name
-        dataset.PatientID = self.patient_id
-        dataset.PatientBirthDate = self.patient_birth_date
-        dataset.PatientSex = self.patient_sex
-        dataset.StudyInstanceUID = self.study_instance_uid
-        dataset.StudyDate = self.study_date
-        dataset.StudyTime = self.study_time
-        dataset.StudyID = self.study_id
-        dataset.AccessionNumber = self.accession_number
-        dataset.ReferringPhysicianName = self.referring_physician_name
-        if self.study_description:
-            dataset.StudyDescription = self.study_description
-
-    @classmethod
-    def from_dataset(cls, dataset: Dataset) -> PatientStudy:
-        """Read the patient/study identity of an existing object."""
-
-        def text(keyword: str) -> str:
-            return str(dataset.get(keyword, "") or "")
-
-        return cls(
-            patient_name=text("PatientName"),
-            patient_id=text("PatientID") or "(unknown)",
-            study_instance_uid=text("StudyInstanceUID"),
-            study_date=text("StudyDate"),
-            study_time=text("StudyTime"),
-            patient_birth_date=text("PatientBirthDate"),
-            patient_sex=text("PatientSex"),
-            study_id=text("StudyID"),
-            accession_number=text("AccessionNumber"),
-            referring_physician_name=text("ReferringPhysicianName"),
-            study_description=text("StudyDescription"),
-        )
-
-
-@dataclass(frozen=True)
-class CTImageRef:
-    """One image of a series: SOP Class/Instance UID and ImagePositionPatient (LPS mm)."""
-
-    sop_class_uid: str
-    sop_instance_uid: str
-    position_mm: tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class CTReference:
-    """What other objects need to reference a CT series (see module docstring).
-
-    Parameters
-    ----------
-    patient
-        Patient/study identity.
-    series_instance_uid, frame_of_reference_uid
-        UIDs of the series and its Frame of Reference.
-    images
-        The images, sorted along ``slice_normal``.
-    slice_normal
-        Unit normal of the image planes (row x column direction cosines).
-    """
-
-    patient: PatientStudy
-    series_instance_uid: str
-    frame_of_reference_uid: str
-    images: tuple[CTImageRef, ...]
-    slice_normal: tuple[float, float, float] = (0.0, 0.0, 1.0)
-
-    def __post_init__(self) -> None:
-        if not self.images:
-            raise DicomInputError("images", "a CT reference needs at least one image", 0, "")
-        uids = [image.sop_instance_uid for image in self.images]
-        if len(set(uids)) != len(uids):
-            raise DicomInputError(
-                "SOPInstanceUID", "must be unique within the series", len(uids), "re-export"
-            )
-        normal = np.asarray(self.slice_normal, dtype=np.float64)
-        order = np.argsort([float(np.dot(image.position_mm, normal)) for image in self.images])
-        object.__setattr__(self, "images", tuple(self.images[i] for i in order))
-
-    @property
-    def study_instance_uid(self) -> str:
-        """Study Instance UID of the series."""
-        return self.patient.study_instance_uid
-
-    def image_at(
-        self, point_mm: Sequence[float], tolerance_mm: float | None = None
-    ) -> CTImageRef | None:
-        """The image whose plane contains ``point_mm`` (within ``tolerance_mm``), else ``None``.
-
-        The default tolerance is a quarter of the smallest gap between image planes (0.5 mm for
-        a single image).
-        """
-        normal = np.asarray(self.slice_normal, dtype=np.float64)
-        offsets = np.array([np.dot(image.position_mm, normal) for image in self.images])
-        if tolerance_mm is None:
-            gaps = np.diff(offsets)
-            tolerance_mm = 0.25 * float(gaps.min()) if gaps.size and gaps.min() > 0 else 0.5
-        distance = np.abs(offsets - float(np.dot(np.asarray(point_mm, dtype=np.float64), normal)))
-        best = int(np.argmin(distance))
-        return self.images[best] if distance[best] <= tolerance_mm else None
-
-    @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> CTReference:
-        """Read the headers of CT files of one series (pixels are not loaded).
-
-        Raises
-        ------
-        DicomInputError
-            No files, non-CT files, several series or Frames of Reference in the files.
-        """
-        datasets = [read_dataset(path, "CT", stop_before_pixels=True)[0] for path in paths]
-        if not datasets:
-            raise DicomInputError("CT", "no CT files given", None, "pass the CT series files")
-        for keyword in ("SeriesInstanceUID", "FrameOfReferenceUID", "StudyInstanceUID"):
-            values = {str(ds.get(keyword, "")) for ds in datasets}
-            if len(values) != 1 or "" in values:
-                raise DicomInputError(
-                    keyword,
-                    "all CT files must share one non-empty value",
-                    sorted(values),
-                    "pass the files of one series",
-                )
-        first = datasets[0]
-        orientation = np.array([float(v) for v in first.ImageOrientationPatient])
-        normal = np.cross(orientation[:3], orientation[3:])
-        images = tuple(
-            CTImageRef(
-                str(ds.SOPClassUID),
-                str(ds.SOPInstanceUID),
-                (
-                    float(ds.ImagePositionPatient[0]),
-                    float(ds.ImagePositionPatient[1]),
-                    float(ds.ImagePositionPatient[2]),
-                ),
-            )
-            for ds in datasets
-        )
-        return cls(
-            patient=PatientStudy.from_dataset(first),
-            series_instance_uid=str(first.SeriesInstanceUID),
-            frame_of_reference_uid=str(first.FrameOfReferenceUID),
-            images=images,
-            slice_normal=(float(normal[0]), float(normal[1]), float(normal[2])),
-        )
-
-    @classmethod
-    def from_directory(cls, directory: str | Path) -> CTReference:
-        """Read the headers of every ``*.dcm`` file of a directory holding one CT series."""
-        files = sorted(Path(directory).glob("*.dcm"))
-        if not files:
-            raise DicomInputError(
-                str(directory), "contains no .dcm file", None, "give the CT folder"
-            )
-        return cls.from_files(files)
-
-
-@dataclass(frozen=True)
 class CTSeriesInfo:
     """Series-level attributes of a CT series to write."""
 
@@ -248,16 +64,7 @@ class CTSeriesInfo:
     content_time: str = ""
 
     def __post_init__(self) -> None:
-        if self.patient_position not in (
-            "HFS",
-            "HFP",
-            "FFS",
-            "FFP",
-            "HFDL",
-            "HFDR",
-            "FFDL",
-            "FFDR",
-        ):
+        if self.patient_position not in _PATIENT_POSITIONS:
             raise InputError(
                 "patient_position",
                 "not a DICOM patient position",
@@ -387,3 +194,16 @@ def write_ct_series(
         images=tuple(images),
         slice_normal=(float(normal[0]), float(normal[1]), float(normal[2])),
     )
+
+
+__all__ = [
+    "CT_IMAGE_STORAGE",
+    "HU_RANGE",
+    "CTImageRef",
+    "CTReference",
+    "CTSeriesInfo",
+    "PatientStudy",
+    "format_ds",
+    "make_uid",
+    "write_ct_series",
+]
