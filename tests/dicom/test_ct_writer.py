@@ -9,6 +9,7 @@ import pydicom
 import pytest
 import SimpleITK as sitk
 
+from hccrt.dicom import ct_reference, ct_writer
 from hccrt.dicom.ct_writer import (
     CT_IMAGE_STORAGE,
     CTReference,
@@ -83,3 +84,31 @@ def test_bad_volumes_are_refused(tmp_path: Path) -> None:
         CTSeriesInfo("1.2.3", patient_position="XYZ")
     with pytest.raises(DicomInputError, match=r"no \.dcm file"):
         CTReference.from_directory(tmp_path / "empty")
+
+
+def test_reference_is_the_same_class_from_both_modules() -> None:
+    assert ct_writer.CTReference is ct_reference.CTReference
+    assert ct_writer.PatientStudy is ct_reference.PatientStudy
+
+
+def test_patient_identity_is_validated_and_read_back(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"patient_id/study_instance_uid.*must not be empty"):
+        PatientStudy("TEST^CT", "", "1.2.3")
+    with pytest.raises(InputError, match=r"patient_sex.*M, F, O"):
+        PatientStudy("TEST^CT", "CT-1", "1.2.3", patient_sex="X")
+    hu, grid = _volume()
+    write_ct_series(hu, grid, tmp_path, PATIENT, CTSeriesInfo(make_uid(["series5"])))
+    first = pydicom.dcmread(sorted(tmp_path.glob("*.dcm"))[0])
+    assert PatientStudy.from_dataset(first) == PATIENT
+
+
+def test_reference_refuses_mixed_series_and_duplicate_images(tmp_path: Path) -> None:
+    hu, grid = _volume()
+    ref = write_ct_series(hu, grid, tmp_path / "a", PATIENT, CTSeriesInfo(make_uid(["sa"])))
+    write_ct_series(hu, grid, tmp_path / "b", PATIENT, CTSeriesInfo(make_uid(["sb"])))
+    files = [*sorted((tmp_path / "a").glob("*.dcm")), *sorted((tmp_path / "b").glob("*.dcm"))]
+    with pytest.raises(DicomInputError, match=r"SeriesInstanceUID.*share one non-empty value"):
+        CTReference.from_files(files)
+    twice = (ref.images[0], ref.images[0])
+    with pytest.raises(DicomInputError, match=r"SOPInstanceUID.*unique within the series"):
+        CTReference(PATIENT, ref.series_instance_uid, ref.frame_of_reference_uid, twice)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
 
 from hccrt.dicom.ct_writer import CTReference, CTSeriesInfo, PatientStudy, make_uid, write_ct_series
 from hccrt.dicom.rtstruct import read_rtstruct
+from hccrt.dicom.rtstruct_items import CONTOUR_DATA
 from hccrt.dicom.rtstruct_writer import add_rois, add_structures, build_rtstruct, write_rtstruct
 from hccrt.errors import GeometryMismatchError, InputError
 from hccrt.geometry.contours import PlanarContour, StructureContours
@@ -106,3 +110,66 @@ def test_writer_refuses_inconsistent_input(ct: CTReference, tmp_path: Path) -> N
     other = CTReference(ct.patient, make_uid(["other"]), FOR, ct.images, ct.slice_normal)
     with pytest.raises(GeometryMismatchError, match="not the series the RTSTRUCT references"):
         add_structures(source, [_roi("GTV", 5, 3.0)], other)
+
+
+def _bytes(ds: Dataset) -> bytes:
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def test_add_structures_leaves_the_dataset_passed_in_unmodified(
+    ct: CTReference, tmp_path: Path
+) -> None:
+    original = build_rtstruct(ct, [_roi("Liver", 1, 10.0), _roi("GTV", 2, 4.0)])
+    before = _bytes(original)
+    sop_uid = str(original.SOPInstanceUID)
+    added = add_structures(original, [_roi("PTV", 1, 8.0)], ct, sop_instance_uid="1.2.826.0.1")
+    write_rtstruct(added, tmp_path / "added.dcm")  # writing the copy must not touch the source
+    assert _bytes(original) == before
+    assert original.SOPInstanceUID == sop_uid
+    assert original.file_meta.MediaStorageSOPInstanceUID == sop_uid
+    assert len(original.StructureSetROISequence) == 2
+    back = pydicom.dcmread(tmp_path / "added.dcm")
+    assert back.SOPInstanceUID == back.file_meta.MediaStorageSOPInstanceUID == "1.2.826.0.1"
+    assert [(r.ROIName, r.ROINumber) for r in back.StructureSetROISequence] == [
+        ("Liver", 1),
+        ("GTV", 2),
+        ("PTV", 3),
+    ]
+    assert [o.ReferencedROINumber for o in back.RTROIObservationsSequence] == [1, 2, 3]
+    assert back.ReferencedFrameOfReferenceSequence == original.ReferencedFrameOfReferenceSequence
+    assert back.SeriesInstanceUID == original.SeriesInstanceUID
+    assert back.ROIContourSequence[:2] == original.ROIContourSequence[:2]
+    read = read_rtstruct(tmp_path / "added.dcm")
+    assert read.get("PTV").contours[0].area_mm2 == pytest.approx(256.0)
+    assert read.get("Liver").contours[2].area_mm2 == pytest.approx(400.0)
+
+
+def test_plane_lookup_without_ct_does_not_decode_existing_contours(
+    ct: CTReference, tmp_path: Path
+) -> None:
+    source = write_rtstruct(build_rtstruct(ct, [_roi("Liver", 1, 10.0)]), tmp_path / "rs.dcm")
+    raw = pydicom.dcmread(source)
+    added = add_structures(raw, [_roi("PTV", 2, 8.0)])
+    contours = raw.ROIContourSequence[0].ContourSequence
+    assert all(isinstance(c.get_item(CONTOUR_DATA), RawDataElement) for c in contours)
+    decoded = pydicom.dcmread(source)
+    for item in decoded.ROIContourSequence[0].ContourSequence:
+        assert len(item.ContourData) == 12  # decode: the lookup must read decoded values too
+    again = add_structures(decoded, [_roi("PTV", 2, 8.0)])
+    for result in (added, again):
+        refs = [
+            c.ContourImageSequence[0].ReferencedSOPInstanceUID
+            for c in result.ROIContourSequence[1].ContourSequence
+        ]
+        assert refs == [image.sop_instance_uid for image in ct.images]
+
+
+def test_add_structures_to_a_dataset_without_roi_sequences(ct: CTReference) -> None:
+    empty = build_rtstruct(ct, [])
+    for name in ("StructureSetROISequence", "ROIContourSequence", "RTROIObservationsSequence"):
+        del empty[name]
+    added = add_structures(empty, [_roi("GTV", 0, 4.0)], ct)
+    assert [(r.ROIName, r.ROINumber) for r in added.StructureSetROISequence] == [("GTV", 1)]
+    assert "StructureSetROISequence" not in empty
