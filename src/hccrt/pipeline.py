@@ -171,15 +171,17 @@ def _planning_stage(
             technique=options.technique,
             child_pugh_class=assessment.liver_function.child_pugh.class_,
         )
-        assert inventory.rtstruct is not None  # checked above
+        # The planner writes the structure set its plans reference (with the CTV/PTV it built).
         chosen.append(
-            PlanFiles(inventory.rtstruct, (plan_dir / "RTDOSE.dcm",), plan_dir / "RTPLAN.dcm")
+            PlanFiles(
+                plan_dir / "RTSTRUCT.dcm", (plan_dir / "RTDOSE.dcm",), plan_dir / "RTPLAN.dcm"
+            )
         )
         detail = (
             f"{dose_gy:g} Gy in {fractions} fractions ({why}); chosen technique "
             f"{payload['chosen_technique']}: {payload['reason']}"
         )
-        outputs = tuple(f"plan/{p.name}" for p in sorted(plan_dir.iterdir()))
+        outputs = tuple(f"plan/{p.name}" for p in sorted(plan_dir.iterdir()) if p.is_file())
         return detail, outputs
 
     if not _run_stage("planning", work, action):
