@@ -1,0 +1,130 @@
+"""The main job, ``hccrt run``: every stage hccrt has, for what the case folder contains.
+
+Stages run in clinical order: inventory of the folder, clinical assessment (always: the case must
+have a ``patient.json``), planning (when there is CT + RTSTRUCT but no dose), plan evaluation and
+the report (when there is a dose). A stage whose inputs are missing is reported as skipped with
+the reason, never faked. Results are written to a temporary folder next to ``OUT_DIR`` and moved
+into place at the end, so an interrupted run leaves no half-written results, and an existing
+``OUT_DIR`` is replaced only when ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hccrt import __version__
+from hccrt.clinical.patient import PatientRecord, load_patient
+from hccrt.dicom.case import CaseInventory, inventory_case
+from hccrt.errors import InputError
+from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Workspace, summary_text
+from hccrt.pipeline.stages import assessment_stage, evaluation_stage, planning_stage
+
+
+def _prepare_out_dir(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("--out", "exists and is not a folder", str(out_dir), "choose a new path")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise InputError(
+            "--out",
+            "folder exists and is not empty; hccrt run never overwrites results",
+            str(out_dir),
+            "choose a new folder or pass --force to replace it",
+        )
+
+
+def _require_patient(inventory: CaseInventory) -> PatientRecord:
+    if inventory.patient_record is None:
+        raise InputError(
+            str(inventory.case_dir / "patient.json"),
+            "the case folder has no patient.json (the clinical record every stage needs)",
+            fix="write one (schema: docs/patient-schema.json; examples/patients/) or create a "
+            "sample case with `hccrt phantom --out DIR`",
+        )
+    return load_patient(inventory.patient_record)
+
+
+def _finish(work: Workspace, result: RunResult, out_dir: Path) -> None:
+    from hccrt.cli.output import dumps  # JSON conventions shared with the CLI
+
+    work.write_json("run.json", dumps(result))
+    work.write_json("summary.txt", summary_text(result))
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    work.folder.rename(out_dir)
+
+
+def run_case(
+    case_dir: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    options: RunOptions | None = None,
+) -> RunResult:
+    """Run every available stage on a case folder and write the results to ``out_dir``.
+
+    Parameters
+    ----------
+    case_dir
+        Folder with ``patient.json`` and any DICOM files.
+    out_dir
+        Result folder; must not exist (or be empty) unless ``force``.
+    force
+        Replace an existing ``out_dir`` (only after the new results are complete).
+    options
+        Planning options (technique, prescription).
+
+    Returns
+    -------
+    RunResult
+        What each stage did; also written as ``run.json`` and ``summary.txt``.
+    """
+    _prepare_out_dir(out_dir, force)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    inventory = inventory_case(case_dir)
+    patient = _require_patient(inventory)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Workspace(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent)))
+    try:
+        found = ", ".join(f"{n} {m}" for m, n in inventory.modalities.items() if n) or "no DICOM"
+        work.write_json("inventory.json", json.dumps(_inventory_json(inventory), indent=2))
+        work.stages.append(StageOutcome("inventory", "done", found, ("inventory.json",)))
+        work.warnings.extend(inventory.warnings)
+        assessment = assessment_stage(patient, work)
+        planned = planning_stage(inventory, assessment, options or RunOptions(), work)
+        evaluation_stage(inventory, planned, work)
+        result = RunResult(
+            case_dir=str(case_dir),
+            out_dir=str(out_dir),
+            hccrt_version=__version__,
+            started_utc=started,
+            stages=tuple(work.stages),
+            warnings=tuple(work.warnings),
+        )
+        _finish(work, result, out_dir)
+    finally:
+        if work.folder.exists():
+            shutil.rmtree(work.folder)
+    return result
+
+
+def _inventory_json(inventory: CaseInventory) -> dict[str, object]:
+    root = inventory.case_dir
+
+    def rel(path: Path | None) -> str | None:
+        return None if path is None else str(path.relative_to(root))
+
+    return {
+        "case_dir": str(root),
+        "patient_record": rel(inventory.patient_record),
+        "frame_of_reference_uid": inventory.frame_of_reference_uid,
+        "ct_series_uid": inventory.ct_series_uid,
+        "ct_files": len(inventory.ct_files),
+        "rtstruct": rel(inventory.rtstruct),
+        "rtdoses": [rel(p) for p in inventory.rtdoses],
+        "rtplan": rel(inventory.rtplan),
+        "warnings": list(inventory.warnings),
+    }

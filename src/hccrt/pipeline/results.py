@@ -1,0 +1,82 @@
+"""Results of the main job: stage outcomes, options, the run summary and its text form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+StageStatus = Literal["done", "skipped", "failed", "error"]
+Technique = Literal["auto", "3dcrt", "imrt"]
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """What one stage of the main job did."""
+
+    name: str
+    status: StageStatus
+    detail: str
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of the main job that reach the planning stage.
+
+    ``prescription_gy``/``fractions`` ``None`` means: take the first fractionation scheme the
+    clinical assessment recommends.
+    """
+
+    technique: Technique = "auto"
+    prescription_gy: float | None = None
+    fractions: int | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Summary of a run, also written as ``run.json``."""
+
+    case_dir: str
+    out_dir: str
+    hccrt_version: str
+    started_utc: str
+    stages: tuple[StageOutcome, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def failed(self) -> tuple[StageOutcome, ...]:
+        """Stages that could not run because of their inputs."""
+        return tuple(stage for stage in self.stages if stage.status == "failed")
+
+    @property
+    def errors(self) -> tuple[StageOutcome, ...]:
+        """Stages that stopped on an internal error (a bug)."""
+        return tuple(stage for stage in self.stages if stage.status == "error")
+
+
+@dataclass
+class Workspace:
+    """Mutable collector used only inside :func:`run_case` while stages run."""
+
+    folder: Path
+    stages: list[StageOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def write_json(self, name: str, text: str) -> str:
+        (self.folder / name).write_text(text, encoding="utf-8")
+        return name
+
+
+def summary_text(result: RunResult) -> str:
+    lines = [
+        f"hccrt {result.hccrt_version} — main job on {result.case_dir}",
+        f"started {result.started_utc}",
+        "",
+    ]
+    for stage in result.stages:
+        outputs = f" -> {', '.join(stage.outputs)}" if stage.outputs else ""
+        lines.append(f"[{stage.status:>7}] {stage.name}: {stage.detail}{outputs}")
+    if result.warnings:
+        lines += ["", "Warnings:", *(f"- {w}" for w in result.warnings)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,140 @@
+"""The stages of the main job after the inventory: assessment, planning, evaluation.
+
+A stage whose inputs are missing is recorded as skipped with the reason; bad input is recorded as
+``failed`` and a bug as ``error``, so the results of the other stages are kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+
+from hccrt.clinical.assess import Assessment, assess
+from hccrt.clinical.patient import PatientRecord
+from hccrt.clinical.render import render_assessment_text
+from hccrt.dicom.case import CaseInventory
+from hccrt.errors import InputError
+from hccrt.evaluation import PlanFiles
+from hccrt.pipeline.results import RunOptions, StageOutcome, Workspace
+
+
+def assessment_stage(patient: PatientRecord, work: Workspace) -> Assessment:
+    assessment = assess(patient)
+    outputs = (
+        work.write_json("assessment.json", assessment.model_dump_json(indent=2, by_alias=True)),
+        work.write_json("assessment.txt", render_assessment_text(assessment)),
+    )
+    work.stages.append(
+        StageOutcome("assessment", "done", "scores, staging, options, radiotherapy", outputs)
+    )
+    return assessment
+
+
+def _prescription(assessment: Assessment, options: RunOptions) -> tuple[float, int, str]:
+    """Prescription for planning: the options, else the scheme the assessment prefers."""
+    if options.prescription_gy is not None and options.fractions is not None:
+        return options.prescription_gy, options.fractions, "given on the command line"
+    for scheme in assessment.radiotherapy.fractionation:
+        if scheme.preferred and scheme.target == "liver_tumour":
+            return scheme.total_dose_gy, scheme.fractions, f"preferred scheme {scheme.key}"
+    raise InputError(
+        "--prescription-gy/--fractions",
+        "the assessment prefers no fractionation scheme for this patient",
+        None,
+        "pass --prescription-gy and --fractions to plan anyway",
+    )
+
+
+def planning_stage(
+    inventory: CaseInventory, assessment: Assessment, options: RunOptions, work: Workspace
+) -> PlanFiles | None:
+    """Plan a case that has CT + RTSTRUCT but no dose; return the chosen plan's files."""
+    missing = [name for name, ok in (("CT", inventory.ct_files), ("RTSTRUCT", inventory.rtstruct))
+               if not ok]  # fmt: skip
+    reason = ""
+    if missing:
+        reason = f"needs {' and '.join(missing)}"
+    elif inventory.rtdoses:
+        reason = "the case already has a dose: it is evaluated instead"
+    elif not assessment.radiotherapy.indicated:
+        reason = "radiotherapy is not indicated by the clinical assessment"
+    if reason:
+        work.stages.append(StageOutcome("planning", "skipped", reason))
+        return None
+    from hccrt.planning.workflow import plan_case_dir
+
+    chosen: list[PlanFiles] = []
+
+    def action() -> tuple[str, tuple[str, ...]]:
+        dose_gy, fractions, why = _prescription(assessment, options)
+        plan_dir = work.folder / "plan"
+        payload = plan_case_dir(
+            inventory.case_dir,
+            plan_dir,
+            dose_gy,
+            fractions,
+            technique=options.technique,
+            child_pugh_class=assessment.liver_function.child_pugh.class_,
+        )
+        # The planner writes the structure set its plans reference (with the CTV/PTV it built).
+        chosen.append(
+            PlanFiles(
+                plan_dir / "RTSTRUCT.dcm", (plan_dir / "RTDOSE.dcm",), plan_dir / "RTPLAN.dcm"
+            )
+        )
+        detail = (
+            f"{dose_gy:g} Gy in {fractions} fractions ({why}); chosen technique "
+            f"{payload['chosen_technique']}: {payload['reason']}"
+        )
+        outputs = tuple(f"plan/{p.name}" for p in sorted(plan_dir.iterdir()) if p.is_file())
+        return detail, outputs
+
+    if not _run_stage("planning", work, action):
+        return None
+    return chosen[0]
+
+
+def evaluation_stage(inventory: CaseInventory, planned: PlanFiles | None, work: Workspace) -> None:
+    """Evaluate the case's dose (or the planned one) and write the report."""
+    plan = planned
+    if plan is None and inventory.rtstruct is not None and inventory.rtdoses:
+        plan = PlanFiles(inventory.rtstruct, inventory.rtdoses, inventory.rtplan)
+    if plan is None:
+        work.stages.append(StageOutcome("evaluation", "skipped", "needs RTSTRUCT + RTDOSE"))
+        return
+    from hccrt.evaluation import evaluate_files
+    from hccrt.report import write_report
+
+    files = replace(plan, ct=inventory.ct_files or None, patient=inventory.patient_record)
+
+    def action() -> tuple[str, tuple[str, ...]]:
+        evaluation, ct = evaluate_files(files)
+        written = write_report(evaluation, work.folder, ct)
+        outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
+        return f"verdict {evaluation.verdict}", outputs
+
+    _run_stage("evaluation", work, action)
+
+
+def _run_stage(
+    name: str, work: Workspace, action: Callable[[], tuple[str, tuple[str, ...]]]
+) -> bool:
+    """Run a stage; a failure is recorded (and the other stages' results kept), not raised.
+
+    Bad input gives status ``failed``; a bug gives ``error`` (the CLI then exits 1), unless
+    ``HCCRT_DEBUG`` is set, which re-raises for the traceback.
+    """
+    try:
+        detail, outputs = action()
+    except InputError as error:
+        work.stages.append(StageOutcome(name, "failed", str(error)))
+        return False
+    except Exception as error:
+        if os.environ.get("HCCRT_DEBUG"):
+            raise
+        message = f"internal error: {type(error).__name__}: {error} (a bug in hccrt)"
+        work.stages.append(StageOutcome(name, "error", message))
+        return False
+    work.stages.append(StageOutcome(name, "done", detail, outputs))
+    return True
