@@ -64,6 +64,7 @@ def case(tmp_path: Path) -> tuple[Path, str, str]:
     write_header(tmp_path / "rp.dcm", "RTPLAN", frame, generate_uid())
     (tmp_path / "patient.json").write_text("{}")
     (tmp_path / "notes.txt").write_text("free text")
+    (tmp_path / "scan.bin").write_bytes(b"\x00\x01 not an image" * 10)
     return tmp_path, frame, ct_series
 
 
@@ -74,7 +75,8 @@ def test_sorts_by_modality_and_frame(case: tuple[Path, str, str]) -> None:
     assert inventory.frame_of_reference_uid == frame
     assert inventory.ct_series_uid == ct_series
     assert inventory.patient_record == folder / "patient.json"
-    assert any("notes.txt: skipped, not a DICOM file" in w for w in inventory.warnings)
+    assert any("scan.bin: skipped, not a DICOM file" in w for w in inventory.warnings)
+    assert not any("notes.txt" in w for w in inventory.warnings)
 
 
 def test_unsupported_modality_and_unreferenced_series_are_reported(

@@ -48,7 +48,8 @@ class CaseInventory:
     frame_of_reference_uid
         The one Frame of Reference shared by every object (``""`` when there is no DICOM).
     warnings
-        Files skipped and why (non-DICOM files, unsupported modalities).
+        Files skipped and why (files that are not DICOM, unsupported modalities); documents
+        with a known non-DICOM suffix (.json, .txt, .pdf, ...) are passed over silently.
     """
 
     case_dir: Path
@@ -228,7 +229,9 @@ def inventory_case(case_dir: Path) -> CaseInventory:
     for path in _candidate_files(case_dir):
         if path == patient_record:
             continue
-        header = None if path.suffix.lower() in _NON_DICOM_SUFFIXES else _read_header(path)
+        if path.suffix.lower() in _NON_DICOM_SUFFIXES:
+            continue  # documents and results kept beside the images (phantom.json, notes)
+        header = _read_header(path)
         relative = path.relative_to(case_dir)
         if header is None:
             warnings.append(f"{relative}: skipped, not a DICOM file")
