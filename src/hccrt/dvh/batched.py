@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.dvh.binning import DoseSamples
 from hccrt.dvh.interpolation import (
     covered_mask,
     interpolate_at_indices,
@@ -35,17 +35,6 @@ from hccrt.geometry.grid import Grid
 FloatArray = npt.NDArray[np.float64]
 Occupancy = Callable[[StructureContours, Grid, int], npt.NDArray[np.floating]]
 _UNIFORM_TOLERANCE_MM = 1e-3
-
-
-@dataclass(frozen=True)
-class BatchSamples:
-    """Samples of all planes (see :class:`hccrt.dvh.engine.DoseSamples`)."""
-
-    low: FloatArray
-    high: FloatArray
-    weight: FloatArray
-    extremes: FloatArray
-    uncovered_cc: float
 
 
 def uniform_planes(slabs: Sequence[Slab]) -> bool:
@@ -72,7 +61,8 @@ def _stack_grid(slabs: Sequence[Slab], lattice: SampleLattice, uid: str) -> Grid
     )
 
 
-def _moved(contours: Sequence[PlanarContour], z_mm: float) -> list[PlanarContour]:
+def moved_to_plane(contours: Sequence[PlanarContour], z_mm: float) -> list[PlanarContour]:
+    """The contours with every point moved onto the axial plane ``z = z_mm`` (LPS mm)."""
     return [
         PlanarContour(np.column_stack([c.points_mm[:, :2], np.full(len(c.points_mm), z_mm)]))
         for c in contours
@@ -88,7 +78,7 @@ def sample_batched(
     subtract: Sequence[StructureContours],
     occupancy: Occupancy,
     subsamples: int,
-) -> BatchSamples:
+) -> DoseSamples:
     """All samples of a structure with equally spaced planes on an axis-aligned dose grid."""
     uid = structure.frame_of_reference_uid
     grid = _stack_grid(slabs, lattice, uid)
@@ -101,7 +91,7 @@ def sample_batched(
             own = slabs_of(other, slabs[0].thickness_mm) if not other.is_empty else ()
             for slab in slabs:
                 chosen = contours_for_slab(other, slab, own)
-                moved.extend(_moved(chosen, slab.z_mm))
+                moved.extend(moved_to_plane(chosen, slab.z_mm))
                 vertices.extend(c.points_mm for c in chosen)
             if moved:
                 plane_set = StructureContours(other.name, other.number, uid, tuple(moved))
@@ -158,12 +148,13 @@ def sample_batched(
         extremes.append(np.array([lowest, highest]))
     middle, along_z = 0.5 * (low + high), high - low
     width = np.sqrt(along_z**2 + spread)
-    return BatchSamples(
+    return DoseSamples(
         np.maximum(middle - 0.5 * width, 0.0),
         middle + 0.5 * width,
         weight,
-        np.concatenate(extremes),
         uncovered,
+        np.concatenate(extremes),
+        lattice.pixel_mm,
     )
 
 
