@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,38 @@ class Provenance:
 
     ruleset_version: str
     parameters: dict[str, Any]
+
+
+Owned = TypeVar("Owned", Assessment, Upload, Evaluation)
+"""A row that belongs to one patient and is read by its id."""
+
+_OBJECT_TYPES: dict[type[Any], str] = {
+    Assessment: "assessment",
+    Upload: "upload",
+    Evaluation: "evaluation",
+}
+
+
+def _provenance_columns(provenance: Provenance) -> dict[str, Any]:
+    return {
+        "hccrt_version": __version__,
+        "ruleset_version": provenance.ruleset_version,
+        "parameters": provenance.parameters,
+    }
+
+
+def _add_audited(
+    session: Session,
+    actor: User,
+    row: Patient | Assessment | Upload | Evaluation | FollowUp,
+    object_type: str,
+    patient_id: int | None,
+    detail: str = "",
+) -> None:
+    """Add and flush ``row``, then record its creation (its id exists only after the flush)."""
+    session.add(row)
+    session.flush()
+    record_event(session, actor, "create", object_type, row.id, patient_id, detail)
 
 
 def _label_ok(label: str) -> str:
@@ -82,6 +114,19 @@ def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
     return patient
 
 
+def get_owned(session: Session, actor: User, model: type[Owned], object_id: int) -> Owned:
+    """Read one assessment, upload or evaluation by id (audited with its patient).
+
+    Raises :class:`NotFound` (``"<type> <id> not found"``) if there is none.
+    """
+    object_type = _OBJECT_TYPES[model]
+    row = session.get(model, object_id)
+    if row is None:
+        raise NotFound(f"{object_type} {object_id} not found")
+    record_event(session, actor, "read", object_type, row.id, row.patient_id)
+    return row
+
+
 def search_patients(
     session: Session, actor: User, query: str = "", limit: int = 200
 ) -> Sequence[Patient]:
@@ -103,13 +148,9 @@ def save_assessment(
         created_by=actor.id,
         record=patient.record,
         result=result,
-        hccrt_version=__version__,
-        ruleset_version=provenance.ruleset_version,
-        parameters=provenance.parameters,
+        **_provenance_columns(provenance),
     )
-    session.add(row)
-    session.flush()
-    record_event(session, actor, "create", "assessment", row.id, patient.id)
+    _add_audited(session, actor, row, "assessment", patient.id)
     return row
 
 
@@ -129,9 +170,7 @@ def save_upload(
         UploadFile(position=i, sha256=obj.sha256, size_bytes=obj.size_bytes, name=name[:255])
         for i, (name, obj) in enumerate(files)
     ]
-    session.add(upload)
-    session.flush()
-    record_event(session, actor, "create", "upload", upload.id, patient.id, f"files={len(files)}")
+    _add_audited(session, actor, upload, "upload", patient.id, f"files={len(files)}")
     return upload
 
 
@@ -155,13 +194,9 @@ def save_evaluation(
         result=result,
         report_sha256=report_sha256,
         artifacts=artifacts,
-        hccrt_version=__version__,
-        ruleset_version=provenance.ruleset_version,
-        parameters=provenance.parameters,
+        **_provenance_columns(provenance),
     )
-    session.add(row)
-    session.flush()
-    record_event(session, actor, "create", "evaluation", row.id, upload.patient_id, row.status)
+    _add_audited(session, actor, row, "evaluation", upload.patient_id, row.status)
     return row
 
 
@@ -181,13 +216,9 @@ def save_followup(
         created_by=actor.id,
         record=record,
         result=result,
-        hccrt_version=__version__,
-        ruleset_version=provenance.ruleset_version,
-        parameters=provenance.parameters,
+        **_provenance_columns(provenance),
     )
-    session.add(row)
-    session.flush()
-    record_event(session, actor, "create", "followup", row.id, patient.id)
+    _add_audited(session, actor, row, "followup", patient.id)
     return row
 
 

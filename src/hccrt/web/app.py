@@ -152,11 +152,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     _install_handlers(app)
-    from hccrt.web import routes_auth, routes_patients, routes_plans
+    from hccrt.web import (
+        routes_assessments,
+        routes_auth,
+        routes_evaluations,
+        routes_exports,
+        routes_followups,
+        routes_patients,
+        routes_uploads,
+    )
 
-    app.include_router(routes_auth.router)
-    app.include_router(routes_patients.router)
-    app.include_router(routes_plans.router)
+    for module in (
+        routes_auth,
+        routes_patients,
+        routes_assessments,
+        routes_followups,
+        routes_uploads,
+        routes_evaluations,
+        routes_exports,
+    ):
+        app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> dict[str, str]:

@@ -15,7 +15,7 @@ from hccrt.store.accounts import Role
 from hccrt.store.audit import list_events
 from hccrt.store.models import User
 from hccrt.web.app import render
-from hccrt.web.forms import FormData
+from hccrt.web.pages import FormData
 from hccrt.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,

@@ -1,0 +1,56 @@
+"""What the route modules share: form fields, page context, the content store, audited reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from hccrt.store import repository
+from hccrt.store.accounts import Permission, allowed
+from hccrt.store.files import ContentStore
+from hccrt.store.repository import Owned
+from hccrt.web.security import Principal
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The submitted form as text fields (files are ignored here)."""
+    form = await request.form()
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+FormData = Annotated[dict[str, str], Depends(form_data)]
+
+
+def page_context(principal: Principal, **extra: Any) -> dict[str, Any]:
+    """Template context: the user, the CSRF token, the permission flags and ``extra``."""
+    return {
+        "user": principal.user,
+        "csrf": principal.csrf_token,
+        "can": {p.value: allowed(principal.user.role, p) for p in Permission},
+        **extra,
+    }
+
+
+def content_store(request: Request) -> ContentStore:
+    """The application's content-addressed file store."""
+    store: ContentStore = request.app.state.files
+    return store
+
+
+def read_owned(session: Session, principal: Principal, model: type[Owned], object_id: int) -> Owned:
+    """Read an assessment, upload or evaluation and commit the audit event of the read.
+
+    Raises :class:`hccrt.store.repository.NotFound` (HTTP 404) if there is none.
+    """
+    row = repository.get_owned(session, principal.user, model, object_id)
+    session.commit()
+    return row
+
+
+def commit_and_show(session: Session, url: str) -> RedirectResponse:
+    """Commit the transaction and redirect (303, post/redirect/get) to ``url``."""
+    session.commit()
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,137 @@
+"""DICOM upload: the upload page, the size-checked multipart upload and the upload's page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hccrt.errors import InputError
+from hccrt.store import repository
+from hccrt.store.models import Evaluation, Patient, Upload
+from hccrt.web.app import render
+from hccrt.web.pages import content_store, page_context, read_owned
+from hccrt.web.security import CanRead, CanUpload, DbSession
+from hccrt.web.services import check_case
+from hccrt.web.settings import Settings
+from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
+
+router = APIRouter()
+
+
+async def upload_form(request: Request) -> AsyncIterator[list[IncomingFile]]:
+    """The uploaded files, after the request-size check (before the body is parsed).
+
+    The spooled temporary files are closed once the response is sent.
+    """
+    settings: Settings = request.app.state.settings
+    limits = settings.limits
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise UploadRejected(
+            "upload",
+            "request without Content-Length",
+            length,
+            "send the files as a regular form upload",
+            411,
+        )
+    if int(length) > limits.max_request_bytes:
+        raise UploadRejected(
+            "upload",
+            f"larger than {limits.max_request_bytes} bytes",
+            int(length),
+            "split the upload into several parts",
+            413,
+        )
+    try:
+        form = await request.form(max_files=limits.max_files, max_fields=10)
+    except StarletteHTTPException as error:  # starlette's multipart limits
+        raise UploadRejected(
+            "upload", str(error.detail), None, f"upload at most {limits.max_files} files", 413
+        ) from None
+    try:
+        yield [
+            IncomingFile(item.filename or "unnamed", item.file)
+            for item in form.getlist("files")
+            if isinstance(item, StarletteUploadFile)
+        ]
+    finally:
+        await form.close()
+
+
+@router.get("/patients/{patient_id}/upload", response_class=HTMLResponse, include_in_schema=False)
+def upload_page(
+    request: Request,
+    patient_id: int,
+    principal: CanUpload,
+    session: DbSession,
+) -> Response:
+    """The upload form (XHR with a progress bar)."""
+    patient = repository.get_patient(session, principal.user, patient_id)
+    session.commit()
+    limits = request.app.state.settings.limits
+    return render(request, "upload.html", page_context(principal, patient=patient, limits=limits))
+
+
+@router.post("/api/patients/{patient_id}/uploads", tags=["dicom"], status_code=201)
+@router.post("/patients/{patient_id}/uploads", include_in_schema=False, status_code=201)
+def upload(
+    request: Request,
+    patient_id: int,
+    principal: CanUpload,
+    incoming: Annotated[list[IncomingFile], Depends(upload_form)],
+    session: DbSession,
+) -> JSONResponse:
+    """Upload DICOM files or a zip (multipart field ``files``).
+
+    Returns ``{upload_id, file_count, total_bytes, modalities, warnings, url}``; 400/411/413 with
+    ``detail`` naming the file, the rule and the fix when a check fails (nothing is recorded).
+    """
+    patient = repository.get_patient(session, principal.user, patient_id)
+    session.commit()
+    store = content_store(request)
+    stored = store_upload(store, incoming, request.app.state.settings.limits)
+    try:
+        summary = check_case(store, stored)
+    except InputError as error:  # the DICOM reader's message, with the uploaded file names
+        raise UploadRejected(error.field, error.rule, error.value, error.fix) from None
+    row = repository.save_upload(session, principal.user, patient, stored)
+    session.commit()
+    return JSONResponse(
+        {
+            "upload_id": row.id,
+            "file_count": row.file_count,
+            "total_bytes": row.total_bytes,
+            "modalities": summary["modalities"],
+            "warnings": summary["warnings"],
+            "url": f"/uploads/{row.id}",
+        },
+        status_code=201,
+    )
+
+
+@router.get("/uploads/{upload_id}", response_class=HTMLResponse, include_in_schema=False)
+def upload_detail(
+    request: Request,
+    upload_id: int,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """Files of an upload, its evaluations and the evaluate button."""
+    row = read_owned(session, principal, Upload, upload_id)
+    patient = session.get(Patient, row.patient_id)
+    evaluations = (
+        session.query(Evaluation)
+        .filter(Evaluation.upload_id == row.id)
+        .order_by(Evaluation.id.desc())
+        .all()
+    )
+    return render(
+        request,
+        "upload_detail.html",
+        page_context(principal, upload=row, patient=patient, evaluations=evaluations),
+    )
