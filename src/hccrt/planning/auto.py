@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -26,85 +25,33 @@ from hccrt.planning.hu_density import HuDensityTable
 from hccrt.planning.imrt import normalise_coverage, optimise_imrt
 from hccrt.planning.mlc import MlcModel, millennium_like_mlc
 from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError, TargetGoal
+from hccrt.planning.outcomes import (
+    Assessor,
+    AutoPlanResult,
+    BeamDelivery,
+    ConstraintResult,
+    PlanOutcome,
+    plan_outcome,
+)
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
 
+__all__ = [
+    "BIXEL_MM",
+    "SEQUENCING_LEVELS",
+    "Assessor",
+    "AutoPlanResult",
+    "BeamDelivery",
+    "ConstraintResult",
+    "PlanOutcome",
+    "Technique",
+    "auto_plan",
+]
+
 Technique = Literal["auto", "3dcrt", "imrt"]
-Assessor = Callable[[npt.NDArray[np.float32], str], tuple[bool, tuple[str, ...]]]
-"""Protocol check of a plan dose: ``(dose_gy, technique) -> (passes, reasons)``."""
 BIXEL_MM = 5.0
 SEQUENCING_LEVELS = 20
 """Intensity levels of the step-and-shoot sequencing (trade-off: fidelity vs segments)."""
-
-
-@dataclass(frozen=True, eq=False)
-class BeamDelivery:
-    """One beam of a plan and its MLC segments (MU for the whole course)."""
-
-    beam: Beam
-    segments: tuple[Segment, ...]
-
-    @property
-    def mu(self) -> float:
-        """Total MU of the beam (whole course)."""
-        return float(sum(s.mu for s in self.segments))
-
-
-@dataclass(frozen=True)
-class ConstraintResult:
-    """A hard constraint evaluated on a plan."""
-
-    label: str
-    structure: str
-    value: float
-    limit: float
-    unit: str
-    met: bool
-    source: str
-
-
-@dataclass(frozen=True, eq=False)
-class PlanOutcome:
-    """A finished plan: deliveries, dose (whole course, Gy) and its evaluation."""
-
-    technique: str
-    deliveries: tuple[BeamDelivery, ...]
-    dose_gy: npt.NDArray[np.float32] = field(repr=False)
-    constraints: tuple[ConstraintResult, ...]
-    coverage_pct: float
-    coverage_goal_pct: float
-    target_metrics: dict[str, float]
-    seconds: float
-    note: str = ""
-    protocol_passes: bool | None = None
-    protocol_reasons: tuple[str, ...] = ()
-
-    @property
-    def passes(self) -> bool:
-        """Hard constraints met, coverage goal reached and the protocol (if any) passed."""
-        return (
-            all(c.met for c in self.constraints)
-            and self.coverage_pct >= self.coverage_goal_pct - 0.1
-            and self.protocol_passes is not False
-        )
-
-    @property
-    def total_mu(self) -> float:
-        """Sum of the MU of all beams (whole course)."""
-        return float(sum(d.mu for d in self.deliveries))
-
-
-@dataclass(frozen=True, eq=False)
-class AutoPlanResult:
-    """The chosen plan, every plan made, and why."""
-
-    chosen: PlanOutcome
-    plans: tuple[PlanOutcome, ...]
-    reason: str
-    dose_grid: Grid
-    goal: TargetGoal
-    timings_s: dict[str, float]
-    infeasibility: str = ""
 
 
 def auto_plan(
@@ -178,7 +125,7 @@ def auto_plan(
         )
         seconds = time.perf_counter() - t0
         plans.append(
-            _outcome(
+            plan_outcome(
                 "3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds, assess
             )
         )
@@ -196,7 +143,7 @@ def auto_plan(
             deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
             seconds = time.perf_counter() - t0
             plans.append(
-                _outcome("IMRT", dij, deliveries, weights, masks, problem, seconds, assess)
+                plan_outcome("IMRT", dij, deliveries, weights, masks, problem, seconds, assess)
             )
         timings["imrt"] = time.perf_counter() - t0
     if not plans:
@@ -233,57 +180,6 @@ def _sequence(
         for d in deliveries
     )
     return scaled, delivered * factor
-
-
-def _outcome(
-    name: str,
-    dij: DoseInfluence,
-    deliveries: tuple[BeamDelivery, ...],
-    weights: npt.NDArray[np.float64],
-    masks: Mapping[str, npt.NDArray[np.bool_]],
-    problem: PlanningProblem,
-    seconds: float,
-    assess: Assessor | None = None,
-) -> PlanOutcome:
-    dose = dij.dose_gy(weights)
-    verdict, reasons = assess(dose, name) if assess is not None else (None, ())
-    goal = problem.target
-    results = []
-    for c in problem.constraints:
-        organ = dose[masks[c.structure]]
-        results.append(
-            ConstraintResult(
-                c.label,
-                c.structure,
-                c.value(organ),
-                c.limit(),
-                "%" if c.kind == "dvh" else "Gy",
-                c.met(organ),
-                c.source,
-            )
-        )
-    target_dose = dose[masks[goal.structure]]
-    metrics = {
-        "D95_gy": float(np.percentile(target_dose, 5)),
-        "D98_gy": float(np.percentile(target_dose, 2)),
-        "D2_gy": float(np.percentile(target_dose, 98)),
-        "mean_gy": float(target_dose.mean()),
-        "max_gy": float(target_dose.max()),
-        "V95_pct": float(np.mean(target_dose >= 0.95 * goal.prescription_gy) * 100),
-        "V100_pct": float(np.mean(target_dose >= goal.prescription_gy - 1e-6) * 100),
-    }
-    return PlanOutcome(
-        name,
-        deliveries,
-        dose,
-        tuple(results),
-        goal.coverage(target_dose),
-        goal.coverage_pct,
-        metrics,
-        seconds,
-        protocol_passes=verdict,
-        protocol_reasons=reasons,
-    )
 
 
 def _choose(

@@ -1,0 +1,146 @@
+"""Outcome of automatic planning: beam deliveries, plan dose, constraint results and the choice.
+
+:func:`plan_outcome` evaluates a finished plan's dose against the hard constraints, the target
+coverage goal and (optionally) the plan-evaluation protocol; :class:`AutoPlanResult` is what
+:func:`hccrt.planning.auto.auto_plan` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.geometry.grid import Grid
+from hccrt.planning.beams import Beam
+from hccrt.planning.dij import DoseInfluence
+from hccrt.planning.objectives import TargetGoal
+from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.sequencing import Segment
+
+Assessor = Callable[[npt.NDArray[np.float32], str], tuple[bool, tuple[str, ...]]]
+"""Protocol check of a plan dose: ``(dose_gy, technique) -> (passes, reasons)``."""
+
+
+@dataclass(frozen=True, eq=False)
+class BeamDelivery:
+    """One beam of a plan and its MLC segments (MU for the whole course)."""
+
+    beam: Beam
+    segments: tuple[Segment, ...]
+
+    @property
+    def mu(self) -> float:
+        """Total MU of the beam (whole course)."""
+        return float(sum(s.mu for s in self.segments))
+
+
+@dataclass(frozen=True)
+class ConstraintResult:
+    """A hard constraint evaluated on a plan."""
+
+    label: str
+    structure: str
+    value: float
+    limit: float
+    unit: str
+    met: bool
+    source: str
+
+
+@dataclass(frozen=True, eq=False)
+class PlanOutcome:
+    """A finished plan: deliveries, dose (whole course, Gy) and its evaluation."""
+
+    technique: str
+    deliveries: tuple[BeamDelivery, ...]
+    dose_gy: npt.NDArray[np.float32] = field(repr=False)
+    constraints: tuple[ConstraintResult, ...]
+    coverage_pct: float
+    coverage_goal_pct: float
+    target_metrics: dict[str, float]
+    seconds: float
+    note: str = ""
+    protocol_passes: bool | None = None
+    protocol_reasons: tuple[str, ...] = ()
+
+    @property
+    def passes(self) -> bool:
+        """Hard constraints met, coverage goal reached and the protocol (if any) passed."""
+        return (
+            all(c.met for c in self.constraints)
+            and self.coverage_pct >= self.coverage_goal_pct - 0.1
+            and self.protocol_passes is not False
+        )
+
+    @property
+    def total_mu(self) -> float:
+        """Sum of the MU of all beams (whole course)."""
+        return float(sum(d.mu for d in self.deliveries))
+
+
+@dataclass(frozen=True, eq=False)
+class AutoPlanResult:
+    """The chosen plan, every plan made, and why."""
+
+    chosen: PlanOutcome
+    plans: tuple[PlanOutcome, ...]
+    reason: str
+    dose_grid: Grid
+    goal: TargetGoal
+    timings_s: dict[str, float]
+    infeasibility: str = ""
+
+
+def plan_outcome(
+    name: str,
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    problem: PlanningProblem,
+    seconds: float,
+    assess: Assessor | None = None,
+) -> PlanOutcome:
+    """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``."""
+    dose = dij.dose_gy(weights)
+    verdict, reasons = assess(dose, name) if assess is not None else (None, ())
+    goal = problem.target
+    results = []
+    for c in problem.constraints:
+        organ = dose[masks[c.structure]]
+        results.append(
+            ConstraintResult(
+                c.label,
+                c.structure,
+                c.value(organ),
+                c.limit(),
+                "%" if c.kind == "dvh" else "Gy",
+                c.met(organ),
+                c.source,
+            )
+        )
+    target_dose = dose[masks[goal.structure]]
+    metrics = {
+        "D95_gy": float(np.percentile(target_dose, 5)),
+        "D98_gy": float(np.percentile(target_dose, 2)),
+        "D2_gy": float(np.percentile(target_dose, 98)),
+        "mean_gy": float(target_dose.mean()),
+        "max_gy": float(target_dose.max()),
+        "V95_pct": float(np.mean(target_dose >= 0.95 * goal.prescription_gy) * 100),
+        "V100_pct": float(np.mean(target_dose >= goal.prescription_gy - 1e-6) * 100),
+    }
+    return PlanOutcome(
+        name,
+        deliveries,
+        dose,
+        tuple(results),
+        goal.coverage(target_dose),
+        goal.coverage_pct,
+        metrics,
+        seconds,
+        protocol_passes=verdict,
+        protocol_reasons=reasons,
+    )
