@@ -171,6 +171,17 @@ def _scale(c: DoseConstraint) -> float:
     return max(c.dose_gy, 1.0)
 
 
+def _constraint_rows(
+    c: DoseConstraint,
+    problem: PlanningProblem,
+    dvh_sets: dict[str, npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The organ's rows and the rows a max or DVH constraint penalises (DVH: the voxels of the
+    current set from :func:`_update_dvh_sets`, the whole organ before the first update)."""
+    rows = problem.rows[c.structure]
+    return rows, (dvh_sets.get(c.label, rows) if c.kind == "dvh" else rows)
+
+
 def _constraint_term(
     c: DoseConstraint,
     dose: FloatArray,
@@ -180,7 +191,7 @@ def _constraint_term(
     grad_rows: FloatArray,
     dvh_sets: dict[str, npt.NDArray[np.int64]],
 ) -> float:
-    rows = problem.rows[c.structure]
+    rows, subset = _constraint_rows(c, problem, dvh_sets)
     if rows.size == 0:
         return 0.0
     s = _scale(c)
@@ -189,7 +200,6 @@ def _constraint_term(
         shifted = max(0.0, lam / mu + g)
         grad_rows[rows] += mu * shifted / (s * rows.size)
         return float(0.5 * mu * shifted * shifted)
-    subset = rows if c.kind == "max" else dvh_sets.get(c.label, rows)
     excess = np.maximum(dose[subset] - c.dose_gy, 0.0) / s
     grad_rows[subset] += mu * excess / (s * max(subset.size, 1)) * 10
     return float(0.5 * mu * (excess @ excess) / max(subset.size, 1) * 10)
@@ -201,12 +211,11 @@ def _violation(
     problem: PlanningProblem,
     dvh_sets: dict[str, npt.NDArray[np.int64]],
 ) -> float:
-    rows = problem.rows[c.structure]
+    rows, subset = _constraint_rows(c, problem, dvh_sets)
     if rows.size == 0:
         return 0.0
     if c.kind == "mean":
         return float((dose[rows].mean() - c.dose_gy) / _scale(c))
-    subset = rows if c.kind == "max" else dvh_sets.get(c.label, rows)
     return float((dose[subset].max(initial=0.0) - c.dose_gy) / _scale(c))
 
 
