@@ -43,6 +43,8 @@ def test_child_pugh_a_plan_passes_with_derived_normal_liver() -> None:
     assert ntcp.status == "computed"
     assert ntcp.parameter_set == "tai2009_child_pugh_a"
     assert 0.0 <= ntcp.ntcp_percent < 5.0
+    assert "UNCONFIRMED" in ntcp.note  # the Tai 2009 set's reference fractionation
+    assert "ModelWarning(" not in ntcp.note  # sentences for people, not reprs
 
 
 def test_child_pugh_b_fails_and_3dcrt_gets_the_imrt_recommendation() -> None:

@@ -104,7 +104,7 @@ def estimate_ntcp(
         mean_dose_gy=result.mean_dose_gy,
         fractions=fractions,
         source=f"{parameters.source}; {settings.source}",
-        note="; ".join(str(w) for w in result.warnings),
+        note="; ".join(w.message for w in result.warnings),
     )
 
 
