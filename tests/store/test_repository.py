@@ -16,7 +16,7 @@ from hccrt.store.accounts import Permission, allowed
 from hccrt.store.audit import list_events
 from hccrt.store.db import migrate, session_factory
 from hccrt.store.files import StoredObject
-from hccrt.store.models import LoginSession, utcnow
+from hccrt.store.models import Assessment, Evaluation, LoginSession, Upload, utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -134,6 +134,35 @@ def test_patient_results_record_provenance_and_audit(session: Session) -> None:
     assert all("HCC-001" not in e.detail for e in list_events(session))
     history = repository.patient_history(session, patient)
     assert [len(part) for part in history] == [1, 1, 1, 1]
+
+
+def test_get_owned_reads_by_id_with_its_patient_and_audits(session: Session) -> None:
+    doc = accounts.create_user(session, "dr.a", PASSWORD, "clinician")
+    patient = repository.create_patient(session, doc, "HCC-001", {})
+    prov = repository.Provenance("rules-2026.1", {})
+    assessment = repository.save_assessment(session, doc, patient, {}, prov)
+    upload = repository.save_upload(session, doc, patient, [("a.dcm", StoredObject("a" * 64, 1))])
+    evaluation = repository.save_evaluation(session, doc, upload, {}, prov, None, {})
+    session.commit()
+    assert repository.get_owned(session, doc, Assessment, assessment.id) is assessment
+    assert repository.get_owned(session, doc, Upload, upload.id) is upload
+    assert repository.get_owned(session, doc, Evaluation, evaluation.id) is evaluation
+    session.commit()
+    reads = [
+        (e.object_type, e.object_id, e.patient_id)
+        for e in list_events(session, patient_id=patient.id)
+        if e.action == "read"
+    ]
+    assert sorted(reads) == sorted(
+        [
+            ("assessment", assessment.id, patient.id),
+            ("upload", upload.id, patient.id),
+            ("evaluation", evaluation.id, patient.id),
+        ]
+    )
+    for model, name in ((Assessment, "assessment"), (Upload, "upload"), (Evaluation, "evaluation")):
+        with pytest.raises(repository.NotFound, match=f"^{name} 999 not found$"):
+            repository.get_owned(session, doc, model, 999)
 
 
 def test_patient_search_and_duplicates(session: Session) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hccrt.store import repository
 from hccrt.store.accounts import Permission, allowed
 from hccrt.store.files import ContentStore
+from hccrt.store.models import Assessment, Evaluation, Patient
 from hccrt.store.repository import Owned
 from hccrt.web.security import Principal
 
@@ -40,6 +41,13 @@ def content_store(request: Request) -> ContentStore:
     return store
 
 
+def read_patient(session: Session, principal: Principal, patient_id: int) -> Patient:
+    """Read a patient and commit the audit event of the read (404 if there is none)."""
+    patient = repository.get_patient(session, principal.user, patient_id)
+    session.commit()
+    return patient
+
+
 def read_owned(session: Session, principal: Principal, model: type[Owned], object_id: int) -> Owned:
     """Read an assessment, upload or evaluation and commit the audit event of the read.
 
@@ -48,6 +56,15 @@ def read_owned(session: Session, principal: Principal, model: type[Owned], objec
     row = repository.get_owned(session, principal.user, model, object_id)
     session.commit()
     return row
+
+
+def provenance_json(row: Assessment | Evaluation) -> dict[str, Any]:
+    """What produced a stored result: hccrt version, rule-set version and parameters."""
+    return {
+        "hccrt_version": row.hccrt_version,
+        "ruleset_version": row.ruleset_version,
+        "parameters": row.parameters,
+    }
 
 
 def commit_and_show(session: Session, url: str) -> RedirectResponse:

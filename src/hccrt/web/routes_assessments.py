@@ -12,7 +12,7 @@ from hccrt.clinical.patient import PatientRecord
 from hccrt.store import repository
 from hccrt.store.models import Assessment, Patient
 from hccrt.web.app import render
-from hccrt.web.pages import commit_and_show, page_context, read_owned
+from hccrt.web.pages import commit_and_show, page_context, provenance_json, read_owned
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 from hccrt.web.services import assessment_of
 
@@ -81,8 +81,6 @@ def api_assessment(
     return {
         "id": row.id,
         "patient_id": row.patient_id,
-        "hccrt_version": row.hccrt_version,
-        "ruleset_version": row.ruleset_version,
-        "parameters": row.parameters,
+        **provenance_json(row),
         "result": row.result,
     }

@@ -18,7 +18,7 @@ from hccrt.store.files import StoredObject
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.store.repository import NotFound, Provenance
 from hccrt.web.app import render
-from hccrt.web.pages import FormData, content_store, page_context, read_owned
+from hccrt.web.pages import FormData, content_store, page_context, provenance_json, read_owned
 from hccrt.web.security import CanEvaluate, CanRead, DbSession, Principal
 from hccrt.web.services import evaluate_upload
 
@@ -41,9 +41,7 @@ def api_evaluation(
         "status": row.status,
         "error": row.error,
         "result": row.result,
-        "hccrt_version": row.hccrt_version,
-        "ruleset_version": row.ruleset_version,
-        "parameters": row.parameters,
+        **provenance_json(row),
         "report_url": f"/evaluations/{row.id}/report.pdf" if row.report_sha256 else None,
     }
 

@@ -14,7 +14,7 @@ from hccrt.store import repository
 from hccrt.store.models import Patient
 from hccrt.web import patient_form
 from hccrt.web.app import render
-from hccrt.web.pages import FormData, commit_and_show, page_context
+from hccrt.web.pages import FormData, commit_and_show, page_context, read_patient
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 
 router = APIRouter()
@@ -89,8 +89,7 @@ def edit_patient_form(
     session: DbSession,
 ) -> Response:
     """The form filled with the stored record."""
-    patient = repository.get_patient(session, principal.user, patient_id)
-    session.commit()
+    patient = read_patient(session, principal, patient_id)
     values = patient_form.record_to_form(patient.record)
     values["label"] = patient.label
     return _form_page(request, principal, patient, values, {})
@@ -202,6 +201,5 @@ def api_get(
     session: DbSession,
 ) -> dict[str, Any]:
     """One patient (audited)."""
-    patient = repository.get_patient(session, principal.user, patient_id)
-    session.commit()
+    patient = read_patient(session, principal, patient_id)
     return _patient_json(patient)

@@ -14,7 +14,7 @@ from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.web.app import render
-from hccrt.web.pages import content_store, page_context, read_owned
+from hccrt.web.pages import content_store, page_context, read_owned, read_patient
 from hccrt.web.security import CanRead, CanUpload, DbSession
 from hccrt.web.services import check_case
 from hccrt.web.settings import Settings
@@ -71,8 +71,7 @@ def upload_page(
     session: DbSession,
 ) -> Response:
     """The upload form (XHR with a progress bar)."""
-    patient = repository.get_patient(session, principal.user, patient_id)
-    session.commit()
+    patient = read_patient(session, principal, patient_id)
     limits = request.app.state.settings.limits
     return render(request, "upload.html", page_context(principal, patient=patient, limits=limits))
 
@@ -91,8 +90,7 @@ def upload(
     Returns ``{upload_id, file_count, total_bytes, modalities, warnings, url}``; 400/411/413 with
     ``detail`` naming the file, the rule and the fix when a check fails (nothing is recorded).
     """
-    patient = repository.get_patient(session, principal.user, patient_id)
-    session.commit()
+    patient = read_patient(session, principal, patient_id)
     store = content_store(request)
     stored = store_upload(store, incoming, request.app.state.settings.limits)
     try:
