@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,17 @@ RTSTRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
 RTDOSE_CLASS = "1.2.840.10008.5.1.4.1.1.481.2"
 
 
-def _base(sop_class: str, modality: str) -> Dataset:
+STUDY = "1.2.826.0.1.3680043.8.498.1"
+
+
+def base_dataset(
+    sop_class: str,
+    modality: str,
+    *,
+    study: str = STUDY,
+    patient: tuple[str, str] = ("TEST01", "Test^Patient"),
+) -> Dataset:
+    """A dataset with File Meta, SOP, modality, patient (ID, name) and study UID set."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -27,9 +37,8 @@ def _base(sop_class: str, modality: str) -> Dataset:
     ds.SOPClassUID = sop_class
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.Modality = modality
-    ds.PatientID = "TEST01"
-    ds.PatientName = "Test^Patient"
-    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    ds.PatientID, ds.PatientName = patient
+    ds.StudyInstanceUID = study
     return ds
 
 
@@ -49,7 +58,7 @@ def write_ct_series(
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n, position in enumerate(positions_mm):
-        ds = _base(CT_CLASS, "CT")
+        ds = base_dataset(CT_CLASS, "CT")
         ds.SeriesInstanceUID = series
         ds.FrameOfReferenceUID = frame
         ds.ImagePositionPatient = [float(v) for v in position]
@@ -80,9 +89,16 @@ def write_rtstruct(
     rois: dict[str, list[tuple[str, npt.NDArray[np.float64]]]],
     frame: str = "1.2.826.0.1.3680043.8.498.2",
     series: str | None = "1.2.826.0.1.3680043.8.498.3",
+    *,
+    study: str = STUDY,
+    patient: tuple[str, str] = ("TEST01", "Test^Patient"),
+    interpreted_types: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write an RTSTRUCT; ``rois`` maps a name to ``(geometric type, (N, 3) points)`` items."""
-    ds = _base(RTSTRUCT_CLASS, "RTSTRUCT")
+    """Write an RTSTRUCT; ``rois`` maps a name to ``(geometric type, (N, 3) points)`` items.
+
+    ``interpreted_types`` maps ROI names to RTROIInterpretedType (``"ORGAN"`` otherwise).
+    """
+    ds = base_dataset(RTSTRUCT_CLASS, "RTSTRUCT", study=study, patient=patient)
     ds.SeriesInstanceUID = generate_uid()
     ds.StructureSetLabel = "TEST"
     ref_frame = Dataset()
@@ -119,7 +135,7 @@ def write_rtstruct(
         observation = Dataset()
         observation.ObservationNumber = number
         observation.ReferencedROINumber = number
-        observation.RTROIInterpretedType = "ORGAN"
+        observation.RTROIInterpretedType = (interpreted_types or {}).get(name, "ORGAN")
         ds.RTROIObservationsSequence.append(observation)
     ds.save_as(path, enforce_file_format=True)
     return path
@@ -135,7 +151,7 @@ def write_rtdose(
     scaling: float = 1e-3,
 ) -> Path:
     """Write a multi-frame RTDOSE with uint32 pixels and the given frame offsets."""
-    ds = _base(RTDOSE_CLASS, "RTDOSE")
+    ds = base_dataset(RTDOSE_CLASS, "RTDOSE")
     ds.SeriesInstanceUID = generate_uid()
     ds.FrameOfReferenceUID = frame
     ds.ImagePositionPatient = [float(v) for v in origin_mm]

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from tests.dicom.factory import CT_CLASS, base_dataset, write_rtstruct
 
 FRAME = "1.2.826.0.1.3680043.8.498.77"
 STUDY = "1.2.826.0.1.3680043.8.498.78"
 SERIES = "1.2.826.0.1.3680043.8.498.79"
+PATIENT = ("SYNTH01", "Synthetic^Abdomen")
 
 SHAPE = (80, 100)  # rows (y), columns (x)
 PIXEL_MM = 3.0
@@ -35,23 +35,6 @@ def _ellipse(
     return np.column_stack([cx + ax * np.cos(t), cy + ay * np.sin(t), np.full(n, z)])
 
 
-def _base(sop_class: str, modality: str) -> Dataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.Modality = modality
-    ds.PatientID = "SYNTH01"
-    ds.PatientName = "Synthetic^Abdomen"
-    ds.StudyInstanceUID = STUDY
-    ds.FrameOfReferenceUID = FRAME
-    return ds
-
-
 def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
     """Write CT slices into ``folder/CT`` and ``folder/RTSTRUCT.dcm``; return ``folder``."""
     ct_dir = folder / "CT"
@@ -66,7 +49,8 @@ def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
     image[inside(CORD)] = 30.0
     stored = np.round(image + 1024).astype(np.uint16)
     for n, z in enumerate(SLICES):
-        ds = _base("1.2.840.10008.5.1.4.1.1.2", "CT")
+        ds = base_dataset(CT_CLASS, "CT", study=STUDY, patient=PATIENT)
+        ds.FrameOfReferenceUID = FRAME
         ds.SeriesInstanceUID = SERIES
         ds.ImagePositionPatient = [float(xs[0]), float(ys[0]), float(z)]
         ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
@@ -83,57 +67,28 @@ def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
         ds.InstanceNumber = n + 1
         ds.PixelData = stored.tobytes()
         ds.save_as(ct_dir / f"ct_{n:03d}.dcm", enforce_file_format=True)
-    rois: dict[str, list[npt.NDArray[np.float64]]] = {
+    rois: dict[str, list[tuple[str, npt.NDArray[np.float64]]]] = {
         "BODY": [],
         "Liver": [],
         "GTV": [],
         "SpinalCord": [],
     }
     for z in SLICES:
-        rois["BODY"].append(_ellipse(BODY, z))
-        rois["Liver"].append(_ellipse(LIVER, z))
-        rois["SpinalCord"].append(_ellipse(CORD, z, 24))
+        rois["BODY"].append(("CLOSED_PLANAR", _ellipse(BODY, z)))
+        rois["Liver"].append(("CLOSED_PLANAR", _ellipse(LIVER, z)))
+        rois["SpinalCord"].append(("CLOSED_PLANAR", _ellipse(CORD, z, 24)))
         dz = z - GTV_CENTRE[2]
         if abs(dz) < gtv_radius_mm:
             r = float(np.sqrt(gtv_radius_mm**2 - dz**2))
-            rois["GTV"].append(_ellipse((GTV_CENTRE[0], GTV_CENTRE[1], r, r), z, 48))
-    ds = _base("1.2.840.10008.5.1.4.1.1.481.3", "RTSTRUCT")
-    ds.SeriesInstanceUID = generate_uid()
-    ds.StructureSetLabel = "SYNTH"
-    ref_series = Dataset()
-    ref_series.SeriesInstanceUID = SERIES
-    ref_series.ContourImageSequence = DicomSequence([])
-    study = Dataset()
-    study.ReferencedSOPInstanceUID = STUDY
-    study.RTReferencedSeriesSequence = DicomSequence([ref_series])
-    ref_frame = Dataset()
-    ref_frame.FrameOfReferenceUID = FRAME
-    ref_frame.RTReferencedStudySequence = DicomSequence([study])
-    ds.ReferencedFrameOfReferenceSequence = DicomSequence([ref_frame])
-    ds.StructureSetROISequence = DicomSequence([])
-    ds.ROIContourSequence = DicomSequence([])
-    ds.RTROIObservationsSequence = DicomSequence([])
-    for number, (name, contours) in enumerate(rois.items(), start=1):
-        roi = Dataset()
-        roi.ROINumber = number
-        roi.ROIName = name
-        roi.ReferencedFrameOfReferenceUID = FRAME
-        ds.StructureSetROISequence.append(roi)
-        item = Dataset()
-        item.ReferencedROINumber = number
-        item.ROIDisplayColor = [255, 0, 0]
-        item.ContourSequence = DicomSequence([])
-        for points in contours:
-            c = Dataset()
-            c.ContourGeometricType = "CLOSED_PLANAR"
-            c.NumberOfContourPoints = len(points)
-            c.ContourData = [f"{v:.4f}" for v in points.ravel()]
-            item.ContourSequence.append(c)
-        ds.ROIContourSequence.append(item)
-        obs = Dataset()
-        obs.ObservationNumber = number
-        obs.ReferencedROINumber = number
-        obs.RTROIInterpretedType = "PTV" if name == "GTV" else "ORGAN"
-        ds.RTROIObservationsSequence.append(obs)
-    ds.save_as(folder / "RTSTRUCT.dcm", enforce_file_format=True)
+            section = _ellipse((GTV_CENTRE[0], GTV_CENTRE[1], r, r), z, 48)
+            rois["GTV"].append(("CLOSED_PLANAR", section))
+    write_rtstruct(
+        folder / "RTSTRUCT.dcm",
+        rois,
+        FRAME,
+        SERIES,
+        study=STUDY,
+        patient=PATIENT,
+        interpreted_types={"GTV": "PTV"},
+    )
     return folder
