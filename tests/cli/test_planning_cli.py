@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from hccrt.dicom import read_rtdose, read_rtplan, read_rtstruct
-from tests.conftest import invoke
+from tests.conftest import CliResult, invoke
 from tests.planning.synthetic_case import write_case
 
 
@@ -20,20 +20,7 @@ def case_dir(tmp_path_factory):
 @pytest.mark.slow
 def test_plan_auto_writes_readable_plan_and_dose(case_dir, tmp_path):
     out = tmp_path / "out"
-    result = invoke(
-        [
-            "plan",
-            str(case_dir),
-            "--prescription-gy",
-            "50",
-            "--fractions",
-            "10",
-            "--out",
-            str(out),
-            "--format",
-            "json",
-        ]
-    )
+    result = plan_50_in_10(str(case_dir), str(out), "--format", "json")
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["target"] == "PTV"
@@ -62,40 +49,21 @@ def test_plan_auto_writes_readable_plan_and_dose(case_dir, tmp_path):
     assert 45.0 < float(dose.dose_gy.max()) < 60.0
 
 
-def test_plan_without_target_is_a_clear_error(case_dir, tmp_path):
-    result = invoke(
-        [
-            "plan",
-            str(case_dir),
-            "--prescription-gy",
-            "50",
-            "--fractions",
-            "10",
-            "--out",
-            str(tmp_path),
-            "--target",
-            "Tumour",
-        ]
+def plan_50_in_10(case: str, out: str, *extra: str) -> CliResult:
+    """``hccrt plan CASE --prescription-gy 50 --fractions 10 --out OUT EXTRA...``."""
+    return invoke(
+        ["plan", case, "--prescription-gy", "50", "--fractions", "10", "--out", out, *extra]
     )
+
+
+def test_plan_without_target_is_a_clear_error(case_dir, tmp_path):
+    result = plan_50_in_10(str(case_dir), str(tmp_path), "--target", "Tumour")
     assert result.exit_code == 2
     assert "no target" in result.stderr
 
 
 def test_plan_rejects_child_pugh_c(case_dir, tmp_path):
-    result = invoke(
-        [
-            "plan",
-            str(case_dir),
-            "--prescription-gy",
-            "50",
-            "--fractions",
-            "10",
-            "--out",
-            str(tmp_path),
-            "--child-pugh",
-            "C",
-        ]
-    )
+    result = plan_50_in_10(str(case_dir), str(tmp_path), "--child-pugh", "C")
     assert result.exit_code == 2
     assert "child_pugh_class" in result.stderr
 
@@ -103,17 +71,6 @@ def test_plan_rejects_child_pugh_c(case_dir, tmp_path):
 def test_plan_case_without_structures(case_dir, tmp_path):
     bare = tmp_path / "bare"
     shutil.copytree(case_dir / "CT", bare / "CT")
-    result = invoke(
-        [
-            "plan",
-            str(bare),
-            "--prescription-gy",
-            "50",
-            "--fractions",
-            "10",
-            "--out",
-            str(tmp_path / "o"),
-        ]
-    )
+    result = plan_50_in_10(str(bare), str(tmp_path / "o"))
     assert result.exit_code == 2
     assert "RTSTRUCT" in result.stderr
