@@ -23,12 +23,14 @@ from hccrt.dvh.interpolation import (
     world_to_dose_index,
 )
 from hccrt.dvh.sampling import (
+    SMOOTH_MIN_SUBLAYERS,
     SampleLattice,
     Slab,
     contours_for_slab,
     slabs_of,
     sublayer_faces_mm,
 )
+from hccrt.dvh.shape_interpolation import sublayer_occupancy
 from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import Grid
 
@@ -45,13 +47,13 @@ def uniform_planes(slabs: Sequence[Slab]) -> bool:
     return bool(np.all(np.abs(gaps - gaps[0]) <= _UNIFORM_TOLERANCE_MM))
 
 
-def _stack_grid(slabs: Sequence[Slab], lattice: SampleLattice, uid: str) -> Grid:
+def _stack_grid(slabs: Sequence[Slab], lattice: SampleLattice, uid: str, margin: int = 1) -> Grid:
     points = np.concatenate([c.points_mm for s in slabs for c in s.contours])
     h = lattice.pixel_mm
-    i0 = math.floor((points[:, 0].min() - lattice.x0_mm) / h) - 1
-    i1 = math.ceil((points[:, 0].max() - lattice.x0_mm) / h) + 1
-    j0 = math.floor((points[:, 1].min() - lattice.y0_mm) / h) - 1
-    j1 = math.ceil((points[:, 1].max() - lattice.y0_mm) / h) + 1
+    i0 = math.floor((points[:, 0].min() - lattice.x0_mm) / h) - margin
+    i1 = math.ceil((points[:, 0].max() - lattice.x0_mm) / h) + margin
+    j0 = math.floor((points[:, 1].min() - lattice.y0_mm) / h) - margin
+    j1 = math.ceil((points[:, 1].max() - lattice.y0_mm) / h) + margin
     gap = slabs[1].z_mm - slabs[0].z_mm
     return Grid.from_spacing(
         (len(slabs), j1 - j0 + 1, i1 - i0 + 1),
@@ -78,12 +80,28 @@ def sample_batched(
     subtract: Sequence[StructureContours],
     occupancy: Occupancy,
     subsamples: int,
+    *,
+    smooth: bool = False,
 ) -> DoseSamples:
-    """All samples of a structure with equally spaced planes on an axis-aligned dose grid."""
+    """All samples of a structure with equally spaced planes on an axis-aligned dose grid.
+
+    With ``smooth`` the shape between the planes is interpolated
+    (:mod:`hccrt.dvh.shape_interpolation`) instead of repeating each plane over its slab.
+    """
     uid = structure.frame_of_reference_uid
-    grid = _stack_grid(slabs, lattice, uid)
+    # the interpolated shape may bulge a little beyond the contours between two planes
+    grid = _stack_grid(slabs, lattice, uid, margin=3 if smooth else 1)
     occ = np.asarray(occupancy(structure, grid, subsamples))
     vertices = [c.points_mm for s in slabs for c in s.contours]
+    offsets = sublayer_faces_mm(
+        slabs[0], dose_grid.spacing_mm[0], SMOOTH_MIN_SUBLAYERS if smooth else 1
+    )
+    layers = offsets.size - 1
+    gap_mm = slabs[0].thickness_mm
+    centres = 0.5 * (offsets[:-1] + offsets[1:]) / gap_mm
+
+    if smooth:
+        occ = sublayer_occupancy(occ, lattice.pixel_mm, gap_mm, centres)
     if subtract:
         removed = np.zeros(occ.shape)
         for other in subtract:
@@ -96,11 +114,11 @@ def sample_batched(
             if moved:
                 plane_set = StructureContours(other.name, other.number, uid, tuple(moved))
                 other_occ = np.asarray(occupancy(plane_set, grid, subsamples), dtype=np.float64)
+                if smooth:
+                    other_occ = sublayer_occupancy(other_occ, lattice.pixel_mm, gap_mm, centres)
                 removed = np.maximum(removed, other_occ)
         occ = np.clip(occ.astype(np.float64) - removed, 0.0, 1.0)
-    extremes = [_surface_doses(vertices, slabs[0], dose, dose_grid)]
-    offsets = sublayer_faces_mm(slabs[0], dose_grid.spacing_mm[0])
-    layers = offsets.size - 1
+    extremes = [_surface_doses(vertices, slabs, dose, dose_grid, smooth)]
     z_planes, y_mm, x_mm = grid.axis_coordinates_mm()
     # Slabs are contiguous, so the top face of one plane is the bottom face of the next: the
     # n planes x `layers` sub-layers need n * layers + 1 distinct faces.
@@ -109,15 +127,22 @@ def sample_batched(
     faces, inside_z, inside_y, inside_x = separable_plane_doses(
         dose, dose_grid, x_mm, y_mm, faces_z
     )
-    planes, rows, cols = np.nonzero(occ > 0)
-    fraction = occ[planes, rows, cols].astype(np.float64)
     cell_cc = lattice.pixel_mm**2 * step / 1000.0
     plane_size = faces.shape[1] * faces.shape[2]
     values = faces.reshape(-1)
-    # All sub-layers at once, layer-major: sample (layer, n) lies between faces
-    # planes[n] * layers + layer and the one above it.
-    face = (planes[None, :].astype(np.int64) * layers + np.arange(layers)[:, None]).reshape(-1)
-    base = np.tile(rows.astype(np.int64) * faces.shape[2] + cols, layers)
+    if smooth:
+        # occ is (plane, layer, row, col): sub-layer (p, l) lies on face p * layers + l
+        face, rows, cols = np.nonzero(occ.reshape(-1, *occ.shape[2:]) > 0)
+        fraction = occ.reshape(-1, *occ.shape[2:])[face, rows, cols].astype(np.float64)
+        face = face.astype(np.int64)
+    else:
+        # every sub-layer repeats its plane; all at once, layer-major: sample (layer, n) lies
+        # between faces planes[n] * layers + layer and the one above it
+        planes, rows, cols = np.nonzero(occ > 0)
+        fraction = np.tile(occ[planes, rows, cols].astype(np.float64), layers)
+        face = (planes[None, :].astype(np.int64) * layers + np.arange(layers)[:, None]).ravel()
+        rows, cols = np.tile(rows, layers), np.tile(cols, layers)
+    base = rows.astype(np.int64) * faces.shape[2] + cols
     at_lower = face * plane_size + base
     at_upper = at_lower + plane_size
     lower = values.take(at_lower).astype(np.float64)
@@ -131,12 +156,12 @@ def sample_batched(
             ahead = values.take(at_lower + stride) + values.take(at_upper + stride)
             behind = values.take(at_lower - stride) + values.take(at_upper - stride)
             spread += (0.25 * (ahead - behind).astype(np.float64)) ** 2
-    weight = np.tile(fraction * cell_cc, layers)
-    solid = np.tile(fraction >= 0.5, layers)
+    weight = fraction * cell_cc
+    solid = fraction >= 0.5
     uncovered = 0.0
     if not (inside_z.all() and inside_y.all() and inside_x.all()):
         inside = inside_z[face] & inside_z[face + 1]
-        inside &= np.tile(inside_y[rows] & inside_x[cols], layers)
+        inside &= inside_y[rows] & inside_x[cols]
         uncovered = float(weight[~inside].sum())
         lower, upper, spread = lower[inside], upper[inside], spread[inside]
         weight, solid = weight[inside], solid[inside]
@@ -155,16 +180,29 @@ def sample_batched(
         uncovered,
         np.concatenate(extremes),
         lattice.pixel_mm,
+        between_planes="smooth" if smooth else "slab",
     )
 
 
 def _surface_doses(
-    vertices: Sequence[FloatArray], slab: Slab, dose: FloatArray, dose_grid: Grid
+    vertices: Sequence[FloatArray],
+    slabs: Sequence[Slab],
+    dose: FloatArray,
+    dose_grid: Grid,
+    smooth: bool,
 ) -> FloatArray:
     points = np.concatenate(vertices)
-    layered = np.concatenate(
-        [points + np.array([0.0, 0.0, dz]) for dz in (-slab.below_mm, slab.above_mm)]
-    )
+    below, above = slabs[0].below_mm, slabs[0].above_mm
+    if smooth:
+        # between the planes the surface is interpolated: the vertices on their planes, and
+        # the slab faces only at the end caps
+        first = np.concatenate([c.points_mm for c in slabs[0].contours])
+        last = np.concatenate([c.points_mm for c in slabs[-1].contours])
+        layered = np.concatenate(
+            [points, first - np.array([0.0, 0.0, below]), last + np.array([0.0, 0.0, above])]
+        )
+    else:
+        layered = np.concatenate([points + np.array([0.0, 0.0, dz]) for dz in (-below, above)])
     index = world_to_dose_index(dose_grid, layered)
     covered = covered_mask(dose_grid, index)
     return interpolate_at_indices(dose, index[covered])

@@ -39,6 +39,10 @@ class DoseSamples:
         used only through their minimum and maximum (Dmin/Dmax).
     pixel_mm
         In-plane sample spacing used.
+    between_planes
+        Geometry model actually used between contour planes (``"slab"`` or ``"smooth"``).
+    warnings
+        Notes of the sampling stage for the DVH's warnings.
     """
 
     dose_low_gy: FloatArray
@@ -47,6 +51,8 @@ class DoseSamples:
     uncovered_volume_cc: float
     extreme_doses_gy: FloatArray
     pixel_mm: float
+    between_planes: str = "slab"
+    warnings: tuple[str, ...] = ()
 
 
 def empty_dvh(
@@ -109,7 +115,7 @@ def histogram_from_samples(
     settings = settings or DvhSettings()
     covered = float(samples.volume_cc.sum())
     total = covered + samples.uncovered_volume_cc
-    warnings: list[str] = []
+    warnings = list(samples.warnings)
     if samples.uncovered_volume_cc > 1e-6 * max(total, 1e-12):
         share = 100.0 * samples.uncovered_volume_cc / total
         warnings.append(
@@ -117,7 +123,9 @@ def histogram_from_samples(
             "outside the dose grid; the DVH describes only the covered part"
         )
     method = (
-        f"fractional occupancy on {samples.pixel_mm:.3f} mm pixels, half-slice end caps, "
+        f"fractional occupancy on {samples.pixel_mm:.3f} mm pixels, "
+        + ("shape interpolated between planes, " if samples.between_planes == "smooth" else "")
+        + "half-slice end caps, "
         f"trilinear dose, {settings.bins} bins"
     )
     if covered <= 0 or samples.dose_low_gy.size == 0:

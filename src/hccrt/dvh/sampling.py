@@ -34,6 +34,9 @@ FloatArray = npt.NDArray[np.float64]
 
 _PLANE_TOLERANCE_MM = 0.01
 _AXIAL_COSINE = 0.999
+BETWEEN_PLANES = ("slab", "smooth")
+# Sub-layers per slab under the smooth model, so the interpolated shape is resolved along z.
+SMOOTH_MIN_SUBLAYERS = 4
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,11 @@ class DvhSettings:
         Sub-samples per pixel edge passed to the rasteriser for fractional occupancy.
     bins
         Number of fine dose bins between 0 and the maximum dose.
+    between_planes
+        Shape of the tissue between contour planes: ``"slab"`` (each plane stands for the
+        tissue half-way to its neighbours: the DICOM and planning-system convention) or
+        ``"smooth"`` (the shape is interpolated between the planes, see
+        :mod:`hccrt.dvh.shape_interpolation`). Both use half-slice end caps.
     """
 
     target_pixels: int = 25_000
@@ -63,8 +71,16 @@ class DvhSettings:
     max_pixel_mm: float | None = None
     subsamples: int = 2
     bins: int = 20_000
+    between_planes: str = "slab"
 
     def __post_init__(self) -> None:
+        if self.between_planes not in BETWEEN_PLANES:
+            raise InputError(
+                "between_planes",
+                f"must be one of {', '.join(BETWEEN_PLANES)}",
+                self.between_planes,
+                "use 'slab' (planning-system convention) or 'smooth' (interpolated shape)",
+            )
         if self.target_pixels < 1000:
             raise InputError("target_pixels", "must be >= 1000", self.target_pixels, "raise it")
         if not self.min_pixel_mm > 0:
@@ -237,13 +253,13 @@ def choose_lattice(
     return SampleLattice(pixel, float(points[:, 0].min()), float(points[:, 1].min()))
 
 
-def sublayer_faces_mm(slab: Slab, dose_slice_mm: float) -> FloatArray:
+def sublayer_faces_mm(slab: Slab, dose_slice_mm: float, min_layers: int = 1) -> FloatArray:
     """Faces of the slab's sub-layers relative to its plane (mm), at most half a dose slice apart.
 
     Within a sub-layer the trilinear dose is (nearly) linear along z, so each cell's dose is
     spread uniformly between its two faces; half a dose slice keeps the error of the kink at a
     dose plane small.
     """
-    count = max(1, math.ceil(slab.thickness_mm / (0.5 * dose_slice_mm) - 1e-9))
+    count = max(min_layers, math.ceil(slab.thickness_mm / (0.5 * dose_slice_mm) - 1e-9))
     result: FloatArray = -slab.below_mm + slab.thickness_mm * np.linspace(0.0, 1.0, count + 1)
     return result

@@ -101,9 +101,18 @@ def sample_structure(
     extremes: list[FloatArray] = []
     uncovered = 0.0
     fast = dose_grid.is_axis_aligned
+    smooth = settings.between_planes == "smooth"
     if fast and uniform_planes(slabs):
         batch = sample_batched(
-            structure, slabs, lattice, dose, dose_grid, subtract, occupancy, settings.subsamples
+            structure,
+            slabs,
+            lattice,
+            dose,
+            dose_grid,
+            subtract,
+            occupancy,
+            settings.subsamples,
+            smooth=smooth,
         )
         if batch.dose_low_gy.size == 0 and batch.uncovered_volume_cc == 0.0:
             raise _nothing_occupied(structure, subtract)
@@ -151,6 +160,14 @@ def sample_structure(
         uncovered,
         np.concatenate(extremes),
         lattice.pixel_mm,
+        warnings=(
+            (
+                f"{structure.name}: the smooth between-plane model needs equally spaced contour "
+                "planes and an axis-aligned dose grid; slabs were used",
+            )
+            if smooth
+            else ()
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation, evaluate_plan
 from hccrt.evaluation.technique import TECHNIQUES, PlanFacts, technique_from_beams
@@ -60,8 +61,11 @@ def evaluate_files(
     fractions: int | None = None,
     child_pugh_class: str | None = None,
     relative_unit: Literal["fraction", "percent"] | None = None,
+    settings: DvhSettings | None = None,
 ) -> tuple[Evaluation, Any]:
     """Read the files, evaluate the plan, and return it with the CT series (or ``None``).
+
+    ``settings`` are the DVH engine's (e.g. ``DvhSettings(between_planes="smooth")``).
 
     Raises
     ------
@@ -137,6 +141,7 @@ def evaluate_files(
         patient=patient_json,
         assessment_text=assessment_text,
         warnings=warnings,
+        settings=settings,
     )
     if len(doses) == 1 and doses[0].stored_dvhs:
         comparison = stored_dvh_comparison(structure_set.structures, doses[0], total, grid)
