@@ -135,14 +135,16 @@ def sample_batched(
         face, rows, cols = np.nonzero(occ.reshape(-1, *occ.shape[2:]) > 0)
         fraction = occ.reshape(-1, *occ.shape[2:])[face, rows, cols].astype(np.float64)
         face = face.astype(np.int64)
+        base = rows.astype(np.int64) * faces.shape[2] + cols
+        repeat = 1
     else:
         # every sub-layer repeats its plane; all at once, layer-major: sample (layer, n) lies
         # between faces planes[n] * layers + layer and the one above it
         planes, rows, cols = np.nonzero(occ > 0)
         fraction = np.tile(occ[planes, rows, cols].astype(np.float64), layers)
         face = (planes[None, :].astype(np.int64) * layers + np.arange(layers)[:, None]).ravel()
-        rows, cols = np.tile(rows, layers), np.tile(cols, layers)
-    base = rows.astype(np.int64) * faces.shape[2] + cols
+        base = np.tile(rows.astype(np.int64) * faces.shape[2] + cols, layers)
+        repeat = layers
     at_lower = face * plane_size + base
     at_upper = at_lower + plane_size
     lower = values.take(at_lower).astype(np.float64)
@@ -161,7 +163,7 @@ def sample_batched(
     uncovered = 0.0
     if not (inside_z.all() and inside_y.all() and inside_x.all()):
         inside = inside_z[face] & inside_z[face + 1]
-        inside &= inside_y[rows] & inside_x[cols]
+        inside &= np.tile(inside_y[rows] & inside_x[cols], repeat)
         uncovered = float(weight[~inside].sum())
         lower, upper, spread = lower[inside], upper[inside], spread[inside]
         weight, solid = weight[inside], solid[inside]

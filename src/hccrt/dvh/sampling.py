@@ -1,7 +1,8 @@
 """How a structure is sampled for its DVH: contour planes, slabs, pixel lattice, sub-layers.
 
-Geometry model (the one the Nelms et al. 2015 analytic benchmark uses)
-----------------------------------------------------------------------
+Geometry model (default ``between_planes="slab"``; ``"smooth"`` interpolates the shape between
+the planes instead, see :mod:`hccrt.dvh.shape_interpolation`)
+-----------------------------------------------------------------------------------------------
 * Each axial contour plane represents a slab of tissue that extends half-way to the neighbouring
   planes; the first and last planes extend by half of the adjacent spacing beyond themselves
   (*half-slice end caps*). The structure is therefore a stack of prisms.
