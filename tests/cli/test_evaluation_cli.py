@@ -112,3 +112,26 @@ def test_evaluate_without_inputs_is_exit_2() -> None:
     result = invoke(["evaluate", "--out", "nowhere"])
     assert result.exit_code == 2
     assert "give a CASE_DIR or --rtstruct and --rtdose" in result.stderr
+
+
+def test_dvh_between_planes_smooth_and_an_unknown_model(shared_data: Path, tmp_path: Path) -> None:
+    files = breast(shared_data)
+    base = ["dvh", "--rtstruct", files["rtss"], "--rtdose", files["dose"], "--structure",
+            "Tumor Bed", "--format", "json"]  # fmt: skip
+    slab = json.loads(invoke(base).stdout)["structures"][0]
+    result = invoke([*base, "--between-planes", "smooth"])
+    assert result.exit_code == 0, result.stderr
+    smooth = json.loads(result.stdout)["structures"][0]
+    # another model of the tissue between the planes: a different, close volume
+    assert smooth["volume_cc"] != slab["volume_cc"]
+    assert abs(smooth["volume_cc"] / slab["volume_cc"] - 1) < 0.03
+    wrong = invoke([*base, "--between-planes", "round"])
+    assert wrong.exit_code == 2
+    assert "between_planes=round: must be one of slab, smooth" in wrong.stderr
+    out = tmp_path / "report"
+    refused = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                      "--fractions", "7", "--between-planes", "round",
+                      "--out", str(out)])  # fmt: skip
+    assert refused.exit_code == 2
+    assert "between_planes=round" in refused.stderr
+    assert not out.exists()

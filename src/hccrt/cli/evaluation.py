@@ -33,6 +33,17 @@ def _relative(unit: str | None) -> Any:
     return unit
 
 
+BetweenPlanesOption = Annotated[
+    str,
+    typer.Option(
+        "--between-planes",
+        help="Shape between contour planes: slab (each plane stands for the tissue half-way to "
+        "its neighbours, as planning systems do; default) or smooth (shape interpolated between "
+        "the planes; true-solid volumes, about 7x slower).",
+    ),
+]
+
+
 def dvh(
     rtstruct: Annotated[Path, typer.Option("--rtstruct", help="RTSTRUCT file.", exists=True)],
     rtdose: Annotated[
@@ -80,15 +91,7 @@ def dvh(
             "stored in the (first) RTDOSE (DVHSequence).",
         ),
     ] = False,
-    between_planes: Annotated[
-        str,
-        typer.Option(
-            "--between-planes",
-            help="Shape between contour planes: slab (each plane stands for the tissue half-way "
-            "to its neighbours, as planning systems do; default) or smooth (shape interpolated "
-            "between the planes; true-solid volumes, about 3x slower).",
-        ),
-    ] = "slab",
+    between_planes: BetweenPlanesOption = "slab",
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
@@ -233,15 +236,7 @@ def evaluate(
     relative_unit: Annotated[
         str | None, typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction.")
     ] = None,
-    between_planes: Annotated[
-        str,
-        typer.Option(
-            "--between-planes",
-            help="Shape between contour planes: slab (each plane stands for the tissue half-way "
-            "to its neighbours, as planning systems do; default) or smooth (shape interpolated "
-            "between the planes; true-solid volumes, about 3x slower).",
-        ),
-    ] = "slab",
+    between_planes: BetweenPlanesOption = "slab",
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf."""

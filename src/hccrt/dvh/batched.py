@@ -132,8 +132,9 @@ def sample_batched(
     values = faces.reshape(-1)
     if smooth:
         # occ is (plane, layer, row, col): sub-layer (p, l) lies on face p * layers + l
-        face, rows, cols = np.nonzero(occ.reshape(-1, *occ.shape[2:]) > 0)
-        fraction = occ.reshape(-1, *occ.shape[2:])[face, rows, cols].astype(np.float64)
+        per_layer = occ.reshape(-1, *occ.shape[2:])
+        face, rows, cols = np.nonzero(per_layer > 0)
+        fraction = per_layer[face, rows, cols].astype(np.float64)
         face = face.astype(np.int64)
         base = rows.astype(np.int64) * faces.shape[2] + cols
         repeat = 1

@@ -170,6 +170,7 @@ def sublayer_occupancy(
     curvature = _limited_curvature(power, present, plane_mm)
     result = np.empty((planes, offsets.size, *occ.shape[1:]))
     for plane in range(planes):
+        ending: dict[int, FloatArray] = {}  # parts of this plane that the neighbour lacks
         for layer, offset in enumerate(offsets):
             lower = plane if offset > 0 else plane - 1
             inside_stack = 0 <= lower < planes - 1
@@ -184,6 +185,7 @@ def sublayer_occupancy(
             # back to a distance: the root of d^2 + 2 D d = f with d >= -D
             d = -reach + np.sqrt(np.maximum(reach**2 + field, 0.0))
             shape = np.clip(0.5 - d / pixel_mm, 0.0, 1.0)
-            ending = _unmatched(occ[plane], occ[neighbour])
-            result[plane, layer] = np.maximum(shape, ending)
+            if neighbour not in ending:
+                ending[neighbour] = _unmatched(occ[plane], occ[neighbour])
+            result[plane, layer] = np.maximum(shape, ending[neighbour])
     return result
