@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and start the services the web/store tests need, on loopback only:
 #   - PostgreSQL (Debian package), a role and database `hccrt_test` for the store suite;
-#   - Chromium (Debian package) at /usr/bin/chromium for the Playwright browser tests.
+#   - Chromium (Debian package) at /usr/bin/chromium for the Playwright browser tests;
+#   - dicom3tools (Debian package) for `dciodvfy`, the DICOM conformance check of written files.
 # Idempotent: safe to run again when everything is installed and running. Needs root (CI runs
 # as root on a fresh Debian 12 machine). Prints the database URL to use on its last line:
 #   export HCCRT_TEST_POSTGRES_URL="$(scripts/ci_services.sh | tail -n 1)"
@@ -17,6 +18,7 @@ log() { echo "ci_services: $*" >&2; }
 need_install=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_install+=(postgresql)
 [ -x /usr/bin/chromium ] || need_install+=(chromium)
+command -v dciodvfy >/dev/null 2>&1 || need_install+=(dicom3tools)
 if [ "${#need_install[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing ${need_install[*]} and not root: install them with apt-get first"
