@@ -1,0 +1,1 @@
+"""Final dose calculation: commissionable beam models and a heterogeneity-correct engine."""
