@@ -158,3 +158,26 @@ def test_arterial_any_location_alternative_for_small() -> None:
     a = run(tumors=[tumor(2.0, adjacent_to_bowel=True)])
     assert verdict(a, "tace") == "consider"
     assert a.option("tace").evidence_level == "2A"
+
+
+def test_3cm_tumour_on_the_liver_surface_is_not_for_ablation() -> None:
+    """Seed 001: "tumors have a maximum diameter of ≥3 cm and are located around large blood
+    vessels, on the surface of the liver, immediately adjacent to the gallbladder and other areas
+    that are not suitable for radiofrequency ablation" — 3.0 cm subcapsular is not "recommended",
+    and the ablation verdict agrees with the SBRT reason in the same output."""
+    a = run(tumors=[tumor(3.0, subcapsular=True)])
+    option = a.option("ablation")
+    assert option.verdict.value == "relative_contraindication"
+    assert option.rule_ids[0] == "ABL-LOCATION"
+    assert any("liver surface" in r for r in option.reasons)
+    assert any("ablation is unsuitable" in r for r in a.option("sbrt").reasons)
+
+
+def test_below_3cm_on_the_surface_keeps_ablation_with_caution() -> None:
+    """Seed 001's location rule starts at "≥3 cm": a 2.5 cm subcapsular tumour stays an ablation
+    candidate, with the surface named among the cautions."""
+    a = run(tumors=[tumor(2.5, subcapsular=True)])
+    option = a.option("ablation")
+    assert option.verdict.value == "consider"
+    assert "ABL-LOCATION" not in option.rule_ids
+    assert any("liver surface" in r for r in option.reasons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hccrt.clinical.findings import Finding, finding
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
-from hccrt.clinical.sources import SEED_003, Status, facts_rule, seed_rule
+from hccrt.clinical.sources import SEED_001, SEED_003, Status, facts_rule, seed_rule
 
 AREA = "Local therapy: ablation and arterial therapies (seed 003)"
 LOC = ("tumors.near_major_vessel", "tumors.near_bile_duct", "tumors.adjacent_to_*")
@@ -34,6 +34,22 @@ seed_rule(
     "③The operation should be performed with extra caution when the lesion is adjacent to large "
     "blood vessels, bile ducts, diaphragm and other abdominal organs.",
     LOC,
+    AREA,
+)
+seed_rule(
+    "ABL-LOCATION",
+    "≥ 3 cm next to large vessels, on the surface or next to the gallbladder: not for RFA",
+    SEED_001,
+    "For example, for patients whose tumors have a maximum diameter of ≥3 cm and are located "
+    "around large blood vessels, on the surface of the liver, immediately adjacent to the "
+    "gallbladder and other areas that are not suitable for radiofrequency ablation, "
+    "stereotactic radiation therapy shows its advantages.",
+    (
+        "tumors.diameter_cm",
+        "tumors.near_major_vessel",
+        "tumors.subcapsular",
+        "tumors.adjacent_to_gallbladder",
+    ),
     AREA,
 )
 seed_rule(
@@ -114,7 +130,32 @@ _CAUTION_NAMES = {
     "adjacent_to_diaphragm": "the diaphragm",
     "adjacent_to_gallbladder": "the gallbladder",
     "adjacent_to_bowel": "the bowel/stomach",
+    "subcapsular": "the liver surface",
 }
+_UNSUITABLE_NAMES = {
+    "near_major_vessel": "a large vessel",
+    "subcapsular": "the liver surface",
+    "adjacent_to_gallbladder": "the gallbladder",
+}
+UNSUITABLE_FROM_CM = 3.0
+"""Seed 001: tumours "≥3 cm" at these locations are "not suitable for radiofrequency ablation"."""
+
+
+def _unsuitable_location(ctx: Context) -> Finding | None:
+    """Seed 001's location rule: ≥ 3 cm at a large vessel, the surface or the gallbladder."""
+    for index, tumor in enumerate(ctx.patient.tumors):
+        near = [label for name, label in _UNSUITABLE_NAMES.items() if getattr(tumor, name)]
+        if tumor.diameter_cm >= UNSUITABLE_FROM_CM and near:
+            text = (
+                f"tumour {index + 1} ({tumor.diameter_cm:g} cm ≥ 3 cm) lies next to "
+                f"{', '.join(near)}: not suitable for radiofrequency ablation"
+            )
+            facts = {
+                f"tumors.{index}.diameter_cm": tumor.diameter_cm,
+                f"tumors.{index}.location": str(near),
+            }
+            return finding("ABL-LOCATION", text, **facts)
+    return None
 
 
 def _caution(ctx: Context) -> list[Finding]:
@@ -144,6 +185,10 @@ def ablation(ctx: Context) -> Option:
     if largest > 5.0:
         text = f"largest tumour {largest:g} cm > 5 cm: arterial or systemic therapy instead"
         return option(t, Verdict.not_indicated, [finding("ABL-5CM", text, **facts)], "2A")
+    unsuitable = _unsuitable_location(ctx)
+    if unsuitable is not None:
+        found = [unsuitable, *_caution(ctx)]
+        return option(t, Verdict.relative_contraindication, found, "2A")
     spread = _spread(ctx)
     if spread is not None and spread.rule_id == "LT-RADICAL":
         return option(t, Verdict.insufficient_data, [spread], "2A")
