@@ -215,3 +215,32 @@ def test_tumour_next_to_bowel_acute_gi_warning() -> None:
     a = run(tumors=[tumor(3.0, adjacent_to_bowel=True)])
     assert any(w.key == "acute_gi_toxicity" for w in a.radiotherapy.warnings)
     assert not any(w.key == "acute_gi_toxicity" for w in run().radiotherapy.warnings)
+
+
+def test_hepatic_vein_thrombus_is_a_rild_risk() -> None:
+    """Seed 000: RILD-prone "patients with concomitant cancerous emboli in vessels, such as those
+    in the portal and inferior vena cava" — "such as" is an open list: a hepatic-vein thrombus
+    counts, and the seed's mortality figure is shown beside the risk."""
+    a = run(vascular_invasion={"portal_vein": "none", "hepatic_vein": True})
+    risks = {r.key: r for r in a.radiotherapy.rild_risk_factors}
+    assert "vascular_emboli" in risks
+    assert "hepatic vein" in risks["vascular_emboli"].text
+    assert "70 %" in risks["rild_mortality"].text
+
+
+def test_exactly_700cc_normal_liver_is_a_rild_risk_and_not_enough_for_sbrt() -> None:
+    """Seed 001: safe "if ... normal liver volume was greater than 700 cm3" — 700 cc is not
+    greater than 700 cc: it fails the SBRT rule and is listed as a RILD risk (rule RILD-700,
+    whose passage states the number)."""
+    a = run(tumors=[tumor(6.0)], normal_liver_volume_cc=700.0)
+    risks = {r.key: r for r in a.radiotherapy.rild_risk_factors}
+    assert "small_normal_liver" in risks
+    assert "RILD-700" in risks["small_normal_liver"].rule_ids
+    assert "≤ 700 cc" in " ".join(a.option("sbrt").reasons)
+
+
+def test_no_risk_factor_no_mortality_line() -> None:
+    """The RILD mortality figure (seed 000: "more than 70% of patients can die") accompanies risk
+    factors; a patient without any gets an empty list."""
+    a = run()
+    assert not a.radiotherapy.rild_risk_factors

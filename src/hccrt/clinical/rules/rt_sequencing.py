@@ -7,6 +7,7 @@ from datetime import date
 from hccrt.clinical.findings import Item, finding, item_from
 from hccrt.clinical.patient import PriorTreatmentKind
 from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.sbrt import SBRT_MIN_NORMAL_LIVER_CC
 from hccrt.clinical.sources import RULES, SEED_000, SEED_001, SEED_003, seed_rule
 
 AREA = "Radiotherapy sequencing, RILD risk and evidence limits (seeds 000, 001, 003)"
@@ -46,6 +47,26 @@ seed_rule(
     "liver with large irradiated volume and high dose; patients with concomitant cancerous "
     "emboli in vessels, such as those in the portal and inferior vena cava.",
     ("child_pugh", "vascular_invasion", "normal_liver_volume_cc"),
+    AREA,
+)
+seed_rule(
+    "RILD-700",
+    "Normal liver of 700 cc or less: RILD-prone (the Colorado SBRT series needed > 700 cc)",
+    SEED_001,
+    "20 Gy×3 times of radiation treatment for patients with metastatic liver cancer was safe for "
+    "the liver at this radiation splitting dose without radiographic hepatitis if the patient had "
+    "normal liver function before radiotherapy, normal liver volume was greater than 700 cm3, and "
+    "the normal liver tissue received no more than 5 Gy each time.",
+    ("normal_liver_volume_cc",),
+    AREA,
+)
+seed_rule(
+    "RILD-MORTALITY",
+    "RILD is often fatal: more than 70 %, up to 80 %, once it occurs",
+    SEED_000,
+    "RILD is a serious radiological complication, and once it occurs, more than 70% of patients "
+    "can die from liver failure within a short period of time",
+    (),
     AREA,
 )
 seed_rule(
@@ -193,31 +214,37 @@ def rild_risk_factors(ctx: Context, tace_warnings: list[Item]) -> list[Item]:
             )
         )
     inv = ctx.patient.vascular_invasion
-    if inv is not None and (inv.portal_vein.value != "none" or inv.ivc):
+    # Seed 000 lists emboli "such as those in the portal and inferior vena cava": an open list,
+    # so a hepatic-vein tumour thrombus counts too.
+    if inv is not None and (inv.portal_vein.value != "none" or inv.hepatic_vein or inv.ivc):
         out.append(
             item_from(
                 "vascular_emboli",
                 finding(
                     "RILD-RISK",
-                    "tumour emboli in the portal vein or IVC",
+                    "tumour emboli in the portal vein, a hepatic vein or the IVC",
                     ivc=inv.ivc,
+                    hepatic_vein=inv.hepatic_vein,
                     portal_vein=inv.portal_vein.value,
                 ),
             )
         )
     volume = ctx.patient.normal_liver_volume_cc
-    if volume is not None and volume < 700.0:
+    if volume is not None and volume <= SBRT_MIN_NORMAL_LIVER_CC:
         out.append(
             item_from(
                 "small_normal_liver",
                 finding(
-                    "RILD-RISK",
-                    f"normal liver {volume:g} cc: large fraction irradiated",
+                    "RILD-700",
+                    f"normal liver {volume:g} cc, not greater than 700 cc",
                     normal_liver_volume_cc=volume,
                 ),
             )
         )
     out += [w for w in tace_warnings if w.key == "tace_rt_interval"]
+    if out:
+        text = "once RILD occurs, more than 70 % of patients can die of liver failure"
+        out.append(item_from("rild_mortality", finding("RILD-MORTALITY", text)))
     return out
 
 
