@@ -150,7 +150,7 @@ def _unsuitable_location(ctx: Context) -> Finding | None:
                 f"tumour {index + 1} ({tumor.diameter_cm:g} cm ≥ 3 cm) lies next to "
                 f"{', '.join(near)}: not suitable for radiofrequency ablation"
             )
-            facts = {
+            facts: dict[str, str | float] = {
                 f"tumors.{index}.diameter_cm": tumor.diameter_cm,
                 f"tumors.{index}.location": str(near),
             }
