@@ -139,6 +139,17 @@ def test_meld_na_worked_value() -> None:
     assert meld(record).meld_na == 27
 
 
+def test_meld_na_sodium_term_only_above_meld_11() -> None:
+    """OPTN 2016 (as MDCalc): the sodium term applies only when MELD(i) > 11. Normal labs give
+    MELD(i) 6.43 -> MELD 6; with Na 130 MELD-Na stays 6 (the unconditional formula gave 15)."""
+    record = patient(creatinine_mg_dl=1.0, bilirubin_mg_dl=1.0, inr=1.0, sodium_mmol_l=130)
+    assert meld(record).meld == 6
+    assert meld(record).meld_na == 6
+    just_above = meld_i(1.0, 1.0, 1.6, dialysis=False)
+    assert round(just_above, 1) > 11
+    assert meld_na_from(just_above, 130) > just_above
+
+
 def test_meld_missing_creatinine() -> None:
     """MELD needs creatinine unless on dialysis."""
     assert meld(patient(creatinine_mg_dl=None)).missing == ("creatinine_mg_dl",)

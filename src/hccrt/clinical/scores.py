@@ -54,8 +54,9 @@ facts_rule(
     "§1.3",
     "MELD(i) = 9.57 ln Cr + 3.78 ln Bili + 11.2 ln INR + 6.43 with Cr, Bili, INR < 1 set to 1, "
     "Cr capped at 4 (4 if dialysis ≥ 2× in the past week), range 6-40; MELD-Na = MELD(i) + "
-    "1.32·(137 − Na) − 0.033·MELD(i)·(137 − Na), Na bounded 125-137, capped at 40. The OPTN "
-    "'Na term only if MELD(i) > 11' rule is UNCONFIRMED and not applied.",
+    "1.32·(137 − Na) − 0.033·MELD(i)·(137 − Na), Na bounded 125-137, capped at 40, applied only "
+    "when MELD(i) > 11 (OPTN Policy 9.1, 2016, as MDCalc computes it; the policy text itself "
+    "was not retrieved: that cut-off is UNCONFIRMED).",
     Status.secondary,
     ("creatinine_mg_dl", "bilirubin_mg_dl", "inr", "sodium_mmol_l", "dialysis_twice_past_week"),
     AREA,
@@ -194,8 +195,18 @@ def meld_i(creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis
     return 9.57 * math.log(creatinine) + 3.78 * math.log(bilirubin) + 11.2 * math.log(ratio) + 6.43
 
 
+MELD_NA_FROM = 11.0
+"""OPTN 2016: the sodium term applies only when MELD(i) > 11 (UNCONFIRMED policy text)."""
+
+
 def meld_na_from(meld_value: float, sodium_mmol_l: float) -> float:
-    """MELD-Na from an unrounded MELD(i) and serum sodium (bounded to 125-137 mmol/L)."""
+    """MELD-Na from an unrounded MELD(i) and serum sodium (bounded to 125-137 mmol/L).
+
+    The sodium term applies only when MELD(i), rounded to a tenth, is above 11 (OPTN 2016);
+    otherwise MELD-Na equals MELD(i).
+    """
+    if round(meld_value, 1) <= MELD_NA_FROM:
+        return meld_value
     deficit = 137.0 - min(max(sodium_mmol_l, 125.0), 137.0)
     return meld_value + 1.32 * deficit - 0.033 * meld_value * deficit
 
