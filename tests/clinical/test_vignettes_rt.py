@@ -244,3 +244,23 @@ def test_no_risk_factor_no_mortality_line() -> None:
     factors; a patient without any gets an empty list."""
     a = run()
     assert not a.radiotherapy.rild_risk_factors
+
+
+def test_limited_extrahepatic_spread_keeps_rt_indicated() -> None:
+    """Seed 001: "in patients with concurrent intra- and extra-hepatic lesions (lung, adrenal, and
+    soft tissue metastases and an average of 3.5 lesions per patient) treated with tomotherapy
+    ... the local control rate of lesions subjected to radiotherapy was 79%", and seed 003
+    update 2: "HCC with lesions confined to the liver or with only limited extrahepatic
+    metastases ... local treatment is preferred" — RT is indicated, with palliative intent."""
+    spread = [{"site": "lung", "count": 2, "includable_in_rt_plan": True}]
+    a = run(tumors=[tumor(4.0)], resectable=False, extrahepatic_disease=spread)
+    assert a.radiotherapy.indicated
+    keys = {i.key for i in a.radiotherapy.indications}
+    assert "limited_extrahepatic_spread" in keys
+
+
+def test_extrahepatic_spread_of_unknown_extent_gives_no_limited_indication() -> None:
+    """Without knowing whether the lesions can be included, "limited" is not assumed."""
+    spread = [{"site": "lung", "count": 2}]
+    a = run(tumors=[tumor(4.0)], resectable=False, extrahepatic_disease=spread)
+    assert "limited_extrahepatic_spread" not in {i.key for i in a.radiotherapy.indications}

@@ -8,7 +8,7 @@ from hccrt.clinical.findings import Item, finding, item_from
 from hccrt.clinical.patient import ExtrahepaticSite, Histology, PriorTreatmentKind, TreatmentOutcome
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.options import Option, Therapy, Verdict
-from hccrt.clinical.sources import SEED_000, SEED_003, seed_rule
+from hccrt.clinical.sources import SEED_000, SEED_001, SEED_003, seed_rule
 
 AREA = "Radiotherapy indications and intent (seed 000)"
 _IN = ("kps", "ecog", "child_pugh", "tumors")
@@ -103,6 +103,18 @@ seed_rule(
     "⑥ICC: radiotherapy can prolong the survival of patients with positive margins after "
     "resection and unresectable ICC",
     ("histology", "prior_treatments", "resectable"),
+    AREA,
+)
+seed_rule(
+    "RT-IND-EHS-LIMITED",
+    "Intrahepatic tumour with limited extrahepatic metastases: local RT of both",
+    SEED_001,
+    "Yonsei University in Korea reported that in patients with concurrent intra- and extra-hepatic "
+    "lesions (lung, adrenal, and soft tissue metastases and an average of 3.5 lesions per patient) "
+    "treated with tomotherapy, the median survival of patients was 12.3 months, and the local "
+    "control rate of lesions subjected to radiotherapy was 79% within 1 year with no grade IV "
+    "toxic side effects.",
+    ("tumors", "extrahepatic_disease.includable_in_rt_plan"),
     AREA,
 )
 seed_rule(
@@ -212,6 +224,28 @@ def _metastases(ctx: Context) -> list[Item]:
     return out
 
 
+def _limited_spread(ctx: Context) -> list[Item]:
+    """Seed 001 (tomotherapy, SBRT) and seed 003 update 2: limited spread keeps local RT open.
+
+    "Limited" is what the record can show: every extrahepatic lesion small enough to be included
+    in the liver plan. Unknown inclusion gives no indication (the SBRT option asks for it).
+    """
+    spread = ctx.patient.extrahepatic_disease
+    if not ctx.patient.tumors or not spread:
+        return []
+    if not all(d.includable_in_rt_plan for d in spread):
+        return []
+    lesions = sum(d.count for d in spread)
+    sites = ", ".join(sorted({d.site.value for d in spread}))
+    text = (
+        f"intrahepatic tumour with limited extrahepatic metastases ({lesions} lesion(s): {sites}; "
+        "all includable in the plan): RT can treat both (tomotherapy/SBRT); seed 003 update 2 "
+        "prefers local treatment for limited spread"
+    )
+    one = finding("RT-IND-EHS-LIMITED", text, sites=sites, extrahepatic_lesions=lesions)
+    return [item_from("limited_extrahepatic_spread", one)]
+
+
 def indications(ctx: Context, options: Sequence[Option]) -> list[Item]:
     """Every seed-000 indication the patient meets, each with its rule and facts."""
     p, out = ctx.patient, []
@@ -219,7 +253,7 @@ def indications(ctx: Context, options: Sequence[Option]) -> list[Item]:
     good = None if surgery_first else _good_condition(ctx)
     if good is not None:
         out.append(good)
-    out += _after_surgery(ctx) + _vascular(ctx) + _metastases(ctx)
+    out += _after_surgery(ctx) + _vascular(ctx) + _metastases(ctx) + _limited_spread(ctx)
     if ctx.extrahepatic is False and p.tumors and not surgery_first:
         arterial = [
             o.therapy.value
