@@ -264,3 +264,22 @@ def test_extrahepatic_spread_of_unknown_extent_gives_no_limited_indication() -> 
     spread = [{"site": "lung", "count": 2}]
     a = run(tumors=[tumor(4.0)], resectable=False, extrahepatic_disease=spread)
     assert "limited_extrahepatic_spread" not in {i.key for i in a.radiotherapy.indications}
+
+
+def test_child_pugh_c_headline_agrees_with_the_options() -> None:
+    """Seed 003 (EBRT for Child-Pugh A or B; "Child-Pugh Class C" only in a few studies): when
+    every radiotherapy option is ruled out, the headline must not say "RT indicated", and the
+    output says why, with the options' own sources."""
+    a = run(
+        tumors=[tumor(4.0)],
+        resectable=False,
+        bilirubin_mg_dl=4.0,
+        albumin_g_dl=2.5,
+        inr=2.5,
+        ascites="moderate_severe",
+    )
+    assert a.liver_function.child_pugh.class_ == "C"
+    assert not a.radiotherapy.indicated
+    warning = next(w for w in a.radiotherapy.warnings if w.key == "radiotherapy_ruled_out")
+    assert "sbrt relative_contraindication" in warning.text
+    assert warning.sources

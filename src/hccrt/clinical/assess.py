@@ -163,8 +163,13 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
             "for metastases: choose the palliative metastasis schedule separately"
         )
         warnings.append(item_from("metastasis_dose_not_specified", finding("PALL-EBRT", text)))
+    blocked = _no_deliverable_rt(options) if indications else None
+    if blocked is not None:
+        warnings.append(blocked)
     return Radiotherapy(
-        indicated=bool(indications) and bool(ctx.patient.tumors or ctx.extrahepatic),
+        indicated=bool(indications)
+        and bool(ctx.patient.tumors or ctx.extrahepatic)
+        and blocked is None,
         intent=intent,
         intents=tuple(intents),
         indications=tuple(indications),
@@ -176,6 +181,40 @@ def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:
         rild_risk_factors=tuple(rt_sequencing.rild_risk_factors(ctx, tace_warnings)),
         evidence_limits=tuple(rt_sequencing.evidence_limits(ctx, sbrt_ok)),
         warnings=tuple(warnings),
+    )
+
+
+_RT_THERAPIES = (
+    Therapy.ebrt_3dcrt,
+    Therapy.ebrt_imrt,
+    Therapy.sbrt,
+    Therapy.proton,
+    Therapy.palliative_ebrt,
+)
+_OPEN_VERDICTS = {Verdict.recommended, Verdict.consider, Verdict.insufficient_data}
+
+
+def _no_deliverable_rt(options: list[Option]) -> Item | None:
+    """An indication is not a recommendation when every RT option is ruled out for the patient.
+
+    Returns the warning that says so (with the options' own reasons and sources), or ``None``
+    when at least one radiotherapy option stays open.
+    """
+    rt = [o for o in options if o.therapy in _RT_THERAPIES]
+    if any(o.verdict in _OPEN_VERDICTS for o in rt):
+        return None
+    verdicts = ", ".join(f"{o.therapy.value} {o.verdict.value}" for o in rt)
+    facts = {k: v for o in rt for k, v in o.facts.items()}
+    return Item(
+        key="radiotherapy_ruled_out",
+        text=(
+            "a seed indication is met, but every radiotherapy option is ruled out for this "
+            f"patient ({verdicts}): radiotherapy is not indicated"
+        ),
+        reasons=tuple(dict.fromkeys(r for o in rt for r in o.reasons)),
+        rule_ids=tuple(dict.fromkeys(r for o in rt for r in o.rule_ids)),
+        facts=facts,
+        sources=tuple(dict.fromkeys(src for o in rt for src in o.sources)),
     )
 
 
