@@ -19,7 +19,9 @@ from tests.clinical.factory import run, tumor
         ({"tumors": [tumor(1.0)] * 4}, "B", "IIb"),
         ({"vascular_invasion": {"portal_vein": "branch"}}, "C", "IIIa"),
         ({"extrahepatic_disease": [{"site": "lung"}]}, "C", "IIIb"),
-        ({"kps": 80}, "C", "Ia"),
+        ({"kps": 80, "ps_cancer_related": True}, "C", "Ia"),
+        ({"kps": 80, "ps_cancer_related": False}, "A", "Ia"),
+        ({"kps": 80}, "insufficient_data", "Ia"),
         ({"kps": 40}, "D", "IV"),
     ],
 )

@@ -49,6 +49,7 @@ def test_low_ps_comorbidities_local_treatment_preferred() -> None:
     to low PS score and comorbidities, local treatment is preferred." """
     a = run(ecog=2, kps=None, comorbidities=["heart failure"])
     assert [n.key for n in a.notes] == ["local_treatment_preferred"]
+    assert "not stated in the seeds" in a.notes[0].text
 
 
 def test_sorafenib_after_tace_with_bilirubin_back_to_baseline() -> None:
@@ -97,7 +98,7 @@ def test_ecog_3_bclc_d_best_supportive_care() -> None:
 def test_conflicting_kps_and_ecog_uses_the_worse() -> None:
     """Seed 000 "KPS≥70" with conflicting KPS 90 / ECOG 2: the worse (ECOG 2 = KPS 50-60) is used
     and a warning names the conflict."""
-    a = run(kps=90, ecog=2)
+    a = run(kps=90, ecog=2, ps_cancer_related=True)
     assert a.liver_function.performance.basis == "conflict"
     assert a.liver_function.performance.ecog == 2
     assert "good_condition_single_lesion" not in {i.key for i in a.radiotherapy.indications}

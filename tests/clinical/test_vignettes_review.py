@@ -167,10 +167,25 @@ def test_700cc_limit_states_where_it_was_shown() -> None:
 def test_bclc_c_by_performance_alone_is_qualified() -> None:
     """BCLC 2022 (clinical-facts §2.1): stage C is "portal invasion and/or extrahepatic spread" or
     ECOG 1-2; seed 000 accepts KPS ≥ 70 for RT. KPS 70 converts to ECOG 1: the stage reason must
-    say that PS alone made it C and that the ECOG was converted (was an unqualified 'ECOG 1-2')."""
-    a = run(kps=70)
+    say that PS alone made it C and that the ECOG was converted (was an unqualified 'ECOG 1-2').
+    BCLC 2022 counts the PS only when the cancer causes it: here it is recorded as such."""
+    a = run(kps=70, ps_cancer_related=True)
     assert a.staging.bclc == "C"
     reason = a.staging.bclc_detail.reasons[-1]
     assert "cancer-related" in reason
     assert "converted from KPS 70" in reason
     assert "good_condition_single_lesion" in {i.key for i in a.radiotherapy.indications}
+
+
+def test_kps_70_single_tumour_asks_whether_the_low_ps_is_cancer_related() -> None:
+    """BCLC 2022 (Reig, J Hepatol 2022): ECOG 1-2 makes stage C only when cancer-related. A single
+    4.5 cm Child-Pugh A tumour with KPS 70 and no statement on the cause is not staged C (and
+    systemic therapy is not "recommended"): the stage is insufficient data, naming the missing
+    fact and the tumour-burden stage."""
+    a = run(tumors=[{"diameter_cm": 4.5}], kps=70)
+    assert a.staging.bclc == "insufficient_data"
+    assert a.staging.bclc_detail.missing == ("ps_cancer_related",)
+    assert "by tumour burden alone: BCLC-A" in a.staging.bclc_detail.reasons[-1]
+    assert a.option("systemic_therapy").verdict.value != "recommended"
+    not_related = run(tumors=[{"diameter_cm": 4.5}], kps=70, ps_cancer_related=False)
+    assert not_related.staging.bclc == "A"

@@ -171,6 +171,10 @@ class PatientRecord(BaseModel):
     alp_uln_u_l: float | None = Field(None, gt=0, lt=2000, description="ALP upper limit of normal.")
     kps: int | None = Field(None, ge=0, le=100, multiple_of=10, description="Karnofsky 0-100.")
     ecog: int | None = Field(None, ge=0, le=5, description="ECOG performance status 0-5.")
+    ps_cancer_related: bool | None = Field(
+        None,
+        description="A reduced performance status (ECOG 1-2) is caused by the cancer (BCLC 2022).",
+    )
     ascites: Ascites | None = None
     encephalopathy: Encephalopathy | None = None
     cirrhosis: bool | None = None

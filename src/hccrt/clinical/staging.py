@@ -138,23 +138,40 @@ def bclc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:
     if cp.class_ == "B":
         text = "Child-Pugh B staged as preserved liver function (BCLC 2022 gives no cut-off)"
         found.append(finding("STAGE-BCLC", text, child_pugh_class="B"))
-    if x.vascular or x.spread or x.ecog >= 1:
-        text = "macrovascular invasion, extrahepatic spread or ECOG 1-2"
-        if not (x.vascular or x.spread):
-            text = (
-                f"ECOG {x.ecog} without vascular invasion or spread: BCLC-C only if the reduced "
-                "performance status is cancer-related"
-                + (f" (ECOG {x.ecog} converted from KPS {ps.kps})" if ps.basis == "kps" else "")
-            )
+    if x.vascular or x.spread:
+        text = "macrovascular invasion or extrahepatic spread"
         facts = {**x.facts, "vascular_invasion": x.vascular, "extrahepatic_spread": x.spread}
         return _stage("STAGE-BCLC", "C", text, facts, *found)
+    burden = _burden_stage(x)
+    if x.ecog >= 1:
+        # BCLC 2022 (Reig, J Hepatol 2022): ECOG 1-2 makes stage C only when the cancer causes it.
+        converted = f" (ECOG {x.ecog} converted from KPS {ps.kps})" if ps.basis == "kps" else ""
+        related = patient.ps_cancer_related
+        facts = {**x.facts, "ps_cancer_related": related}
+        if related is None:
+            text = (
+                f"ECOG {x.ecog}{converted} without vascular invasion or spread: BCLC-C only if the "
+                "reduced performance status is cancer-related; record ps_cancer_related "
+                f"(by tumour burden alone: BCLC-{burden[0]})"
+            )
+            why = finding("STAGE-BCLC", text, **facts)
+            return Stage(stage=INSUFFICIENT, missing=("ps_cancer_related",), **trace([*found, why]))
+        if related:
+            text = f"ECOG {x.ecog}{converted}, cancer-related: BCLC-C by performance status"
+            return _stage("STAGE-BCLC", "C", text, facts, *found)
+        text = f"ECOG {x.ecog}{converted} not cancer-related: staged by tumour burden"
+        found.append(finding("STAGE-BCLC", text, **facts))
+    text = burden[1] + (", ECOG 0" if x.ecog == 0 else "")
+    return _stage("STAGE-BCLC", burden[0], text, x.facts, *found)
+
+
+def _burden_stage(x: _Inputs) -> tuple[str, str]:
+    """BCLC 0/A/B by tumour number and size (no vascular invasion, no spread)."""
     if x.count == 1 and x.largest_cm <= 2.0:
-        stage, text = "0", "single tumour ≤ 2 cm, ECOG 0"
-    elif x.count == 1 or (x.count <= 3 and x.largest_cm <= 3.0):
-        stage, text = "A", "single tumour, or 2-3 nodules each ≤ 3 cm, ECOG 0"
-    else:
-        stage, text = "B", "multinodular beyond BCLC-A, no vascular invasion or spread, ECOG 0"
-    return _stage("STAGE-BCLC", stage, text, x.facts, *found)
+        return "0", "single tumour ≤ 2 cm"
+    if x.count == 1 or (x.count <= 3 and x.largest_cm <= 3.0):
+        return "A", "single tumour, or 2-3 nodules each ≤ 3 cm"
+    return "B", "multinodular beyond BCLC-A, no vascular invasion or spread"
 
 
 def cnlc(patient: PatientRecord, cp: ChildPugh, ps: Performance) -> Stage:

@@ -267,7 +267,12 @@ def local_preferred(ctx: Context) -> list[Item]:
     low_ps = ctx.performance.ecog is not None and ctx.performance.ecog >= 2
     if p.resectable is False and (low_ps or p.comorbidities) and ctx.extrahepatic is not None:
         extent = "extrahepatic metastases (if limited)" if ctx.extrahepatic else "disease confined"
-        why = [f"ECOG {ctx.performance.ecog}"] if low_ps else []
+        why = (
+            [f"ECOG {ctx.performance.ecog} (ECOG ≥ 2 read as the seed's 'low PS': a cut-off of "
+             "hccrt's, not stated in the seeds)"]
+            if low_ps
+            else []
+        )  # fmt: skip
         why += [f"comorbidities ({', '.join(p.comorbidities)})"] if p.comorbidities else []
         one: Finding = finding(
             "UPD-2",
