@@ -283,3 +283,15 @@ def test_child_pugh_c_headline_agrees_with_the_options() -> None:
     warning = next(w for w in a.radiotherapy.warnings if w.key == "radiotherapy_ruled_out")
     assert "sbrt relative_contraindication" in warning.text
     assert warning.sources
+
+
+def test_icc_gets_no_hcc_only_verdicts() -> None:
+    """Seed 000 "⑥ICC: radiotherapy can prolong the survival of patients with positive margins
+    after resection and unresectable ICC" is the seeds' only ICC passage: the HCC-written options
+    (ablation, arterial therapies, sorafenib, transplant) and RT indications are withheld."""
+    a = run(histology="ICC", resectable=False)
+    for therapy in ("ablation", "tace", "y90_radioembolization", "sorafenib", "transplant"):
+        assert a.option(therapy).verdict.value == "insufficient_data", therapy
+        assert "written for HCC" in a.option(therapy).reasons[0]
+    assert [i.key for i in a.radiotherapy.indications] == ["icc_unresectable"]
+    assert a.radiotherapy.indicated

@@ -25,7 +25,7 @@ from hccrt.clinical.rules import (
 )
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.fractionation import Fractionation
-from hccrt.clinical.rules.options import Option, Therapy, Verdict
+from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
 from hccrt.clinical.rules.rt_safety import DoseLimits, Margins
 from hccrt.clinical.scores import (
     Albi,
@@ -102,8 +102,36 @@ def _options(ctx: Context) -> list[Option]:
     out += ebrt.conventional(ctx, out)
     out += [sbrt.sbrt(ctx, out), sbrt.palliative(ctx)]
     out += [radical.sorafenib(ctx, out), radical.systemic(ctx), radical.supportive(ctx)]
+    if ctx.patient.histology is Histology.ICC:
+        out = [_not_for_icc(o) if o.therapy in _HCC_ONLY else o for o in out]
     order = list(Therapy)
     return sorted(out, key=lambda o: order.index(o.therapy))
+
+
+_HCC_ONLY = {
+    Therapy.transplant,
+    Therapy.ablation,
+    Therapy.tace,
+    Therapy.tae,
+    Therapy.deb_tace,
+    Therapy.y90_radioembolization,
+    Therapy.sorafenib,
+}
+"""Options whose seed rules are written for HCC only (seed 003; Milan for transplant)."""
+
+
+def _not_for_icc(rated: Option) -> Option:
+    """An HCC-only verdict is withheld for ICC: insufficient data, with the reason."""
+    text = (
+        f"ICC: the rules for {rated.therapy.value} are written for HCC; decide outside these "
+        "rules (cholangiocarcinoma guidelines)"
+    )
+    return option(
+        rated.therapy,
+        Verdict.insufficient_data,
+        [finding("RT-IND-2-6", text, histology="ICC")],
+        rated.evidence_level,
+    )
 
 
 def _radiotherapy(ctx: Context, options: list[Option]) -> Radiotherapy:

@@ -284,6 +284,9 @@ def indications(ctx: Context, options: Sequence[Option]) -> list[Item]:
             )
     if p.histology is Histology.ICC and p.resectable is False:
         out.append(item_from("icc_unresectable", finding("RT-IND-2-6", "unresectable ICC")))
+    if p.histology is Histology.ICC:
+        # The other seed-000 indications are written for HCC; only item ⑥ speaks of ICC.
+        out = [i for i in out if i.key.startswith("icc_")]
     return out
 
 
