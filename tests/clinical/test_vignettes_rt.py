@@ -295,3 +295,15 @@ def test_icc_gets_no_hcc_only_verdicts() -> None:
         assert "written for HCC" in a.option(therapy).reasons[0]
     assert [i.key for i in a.radiotherapy.indications] == ["icc_unresectable"]
     assert a.radiotherapy.indicated
+
+
+def test_two_tace_sessions_10_days_apart_draw_a_comment() -> None:
+    """Seed 000: "2 TACE sessions prior to radiation therapy, with an interval of 3-6 weeks" —
+    10 days apart is outside it; 4 weeks apart is not commented."""
+    close = [{"kind": "tace", "date": "2026-03-01"}, {"kind": "tace", "date": "2026-03-11"}]
+    a = run(prior_treatments=close)
+    warning = next(w for w in a.radiotherapy.warnings if w.key == "tace_interval_off_protocol")
+    assert "10 days apart" in warning.text
+    spaced = [{"kind": "tace", "date": "2026-03-01"}, {"kind": "tace", "date": "2026-03-29"}]
+    assert not [w for w in run(prior_treatments=spaced).radiotherapy.warnings
+                if w.key == "tace_interval_off_protocol"]  # fmt: skip

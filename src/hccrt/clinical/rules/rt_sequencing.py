@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from hccrt.clinical.findings import Item, finding, item_from
 from hccrt.clinical.patient import PriorTreatmentKind
@@ -149,6 +150,26 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, days))
 
 
+TACE_INTERVAL_DAYS = (21, 42)
+"""Seed 000: 2 TACE sessions "with an interval of 3-6 weeks" before reassessing RT."""
+
+
+def _tace_spacing(sessions: list[date]) -> list[Item]:
+    """A warning for each pair of consecutive TACE sessions outside 3-6 weeks apart."""
+    low, high = TACE_INTERVAL_DAYS
+    out = []
+    for first, second in pairwise(sessions):
+        days = (second - first).days
+        if not low <= days <= high:
+            text = (
+                f"TACE sessions {first.isoformat()} and {second.isoformat()} are {days} days "
+                "apart: the seed's protocol spaces them 3-6 weeks (21-42 days)"
+            )
+            one = finding("SEQ-TACE2", text, tace_interval_days=days)
+            out.append(item_from("tace_interval_off_protocol", one))
+    return out
+
+
 def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
     """(sequencing advice, warnings): TACE sessions before RT and the 1-month interval."""
     p = ctx.patient
@@ -163,6 +184,7 @@ def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
         advice.append(
             item_from("two_tace_before_rt", finding("SEQ-TACE2", text, tace_sessions=len(sessions)))
         )
+    warnings += _tace_spacing(sessions)
     if sessions and p.planned_rt_start_date is None:
         warnings.append(
             item_from(
