@@ -307,3 +307,20 @@ def test_two_tace_sessions_10_days_apart_draw_a_comment() -> None:
     spaced = [{"kind": "tace", "date": "2026-03-01"}, {"kind": "tace", "date": "2026-03-29"}]
     assert not [w for w in run(prior_treatments=spaced).radiotherapy.warnings
                 if w.key == "tace_interval_off_protocol"]  # fmt: skip
+
+
+def test_child_pugh_b_sbrt_doses_are_adjusted() -> None:
+    """Seed 003: "With dose adjustments and strict dose restrictions, radiotherapy can be safely
+    administered to HCC patients ... in Child-Pugh class B." — CP-B SBRT schemes differ from CP-A:
+    only the lowest level of each seed-001 series, each labelled with the adjustment."""
+    cp_a = run(tumors=[tumor(3.0)], resectable=False)
+    cp_b = run(tumors=[tumor(3.0)], resectable=False, bilirubin_mg_dl=2.5, albumin_g_dl=3.2)
+    assert cp_b.liver_function.child_pugh.class_ == "B"
+    a_keys = {f.key for f in cp_a.radiotherapy.fractionation if f.key.startswith("sbrt")}
+    b_schemes = [f for f in cp_b.radiotherapy.fractionation if f.key.startswith("sbrt")]
+    assert {f.key for f in b_schemes} == {"sbrt_30gy_3fx", "sbrt_39gy_8fx"}
+    assert {f.key for f in b_schemes} != a_keys
+    assert max(f.bed_gy for f in b_schemes) < max(
+        f.bed_gy for f in cp_a.radiotherapy.fractionation if f.key.startswith("sbrt")
+    )
+    assert all("EBRT-CPB" in f.rule_ids for f in b_schemes)

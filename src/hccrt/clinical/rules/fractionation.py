@@ -168,30 +168,48 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
     if not sbrt_ok:
         return out
     largest = ctx.largest_cm or 0.0
+    # Seed 003 asks for "dose adjustments" in Child-Pugh B without a number: hccrt offers only
+    # the lowest dose level of each seed-001 series there (a reading of its own, labelled).
+    reduced = ctx.cp_class == "B"
+    adjust = (
+        [
+            finding(
+                "EBRT-CPB",
+                "Child-Pugh B: only the lowest dose level of the series is offered (hccrt's "
+                "reading of 'dose adjustments'; the seeds give no Child-Pugh B dose)",
+                child_pugh_class="B",
+            )
+        ]
+        if reduced
+        else []
+    )
     if largest < 5.0:
         small = finding(
             "SBRT-SMALL",
             f"largest tumour {largest:g} cm < 5 cm: 1-3 fractions",
             largest_tumor_cm=largest,
         )
-        out += [
+        out.append(
             scheme(
                 "sbrt_30gy_3fx",
                 10.0,
                 3,
                 None,
-                [small, finding("SBRT-KOREA", "Korea 30 Gy/3")],
+                [small, finding("SBRT-KOREA", "Korea 30 Gy/3"), *adjust],
                 alpha_beta_gy=ab,
-            ),
-            scheme(
-                "sbrt_39gy_3fx",
-                13.0,
-                3,
-                None,
-                [small, finding("SBRT-KOREA", "Korea 39 Gy/3")],
-                alpha_beta_gy=ab,
-            ),
-        ]
+            )
+        )
+        if not reduced:
+            out.append(
+                scheme(
+                    "sbrt_39gy_3fx",
+                    13.0,
+                    3,
+                    None,
+                    [small, finding("SBRT-KOREA", "Korea 39 Gy/3")],
+                    alpha_beta_gy=ab,
+                )
+            )
         volume = p.normal_liver_volume_cc
         colorado = [
             small,
@@ -205,6 +223,10 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
         ]
         if ctx.cp_class == "A" and volume is not None and volume > 700.0:
             out.append(scheme("sbrt_60gy_3fx", 20.0, 3, None, colorado, alpha_beta_gy=ab))
+    if reduced:
+        tianjin = finding("SBRT-TIANJIN", "Tianjin 39-52 Gy in 3-8 fractions (lower end: 39 Gy/8)")
+        out.append(scheme("sbrt_39gy_8fx", 4.875, 8, None, [tianjin, *adjust], alpha_beta_gy=ab))
+        return out
     tianjin = finding("SBRT-TIANJIN", "Tianjin 39-52 Gy in 3-8 fractions (upper end: 52 Gy/8)")
     out.append(scheme("sbrt_52gy_8fx", 6.5, 8, None, [tianjin], alpha_beta_gy=ab))
     return out
