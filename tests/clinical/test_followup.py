@@ -155,6 +155,19 @@ def test_grade_2_during_rt_stop() -> None:
     assert result.rild.status == "none"  # ALT 3.75 × ULN is below the RILD threshold
 
 
+def test_stop_rt_output_carries_its_source_and_the_surrogate_label() -> None:
+    """The stop-RT output names its seed passage ("≥RTOG grade II liver injury") and says, in the
+    output itself, that CTCAE grade 2 stands in for the RTOG grade."""
+    result = followup(
+        record({"alt_u_l": 150, "date": "2026-02-01"}, rt_ongoing=True, rt_end_date=None)
+    )
+    assert "stands in for the seed's 'RTOG grade II'" in result.stop_rt_reasons[0]
+    assert "UNCONFIRMED" in result.stop_rt_reasons[0]
+    source = result.stop_rt_sources[0]
+    assert source.rule_id == "ACUTE-STOP"
+    assert "RTOG grade II" in source.passage
+
+
 def test_grade_1_during_rt_continue() -> None:
     """Seed 000 stop rule applies from grade II; grade 1 (ALT 100 = 2.5 × ULN) continues."""
     result = followup(

@@ -15,6 +15,7 @@ from hccrt.clinical.ctcae import CtcaeGrade, ctcae_grade
 from hccrt.clinical.findings import Finding, Traced, finding, trace
 from hccrt.clinical.followup_record import FollowupRecord, LabSet, load_followup
 from hccrt.clinical.rules.rt_sequencing import add_months
+from hccrt.clinical.sources import RULES, SourceRef, source_ref
 
 __all__ = [
     "FollowupRecord",
@@ -46,6 +47,7 @@ class FollowupResult(BaseModel):
     rild: Rild
     recommend_stop_rt: bool | None
     stop_rt_reasons: tuple[str, ...]
+    stop_rt_sources: tuple[SourceRef, ...]
     reasons: tuple[str, ...]
     rule_ids: tuple[str, ...]
     supportive_measures: tuple[str, ...]
@@ -201,8 +203,9 @@ def _stop_rule(record: FollowupRecord, worst: int | None) -> tuple[bool | None, 
         return None, finding("ACUTE-STOP", "RT ongoing but no liver lab could be graded")
     if worst >= 2:
         text = (
-            f"liver injury CTCAE grade {worst} ≥ 2 during RT: "
-            "stop RT (up to 60 % later RILD if continued)"
+            f"liver injury CTCAE v5 grade {worst} ≥ 2 during RT: stop RT (up to 60 % later RILD "
+            "if continued); CTCAE grade 2 stands in for the seed's 'RTOG grade II' (a surrogate "
+            "of hccrt's, UNCONFIRMED)"
         )
         return True, finding("ACUTE-STOP", text, max_grade=worst)
     text = f"acute liver toxicity grade {worst} < 2: continue RT with monitoring"
@@ -232,6 +235,7 @@ def followup(record: FollowupRecord) -> FollowupResult:
         rild=result,
         recommend_stop_rt=stop,
         stop_rt_reasons=(why.text,),
+        stop_rt_sources=(source_ref(RULES[why.rule_id]),),
         reasons=tuple(dict.fromkeys(reasons)),
         rule_ids=tuple(dict.fromkeys((*traced["rule_ids"], *result.rule_ids, "CTCAE-V5-LIVER"))),
         supportive_measures=measures,

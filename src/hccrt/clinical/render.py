@@ -137,6 +137,7 @@ def render_followup_text(result: FollowupResult) -> str:
     stop = {True: "YES", False: "no", None: "insufficient_data"}[result.recommend_stop_rt]
     lines.append(f"Recommend stopping RT: {stop}")
     lines += [f"  · {r}" for r in result.stop_rt_reasons]
+    lines += [f"  source: {src.document} — “{src.passage}”" for src in result.stop_rt_sources]
     if result.supportive_measures:
         lines.append(f"Supportive measures: {', '.join(result.supportive_measures)}")
     lines.append(f"Rules: {', '.join(result.rule_ids)}")
