@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.core import Dose, Image, PlanSummary
+from hccrt.dvh.plan import StoredComparison
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation, evaluate_plan
 from hccrt.evaluation.technique import TECHNIQUES, PlanFacts, technique_from_beams
-from hccrt.geometry.grid import require_same_frame
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.grid import Grid, require_same_frame
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def evaluate_files(
     child_pugh_class: str | None = None,
     relative_unit: Literal["fraction", "percent"] | None = None,
     settings: DvhSettings | None = None,
-) -> tuple[Evaluation, Any]:
+) -> tuple[Evaluation, Image | None]:
     """Read the files, evaluate the plan, and return it with the CT series (or ``None``).
 
     ``settings`` are the DVH engine's (e.g. ``DvhSettings(between_planes="smooth")``).
@@ -86,8 +92,10 @@ def evaluate_files(
                 plan_summary.frame_of_reference_uid, structure_set.frame_of_reference_uid,
                 "RTPLAN with RTSTRUCT",
             )  # fmt: skip
-    n_fx, n_source = _pick(fractions, plan_summary and plan_summary.fractions, "fractions")
-    rx, rx_source = _pick(prescription_gy, plan_summary and plan_summary.prescription_dose_gy, "")
+    n_fx, n_source = _pick(fractions, plan_summary.fractions if plan_summary else None, "fractions")
+    rx, rx_source = _pick(
+        prescription_gy, plan_summary.prescription_dose_gy if plan_summary else None, ""
+    )
     if n_fx is None:
         raise InputError(
             "fractions", "unknown (no RTPLAN with a fraction group)", None, "pass --fractions N"
@@ -150,11 +158,11 @@ def evaluate_files(
 
 
 def dose_in_gy(
-    dose: Any,
+    dose: Dose,
     reference_dose_gy: float | None,
     relative_unit: Literal["fraction", "percent"] | None,
     name: str = "RTDOSE",
-) -> Any:
+) -> Dose:
     """The dose distribution in Gy; RELATIVE dose needs the reference dose and its unit.
 
     Raises
@@ -175,8 +183,8 @@ def dose_in_gy(
 
 
 def stored_dvh_comparison(
-    structures: Sequence[Any], dose: Any, total: Any, grid: Any
-) -> tuple[Any, ...]:
+    structures: Sequence[StructureContours], dose: Dose, total: npt.NDArray[np.floating], grid: Grid
+) -> tuple[StoredComparison, ...]:
     """hccrt's DVHs against those the planning system stored in the RTDOSE (cc units only)."""
     from hccrt.dvh.engine import compute_dvh
     from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
@@ -195,7 +203,7 @@ def stored_dvh_comparison(
     return tuple(result)
 
 
-def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
+def _pick(given: float | None, from_plan: float | None, name: str) -> tuple[float | None, str]:
     if given is not None:
         return given, "command line"
     if from_plan:
@@ -203,7 +211,7 @@ def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
     return None, "unknown"
 
 
-def _technique(technique: str | None, plan_summary: Any) -> tuple[str, str]:
+def _technique(technique: str | None, plan_summary: PlanSummary | None) -> tuple[str, str]:
     if technique is not None:
         key = technique.strip().lower()
         if key not in TECHNIQUES:
