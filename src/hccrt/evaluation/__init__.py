@@ -4,6 +4,7 @@ Entry points: :func:`evaluate_plan` (objects in memory) and :func:`evaluate_file
 or a case folder). Reports: :func:`hccrt.report.write_report`.
 """
 
+from hccrt.evaluation._plan_limits import ConvertedLimit, converted_limits
 from hccrt.evaluation.evaluate import ConstraintResult, Evaluation, NtcpEstimate, evaluate_plan
 from hccrt.evaluation.inputs import PlanFiles, evaluate_files, files_from_case
 from hccrt.evaluation.protocol import PROTOCOL_NAMES, Protocol, load_protocol, select_protocol
@@ -12,11 +13,13 @@ from hccrt.evaluation.technique import PlanFacts
 __all__ = [
     "PROTOCOL_NAMES",
     "ConstraintResult",
+    "ConvertedLimit",
     "Evaluation",
     "NtcpEstimate",
     "PlanFacts",
     "PlanFiles",
     "Protocol",
+    "converted_limits",
     "evaluate_files",
     "evaluate_plan",
     "files_from_case",

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,10 @@ from hccrt.evaluation.evaluate import Evaluation, evaluate_plan
 from hccrt.evaluation.technique import TECHNIQUES, PlanFacts, technique_from_beams
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid, require_same_frame
+
+if TYPE_CHECKING:
+    from hccrt.clinical.assess import Assessment
+    from hccrt.clinical.patient import PatientRecord
 
 
 @dataclass(frozen=True)
@@ -118,18 +122,14 @@ def evaluate_files(
             ct.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
             "CT with RTSTRUCT",
         )  # fmt: skip
-    tech, tech_source = _technique(technique, plan_summary)
-    facts = PlanFacts(
-        fractions=int(n_fx),
-        prescription_gy=float(rx) if rx is not None else None,
-        technique=tech,
-        technique_source=tech_source,
-        label=plan_summary.label if plan_summary else "",
-        beams=tuple(b.name for b in plan_summary.beams) if plan_summary else (),
-        fractions_source=n_source,
-        prescription_source=rx_source,
-        dose_files=tuple(Path(p).name for p in files.rtdoses),
-        dose_max_gy=float(total.max()),
+    facts = plan_facts(
+        plan_summary,
+        int(n_fx),
+        float(rx) if rx is not None else None,
+        (n_source, rx_source),
+        tuple(Path(p).name for p in files.rtdoses),
+        float(total.max()),
+        technique,
     )
     patient_json, assessment_text, cp_from_patient = _patient(files.patient)
     cp = child_pugh_class or cp_from_patient
@@ -203,6 +203,51 @@ def stored_dvh_comparison(
     return tuple(result)
 
 
+def plan_facts(
+    plan_summary: PlanSummary | None,
+    fractions: int,
+    prescription_gy: float | None,
+    sources: tuple[str, str],
+    dose_files: tuple[str, ...],
+    dose_max_gy: float,
+    technique: str | None = None,
+) -> PlanFacts:
+    """The plan facts of an evaluation: technique from the beams unless given.
+
+    Parameters
+    ----------
+    plan_summary
+        The plan (read from an RTPLAN, or :func:`hccrt.core.summarize_plan`), if any.
+    fractions, prescription_gy
+        Number of fractions and whole-course prescription (Gy, ``None`` if unknown).
+    sources
+        Where the fractions and the prescription came from.
+    dose_files
+        Names of the RTDOSE files the evaluated dose is (or is written as).
+    dose_max_gy
+        Maximum of the evaluated dose (Gy).
+    technique
+        Technique given by the user (else inferred from the plan's beams).
+
+    Returns
+    -------
+    PlanFacts
+    """
+    tech, tech_source = _technique(technique, plan_summary)
+    return PlanFacts(
+        fractions=fractions,
+        prescription_gy=prescription_gy,
+        technique=tech,
+        technique_source=tech_source,
+        label=plan_summary.label if plan_summary else "",
+        beams=tuple(b.name for b in plan_summary.beams) if plan_summary else (),
+        fractions_source=sources[0],
+        prescription_source=sources[1],
+        dose_files=dose_files,
+        dose_max_gy=dose_max_gy,
+    )
+
+
 def _pick(given: float | None, from_plan: float | None, name: str) -> tuple[float | None, str]:
     if given is not None:
         return given, "command line"
@@ -228,10 +273,29 @@ def _patient(path: Path | None) -> tuple[dict[str, Any] | None, str, str | None]
         return None, "", None
     from hccrt.clinical import load_patient
     from hccrt.clinical.assess import assess
-    from hccrt.clinical.render import render_assessment_text
 
     record = load_patient(path)
-    assessment = assess(record)
+    return patient_summary(record, assess(record))
+
+
+def patient_summary(
+    record: PatientRecord, assessment: Assessment
+) -> tuple[dict[str, Any], str, str | None]:
+    """What an evaluation carries of the patient: summary, assessment text, Child-Pugh class.
+
+    Parameters
+    ----------
+    record, assessment
+        The patient record and its clinical assessment.
+
+    Returns
+    -------
+    summary, text, child_pugh_class
+        Patient id and Child-Pugh score/class, the assessment as text, and the class
+        (``None`` unless A, B or C).
+    """
+    from hccrt.clinical.render import render_assessment_text
+
     child_pugh = assessment.liver_function.child_pugh
     cp = child_pugh.class_ if child_pugh.class_ in ("A", "B", "C") else None
     summary = {

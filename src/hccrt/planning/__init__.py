@@ -2,3 +2,7 @@
 
 See ``docs/planning.md`` for the physics, the data sources and the "3DCRT first" rule of seed 000.
 """
+
+from hccrt.planning._plan_record import plan_record
+
+__all__ = ["plan_record"]

@@ -20,9 +20,6 @@ from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.sequencing import Segment
 
-Assessor = Callable[[npt.NDArray[np.float32], str], tuple[bool, tuple[str, ...]]]
-"""Protocol check of a plan dose: ``(dose_gy, technique) -> (passes, reasons)``."""
-
 
 @dataclass(frozen=True, eq=False)
 class BeamDelivery:
@@ -35,6 +32,12 @@ class BeamDelivery:
     def mu(self) -> float:
         """Total MU of the beam (whole course)."""
         return float(sum(s.mu for s in self.segments))
+
+
+Assessor = Callable[
+    [npt.NDArray[np.float32], str, tuple[BeamDelivery, ...]], tuple[bool, tuple[str, ...]]
+]
+"""Protocol check of a plan: ``(dose_gy, technique, deliveries) -> (passes, reasons)``."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def plan_outcome(
 ) -> PlanOutcome:
     """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``."""
     dose = dij.dose_gy(weights)
-    verdict, reasons = assess(dose, name) if assess is not None else (None, ())
+    verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
     goal = problem.target
     results = []
     for c in problem.constraints:

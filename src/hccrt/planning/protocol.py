@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -71,13 +71,40 @@ def default_constraints(
     return tuple(constraints)
 
 
+class ProtocolLimit(Protocol):
+    """A protocol limit at the plan's fractionation, located in the plan's structures.
+
+    :class:`hccrt.evaluation.ConvertedLimit` (and an evaluation's constraint results) have
+    these attributes; planning reads them without depending on the evaluation package.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def structure(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def comparator(self) -> str: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def source_status(self) -> str: ...
+    @property
+    def structure_in_plan(self) -> tuple[str, ...]: ...
+    @property
+    def derivation(self) -> str: ...
+
+
 _V_PERCENT = re.compile(r"^V(?P<dose>[\d.]+)Gy\[%\]$")
 _V_CC = re.compile(r"^V(?P<dose>[\d.]+)Gy\[cc\]$")
 _MAX_METRICS = ("D0.03cc[Gy]", "D0.035cc[Gy]", "Dmax[Gy]", "D0.1cc[Gy]")
 
 
 def constraints_from_protocol(
-    results: Sequence[Any],
+    results: Sequence[ProtocolLimit],
     masks: Mapping[str, npt.NDArray[np.bool_]],
     voxel_cc: float,
     protocol_id: str,
@@ -87,8 +114,8 @@ def constraints_from_protocol(
     Parameters
     ----------
     results
-        ``Evaluation.constraints`` of :func:`hccrt.evaluation.evaluate_plan` (limits already
-        converted to the plan's fractionation by the evaluation module).
+        Limits already converted to the plan's fractionation by the evaluation module
+        (:func:`hccrt.evaluation.converted_limits`).
     masks
         Structure masks on the dose grid.
     voxel_cc
