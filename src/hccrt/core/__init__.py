@@ -10,6 +10,7 @@ from hccrt.core._dose import Dose, DoseUnit, StoredDVH
 from hccrt.core._image import Image
 from hccrt.core._limits import CONVENTIONAL, SourcedLimit, planning_defaults, protocol_limit
 from hccrt.core._plan_summary import BeamSummary, DoseReference, PlanSummary, summarize_plan
+from hccrt.core._status import Status
 from hccrt.core._structures import StructureSet
 from hccrt.core.plan import Beam, ControlPoint, LeafBank, MlcGeometry, Plan, RotationDirection
 
@@ -28,6 +29,7 @@ __all__ = [
     "PlanSummary",
     "RotationDirection",
     "SourcedLimit",
+    "Status",
     "StoredDVH",
     "StructureSet",
     "planning_defaults",

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from hccrt import __version__
 from hccrt.core import Beam, Plan
+from hccrt.dicom._common import file_meta
 from hccrt.errors import InputError
 from hccrt.geometry.grid import require_same_frame
 
@@ -44,10 +45,7 @@ class PatientReference:
 
 def new_dataset(sop_class: str, modality: str, ref: PatientReference) -> Dataset:
     """A dataset with file meta, SOP identity, patient/study modules and a new series."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(sop_class)
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta = file_meta(sop_class, generate_uid())
     ds = Dataset()
     ds.file_meta = meta
     ds.SOPClassUID = sop_class

@@ -9,7 +9,8 @@ from hccrt.pipeline._planning import (
     plan_in_memory,
 )
 from hccrt.pipeline.main import run_case
-from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Technique, summary_text
+from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, summary_text
+from hccrt.planning import Technique
 
 __all__ = [
     "DEFAULT_GANTRY_DEG",

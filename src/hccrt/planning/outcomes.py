@@ -41,8 +41,9 @@ Assessor = Callable[
 
 
 @dataclass(frozen=True)
-class ConstraintResult:
-    """A hard constraint evaluated on a plan."""
+class HardConstraintResult:
+    """A hard constraint of the planner checked on a plan dose (not a protocol constraint:
+    see :class:`hccrt.evaluation.ConstraintResult`)."""
 
     label: str
     structure: str
@@ -60,7 +61,7 @@ class PlanOutcome:
     technique: str
     deliveries: tuple[BeamDelivery, ...]
     dose_gy: npt.NDArray[np.float32] = field(repr=False)
-    constraints: tuple[ConstraintResult, ...]
+    constraints: tuple[HardConstraintResult, ...]
     coverage_pct: float
     coverage_goal_pct: float
     target_metrics: dict[str, float]
@@ -115,7 +116,7 @@ def plan_outcome(
     for c in problem.constraints:
         organ = dose[masks[c.structure]]
         results.append(
-            ConstraintResult(
+            HardConstraintResult(
                 c.label,
                 c.structure,
                 c.value(organ),

@@ -47,7 +47,7 @@ CTV_MARGIN_RANGE_MM = (5.0, 10.0)
 PTV_MARGIN_ABC_MM = 6.0
 
 
-class Margins(Traced):
+class MarginRecommendation(Traced):
     """CTV and PTV margins in mm; ``ptv_mm`` is ``None`` when it must come from motion data."""
 
     ctv_mm: float
@@ -56,7 +56,7 @@ class Margins(Traced):
     breathing_motion_mm: float | None = None
 
 
-def margins(ctx: Context) -> Margins:
+def margins(ctx: Context) -> MarginRecommendation:
     """CTV = GTV + 5-10 mm (5 mm default); PTV = CTV + 6 mm with ABC (MARGIN-* rules)."""
     p = ctx.patient
     found = [
@@ -87,7 +87,7 @@ def margins(ctx: Context) -> Margins:
         found.append(finding("MARGIN-PTV", text, abc_available=p.abc_available))
     lo, hi = CTV_MARGIN_RANGE_MM
     ctv = ctx.settings.ctv_margin_mm
-    return Margins(
+    return MarginRecommendation(
         ctv_mm=ctv,
         ctv_mm_range=(lo, hi),
         ptv_mm=ptv,
