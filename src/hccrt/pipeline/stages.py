@@ -83,11 +83,10 @@ def planning_stage(
         reason = "the case already has a dose: it is evaluated instead"
     elif not assessment.radiotherapy.indicated:
         reason = "radiotherapy is not indicated by the clinical assessment"
-    if reason:
-        work.stages.append(StageOutcome("planning", "skipped", reason))
-        return None
-    assert inventory.rtstruct is not None
     rtstruct_path = inventory.rtstruct
+    if reason or rtstruct_path is None:
+        work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))
+        return None
     from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.evaluation.inputs import patient_summary
     from hccrt.pipeline._planning import (
