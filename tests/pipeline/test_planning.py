@@ -13,7 +13,8 @@ from hccrt.dicom import read_ct_series, read_rtdose, read_rtplan, read_rtstruct
 from hccrt.evaluation import PlanFacts, converted_limits, evaluate_plan
 from hccrt.evaluation.inputs import PlanFiles, evaluate_files
 from hccrt.pipeline import PlannedCase, PlanRequest, plan_in_memory
-from hccrt.pipeline._planning import hccrt_plan_context, write_planned
+from hccrt.pipeline._plan_case_dir import hccrt_plan_context
+from hccrt.pipeline._planning import write_planned
 from tests.planning.synthetic_case import write_case
 
 

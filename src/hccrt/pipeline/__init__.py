@@ -1,11 +1,11 @@
 """The main job, ``hccrt run``, and the planning stage (``hccrt plan``): the one orchestrator."""
 
+from hccrt.pipeline._plan_case_dir import plan_case_dir
 from hccrt.pipeline._planning import (
     DEFAULT_GANTRY_DEG,
     EvaluationContext,
     PlannedCase,
     PlanRequest,
-    plan_case_dir,
     plan_in_memory,
 )
 from hccrt.pipeline.main import run_case
