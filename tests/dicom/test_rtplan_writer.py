@@ -9,6 +9,7 @@ import pytest
 from hccrt.dicom import read_rtplan
 from hccrt.dicom.rtplan_writer import PatientReference, write_rtplan
 from hccrt.errors import InputError
+from hccrt.planning import plan_record
 from hccrt.planning.auto import BeamDelivery
 from hccrt.planning.beams import Beam
 from hccrt.planning.mlc import Aperture, millennium_like_mlc
@@ -34,7 +35,8 @@ def _deliveries():
 def test_rtplan_round_trip(tmp_path):
     mlc, deliveries = _deliveries()
     path = tmp_path / "plan.dcm"
-    uid = write_rtplan(path, deliveries, mlc, 50.0, 10, REF, technique="IMRT")
+    plan = plan_record(deliveries, mlc, 50.0, 10, REF.frame_of_reference_uid)
+    uid = write_rtplan(path, plan, REF, technique="IMRT")
     ds = pydicom.dcmread(path)
     assert ds.SOPInstanceUID == uid
     assert ds.Modality == "RTPLAN"
@@ -69,7 +71,7 @@ def test_rtplan_round_trip(tmp_path):
 def test_rtplan_rejects_bad_fractions_and_empty_beam(tmp_path):
     mlc, deliveries = _deliveries()
     with pytest.raises(InputError, match="fractions"):
-        write_rtplan(tmp_path / "p.dcm", deliveries, mlc, 50.0, 0, REF)
+        write_rtplan(tmp_path / "p.dcm", plan_record(deliveries, mlc, 50.0, 0, ""), REF)
     empty = [BeamDelivery(Beam(0.0, (0.0, 0.0, 0.0), name="X"), ())]
     with pytest.raises(InputError, match="no MLC segment"):
-        write_rtplan(tmp_path / "p.dcm", empty, mlc, 50.0, 5, REF)
+        write_rtplan(tmp_path / "p.dcm", plan_record(empty, mlc, 50.0, 5, ""), REF)

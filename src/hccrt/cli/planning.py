@@ -115,7 +115,7 @@ def plan(
     (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
     from hccrt.errors import InputError
-    from hccrt.planning.workflow import DEFAULT_GANTRY_DEG, plan_case_dir
+    from hccrt.pipeline import DEFAULT_GANTRY_DEG, plan_case_dir
 
     angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
     if gantry_angles:

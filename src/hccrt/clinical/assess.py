@@ -26,7 +26,7 @@ from hccrt.clinical.rules import (
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.fractionation import Fractionation
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
-from hccrt.clinical.rules.rt_safety import DoseLimits, Margins
+from hccrt.clinical.rules.rt_safety import DoseLimits, MarginRecommendation
 from hccrt.clinical.scores import (
     Albi,
     ChildPugh,
@@ -67,7 +67,7 @@ class Radiotherapy(BaseModel):
     indications: tuple[Item, ...]
     technique: tuple[Item, ...]
     fractionation: tuple[Fractionation, ...]
-    margins: Margins
+    margins: MarginRecommendation
     dose_limits: DoseLimits
     sequencing: tuple[Item, ...]
     rild_risk_factors: tuple[Item, ...]

@@ -12,9 +12,10 @@ each quote occurs in its seed. Values taken from ``clinical-facts.md`` keep its 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+
+from hccrt.core import Status as Status  # re-exported: the one vocabulary
 
 SEED_000 = "seeds/000_ac0db68d78fdb62d.txt"
 SEED_001 = "seeds/001_a7b322ccb5770179.txt"
@@ -25,16 +26,6 @@ SEED_DOCUMENTS = {
     SEED_001: "Stereotactic body radiotherapy for hepatocellular carcinoma",
     SEED_003: "Local therapies for hepatocellular carcinoma (NCCN-style update)",
 }
-
-
-class Status(StrEnum):
-    """How well a rule's source is established."""
-
-    seed = "seed"
-    verified = "V"
-    secondary = "V2"
-    derived = "D"
-    unconfirmed = "UNCONFIRMED"
 
 
 @dataclass(frozen=True)

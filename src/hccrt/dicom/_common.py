@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pydicom
-from pydicom.dataset import Dataset
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.tag import Tag
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from hccrt.errors import DicomInputError
 
@@ -168,6 +169,27 @@ def _read_forced(path: Path, stop_before_pixels: bool, allowed: tuple[str, ...])
         dataset.file_meta = pydicom.dataset.FileMetaDataset()
         dataset.file_meta.TransferSyntaxUID = pydicom.uid.ImplicitVRLittleEndian
     return dataset
+
+
+def file_meta(sop_class_uid: str, sop_instance_uid: str) -> FileMetaDataset:
+    """The file meta information of every file hccrt writes (Explicit VR Little Endian).
+
+    Parameters
+    ----------
+    sop_class_uid, sop_instance_uid
+        SOP Class and SOP Instance UID of the dataset the file holds.
+
+    Returns
+    -------
+    FileMetaDataset
+        MediaStorageSOPClassUID, MediaStorageSOPInstanceUID and TransferSyntaxUID (pydicom
+        adds the version and implementation on writing).
+    """
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID(sop_class_uid)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance_uid)
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    return meta
 
 
 def require(dataset: Dataset, keyword: str, source: str, fix: str = "") -> Any:

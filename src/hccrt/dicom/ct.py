@@ -1,4 +1,4 @@
-"""Read a CT (or other single-frame image) series into a :class:`CTSeries` in LPS mm.
+"""Read a CT (or other single-frame image) series into a :class:`hccrt.core.Image` in LPS mm.
 
 Slices are sorted by their position along the slice normal (ImageOrientationPatient cross
 product), never by InstanceNumber or file name, so any patient orientation (HFS, FFS, prone,
@@ -13,13 +13,13 @@ the ``single_slice_thickness_mm`` argument; without any of them the series is re
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from pydicom.dataset import Dataset
 
+from hccrt.core import Image
 from hccrt.dicom._common import floats, pixel_array, read_dataset, require, text
 from hccrt.errors import DicomInputError
 from hccrt.geometry.grid import Grid
@@ -30,48 +30,8 @@ SPACING_TOLERANCE_MM = 0.01
 _DIRECTION_TOLERANCE = 1e-4
 
 
-@dataclass(frozen=True)
-class CTSeries:
-    """One image series on a regular grid.
-
-    Attributes
-    ----------
-    grid
-        Geometry (affine in LPS mm, Frame of Reference).
-    hu
-        ``float32 [k, j, i]`` stored values after RescaleSlope/RescaleIntercept (HU for CT).
-    series_instance_uid, study_instance_uid
-        UIDs of the series and its study.
-    sop_instance_uids
-        SOPInstanceUID of each slice, in array order (slice ``k``).
-    patient_id, patient_name
-        As stored (may be empty).
-    warnings
-        Everything unusual met while reading (never silently dropped).
-    """
-
-    grid: Grid
-    hu: npt.NDArray[np.float32] = field(repr=False)
-    series_instance_uid: str
-    study_instance_uid: str
-    sop_instance_uids: tuple[str, ...]
-    patient_id: str = ""
-    patient_name: str = ""
-    warnings: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        hu = np.asarray(self.hu, dtype=np.float32)
-        if hu.shape != self.grid.shape:
-            raise DicomInputError(
-                "hu", f"shape must equal the grid shape {self.grid.shape}", hu.shape, "check input"
-            )
-        if len(self.sop_instance_uids) != self.grid.shape[0]:
-            raise DicomInputError(
-                "sop_instance_uids", "one UID per slice", len(self.sop_instance_uids), "check input"
-            )
-        hu.setflags(write=False)
-        object.__setattr__(self, "hu", hu)
-        object.__setattr__(self, "sop_instance_uids", tuple(self.sop_instance_uids))
+CTSeries = Image
+"""The image series type under its historical name (:class:`hccrt.core.Image`)."""
 
 
 def _candidate_files(directory_or_files: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -156,7 +116,7 @@ def read_ct_series(
     series_instance_uid: str | None = None,
     single_slice_thickness_mm: float | None = None,
     frame_of_reference_uid: str | None = None,
-) -> CTSeries:
+) -> Image:
     """Read an image series, sorted along the slice normal, as HU on a regular grid.
 
     Parameters
@@ -173,7 +133,7 @@ def read_ct_series(
 
     Returns
     -------
-    CTSeries
+    Image
         ``hu[k, j, i] = stored * RescaleSlope + RescaleIntercept`` as float32.
 
     Raises
@@ -227,9 +187,10 @@ def read_ct_series(
         slope = float(dataset.get("RescaleSlope", 1.0) or 1.0)
         intercept = float(dataset.get("RescaleIntercept", 0.0) or 0.0)
         volume[k] = stored.astype(np.float32) * np.float32(slope) + np.float32(intercept)
-    return CTSeries(
+    return Image(
         grid=grid,
-        hu=volume,
+        values=volume,
+        modality=text(first, "Modality").upper() or "CT",
         series_instance_uid=text(first, "SeriesInstanceUID"),
         study_instance_uid=text(first, "StudyInstanceUID"),
         sop_instance_uids=tuple(text(s, "SOPInstanceUID") for s in slices),

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import Dataset, FileDataset
+from pydicom.uid import generate_uid
 
+from hccrt.dicom._common import file_meta
 from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
@@ -76,10 +77,7 @@ class CTSeriesInfo:
 def _slice_dataset(
     patient: PatientStudy, series: CTSeriesInfo, grid: Grid, index: int, sop_instance_uid: str
 ) -> FileDataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(CT_IMAGE_STORAGE)
-    meta.MediaStorageSOPInstanceUID = UID(sop_instance_uid)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta = file_meta(CT_IMAGE_STORAGE, sop_instance_uid)
     ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID = CT_IMAGE_STORAGE

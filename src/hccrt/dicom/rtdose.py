@@ -1,143 +1,35 @@
-"""Read an RTDOSE into a :class:`DoseDistribution` (dose array + grid) with its stored DVHs.
+"""Read an RTDOSE into a :class:`hccrt.core.Dose` (dose array + grid) with its stored DVHs.
 
 GridFrameOffsetVector (3004,000C): when its first value is 0 the offsets are relative to
 ImagePositionPatient along the slice normal; otherwise they are absolute positions along the
 normal (allowed for axial grids) and are converted to relative offsets. Offsets may decrease
 (frames ordered against the normal): the grid's slice axis then points along -normal. Frames must
 be uniformly spaced. Dose = stored value x DoseGridScaling. ``RELATIVE`` dose units are kept as
-they are: :meth:`DoseDistribution.to_gy` needs the reference dose from the caller.
+they are: :meth:`hccrt.core.Dose.to_gy` needs the reference dose from the caller.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydicom.dataset import Dataset
 
+from hccrt.core import Dose, StoredDVH
 from hccrt.dicom._common import decimal_values, floats, pixel_array, read_dataset, require, text
-from hccrt.errors import DicomInputError, InputError
+from hccrt.errors import DicomInputError
 from hccrt.geometry.grid import Grid
 
 FloatArray = npt.NDArray[np.float64]
 OFFSET_TOLERANCE_MM = 0.01
 
 
-@dataclass(frozen=True)
-class StoredDVH:
-    """One DVH of the DVHSequence as the planning system stored it.
-
-    Attributes
-    ----------
-    referenced_roi_numbers
-        ROI numbers (RTSTRUCT ROINumber) the DVH was computed for.
-    dvh_type
-        ``CUMULATIVE``, ``DIFFERENTIAL`` or ``NATURAL``.
-    dose_units, dose_type, volume_units
-        As stored (``GY``/``RELATIVE``; ``PHYSICAL``/``EFFECTIVE``; ``CM3``/``PERCENT``/``PER_U``).
-    bin_edges
-        ``n + 1`` dose bin edges from 0 (Gy when dose_units is GY; widths x DVHDoseScaling).
-    cumulative_volume
-        Volume receiving at least ``bin_edges[i]`` (cc when volume_units is CM3).
-    differential_volume
-        Volume with dose in ``[bin_edges[i], bin_edges[i+1])``.
-    minimum_dose, maximum_dose, mean_dose
-        The planning system's own statistics (``None`` if absent).
-    """
-
-    referenced_roi_numbers: tuple[int, ...]
-    dvh_type: str
-    dose_units: str
-    dose_type: str
-    volume_units: str
-    bin_edges: FloatArray = field(repr=False)
-    cumulative_volume: FloatArray = field(repr=False)
-    differential_volume: FloatArray = field(repr=False)
-    minimum_dose: float | None = None
-    maximum_dose: float | None = None
-    mean_dose: float | None = None
+DoseDistribution = Dose
+"""The dose type under its historical name (:class:`hccrt.core.Dose`)."""
 
 
-@dataclass(frozen=True)
-class DoseDistribution:
-    """A 3-D dose grid.
-
-    Attributes
-    ----------
-    grid
-        Geometry of the dose voxels.
-    dose_gy
-        ``float32 [k, j, i]``; Gy when ``dose_units == "GY"``, otherwise relative values.
-    dose_type, dose_units, summation_type
-        DoseType, DoseUnits, DoseSummationType as stored.
-    referenced_plan_uid
-        SOPInstanceUID of the RTPLAN the dose belongs to (``None`` if absent).
-    stored_dvhs
-        The DVHSequence, if any.
-    sop_instance_uid, warnings
-        Identification and anything unusual met while reading.
-    """
-
-    grid: Grid
-    dose_gy: npt.NDArray[np.float32] = field(repr=False)
-    dose_type: str
-    dose_units: str
-    summation_type: str
-    referenced_plan_uid: str | None = None
-    stored_dvhs: tuple[StoredDVH, ...] = ()
-    sop_instance_uid: str = ""
-    warnings: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        dose = np.asarray(self.dose_gy, dtype=np.float32)
-        if dose.shape != self.grid.shape:
-            raise InputError("dose_gy", f"shape must be {self.grid.shape}", dose.shape, "check")
-        dose.setflags(write=False)
-        object.__setattr__(self, "dose_gy", dose)
-
-    @property
-    def is_absolute(self) -> bool:
-        """True when the values are in Gy."""
-        return self.dose_units == "GY"
-
-    def to_gy(
-        self, reference_dose_gy: float, relative_unit: Literal["fraction", "percent"]
-    ) -> DoseDistribution:
-        """Convert RELATIVE dose to Gy with a reference dose given by the caller.
-
-        Parameters
-        ----------
-        reference_dose_gy
-            Dose (Gy) that a relative value of 1 (``"fraction"``) or 100 (``"percent"``) means,
-            typically the prescription; DICOM leaves this reference implicit.
-        relative_unit
-            How the stored relative values are scaled.
-        """
-        if self.is_absolute:
-            raise InputError("dose_units", "is already GY", self.dose_units, "use dose_gy as is")
-        if not reference_dose_gy > 0:
-            raise InputError("reference_dose_gy", "must be > 0 Gy", reference_dose_gy, "")
-        factor = reference_dose_gy / (100.0 if relative_unit == "percent" else 1.0)
-        return DoseDistribution(
-            grid=self.grid,
-            dose_gy=self.dose_gy * np.float32(factor),
-            dose_type=self.dose_type,
-            dose_units="GY",
-            summation_type=self.summation_type,
-            referenced_plan_uid=self.referenced_plan_uid,
-            stored_dvhs=self.stored_dvhs,
-            sop_instance_uid=self.sop_instance_uid,
-            warnings=(
-                *self.warnings,
-                f"RELATIVE dose converted with reference {reference_dose_gy} Gy ({relative_unit})",
-            ),
-        )
-
-
-def read_rtdose(path: str | Path) -> DoseDistribution:
+def read_rtdose(path: str | Path) -> Dose:
     """Read a (multi-frame) RTDOSE file.
 
     Raises
@@ -183,11 +75,11 @@ def read_rtdose(path: str | Path) -> DoseDistribution:
     if units == "RELATIVE":
         notes.append(f"{name}: RELATIVE dose units; give the reference dose to convert to Gy")
     dose = stored.astype(np.float64) * scaling
-    return DoseDistribution(
+    return Dose(
         grid=grid,
-        dose_gy=dose.astype(np.float32),
+        values=dose.astype(np.float32),
         dose_type=text(dataset, "DoseType").upper(),
-        dose_units=units,
+        dose_units="GY" if units == "GY" else "RELATIVE",
         summation_type=text(dataset, "DoseSummationType").upper(),
         referenced_plan_uid=_plan_uid(dataset),
         stored_dvhs=tuple(_stored_dvh(item, name) for item in dataset.get("DVHSequence", [])),

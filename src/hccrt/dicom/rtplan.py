@@ -8,88 +8,12 @@ prescription).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from hccrt.core import BeamSummary, DoseReference, PlanSummary
 from hccrt.dicom._common import read_dataset, require, text
-
-
-@dataclass(frozen=True)
-class DoseReference:
-    """One DoseReferenceSequence item."""
-
-    number: int
-    description: str
-    reference_type: str
-    structure_type: str
-    target_prescription_dose_gy: float | None
-    referenced_roi_number: int | None
-
-
-@dataclass(frozen=True)
-class BeamSummary:
-    """One beam (first control point geometry; MU from the fraction group).
-
-    Attributes
-    ----------
-    gantry_angle_deg, couch_angle_deg, collimator_angle_deg
-        Angles at the first control point (IEC 61217, degrees).
-    gantry_stop_deg
-        Gantry angle at the last control point (differs for arcs).
-    monitor_units
-        BeamMeterset per fraction (MU), ``None`` if the plan has none.
-    beam_dose_gy
-        BeamDose per fraction at the beam dose point (Gy), if stored.
-    isocentre_mm
-        IsocenterPosition (LPS mm), if stored.
-    """
-
-    number: int
-    name: str
-    radiation_type: str
-    beam_type: str
-    treatment_delivery_type: str
-    energy: float | None
-    gantry_angle_deg: float
-    gantry_stop_deg: float
-    couch_angle_deg: float
-    collimator_angle_deg: float
-    monitor_units: float | None
-    beam_dose_gy: float | None
-    isocentre_mm: tuple[float, float, float] | None
-    control_points: int
-
-
-@dataclass(frozen=True)
-class PlanSummary:
-    """Prescription, fractionation and beams of an RTPLAN.
-
-    ``frame_of_reference_uid`` is ``""`` when the plan does not store one (a warning says so).
-    """
-
-    sop_instance_uid: str
-    label: str
-    name: str
-    frame_of_reference_uid: str
-    referenced_structure_set_uid: str | None
-    prescription_dose_gy: float | None
-    prescriptions: tuple[DoseReference, ...]
-    fractions: int | None
-    fraction_groups: tuple[int, ...]
-    beams: tuple[BeamSummary, ...]
-    beam_dose_total_gy: float | None
-    patient_id: str = ""
-    approval_status: str = ""
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def dose_per_fraction_gy(self) -> float | None:
-        """Prescription / fractions (Gy), when both are known."""
-        if self.prescription_dose_gy is None or not self.fractions:
-            return None
-        return self.prescription_dose_gy / self.fractions
 
 
 def _number(value: object) -> float | None:

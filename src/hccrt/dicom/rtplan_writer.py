@@ -1,7 +1,9 @@
 """Write an RT Plan (photon, static step-and-shoot MLC beams) with pydicom.
 
-One BeamSequence item per beam with the machine's beam-limiting devices (ASYMX, ASYMY jaws and
-the MLCX leaf-pair boundaries), two control points per segment (cumulative meterset weights),
+The plan is a :class:`hccrt.core.Plan` record (the planner's result converted by
+:func:`hccrt.planning.plan_record`). One BeamSequence item per beam with its beam-limiting
+devices (ASYMX, ASYMY jaws and the MLCX leaf-pair boundaries), one control point per record
+control point (the planner gives two per segment, cumulative meterset weights),
 a FractionGroupSequence with BeamMeterset per fraction, a target DoseReference with the
 prescription, and a ReferencedStructureSetSequence to the RTSTRUCT. Positions follow IEC 61217
 beam-limiting-device coordinates at the isocentre plane (mm).
@@ -10,20 +12,21 @@ beam-limiting-device coordinates at the isocentre plane (mm).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from hccrt import __version__
+from hccrt.core import Beam, Plan
+from hccrt.dicom._common import file_meta
 from hccrt.errors import InputError
-from hccrt.planning.auto import BeamDelivery
-from hccrt.planning.mlc import MlcModel
+from hccrt.geometry.grid import require_same_frame
 
 RTPLAN_CLASS = "1.2.840.10008.5.1.4.1.1.481.5"
 RTSTRUCT_CLASS = "1.2.840.10008.5.1.4.1.1.481.3"
@@ -42,10 +45,7 @@ class PatientReference:
 
 def new_dataset(sop_class: str, modality: str, ref: PatientReference) -> Dataset:
     """A dataset with file meta, SOP identity, patient/study modules and a new series."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(sop_class)
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta = file_meta(sop_class, generate_uid())
     ds = Dataset()
     ds.file_meta = meta
     ds.SOPClassUID = sop_class
@@ -90,27 +90,22 @@ def _position(kind: str, values: npt.ArrayLike) -> Dataset:
     return item
 
 
-def _beam_item(number: int, delivery: BeamDelivery, mlc: MlcModel, machine: str) -> Dataset:
-    beam = delivery.beam
-    segments = delivery.segments
-    if not segments:
-        raise InputError(
-            "beam", "has no MLC segment (zero MU)", beam.name, "remove the beam or re-plan"
-        )
-    opened = np.concatenate([s.aperture.leaves_mm[s.aperture.open_pairs] for s in segments])
-    pairs_open = np.unique(np.concatenate([s.aperture.open_pairs for s in segments]))
-    x_jaw = (float(opened[:, 0].min()), float(opened[:, 1].max()))
-    y_jaw = (
-        float(mlc.boundaries_mm[pairs_open.min()]),
-        float(mlc.boundaries_mm[pairs_open.max() + 1]),
-    )
+def _energy_mev(label: str) -> float:
+    match = re.match(r"^\s*([\d.]+)", label)
+    if match is None:
+        raise InputError("energy", "must start with the nominal energy", label, "e.g. 6MV")
+    return float(match[1])
+
+
+def _beam_item(beam: Beam) -> Dataset:
+    mlc = beam.mlc
     item = Dataset()
-    item.BeamNumber = number
+    item.BeamNumber = beam.number
     item.BeamName = beam.name[:16]
     item.BeamDescription = beam.name
-    item.BeamType = "STATIC"
+    item.BeamType = beam.beam_type
     item.RadiationType = "PHOTON"
-    item.TreatmentMachineName = machine
+    item.TreatmentMachineName = beam.machine
     item.PrimaryDosimeterUnit = "MU"
     item.SourceAxisDistance = float(beam.sad_mm)
     item.TreatmentDeliveryType = "TREATMENT"
@@ -118,39 +113,41 @@ def _beam_item(number: int, delivery: BeamDelivery, mlc: MlcModel, machine: str)
     item.NumberOfCompensators = 0
     item.NumberOfBoli = 0
     item.NumberOfBlocks = 0
-    item.BeamLimitingDeviceSequence = DicomSequence(
-        [_device("ASYMX", 1), _device("ASYMY", 1), _device("MLCX", mlc.pairs, mlc.boundaries_mm)]
-    )
-    total_mu = delivery.mu
+    devices = [_device("ASYMX", 1), _device("ASYMY", 1)]
+    if mlc is not None:
+        devices.append(_device(mlc.device_type, mlc.pairs, mlc.boundaries_mm))
+    item.BeamLimitingDeviceSequence = DicomSequence(devices)
     points: list[Dataset] = []
-    cumulative = 0.0
-    for segment in segments:
-        leaves = segment.aperture.leaves_mm
-        bank = np.concatenate([leaves[:, 0], leaves[:, 1]])
-        for edge in (0, 1):
-            cp = Dataset()
-            cp.ControlPointIndex = len(points)
-            if edge == 1:
-                cumulative += segment.mu / total_mu
-            cp.CumulativeMetersetWeight = round(min(cumulative, 1.0), 6)
-            cp.BeamLimitingDevicePositionSequence = DicomSequence(
-                [_position("ASYMX", x_jaw), _position("ASYMY", y_jaw), _position("MLCX", bank)]
+    for point in beam.control_points:
+        cp = Dataset()
+        cp.ControlPointIndex = len(points)
+        cp.CumulativeMetersetWeight = round(point.cumulative_meterset_weight, 6)
+        positions = []
+        if point.jaw_x_mm is not None:
+            positions.append(_position("ASYMX", point.jaw_x_mm))
+        if point.jaw_y_mm is not None:
+            positions.append(_position("ASYMY", point.jaw_y_mm))
+        if mlc is not None and point.leaves is not None:
+            leaves = point.leaves.positions_mm
+            positions.append(
+                _position(mlc.device_type, np.concatenate([leaves[:, 0], leaves[:, 1]]))
             )
-            if not points:
-                cp.NominalBeamEnergy = 6.0
-                cp.DoseRateSet = 600.0
-                cp.GantryAngle = float(beam.gantry_deg % 360)
-                cp.GantryRotationDirection = "NONE"
-                cp.BeamLimitingDeviceAngle = 0.0
-                cp.BeamLimitingDeviceRotationDirection = "NONE"
-                cp.PatientSupportAngle = float(beam.couch_deg % 360)
-                cp.PatientSupportRotationDirection = "NONE"
-                cp.TableTopEccentricAngle = 0.0
-                cp.TableTopEccentricRotationDirection = "NONE"
-                cp.IsocenterPosition = [round(v, 2) for v in beam.isocenter_mm]
-                cp.SourceToSurfaceDistance = float(beam.sad_mm)
-            points.append(cp)
-    points[-1].CumulativeMetersetWeight = 1.0
+        cp.BeamLimitingDevicePositionSequence = DicomSequence(positions)
+        if not points:
+            cp.NominalBeamEnergy = _energy_mev(beam.energy)
+            cp.DoseRateSet = 600.0
+            cp.GantryAngle = float(point.gantry_deg % 360)
+            cp.GantryRotationDirection = point.gantry_rotation
+            cp.BeamLimitingDeviceAngle = float(point.collimator_deg % 360)
+            cp.BeamLimitingDeviceRotationDirection = "NONE"
+            cp.PatientSupportAngle = float(point.couch_deg % 360)
+            cp.PatientSupportRotationDirection = "NONE"
+            cp.TableTopEccentricAngle = 0.0
+            cp.TableTopEccentricRotationDirection = "NONE"
+            cp.IsocenterPosition = [round(v, 2) for v in beam.isocenter_mm]
+            if beam.ssd_mm is not None:
+                cp.SourceToSurfaceDistance = float(beam.ssd_mm)
+        points.append(cp)
     item.NumberOfControlPoints = len(points)
     item.ControlPointSequence = DicomSequence(points)
     item.FinalCumulativeMetersetWeight = 1.0
@@ -160,32 +157,40 @@ def _beam_item(number: int, delivery: BeamDelivery, mlc: MlcModel, machine: str)
 
 def write_rtplan(
     path: str | Path,
-    deliveries: Sequence[BeamDelivery],
-    mlc: MlcModel,
-    prescription_gy: float,
-    fractions: int,
+    plan: Plan,
     reference: PatientReference,
-    label: str = "HCC",
     technique: str = "",
-    machine: str = "GENERIC_6MV",
 ) -> str:
     """Write the plan; return its SOPInstanceUID.
 
     Parameters
     ----------
-    deliveries
-        Beams with their segments; segment MU are for the whole course (divided by
-        ``fractions`` for BeamMeterset).
-    prescription_gy, fractions
-        Whole-course prescription to the target and number of fractions.
+    path
+        File to write.
+    plan
+        Beams, control points, MU per fraction, fractions and prescription
+        (e.g. :func:`hccrt.planning.plan_record`).
     reference
         Patient, study, Frame of Reference and RTSTRUCT identity.
+    technique
+        Technique named in RTPlanName and RTPlanDescription (e.g. ``"3DCRT"``).
+
+    Returns
+    -------
+    str
+        The SOPInstanceUID of the written plan.
+
+    Raises
+    ------
+    GeometryMismatchError
+        The plan's Frame of Reference is not the reference's.
     """
-    if fractions < 1:
-        raise InputError("fractions", "must be >= 1", fractions, "")
+    if plan.frame_of_reference_uid:
+        require_same_frame(plan.frame_of_reference_uid, reference.frame_of_reference_uid, "RTPLAN")
+    label = plan.label or "HCC"
     ds = new_dataset(RTPLAN_CLASS, "RTPLAN", reference)
     ds.RTPlanLabel = label[:16]
-    ds.RTPlanName = f"{label} {technique}".strip()[:64]
+    ds.RTPlanName = (plan.name or f"{label} {technique}").strip()[:64]
     ds.RTPlanDescription = f"{technique} plan made by hccrt {__version__}; not for clinical use"
     ds.RTPlanDate = ds.InstanceCreationDate
     ds.RTPlanTime = ds.InstanceCreationTime
@@ -195,30 +200,30 @@ def write_rtplan(
     structure.ReferencedSOPClassUID = RTSTRUCT_CLASS
     structure.ReferencedSOPInstanceUID = reference.structure_set_uid
     ds.ReferencedStructureSetSequence = DicomSequence([structure])
-    dose_ref = Dataset()
-    dose_ref.DoseReferenceNumber = 1
-    dose_ref.DoseReferenceUID = generate_uid()
-    dose_ref.DoseReferenceStructureType = "SITE"
-    dose_ref.DoseReferenceDescription = "target"
-    dose_ref.DoseReferenceType = "TARGET"
-    dose_ref.TargetPrescriptionDose = round(float(prescription_gy), 4)
-    ds.DoseReferenceSequence = DicomSequence([dose_ref])
+    if plan.prescription_gy is not None:
+        dose_ref = Dataset()
+        dose_ref.DoseReferenceNumber = 1
+        dose_ref.DoseReferenceUID = generate_uid()
+        dose_ref.DoseReferenceStructureType = "SITE"
+        dose_ref.DoseReferenceDescription = "target"
+        dose_ref.DoseReferenceType = "TARGET"
+        dose_ref.TargetPrescriptionDose = round(float(plan.prescription_gy), 4)
+        ds.DoseReferenceSequence = DicomSequence([dose_ref])
     setup = Dataset()
     setup.PatientSetupNumber = 1
     setup.PatientPosition = "HFS"
     ds.PatientSetupSequence = DicomSequence([setup])
-    beams = [_beam_item(n, d, mlc, machine) for n, d in enumerate(deliveries, start=1)]
-    ds.BeamSequence = DicomSequence(beams)
+    ds.BeamSequence = DicomSequence([_beam_item(beam) for beam in plan.beams])
     group = Dataset()
     group.FractionGroupNumber = 1
-    group.NumberOfFractionsPlanned = int(fractions)
-    group.NumberOfBeams = len(beams)
+    group.NumberOfFractionsPlanned = plan.fractions
+    group.NumberOfBeams = len(plan.beams)
     group.NumberOfBrachyApplicationSetups = 0
     refs = []
-    for n, delivery in enumerate(deliveries, start=1):
+    for beam in plan.beams:
         rb = Dataset()
-        rb.ReferencedBeamNumber = n
-        rb.BeamMeterset = round(delivery.mu / fractions, 3)
+        rb.ReferencedBeamNumber = beam.number
+        rb.BeamMeterset = round(beam.monitor_units, 3)
         refs.append(rb)
     group.ReferencedBeamSequence = DicomSequence(refs)
     ds.FractionGroupSequence = DicomSequence([group])

@@ -14,14 +14,13 @@ Rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
 
+from hccrt.core import Image, StructureSet
 from hccrt.dicom._common import contour_points, read_dataset, require, text
-from hccrt.dicom.ct import CTSeries
 from hccrt.errors import DicomInputError, InputError
 from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import require_same_frame
@@ -29,71 +28,11 @@ from hccrt.geometry.grid import require_same_frame
 _CLOSED_TYPES = ("CLOSED_PLANAR", "CLOSED_PLANAR_XOR")
 
 
-@dataclass(frozen=True)
-class RTStructSet:
-    """The ROIs of one RTSTRUCT file.
-
-    Attributes
-    ----------
-    structures
-        One entry per declared ROI (empty ROIs included), in StructureSetROISequence order.
-    frame_of_reference_uid
-        Frame of Reference of the structure set.
-    referenced_series_uid
-        SeriesInstanceUID of the image series the contours were drawn on (``None`` if absent).
-    sop_instance_uid
-        SOPInstanceUID of the RTSTRUCT.
-    warnings
-        Skipped contours and missing references, as sentences.
-    referenced_image_uids
-        SOPInstanceUIDs of the images the structure set references.
-    study_instance_uid, patient_id, label
-        Identification as stored.
-    """
-
-    structures: tuple[StructureContours, ...]
-    frame_of_reference_uid: str
-    referenced_series_uid: str | None
-    sop_instance_uid: str
-    warnings: tuple[str, ...] = ()
-    referenced_image_uids: frozenset[str] = frozenset()
-    study_instance_uid: str = ""
-    patient_id: str = ""
-    label: str = ""
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """ROI names in file order."""
-        return tuple(s.name for s in self.structures)
-
-    def get(self, name: str) -> StructureContours:
-        """Return the ROI whose name matches ``name`` ignoring case and surrounding blanks.
-
-        Raises
-        ------
-        InputError
-            When no ROI or more than one ROI matches; the message lists the available names.
-        """
-        wanted = name.strip().casefold()
-        found = [s for s in self.structures if s.name.strip().casefold() == wanted]
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise InputError(
-                "structure",
-                "not in the structure set",
-                name,
-                f"use one of: {', '.join(self.names) or '(none)'}",
-            )
-        raise InputError(
-            "structure",
-            "several ROIs have this name (case-insensitive)",
-            name,
-            f"ROI numbers {[s.number for s in found]}; rename one in the planning system",
-        )
+RTStructSet = StructureSet
+"""The structure-set type under its historical name (:class:`hccrt.core.StructureSet`)."""
 
 
-def read_rtstruct(path: str | Path) -> RTStructSet:
+def read_rtstruct(path: str | Path) -> StructureSet:
     """Read an RTSTRUCT file.
 
     Parameters
@@ -103,7 +42,7 @@ def read_rtstruct(path: str | Path) -> RTStructSet:
 
     Returns
     -------
-    RTStructSet
+    StructureSet
         Structures with their closed planar contours in LPS mm.
 
     Raises
@@ -160,7 +99,7 @@ def read_rtstruct(path: str | Path) -> RTStructSet:
     frames = {s.frame_of_reference_uid for s in structures}
     if len(frames) > 1:
         notes.append(f"ROIs refer to several Frames of Reference: {sorted(frames)}")
-    return RTStructSet(
+    return StructureSet(
         structures=tuple(structures),
         frame_of_reference_uid=frame
         or (structures[0].frame_of_reference_uid if structures else ""),
@@ -238,7 +177,7 @@ def _polygons(item: Dataset, roi_name: str, notes: list[str]) -> tuple[PlanarCon
     return tuple(polygons)
 
 
-def check_against_series(structure_set: RTStructSet, series: CTSeries) -> tuple[str, ...]:
+def check_against_series(structure_set: StructureSet, series: Image) -> tuple[str, ...]:
     """Check that a structure set belongs to a CT series and return the warnings.
 
     Raises

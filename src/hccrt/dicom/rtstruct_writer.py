@@ -28,10 +28,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
+from hccrt.dicom._common import file_meta
 from hccrt.dicom.ct_reference import CTReference, PatientStudy
 from hccrt.dicom.rtstruct_append import add_structures
 from hccrt.dicom.rtstruct_items import (
@@ -94,10 +95,7 @@ def build_rtstruct(
         raise InputError("generation_algorithm", "not a DICOM value", generation_algorithm, "")
     moment = structure_set_datetime or datetime.now()
     sop_uid = sop_instance_uid or str(generate_uid())
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID(RT_STRUCTURE_SET_STORAGE)
-    meta.MediaStorageSOPInstanceUID = UID(sop_uid)
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta = file_meta(RT_STRUCTURE_SET_STORAGE, sop_uid)
     ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
     ds.SpecificCharacterSet = "ISO_IR 100"
     ds.SOPClassUID = RT_STRUCTURE_SET_STORAGE
@@ -136,10 +134,7 @@ def write_rtstruct(dataset: Dataset, path: str | Path) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not isinstance(dataset, FileDataset) or not hasattr(dataset, "file_meta"):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = UID(RT_STRUCTURE_SET_STORAGE)
-        meta.MediaStorageSOPInstanceUID = UID(str(dataset.SOPInstanceUID))
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        meta = file_meta(RT_STRUCTURE_SET_STORAGE, str(dataset.SOPInstanceUID))
         dataset = FileDataset("", dataset, file_meta=meta, preamble=b"\0" * 128)
     dataset.save_as(target, enforce_file_format=True)
     return target

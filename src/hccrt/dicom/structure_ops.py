@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from hccrt.dicom.ct import CTSeries, read_ct_series
+from hccrt.core import Image, StructureSet
+from hccrt.dicom.ct import read_ct_series
 from hccrt.dicom.ct_writer import CTReference
-from hccrt.dicom.rtstruct import RTStructSet, check_against_series, read_rtstruct
+from hccrt.dicom.rtstruct import check_against_series, read_rtstruct
 from hccrt.dicom.rtstruct_writer import add_rois
 from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
@@ -88,7 +89,7 @@ class DerivedStructure:
 
 def _load(
     rtstruct_path: str | Path, ct_dir: str | Path | None
-) -> tuple[RTStructSet, CTSeries | None, list[str]]:
+) -> tuple[StructureSet, Image | None, list[str]]:
     structure_set = read_rtstruct(rtstruct_path)
     notes = list(structure_set.warnings)
     series = None
@@ -170,7 +171,7 @@ def reach_mm(node: Node) -> float:
     return reach_mm(node.operand) + grow
 
 
-def check_new_name(name: str, structure_set: RTStructSet) -> list[str]:
+def check_new_name(name: str, structure_set: StructureSet) -> list[str]:
     """Refuse a name already in the set; warn when it is not TG-263 style."""
     if name.strip().casefold() in {n.strip().casefold() for n in structure_set.names}:
         raise InputError(

@@ -4,19 +4,26 @@ Entry points: :func:`evaluate_plan` (objects in memory) and :func:`evaluate_file
 or a case folder). Reports: :func:`hccrt.report.write_report`.
 """
 
+from hccrt.evaluation._plan_limits import ConvertedLimit, converted_limits
 from hccrt.evaluation.evaluate import ConstraintResult, Evaluation, NtcpEstimate, evaluate_plan
 from hccrt.evaluation.inputs import PlanFiles, evaluate_files, files_from_case
 from hccrt.evaluation.protocol import PROTOCOL_NAMES, Protocol, load_protocol, select_protocol
+from hccrt.evaluation.results import ConstraintStatus, NtcpStatus, Verdict
 from hccrt.evaluation.technique import PlanFacts
 
 __all__ = [
     "PROTOCOL_NAMES",
     "ConstraintResult",
+    "ConstraintStatus",
+    "ConvertedLimit",
     "Evaluation",
     "NtcpEstimate",
+    "NtcpStatus",
     "PlanFacts",
     "PlanFiles",
     "Protocol",
+    "Verdict",
+    "converted_limits",
     "evaluate_files",
     "evaluate_plan",
     "files_from_case",

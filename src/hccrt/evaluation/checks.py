@@ -10,7 +10,13 @@ import math
 
 from hccrt.evaluation.limits import compare, convert_constraint, metric_value
 from hccrt.evaluation.protocol import Constraint, Protocol
-from hccrt.evaluation.results import ConstraintResult, NtcpEstimate
+from hccrt.evaluation.results import (
+    ConstraintResult,
+    ConstraintStatus,
+    NtcpEstimate,
+    NtcpStatus,
+    Verdict,
+)
 from hccrt.evaluation.structures import ResolvedStructure, StructureResolver
 from hccrt.evaluation.technique import TECHNIQUE_RULE, PlanFacts
 
@@ -34,7 +40,7 @@ def evaluate_constraint(
     from hccrt.dvh.metrics import parse_metric
 
     def result(
-        unit: str, value: float | None, passed: bool | None, status: str, note: str,
+        unit: str, value: float | None, passed: bool | None, status: ConstraintStatus, note: str,
         plan_names: tuple[str, ...] = (), derivation: str = "",
     ) -> ConstraintResult:  # fmt: skip
         return ConstraintResult(
@@ -50,10 +56,16 @@ def evaluate_constraint(
         missing = f"{constraint.structure} not found in the structure set; " + (
             constraint.note or "contour it to evaluate this constraint"
         )
-        return result(parse_metric(metric).result_unit, None, None, "not_evaluated", missing)
+        return result(
+            parse_metric(metric).result_unit, None, None, ConstraintStatus.NOT_EVALUATED, missing
+        )
     value, unit, warning = metric_value(metric, resolved.dvh, plan.prescription_gy)
     passed = compare(value, constraint.comparator, limit)
-    status = "not_evaluated" if passed is None else ("pass" if passed else "fail")
+    status = (
+        ConstraintStatus.NOT_EVALUATED
+        if passed is None
+        else (ConstraintStatus.PASS if passed else ConstraintStatus.FAIL)
+    )
     notes = "; ".join(n for n in (constraint.note, warning) if n)
     shown = value if math.isfinite(value) else None
     return result(unit, shown, passed, status, notes, resolved.plan_names, resolved.how)
@@ -70,18 +82,21 @@ def estimate_ntcp(
     structure = settings.structure
     if child_pugh is None:
         return NtcpEstimate(
-            structure, "insufficient_data", source=settings.source,
+            structure, NtcpStatus.INSUFFICIENT_DATA, source=settings.source,
             note="Child-Pugh class unknown: the NTCP parameter set is chosen by Child-Pugh class; "
             "give a patient record (--patient) or --child-pugh",
         )  # fmt: skip
     try:
         parameters = default_ntcp_parameter_set(child_pugh)
     except InputError as error:
-        return NtcpEstimate(structure, "insufficient_data", source=settings.source, note=str(error))
+        return NtcpEstimate(
+            structure, NtcpStatus.INSUFFICIENT_DATA, source=settings.source, note=str(error)
+        )
     resolved = resolver.resolve(structure)
     if resolved is None or resolved.dvh.is_empty:
         return NtcpEstimate(
-            structure, "not_evaluated", parameter_set=parameters.name, source=settings.source,
+            structure, NtcpStatus.NOT_EVALUATED, parameter_set=parameters.name,
+            source=settings.source,
             note=f"{structure} not available in the plan",
         )  # fmt: skip
     dvh = resolved.dvh
@@ -91,7 +106,7 @@ def estimate_ntcp(
     percent = 100.0 * result.ntcp
     return NtcpEstimate(
         structure=structure,
-        status="computed",
+        status=NtcpStatus.COMPUTED,
         ntcp=result.ntcp,
         ntcp_percent=percent,
         threshold_percent=settings.threshold_percent,
@@ -108,9 +123,9 @@ def estimate_ntcp(
     )
 
 
-def recommendations(verdict: str, failed: bool, plan: PlanFacts) -> tuple[str, ...]:
+def recommendations(verdict: Verdict, failed: bool, plan: PlanFacts) -> tuple[str, ...]:
     """The recommendation for a verdict (seed 000: 3DCRT first, IMRT if it fails)."""
-    if verdict == "pass":
+    if verdict == Verdict.PASS:
         return ()
     if not failed:
         return (

@@ -22,7 +22,14 @@ from hccrt.evaluation.checks import (
     recommendations,
 )
 from hccrt.evaluation.protocol import Protocol, load_protocol, select_protocol
-from hccrt.evaluation.results import ConstraintResult, Evaluation, NtcpEstimate, StructureSummary
+from hccrt.evaluation.results import (
+    ConstraintResult,
+    ConstraintStatus,
+    Evaluation,
+    NtcpEstimate,
+    StructureSummary,
+    Verdict,
+)
 from hccrt.evaluation.structures import ResolvedStructure, StructureResolver
 from hccrt.evaluation.technique import PlanFacts
 from hccrt.geometry.contours import StructureContours
@@ -124,18 +131,21 @@ def evaluate_plan(
     for result in results:
         if result.priority != "mandatory":
             continue
-        if result.status == "fail":
+        if result.status == ConstraintStatus.FAIL:
             reasons.append(
                 f"{result.structure} {result.metric} = {result.value:.2f} {result.unit} "
                 f"(limit {result.comparator} {result.limit:g})"
             )
-        elif result.status == "not_evaluated" and result.structure in REQUIRED_STRUCTURES:
+        elif (
+            result.status == ConstraintStatus.NOT_EVALUATED
+            and result.structure in REQUIRED_STRUCTURES
+        ):
             reasons.append(f"{result.structure} {result.metric} could not be evaluated")
-        elif result.status == "not_evaluated":
+        elif result.status == ConstraintStatus.NOT_EVALUATED:
             notes.append(f"{result.structure} {result.metric}: not evaluated ({result.note})")
     ntcp = estimate_ntcp(chosen, resolver, cp, plan.fractions)
-    verdict = "fail" if reasons else "pass"
-    failed = any(r.status == "fail" and r.priority == "mandatory" for r in results)
+    verdict = Verdict.FAIL if reasons else Verdict.PASS
+    failed = any(r.status == ConstraintStatus.FAIL and r.priority == "mandatory" for r in results)
     dvhs = {key: value.dvh for key, value in resolver._cache.items() if value is not None}
     summaries = tuple(
         StructureSummary(

@@ -11,13 +11,23 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.core import Dose, Image, PlanSummary
+from hccrt.dvh.plan import StoredComparison
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation, evaluate_plan
 from hccrt.evaluation.technique import TECHNIQUES, PlanFacts, technique_from_beams
-from hccrt.geometry.grid import require_same_frame
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.grid import Grid, require_same_frame
+
+if TYPE_CHECKING:
+    from hccrt.clinical.assess import Assessment
+    from hccrt.clinical.patient import PatientRecord
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ def evaluate_files(
     child_pugh_class: str | None = None,
     relative_unit: Literal["fraction", "percent"] | None = None,
     settings: DvhSettings | None = None,
-) -> tuple[Evaluation, Any]:
+) -> tuple[Evaluation, Image | None]:
     """Read the files, evaluate the plan, and return it with the CT series (or ``None``).
 
     ``settings`` are the DVH engine's (e.g. ``DvhSettings(between_planes="smooth")``).
@@ -86,8 +96,10 @@ def evaluate_files(
                 plan_summary.frame_of_reference_uid, structure_set.frame_of_reference_uid,
                 "RTPLAN with RTSTRUCT",
             )  # fmt: skip
-    n_fx, n_source = _pick(fractions, plan_summary and plan_summary.fractions, "fractions")
-    rx, rx_source = _pick(prescription_gy, plan_summary and plan_summary.prescription_dose_gy, "")
+    n_fx, n_source = _pick(fractions, plan_summary.fractions if plan_summary else None, "fractions")
+    rx, rx_source = _pick(
+        prescription_gy, plan_summary.prescription_dose_gy if plan_summary else None, ""
+    )
     if n_fx is None:
         raise InputError(
             "fractions", "unknown (no RTPLAN with a fraction group)", None, "pass --fractions N"
@@ -110,18 +122,14 @@ def evaluate_files(
             ct.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
             "CT with RTSTRUCT",
         )  # fmt: skip
-    tech, tech_source = _technique(technique, plan_summary)
-    facts = PlanFacts(
-        fractions=int(n_fx),
-        prescription_gy=float(rx) if rx is not None else None,
-        technique=tech,
-        technique_source=tech_source,
-        label=plan_summary.label if plan_summary else "",
-        beams=tuple(b.name for b in plan_summary.beams) if plan_summary else (),
-        fractions_source=n_source,
-        prescription_source=rx_source,
-        dose_files=tuple(Path(p).name for p in files.rtdoses),
-        dose_max_gy=float(total.max()),
+    facts = plan_facts(
+        plan_summary,
+        int(n_fx),
+        float(rx) if rx is not None else None,
+        (n_source, rx_source),
+        tuple(Path(p).name for p in files.rtdoses),
+        float(total.max()),
+        technique,
     )
     patient_json, assessment_text, cp_from_patient = _patient(files.patient)
     cp = child_pugh_class or cp_from_patient
@@ -150,11 +158,11 @@ def evaluate_files(
 
 
 def dose_in_gy(
-    dose: Any,
+    dose: Dose,
     reference_dose_gy: float | None,
     relative_unit: Literal["fraction", "percent"] | None,
     name: str = "RTDOSE",
-) -> Any:
+) -> Dose:
     """The dose distribution in Gy; RELATIVE dose needs the reference dose and its unit.
 
     Raises
@@ -175,8 +183,8 @@ def dose_in_gy(
 
 
 def stored_dvh_comparison(
-    structures: Sequence[Any], dose: Any, total: Any, grid: Any
-) -> tuple[Any, ...]:
+    structures: Sequence[StructureContours], dose: Dose, total: npt.NDArray[np.floating], grid: Grid
+) -> tuple[StoredComparison, ...]:
     """hccrt's DVHs against those the planning system stored in the RTDOSE (cc units only)."""
     from hccrt.dvh.engine import compute_dvh
     from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
@@ -195,7 +203,52 @@ def stored_dvh_comparison(
     return tuple(result)
 
 
-def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
+def plan_facts(
+    plan_summary: PlanSummary | None,
+    fractions: int,
+    prescription_gy: float | None,
+    sources: tuple[str, str],
+    dose_files: tuple[str, ...],
+    dose_max_gy: float,
+    technique: str | None = None,
+) -> PlanFacts:
+    """The plan facts of an evaluation: technique from the beams unless given.
+
+    Parameters
+    ----------
+    plan_summary
+        The plan (read from an RTPLAN, or :func:`hccrt.core.summarize_plan`), if any.
+    fractions, prescription_gy
+        Number of fractions and whole-course prescription (Gy, ``None`` if unknown).
+    sources
+        Where the fractions and the prescription came from.
+    dose_files
+        Names of the RTDOSE files the evaluated dose is (or is written as).
+    dose_max_gy
+        Maximum of the evaluated dose (Gy).
+    technique
+        Technique given by the user (else inferred from the plan's beams).
+
+    Returns
+    -------
+    PlanFacts
+    """
+    tech, tech_source = _technique(technique, plan_summary)
+    return PlanFacts(
+        fractions=fractions,
+        prescription_gy=prescription_gy,
+        technique=tech,
+        technique_source=tech_source,
+        label=plan_summary.label if plan_summary else "",
+        beams=tuple(b.name for b in plan_summary.beams) if plan_summary else (),
+        fractions_source=sources[0],
+        prescription_source=sources[1],
+        dose_files=dose_files,
+        dose_max_gy=dose_max_gy,
+    )
+
+
+def _pick(given: float | None, from_plan: float | None, name: str) -> tuple[float | None, str]:
     if given is not None:
         return given, "command line"
     if from_plan:
@@ -203,7 +256,7 @@ def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
     return None, "unknown"
 
 
-def _technique(technique: str | None, plan_summary: Any) -> tuple[str, str]:
+def _technique(technique: str | None, plan_summary: PlanSummary | None) -> tuple[str, str]:
     if technique is not None:
         key = technique.strip().lower()
         if key not in TECHNIQUES:
@@ -220,10 +273,29 @@ def _patient(path: Path | None) -> tuple[dict[str, Any] | None, str, str | None]
         return None, "", None
     from hccrt.clinical import load_patient
     from hccrt.clinical.assess import assess
-    from hccrt.clinical.render import render_assessment_text
 
     record = load_patient(path)
-    assessment = assess(record)
+    return patient_summary(record, assess(record))
+
+
+def patient_summary(
+    record: PatientRecord, assessment: Assessment
+) -> tuple[dict[str, Any], str, str | None]:
+    """What an evaluation carries of the patient: summary, assessment text, Child-Pugh class.
+
+    Parameters
+    ----------
+    record, assessment
+        The patient record and its clinical assessment.
+
+    Returns
+    -------
+    summary, text, child_pugh_class
+        Patient id and Child-Pugh score/class, the assessment as text, and the class
+        (``None`` unless A, B or C).
+    """
+    from hccrt.clinical.render import render_assessment_text
+
     child_pugh = assessment.liver_function.child_pugh
     cp = child_pugh.class_ if child_pugh.class_ in ("A", "B", "C") else None
     summary = {

@@ -93,6 +93,11 @@ class Protocol(BaseModel):
     fractionation: Fractionation
     source: str
     constraints: tuple[Constraint, ...]
+    planning_defaults: tuple[Constraint, ...] = Field(
+        default=(),
+        description="organ limits the planner uses where the constraints give it none it can "
+        "express; read through hccrt.core.planning_defaults, never evaluated",
+    )
     ntcp: NtcpSettings
 
     def applies_to(self, fractions: int) -> bool:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,29 @@ from hccrt.evaluation.protocol import Protocol
 from hccrt.evaluation.technique import PlanFacts
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
+
+
+class ConstraintStatus(StrEnum):
+    """Outcome of one constraint (``evaluation.json`` ``constraints[].status``)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_EVALUATED = "not_evaluated"
+
+
+class Verdict(StrEnum):
+    """The plan's verdict (``evaluation.json`` ``verdict``)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class NtcpStatus(StrEnum):
+    """Whether the NTCP could be computed (``evaluation.json`` ``ntcp[].status``)."""
+
+    COMPUTED = "computed"
+    INSUFFICIENT_DATA = "insufficient_data"
+    NOT_EVALUATED = "not_evaluated"
 
 
 @dataclass(frozen=True)
@@ -32,7 +56,7 @@ class ConstraintResult:
     unit: str
     value: float | None
     passed: bool | None
-    status: str
+    status: ConstraintStatus
     priority: str
     kind: str
     source: str
@@ -48,7 +72,7 @@ class NtcpEstimate:
     """RILD NTCP on the normal liver with the Child-Pugh-matched parameter set."""
 
     structure: str
-    status: str
+    status: NtcpStatus
     ntcp: float | None = None
     ntcp_percent: float | None = None
     threshold_percent: float | None = None
@@ -82,7 +106,7 @@ class StructureSummary:
 class Evaluation:
     """Result of :func:`evaluate_plan`; :meth:`to_json` gives the ``evaluation.json`` contract."""
 
-    verdict: str
+    verdict: Verdict
     verdict_reasons: tuple[str, ...]
     protocol: Protocol
     protocol_selection: str

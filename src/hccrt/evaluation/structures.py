@@ -48,6 +48,49 @@ class ResolvedStructure:
     dvh: DoseVolumeHistogram
 
 
+def locate(standard_name: str, names: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    """The plan structures that make up the protocol structure ``standard_name``, and how.
+
+    Parameters
+    ----------
+    standard_name
+        TG-263 name the protocol asks for (``Liver-GTV`` and ``Kidneys`` may be derived).
+    names
+        Names of the plan structures that have contours.
+
+    Returns
+    -------
+    tuple or None
+        ``(plan_names, how)``; ``None`` when the plan does not have the structure.
+    """
+    found = find_structure(standard_name, names)
+    if found is not None:
+        return (found,), "as contoured"
+    if standard_name == "Liver-GTV":
+        liver = find_structure("Liver", names)
+        if liver is None:
+            return None
+        gtvs = targets_of_kind("GTV", names)
+        if not gtvs:
+            return (liver,), "whole liver (no GTV contoured)"
+        how = (
+            f"derived: {liver} minus {', '.join(gtvs)} (fractional occupancy, "
+            "occ = clip(occ_liver - max occ_GTV, 0, 1))"
+        )
+        return (liver, *gtvs), how
+    if standard_name == "Kidneys":
+        present = [p for p in (find_structure(s, names) for s in ("Kidney_L", "Kidney_R")) if p]
+        if not present:
+            return None
+        if len(present) == 1:
+            return (present[0],), f"only {present[0]} is contoured (the other kidney is missing)"
+        return tuple(present), "union of " + " and ".join(present)
+    if standard_name == "PTV":
+        targets = targets_of_kind("PTV", names)
+        return ((targets[0],), "as contoured") if targets else None
+    return None
+
+
 class StructureResolver:
     """Computes (and caches) the DVHs of protocol structures in one plan dose."""
 
@@ -104,46 +147,28 @@ class StructureResolver:
         return result
 
     def _find(self, standard_name: str) -> ResolvedStructure | None:
-        found = find_structure(standard_name, self.names)
-        if found is not None:
-            plan = self.plan_structure(found)
-            return ResolvedStructure(standard_name, (found,), "as contoured", plan.dvh)
-        if standard_name == "Liver-GTV":
-            return self._normal_liver()
-        if standard_name == "Kidneys":
-            parts = [find_structure(side, self.names) for side in ("Kidney_L", "Kidney_R")]
-            present = [p for p in parts if p is not None]
-            if not present:
-                return None
-            dvhs = [self.plan_structure(p).dvh for p in present]
-            how = "union of " + " and ".join(present)
-            if len(present) == 1:
-                how = f"only {present[0]} is contoured (the other kidney is missing)"
-                self.warnings.append(f"Kidneys: {how}")
-            return ResolvedStructure("Kidneys", tuple(present), how, union_dvh("Kidneys", dvhs))
-        if standard_name == "PTV":
+        if standard_name == "PTV" and find_structure("PTV", self.names) is None:
             targets = self.targets("PTV")
             return targets[0] if targets else None
-        return None
-
-    def _normal_liver(self) -> ResolvedStructure | None:
-        liver = find_structure("Liver", self.names)
-        if liver is None:
+        located = locate(standard_name, self.names)
+        if located is None:
             return None
-        gtvs = targets_of_kind("GTV", self.names)
-        if not gtvs:
+        plan_names, how = located
+        if how == "as contoured":
+            dvh = self.plan_structure(plan_names[0]).dvh
+        elif standard_name == "Liver-GTV" and len(plan_names) == 1:
             self.warnings.append(
                 "Liver-GTV: no GTV found in the structure set; the whole liver is used as normal "
                 "liver (the mean normal-liver dose is then overestimated for the tumour part)"
             )
-            dvh = self.plan_structure(liver).dvh
-            return ResolvedStructure("Liver-GTV", (liver,), "whole liver (no GTV contoured)", dvh)
-        dvh = self._dvh(liver, gtvs, label="Liver-GTV")
-        how = (
-            f"derived: {liver} minus {', '.join(gtvs)} (fractional occupancy, "
-            "occ = clip(occ_liver - max occ_GTV, 0, 1))"
-        )
-        return ResolvedStructure("Liver-GTV", (liver, *gtvs), how, dvh)
+            dvh = self.plan_structure(plan_names[0]).dvh
+        elif standard_name == "Liver-GTV":
+            dvh = self._dvh(plan_names[0], plan_names[1:], label="Liver-GTV")
+        else:  # Kidneys from its sides
+            if len(plan_names) == 1:
+                self.warnings.append(f"Kidneys: {how}")
+            dvh = union_dvh("Kidneys", [self.plan_structure(p).dvh for p in plan_names])
+        return ResolvedStructure(standard_name, plan_names, how, dvh)
 
     def targets(self, kind: str) -> list[ResolvedStructure]:
         """Every plan target of ``kind`` (``"PTV"``, ``"GTV"``...)."""

@@ -11,9 +11,10 @@ Technique from an RTPLAN (when not given by the user):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from hccrt.core import BeamSummary
 from hccrt.errors import InputError
 
 TECHNIQUES = ("3dcrt", "imrt", "sbrt")
@@ -79,7 +80,7 @@ class PlanFacts:
         return None if self.prescription_gy is None else self.prescription_gy / self.fractions
 
 
-def technique_from_beams(beams: Any) -> tuple[str, str]:
+def technique_from_beams(beams: Sequence[BeamSummary]) -> tuple[str, str]:
     """Infer ``3dcrt``/``imrt`` from RTPLAN beam summaries, with the reason."""
     for beam in beams:
         if abs(float(beam.gantry_stop_deg) - float(beam.gantry_angle_deg)) > 1.0:

@@ -1,6 +1,28 @@
-"""The main job, ``hccrt run``: every stage hccrt has, for what a case folder contains."""
+"""The main job, ``hccrt run``, and the planning stage (``hccrt plan``): the one orchestrator."""
 
+from hccrt.pipeline._plan_case_dir import plan_case_dir
+from hccrt.pipeline._planning import (
+    DEFAULT_GANTRY_DEG,
+    EvaluationContext,
+    PlannedCase,
+    PlanRequest,
+    plan_in_memory,
+)
 from hccrt.pipeline.main import run_case
-from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Technique, summary_text
+from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, summary_text
+from hccrt.planning import Technique
 
-__all__ = ["RunOptions", "RunResult", "StageOutcome", "Technique", "run_case", "summary_text"]
+__all__ = [
+    "DEFAULT_GANTRY_DEG",
+    "EvaluationContext",
+    "PlanRequest",
+    "PlannedCase",
+    "RunOptions",
+    "RunResult",
+    "StageOutcome",
+    "Technique",
+    "plan_case_dir",
+    "plan_in_memory",
+    "run_case",
+    "summary_text",
+]

@@ -94,7 +94,7 @@ def run_case(
         work.stages.append(StageOutcome("inventory", "done", found, ("inventory.json",)))
         work.warnings.extend(inventory.warnings)
         assessment = assessment_stage(patient, work)
-        planned = planning_stage(inventory, assessment, options or RunOptions(), work)
+        planned = planning_stage(inventory, patient, assessment, options or RunOptions(), work)
         evaluation_stage(inventory, planned, work)
         result = RunResult(
             case_dir=str(case_dir),

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from hccrt.planning import Technique
+
 StageStatus = Literal["done", "skipped", "failed", "error"]
-Technique = Literal["auto", "3dcrt", "imrt"]
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,12 @@ A stage whose inputs are missing is recorded as skipped with the reason; bad inp
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hccrt.clinical.assess import Assessment, assess
 from hccrt.clinical.patient import PatientRecord
@@ -17,6 +20,10 @@ from hccrt.dicom.case import CaseInventory
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFiles
 from hccrt.pipeline.results import RunOptions, StageOutcome, Workspace
+
+if TYPE_CHECKING:
+    from hccrt.core import Image
+    from hccrt.pipeline._planning import PlannedCase
 
 
 def assessment_stage(patient: PatientRecord, work: Workspace) -> Assessment:
@@ -46,10 +53,27 @@ def _prescription(assessment: Assessment, options: RunOptions) -> tuple[float, i
     )
 
 
+@dataclass(frozen=True)
+class PlanningOutcome:
+    """What the planning stage hands to the evaluation stage: objects, not files."""
+
+    planned: PlannedCase
+    ct: Image
+
+
 def planning_stage(
-    inventory: CaseInventory, assessment: Assessment, options: RunOptions, work: Workspace
-) -> PlanFiles | None:
-    """Plan a case that has CT + RTSTRUCT but no dose; return the chosen plan's files."""
+    inventory: CaseInventory,
+    patient: PatientRecord,
+    assessment: Assessment,
+    options: RunOptions,
+    work: Workspace,
+) -> PlanningOutcome | None:
+    """Plan a case that has CT + RTSTRUCT but no dose; return the plan in memory.
+
+    The CT and RTSTRUCT are read once; every plan is evaluated once as it is made (with the
+    patient's record, as the evaluation stage would), and the chosen plan's evaluation is the
+    one the evaluation stage reports. RTSTRUCT/RTPLAN/RTDOSE and ``plan.json`` go to ``plan/``.
+    """
     missing = [name for name, ok in (("CT", inventory.ct_files), ("RTSTRUCT", inventory.rtstruct))
                if not ok]  # fmt: skip
     reason = ""
@@ -59,30 +83,46 @@ def planning_stage(
         reason = "the case already has a dose: it is evaluated instead"
     elif not assessment.radiotherapy.indicated:
         reason = "radiotherapy is not indicated by the clinical assessment"
-    if reason:
-        work.stages.append(StageOutcome("planning", "skipped", reason))
+    rtstruct_path = inventory.rtstruct
+    if reason or rtstruct_path is None:
+        work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))
         return None
-    from hccrt.planning.workflow import plan_case_dir
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.evaluation.inputs import patient_summary
+    from hccrt.pipeline._planning import (
+        EvaluationContext,
+        PlanRequest,
+        plan_in_memory,
+        write_planned,
+        written_plan_facts,
+    )
 
-    chosen: list[PlanFiles] = []
+    chosen: list[PlanningOutcome] = []
 
     def action() -> tuple[str, tuple[str, ...]]:
+        start = time.perf_counter()
         dose_gy, fractions, why = _prescription(assessment, options)
-        plan_dir = work.folder / "plan"
-        payload = plan_case_dir(
-            inventory.case_dir,
-            plan_dir,
+        request = PlanRequest(
             dose_gy,
             fractions,
             technique=options.technique,
             child_pugh_class=assessment.liver_function.child_pugh.class_,
         )
-        # The planner writes the structure set its plans reference (with the CTV/PTV it built).
-        chosen.append(
-            PlanFiles(
-                plan_dir / "RTSTRUCT.dcm", (plan_dir / "RTDOSE.dcm",), plan_dir / "RTPLAN.dcm"
-            )
+        ct = read_ct_series(list(inventory.ct_files))
+        structure_set = read_rtstruct(rtstruct_path)
+        summary, text, child_pugh = patient_summary(patient, assessment)
+        context = EvaluationContext(
+            written_plan_facts,
+            child_pugh_source="clinical assessment of the patient record" if child_pugh else "",
+            patient=summary,
+            assessment_text=text,
+            warnings=structure_set.warnings,
         )
+        planned = plan_in_memory(ct, structure_set, request, context)
+        plan_dir = work.folder / "plan"
+        payload = write_planned(planned, plan_dir, ct, rtstruct_path, time.perf_counter() - start)
+        work.write_json("plan/plan.json", json.dumps(payload, indent=2))
+        chosen.append(PlanningOutcome(planned, ct))
         detail = (
             f"{dose_gy:g} Gy in {fractions} fractions ({why}); chosen technique "
             f"{payload['chosen_technique']}: {payload['reason']}"
@@ -95,18 +135,34 @@ def planning_stage(
     return chosen[0]
 
 
-def evaluation_stage(inventory: CaseInventory, planned: PlanFiles | None, work: Workspace) -> None:
-    """Evaluate the case's dose (or the planned one) and write the report."""
-    plan = planned
-    if plan is None and inventory.rtstruct is not None and inventory.rtdoses:
-        plan = PlanFiles(inventory.rtstruct, inventory.rtdoses, inventory.rtplan)
-    if plan is None:
+def evaluation_stage(
+    inventory: CaseInventory, planned: PlanningOutcome | None, work: Workspace
+) -> None:
+    """Report the planned plan's evaluation, or evaluate the case's dose; write the report."""
+    from hccrt.report import write_report
+
+    if planned is not None:
+        evaluation = planned.planned.evaluation
+
+        def report_planned() -> tuple[str, tuple[str, ...]]:
+            written = write_report(evaluation, work.folder, planned.ct)
+            outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
+            return f"verdict {evaluation.verdict}", outputs
+
+        _run_stage("evaluation", work, report_planned)
+        return
+    if inventory.rtstruct is None or not inventory.rtdoses:
         work.stages.append(StageOutcome("evaluation", "skipped", "needs RTSTRUCT + RTDOSE"))
         return
     from hccrt.evaluation import evaluate_files
-    from hccrt.report import write_report
 
-    files = replace(plan, ct=inventory.ct_files or None, patient=inventory.patient_record)
+    files = PlanFiles(
+        inventory.rtstruct,
+        tuple(inventory.rtdoses),
+        inventory.rtplan,
+        inventory.ct_files or None,
+        inventory.patient_record,
+    )
 
     def action() -> tuple[str, tuple[str, ...]]:
         evaluation, ct = evaluate_files(files)

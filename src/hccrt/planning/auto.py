@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
+from hccrt.planning import Technique
 from hccrt.planning.beams import Beam
 from hccrt.planning.conformal import PENUMBRA_MARGIN_MM, plan_conformal
 from hccrt.planning.dij import DoseInfluence, compute_dose_influence, select_bixels
@@ -29,7 +29,7 @@ from hccrt.planning.outcomes import (
     Assessor,
     AutoPlanResult,
     BeamDelivery,
-    ConstraintResult,
+    HardConstraintResult,
     PlanOutcome,
     plan_outcome,
 )
@@ -42,13 +42,12 @@ __all__ = [
     "Assessor",
     "AutoPlanResult",
     "BeamDelivery",
-    "ConstraintResult",
+    "HardConstraintResult",
     "PlanOutcome",
     "Technique",
     "auto_plan",
 ]
 
-Technique = Literal["auto", "3dcrt", "imrt"]
 BIXEL_MM = 5.0
 SEQUENCING_LEVELS = 20
 """Intensity levels of the step-and-shoot sequencing (trade-off: fidelity vs segments)."""

@@ -20,9 +20,6 @@ from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.sequencing import Segment
 
-Assessor = Callable[[npt.NDArray[np.float32], str], tuple[bool, tuple[str, ...]]]
-"""Protocol check of a plan dose: ``(dose_gy, technique) -> (passes, reasons)``."""
-
 
 @dataclass(frozen=True, eq=False)
 class BeamDelivery:
@@ -37,9 +34,16 @@ class BeamDelivery:
         return float(sum(s.mu for s in self.segments))
 
 
+Assessor = Callable[
+    [npt.NDArray[np.float32], str, tuple[BeamDelivery, ...]], tuple[bool, tuple[str, ...]]
+]
+"""Protocol check of a plan: ``(dose_gy, technique, deliveries) -> (passes, reasons)``."""
+
+
 @dataclass(frozen=True)
-class ConstraintResult:
-    """A hard constraint evaluated on a plan."""
+class HardConstraintResult:
+    """A hard constraint of the planner checked on a plan dose (not a protocol constraint:
+    see :class:`hccrt.evaluation.ConstraintResult`)."""
 
     label: str
     structure: str
@@ -57,7 +61,7 @@ class PlanOutcome:
     technique: str
     deliveries: tuple[BeamDelivery, ...]
     dose_gy: npt.NDArray[np.float32] = field(repr=False)
-    constraints: tuple[ConstraintResult, ...]
+    constraints: tuple[HardConstraintResult, ...]
     coverage_pct: float
     coverage_goal_pct: float
     target_metrics: dict[str, float]
@@ -106,13 +110,13 @@ def plan_outcome(
 ) -> PlanOutcome:
     """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``."""
     dose = dij.dose_gy(weights)
-    verdict, reasons = assess(dose, name) if assess is not None else (None, ())
+    verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
     goal = problem.target
     results = []
     for c in problem.constraints:
         organ = dose[masks[c.structure]]
         results.append(
-            ConstraintResult(
+            HardConstraintResult(
                 c.label,
                 c.structure,
                 c.value(organ),

@@ -4,38 +4,67 @@ The hard limit that decides between 3DCRT and IMRT is the seed's mean normal-liv
 (normal liver = Liver minus GTV): 23 Gy for Child-Pugh A and 6 Gy for Child-Pugh B
 (seed 000: "The tolerated dose (whole liver average dose) for liver is 23 Gy for Child-Pugh
 class A patients and probably 6 Gy for Child-Pugh class B patients"). The organ-at-risk maxima
-below are common conventional-fractionation planning limits (QUANTEC-era practice); they are
-UNCONFIRMED defaults used only when the plan-evaluation protocol (:mod:`hccrt.evaluation`)
-gives no limit for an organ; the protocol's mandatory limits, converted to the plan's
-fractionation by the evaluation module, are turned into hard constraints by
-:func:`constraints_from_protocol`.
+below are read from the conventional protocol (:func:`hccrt.core.protocol_limit`, the one
+home of every limit) and are UNCONFIRMED planning defaults used only when the plan-evaluation
+protocol gives no limit the planner can express for an organ; the protocol's mandatory
+limits, converted to the plan's fractionation by the evaluation module, are turned into hard
+constraints by :func:`constraints_from_protocol`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.core import SourcedLimit, planning_defaults, protocol_limit
 from hccrt.errors import ClinicalInputError
 from hccrt.planning.objectives import DoseConstraint
 
 SEED_000 = "seed 000 (RT for HCC): whole-liver mean tolerance 23 Gy Child-Pugh A, 6 Gy Child-Pugh B"
 NORMAL_LIVER = "Liver-GTV"
 
-NORMAL_LIVER_MEAN_GY: Mapping[str, float] = {"A": 23.0, "B": 6.0}
+NORMAL_LIVER_MEAN_GY: Mapping[str, float] = {
+    "A": protocol_limit("liver_mean_cp_a").limit,
+    "B": protocol_limit("liver_mean_cp_b").limit,
+}
+"""Seed 000 mean normal-liver tolerance by Child-Pugh class (Gy), read from the protocol."""
 
-OAR_DEFAULTS: tuple[tuple[str, str, float, str], ...] = (
-    ("SpinalCord", "max", 45.0, "conventional planning limit (QUANTEC Dmax < 50 Gy); UNCONFIRMED"),
-    ("Stomach", "max", 54.0, "conventional planning limit; UNCONFIRMED"),
-    ("Duodenum", "max", 54.0, "conventional planning limit; UNCONFIRMED"),
-    ("Bowel_Small", "max", 54.0, "conventional planning limit; UNCONFIRMED"),
-    ("Kidney_L", "mean", 18.0, "QUANTEC bilateral mean < 18 Gy applied per kidney; UNCONFIRMED"),
-    ("Kidney_R", "mean", 18.0, "QUANTEC bilateral mean < 18 Gy applied per kidney; UNCONFIRMED"),
-)
+
+def _oar_defaults() -> tuple[tuple[str, str, float, str], ...]:
+    """Organ defaults of the planner, read from the conventional protocol (the one home).
+
+    Cord and duodenum use the protocol's own limits (near-maximum taken as the voxel maximum,
+    the stated dose not converted); the kidneys' bilateral mean applies per kidney; stomach and
+    small-bowel maxima are the protocol's labelled ``planning_defaults``.
+    """
+    extra = {d.structure: d for d in planning_defaults()}
+    cord, duodenum = protocol_limit("cord_max"), protocol_limit("duodenum_max")
+    kidneys = protocol_limit("kidneys_mean")
+
+    def row(kind: str, limit: SourcedLimit, structure: str = "", note: str = "") -> tuple[
+        str, str, float, str
+    ]:  # fmt: skip
+        source = f"{limit.protocol} {limit.id} ({limit.status}): {limit.source}{note}"
+        return (structure or limit.structure, kind, limit.limit, source)
+
+    default = "; as a planning default: UNCONFIRMED"
+    per_kidney = "; bilateral mean applied per kidney: UNCONFIRMED"
+    return (
+        row("max", cord, note=default),
+        row("max", extra["Stomach"]),
+        row("max", duodenum, note=default),
+        row("max", extra["Bowel_Small"]),
+        row("mean", kidneys, "Kidney_L", per_kidney),
+        row("mean", kidneys, "Kidney_R", per_kidney),
+    )
+
+
+OAR_DEFAULTS: tuple[tuple[str, str, float, str], ...] = _oar_defaults()
+"""``(structure, kind, dose_gy, source)`` of the planner's organ defaults (from the protocol)."""
 
 
 def default_constraints(
@@ -71,13 +100,40 @@ def default_constraints(
     return tuple(constraints)
 
 
+class ProtocolLimit(Protocol):
+    """A protocol limit at the plan's fractionation, located in the plan's structures.
+
+    :class:`hccrt.evaluation.ConvertedLimit` (and an evaluation's constraint results) have
+    these attributes; planning reads them without depending on the evaluation package.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def structure(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def comparator(self) -> str: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def source_status(self) -> str: ...
+    @property
+    def structure_in_plan(self) -> tuple[str, ...]: ...
+    @property
+    def derivation(self) -> str: ...
+
+
 _V_PERCENT = re.compile(r"^V(?P<dose>[\d.]+)Gy\[%\]$")
 _V_CC = re.compile(r"^V(?P<dose>[\d.]+)Gy\[cc\]$")
 _MAX_METRICS = ("D0.03cc[Gy]", "D0.035cc[Gy]", "Dmax[Gy]", "D0.1cc[Gy]")
 
 
 def constraints_from_protocol(
-    results: Sequence[Any],
+    results: Sequence[ProtocolLimit],
     masks: Mapping[str, npt.NDArray[np.bool_]],
     voxel_cc: float,
     protocol_id: str,
@@ -87,8 +143,8 @@ def constraints_from_protocol(
     Parameters
     ----------
     results
-        ``Evaluation.constraints`` of :func:`hccrt.evaluation.evaluate_plan` (limits already
-        converted to the plan's fractionation by the evaluation module).
+        Limits already converted to the plan's fractionation by the evaluation module
+        (:func:`hccrt.evaluation.converted_limits`).
     masks
         Structure masks on the dose grid.
     voxel_cc

@@ -6,6 +6,7 @@ Child-Pugh B); Liang 2006 makes the Child-Pugh A value depend on the normal-live
 
 from __future__ import annotations
 
+from hccrt.core import protocol_limit
 from hccrt.errors import ClinicalInputError, InputError
 from hccrt.radiobiology._checks import child_pugh_letter, positive
 from hccrt.radiobiology.records import SourcedValue, Status
@@ -84,7 +85,10 @@ def seed_tolerable_mean_liver_dose(child_pugh_class: str) -> SourcedValue:
     23.0
     """
     letter = child_pugh_letter(child_pugh_class)
-    values = {"A": 23.0, "B": 6.0}
+    values = {
+        "A": protocol_limit("liver_mean_cp_a").limit,
+        "B": protocol_limit("liver_mean_cp_b").limit,
+    }
     if letter not in values:
         raise ClinicalInputError(
             "child_pugh_class",

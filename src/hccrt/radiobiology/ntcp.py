@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
 from hccrt.radiobiology._checks import fraction_count, positive
@@ -80,8 +81,8 @@ class NtcpResult:
 
 
 def ntcp_lkb(
-    dose_gy: Any,
-    volume_cc: Any,
+    dose_gy: npt.ArrayLike,
+    volume_cc: npt.ArrayLike,
     parameter_set: NtcpParameterSet | str,
     fractions: int,
     *,
@@ -117,8 +118,8 @@ def ntcp_lkb(
 
 
 def ntcp_logit(
-    dose_gy: Any,
-    volume_cc: Any,
+    dose_gy: npt.ArrayLike,
+    volume_cc: npt.ArrayLike,
     parameter_set: NtcpParameterSet | str,
     fractions: int,
     *,
@@ -132,7 +133,7 @@ def ntcp_logit(
     return _ntcp(dose_gy, volume_cc, parameter_set, fractions, cumulative, total_volume_cc, True)
 
 
-def geud_gy(dose_gy: Any, volume_cc: Any, n: float) -> float:
+def geud_gy(dose_gy: npt.ArrayLike, volume_cc: npt.ArrayLike, n: float) -> float:
     """Generalised EUD (Gy) of a differential DVH with volume exponent ``n`` (a = 1/n).
 
     Examples
@@ -154,8 +155,8 @@ def _geud(dose: np.ndarray[Any, Any], fraction: np.ndarray[Any, Any], n: float) 
 
 
 def _ntcp(
-    dose_gy: Any,
-    volume_cc: Any,
+    dose_gy: npt.ArrayLike,
+    volume_cc: npt.ArrayLike,
     parameter_set: NtcpParameterSet | str,
     fractions: int,
     cumulative: bool,

@@ -1,29 +1,21 @@
 """Provenance records shared by the radiobiology models: status tags, sources and warnings.
 
 Every parameter value in :mod:`hccrt.radiobiology` carries a :class:`Status` and a source string.
-The tags follow the project's clinical reference sheet (``clinical-facts.md``): ``verified`` against
-a primary source, ``verified_secondary`` against a secondary source, ``derived`` by algebra, and
-``unconfirmed`` (recalled from the literature, not checked against the primary paper). UNCONFIRMED
+The tags are the project's one vocabulary, :class:`hccrt.core.Status` (``clinical-facts.md``):
+``verified`` against a primary source, ``verified_secondary`` against a secondary source,
+``derived`` by algebra, and ``unconfirmed`` (recalled from the literature, not checked against the
+primary paper). UNCONFIRMED
 values are shipped as labelled, overridable defaults only.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-
-class Status(enum.StrEnum):
-    """How far a published value has been checked."""
-
-    verified = "VERIFIED"
-    verified_secondary = "VERIFIED_SECONDARY"
-    derived = "DERIVED"
-    unconfirmed = "UNCONFIRMED"
-    user = "USER_SUPPLIED"
-
+from hccrt.core import Status as Status  # re-exported: the one vocabulary
 
 _STATUS_RANK = {
+    Status.seed: 0,
     Status.user: 0,
     Status.verified: 0,
     Status.derived: 1,

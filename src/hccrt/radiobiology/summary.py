@@ -27,7 +27,7 @@ def describe_bed(result: BedResult) -> str:
     10 x 5 Gy = 50 Gy, α/β 10 Gy, model lq
     BED  75.00 Gy
     EQD2 62.50 Gy
-    parameters: alpha_beta_gy=10, status=VERIFIED
+    parameters: alpha_beta_gy=10, status=V
     source: linear-quadratic model (clinical-facts §3.1)
     """
     lines = [

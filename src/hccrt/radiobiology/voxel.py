@@ -27,7 +27,7 @@ _BLOCK = 1 << 16  # elements per block (256 kB of float32): stays in L2 cache
 
 
 def dose_array_to_bed(
-    dose_gy: Any,
+    dose_gy: npt.ArrayLike,
     fractions: int,
     alpha_beta_gy: float,
     *,
@@ -57,7 +57,7 @@ def dose_array_to_bed(
 
 
 def dose_array_to_eqd_x(
-    dose_gy: Any,
+    dose_gy: npt.ArrayLike,
     fractions: int,
     alpha_beta_gy: float,
     reference_dose_per_fraction_gy: float,
@@ -71,7 +71,7 @@ def dose_array_to_eqd_x(
 
 
 def dose_array_to_eqd2(
-    dose_gy: Any,
+    dose_gy: npt.ArrayLike,
     fractions: int,
     alpha_beta_gy: float,
     *,
@@ -91,7 +91,7 @@ def dose_array_to_eqd2(
 
 
 def _convert(
-    dose_gy: Any,
+    dose_gy: npt.ArrayLike,
     fractions: int,
     alpha_beta_gy: float,
     reference_dose_per_fraction_gy: float | None,
@@ -127,7 +127,7 @@ def _convert(
 
 
 def _blockwise(
-    dose_gy: Any, k1: float, k2: float, cap_gy: float | None, k3: float
+    dose_gy: npt.ArrayLike, k1: float, k2: float, cap_gy: float | None, k3: float
 ) -> npt.NDArray[Any]:
     """Return M·(k1·M + k2) + k3·max(D − cap, 0), M = min(D, cap), blockwise (D finite, >= 0)."""
     array = np.asarray(dose_gy)

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.core import Image
 from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.interpolation import dose_at_points
 from hccrt.geometry.contours import StructureContours
@@ -79,7 +80,7 @@ def colourwash_figures(
     dose_grid: Grid,
     structures: Sequence[StructureContours],
     out_dir: Path,
-    ct: Any = None,
+    ct: Image | None = None,
     preferred: Sequence[str] = (),
 ) -> list[Path]:
     """Axial (and, with a 3-D CT, coronal and sagittal) dose colour-wash PNGs."""

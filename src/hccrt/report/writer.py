@@ -15,6 +15,7 @@ import jinja2
 
 from hccrt import __version__
 from hccrt.cli.output import dumps
+from hccrt.core import Image
 from hccrt.dvh.names import is_target
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.report.figures import colourwash_figures, dvh_figure
@@ -44,7 +45,9 @@ def render_html(payload: dict[str, Any], images: dict[str, Any], assessment_text
     )
 
 
-def write_report(evaluation: Evaluation, out_dir: Path | str, ct: Any = None) -> dict[str, Path]:
+def write_report(
+    evaluation: Evaluation, out_dir: Path | str, ct: Image | None = None
+) -> dict[str, Path]:
     """Write the evaluation and its report into ``out_dir`` (created if needed).
 
     Parameters
@@ -54,7 +57,7 @@ def write_report(evaluation: Evaluation, out_dir: Path | str, ct: Any = None) ->
     out_dir
         Output folder.
     ct
-        Optional :class:`hccrt.dicom.CTSeries` for the colour-wash background.
+        Optional planning CT (:class:`hccrt.core.Image`) for the colour-wash background.
 
     Returns
     -------

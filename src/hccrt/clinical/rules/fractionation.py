@@ -6,6 +6,7 @@ from pydantic import Field
 
 from hccrt.clinical.findings import Finding, Traced, finding, trace
 from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.sbrt import SBRT_MIN_NORMAL_LIVER_CC
 from hccrt.clinical.sources import SEED_000, SEED_001, Status, facts_rule, seed_rule
 from hccrt.radiobiology import bed_lq, eqd2_lq
 
@@ -221,7 +222,7 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
                 child_pugh_class=ctx.cp_class,
             ),
         ]
-        if ctx.cp_class == "A" and volume is not None and volume > 700.0:
+        if ctx.cp_class == "A" and volume is not None and volume > SBRT_MIN_NORMAL_LIVER_CC:
             out.append(scheme("sbrt_60gy_3fx", 20.0, 3, None, colorado, alpha_beta_gy=ab))
     if reduced:
         tianjin = finding("SBRT-TIANJIN", "Tianjin 39-52 Gy in 3-8 fractions (lower end: 39 Gy/8)")

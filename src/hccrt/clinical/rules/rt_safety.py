@@ -5,6 +5,7 @@ from __future__ import annotations
 from hccrt.clinical.findings import Finding, Traced, finding, trace
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.sources import SEED_000, seed_rule
+from hccrt.core import protocol_limit
 
 AREA = "Radiotherapy margins, dose limits, sequencing and RILD risk (seeds 000, 001, 003)"
 seed_rule(
@@ -46,7 +47,7 @@ CTV_MARGIN_RANGE_MM = (5.0, 10.0)
 PTV_MARGIN_ABC_MM = 6.0
 
 
-class Margins(Traced):
+class MarginRecommendation(Traced):
     """CTV and PTV margins in mm; ``ptv_mm`` is ``None`` when it must come from motion data."""
 
     ctv_mm: float
@@ -55,7 +56,7 @@ class Margins(Traced):
     breathing_motion_mm: float | None = None
 
 
-def margins(ctx: Context) -> Margins:
+def margins(ctx: Context) -> MarginRecommendation:
     """CTV = GTV + 5-10 mm (5 mm default); PTV = CTV + 6 mm with ABC (MARGIN-* rules)."""
     p = ctx.patient
     found = [
@@ -86,7 +87,7 @@ def margins(ctx: Context) -> Margins:
         found.append(finding("MARGIN-PTV", text, abc_available=p.abc_available))
     lo, hi = CTV_MARGIN_RANGE_MM
     ctv = ctx.settings.ctv_margin_mm
-    return Margins(
+    return MarginRecommendation(
         ctv_mm=ctv,
         ctv_mm_range=(lo, hi),
         ptv_mm=ptv,
@@ -119,11 +120,16 @@ def _limit(key: str, metric: str, value: float, unit: str, one: Finding) -> Dose
 
 
 def dose_limits(ctx: Context, sbrt_ok: bool) -> DoseLimits:
-    """Liver limits: 23 Gy (A) / 6 Gy (B) mean, 22 Gy general, SBRT 700 cc at ≤ 5 Gy/fraction."""
+    """Liver limits: 23 Gy (A) / 6 Gy (B) mean, 22 Gy general, SBRT 700 cc at ≤ 5 Gy/fraction.
+
+    The mean-dose values are read from the protocol data (:func:`hccrt.core.protocol_limit`),
+    the one home the planner and the evaluator read too.
+    """
     cp, limits = ctx.cp_class, []
     mean: float | None = None
+    general = protocol_limit("liver_mean_general").limit
     if cp in {"A", "B"}:
-        mean = 23.0 if cp == "A" else 6.0
+        mean = protocol_limit(f"liver_mean_cp_{cp.lower()}").limit
         one = finding(
             "LIMIT-CP",
             f"Child-Pugh {cp}: mean normal-liver dose ≤ {mean:g} Gy",
@@ -139,9 +145,9 @@ def dose_limits(ctx: Context, sbrt_ok: bool) -> DoseLimits:
         _limit(
             "mean_liver_general",
             "Dmean",
-            22.0,
+            general,
             "Gy",
-            finding("LIMIT-22", "general tolerable mean liver dose 22 Gy"),
+            finding("LIMIT-22", f"general tolerable mean liver dose {general:g} Gy"),
         )
     )
     if sbrt_ok:
@@ -151,6 +157,12 @@ def dose_limits(ctx: Context, sbrt_ok: bool) -> DoseLimits:
         )
         one = finding("SBRT-COLORADO", text)
         limits.append(
-            _limit("sbrt_spared_volume_700cc", "volume_cc_below_5gy_per_fraction", 700.0, "cc", one)
+            _limit(
+                "sbrt_spared_volume_700cc",
+                "volume_cc_below_5gy_per_fraction",
+                protocol_limit("liver_700cc", "hcc_sbrt_3fx").limit,
+                "cc",
+                one,
+            )
         )
     return DoseLimits(normal_liver_mean_gy=mean, limits=tuple(limits), **trace(reasons))

@@ -9,8 +9,10 @@ from hccrt.clinical.patient import ExtrahepaticSite
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.ebrt import liver_tolerance, others_unsuitable
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
+from hccrt.core import protocol_limit
 
-SBRT_MIN_NORMAL_LIVER_CC = 700.0
+SBRT_MIN_NORMAL_LIVER_CC = protocol_limit("liver_700cc", "hcc_sbrt_3fx").limit
+"""Seed 001: normal liver "greater than 700 cm3" (read from the SBRT protocol, its one home)."""
 
 
 def _liver_reserve(ctx: Context, why: str) -> tuple[Verdict, Finding]:

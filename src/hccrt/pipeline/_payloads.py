@@ -1,15 +1,17 @@
 """JSON payloads of a planned case: ``plan.json`` and ``evaluation.json``.
 
-Written by :func:`hccrt.planning.workflow.plan_case_dir`.
+Written by :func:`hccrt.pipeline.plan_case_dir` (``hccrt plan``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.evaluation import Evaluation
 from hccrt.planning.case import PlanningCase
 from hccrt.planning.outcomes import AutoPlanResult
 
@@ -76,8 +78,8 @@ def cumulative_dvh(dose: npt.NDArray[np.floating], step_gy: float = 0.5) -> dict
 def evaluation_payload(
     result: AutoPlanResult,
     case: PlanningCase,
-    masks: dict[str, npt.NDArray[np.bool_]],
-    evaluations: dict[str, Any],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    evaluations: Mapping[str, Evaluation],
 ) -> dict[str, Any]:
     """The ``evaluation.json`` payload: every plan's constraints, protocol verdict and DVHs."""
     plans = []

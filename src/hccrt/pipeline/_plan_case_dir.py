@@ -1,0 +1,136 @@
+"""``hccrt plan``: read a case folder, plan it in memory, write the plans and their evaluation.
+
+Outputs in ``out_dir``:
+
+* ``RTSTRUCT.dcm`` - a copy of the structure set with the CTV/PTV built here (only when targets
+  were built; the plans reference it);
+* ``RTPLAN.dcm`` and ``RTDOSE.dcm`` - the chosen plan; ``alternative/RTPLAN_<T>.dcm`` and
+  ``alternative/RTDOSE_<T>.dcm`` - the plan not chosen (one file per SOP instance);
+* ``plan.json`` - chosen technique and reason, beams, segments, MU, timings;
+* ``evaluation.json`` - both plans side by side: hard constraints, target metrics, the
+  plan-evaluation protocol's verdict, RILD NTCP and full evaluation, cumulative DVHs;
+* ``report/`` - the protocol report of the chosen plan (:func:`hccrt.report.write_report`).
+
+Each plan is evaluated once (during planning); the side-by-side payload and the report are made
+from those evaluations.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.core import Plan
+from hccrt.errors import InputError
+from hccrt.evaluation import PlanFacts
+from hccrt.pipeline._payloads import evaluation_payload
+from hccrt.pipeline._planning import (
+    DEFAULT_GANTRY_DEG,
+    EvaluationContext,
+    PlanRequest,
+    plan_in_memory,
+    write_planned,
+)
+from hccrt.planning import Technique
+
+__all__ = ["hccrt_plan_context", "plan_case_dir"]
+
+
+def hccrt_plan_context(request: PlanRequest) -> EvaluationContext:
+    """The evaluation context of ``hccrt plan`` (facts from its options)."""
+
+    def facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
+        return PlanFacts(
+            request.fractions,
+            request.prescription_gy,
+            technique.lower(),
+            technique_source="hccrt plan",
+            prescription_source="hccrt plan --prescription-gy",
+            fractions_source="hccrt plan --fractions",
+            label=technique,
+        )
+
+    return EvaluationContext(facts, child_pugh_source="hccrt plan --child-pugh")
+
+
+def plan_case_dir(
+    case_dir: Path,
+    out_dir: Path,
+    prescription_gy: float,
+    fractions: int,
+    technique: Technique = "auto",
+    child_pugh_class: str = "A",
+    target: str | None = None,
+    gantry_deg: Sequence[float] = DEFAULT_GANTRY_DEG,
+    dose_spacing_mm: float = 3.0,
+    normal_liver_mean_gy: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
+
+    Parameters
+    ----------
+    case_dir, out_dir
+        Case folder (CT + RTSTRUCT) and output folder.
+    prescription_gy, fractions, technique, child_pugh_class, target, gantry_deg
+        See :class:`PlanRequest`.
+    dose_spacing_mm, normal_liver_mean_gy
+        See :class:`PlanRequest`.
+    progress
+        Called with a message at each step.
+
+    Returns
+    -------
+    dict
+        The ``plan.json`` payload, with the ``evaluation.json`` payload under ``evaluation``.
+    """
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.dicom.case import inventory_case
+    from hccrt.report import write_report
+
+    say = progress or (lambda _m: None)
+    request = PlanRequest(
+        prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
+        dose_spacing_mm, normal_liver_mean_gy,
+    )  # fmt: skip
+    start = time.perf_counter()
+    inventory = inventory_case(case_dir)
+    if not inventory.ct_files:
+        raise InputError("case_dir", "holds no CT series", str(case_dir), "add the planning CT")
+    if inventory.rtstruct is None:
+        raise InputError("case_dir", "holds no RTSTRUCT", str(case_dir), "add the structure set")
+    say("reading CT and RTSTRUCT")
+    ct = read_ct_series(list(inventory.ct_files))
+    structure_set = read_rtstruct(inventory.rtstruct)
+    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), say)
+    payload = write_planned(planned, out_dir, ct, inventory.rtstruct, time.perf_counter() - start)
+    say("writing the evaluation report of the chosen plan")
+    report: dict[str, Path] = {}
+    report_error = ""
+    try:
+        report = write_report(planned.evaluation, out_dir / "report", ct=ct)
+    except (IndexError, ValueError, OSError) as error:  # the plan stands without its report
+        report_error = f"report not written: {type(error).__name__}: {error}"
+        say(report_error)
+    evaluation = evaluation_payload(
+        planned.result, planned.case, planned.masks, planned.evaluations
+    )
+    tail = ("protocol", "rtstruct", "seconds_total")
+    payload = {
+        **{k: v for k, v in payload.items() if k not in tail},
+        "report": {k: str(Path(v).relative_to(out_dir)) for k, v in report.items()},
+        "report_error": report_error,
+        "protocol": planned.protocol_id,
+        "rtstruct": payload["rtstruct"],
+        "seconds_total": round(time.perf_counter() - start, 2),
+    }
+    (out_dir / "plan.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    (out_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2), encoding="utf-8")
+    payload["evaluation"] = evaluation
+    return payload

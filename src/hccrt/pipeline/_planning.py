@@ -1,0 +1,339 @@
+"""The planning stage: plan a case in memory (:func:`plan_in_memory`), then write its files.
+
+:func:`plan_in_memory` takes the CT and structure set already read, builds the targets, turns the
+protocol's converted limits (:func:`hccrt.evaluation.converted_limits`) and the seed 000
+normal-liver limit into hard constraints, plans (3DCRT first, IMRT when it fails) and evaluates
+each plan once as it is made; the result holds the plan records, doses, structures and
+evaluations. :func:`write_planned` writes the DICOM files (:mod:`hccrt.pipeline._plan_files`)
+and gives the ``plan.json`` payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.core import Dose, Image, Plan, StructureSet, summarize_plan
+from hccrt.errors import InputError
+from hccrt.evaluation import Evaluation, PlanFacts, converted_limits, evaluate_plan
+from hccrt.evaluation.inputs import plan_facts
+from hccrt.geometry.contours import StructureContours
+from hccrt.geometry.mask_contours import occupancy_to_contours
+from hccrt.pipeline._payloads import plan_payload
+from hccrt.pipeline._plan_files import write_plan_files
+from hccrt.planning import Technique, plan_record
+from hccrt.planning.auto import auto_plan
+from hccrt.planning.case import PlanningCase, beams_for, prepare_case
+from hccrt.planning.mlc import millennium_like_mlc
+from hccrt.planning.objectives import TargetGoal
+from hccrt.planning.outcomes import AutoPlanResult, BeamDelivery
+from hccrt.planning.protocol import (
+    NORMAL_LIVER,
+    constraints_from_protocol,
+    default_constraints,
+    merge_constraints,
+)
+
+__all__ = [
+    "DEFAULT_GANTRY_DEG",
+    "EvaluationContext",
+    "PlanRequest",
+    "PlannedCase",
+    "plan_in_memory",
+    "write_planned",
+    "written_plan_facts",
+]
+
+DEFAULT_GANTRY_DEG = (0.0, 40.0, 80.0, 120.0, 200.0, 260.0, 320.0)
+"""Seven coplanar beams (evenly spread, avoiding a direct posterior entry; overridable)."""
+
+FactsMaker = Callable[[str, Plan, npt.NDArray[np.float32]], PlanFacts]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to plan: prescription, technique, Child-Pugh class and beam geometry.
+
+    Parameters
+    ----------
+    prescription_gy, fractions
+        Whole-course target prescription (Gy) and number of fractions (1-60).
+    technique
+        ``auto`` (3DCRT, IMRT if 3DCRT fails), ``3dcrt`` or ``imrt``.
+    child_pugh_class
+        ``A`` or ``B`` (seed 000 normal-liver limit and the protocol's class-specific limits).
+    target
+        Target ROI name (default: built PTV from the GTV).
+    gantry_deg
+        Beam angles (IEC 61217, degrees).
+    dose_spacing_mm
+        In-plane dose-grid spacing (mm).
+    normal_liver_mean_gy
+        Override of the seed's mean normal-liver limit (Gy).
+    """
+
+    prescription_gy: float
+    fractions: int
+    technique: Technique = "auto"
+    child_pugh_class: str = "A"
+    target: str | None = None
+    gantry_deg: tuple[float, ...] = DEFAULT_GANTRY_DEG
+    dose_spacing_mm: float = 3.0
+    normal_liver_mean_gy: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.fractions < 1 or self.fractions > 60:
+            raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
+        object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """How each plan is evaluated: its plan facts and what the evaluation carries along.
+
+    Parameters
+    ----------
+    facts
+        ``(technique, plan record, dose_gy) -> PlanFacts``.
+    child_pugh_source
+        Where the Child-Pugh class came from.
+    patient, assessment_text
+        Patient summary and clinical assessment text for the report.
+    warnings
+        Warnings from reading the inputs.
+    """
+
+    facts: FactsMaker
+    child_pugh_source: str
+    patient: dict[str, Any] | None = None
+    assessment_text: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class PlannedCase:
+    """A planned case in memory: every plan made, with its record, dose and evaluation."""
+
+    request: PlanRequest
+    result: AutoPlanResult
+    case: PlanningCase
+    masks: Mapping[str, npt.NDArray[np.bool_]] = field(repr=False)
+    structures: StructureSet
+    derived: tuple[StructureContours, ...]
+    plans: Mapping[str, Plan]
+    doses: Mapping[str, Dose]
+    evaluations: Mapping[str, Evaluation]
+    protocol_id: str
+
+    @property
+    def chosen(self) -> str:
+        """Technique of the chosen plan (``3DCRT`` or ``IMRT``)."""
+        return self.result.chosen.technique
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """The evaluation of the chosen plan."""
+        return self.evaluations[self.chosen]
+
+
+def written_plan_facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
+    """Plan facts as the written RTPLAN and RTDOSE state them (technique from the beams)."""
+    summary = summarize_plan(plan)
+    return plan_facts(
+        summary,
+        plan.fractions,
+        plan.prescription_gy,
+        ("RTPLAN", "RTPLAN"),
+        ("RTDOSE.dcm",),
+        float(dose_gy.max()),
+    )
+
+
+def plan_in_memory(
+    ct: Image,
+    structure_set: StructureSet,
+    request: PlanRequest,
+    context: EvaluationContext,
+    progress: Callable[[str], None] | None = None,
+) -> PlannedCase:
+    """Plan a case held in memory; nothing is read or written.
+
+    Parameters
+    ----------
+    ct, structure_set
+        Planning CT and its structure set (same Frame of Reference).
+    request
+        Prescription, technique, Child-Pugh class, beams and dose grid.
+    context
+        How each plan is evaluated (:class:`EvaluationContext`).
+    progress
+        Called with a message at each step.
+
+    Returns
+    -------
+    PlannedCase
+        Every plan with its record, dose (Gy, on the dose grid), evaluation, and the structure
+        set with the targets built here.
+
+    Raises
+    ------
+    InputError
+        No Liver ROI, no target, Child-Pugh C, or an infeasible plan.
+    """
+    say = progress or (lambda _m: None)
+    case = prepare_case(
+        ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm
+    )
+    available = set(case.masks)
+    if NORMAL_LIVER not in available:
+        raise InputError(
+            "Liver",
+            "no Liver ROI: the seed 000 normal-liver limit cannot be evaluated",
+            sorted(available),
+            "contour the liver (ROI name 'Liver')",
+        )
+    seed_constraints = default_constraints(
+        request.child_pugh_class, available, request.normal_liver_mean_gy
+    )
+    derived = _derived_targets(structure_set.structures, case)
+    structures = dataclasses.replace(
+        structure_set, structures=(*structure_set.structures, *derived)
+    )
+    protocol, limits = converted_limits(
+        structures.structures,
+        PlanFacts(request.fractions, request.prescription_gy),
+        request.child_pugh_class,
+    )
+    from_protocol, extra_masks = constraints_from_protocol(
+        limits, case.masks, case.dose_grid.voxel_volume_cc, protocol.id
+    )
+    constraints = merge_constraints(seed_constraints, from_protocol)
+    masks = {**case.masks, **extra_masks}
+    mlc = millennium_like_mlc()
+    plans: dict[str, Plan] = {}
+    doses: dict[str, Dose] = {}
+    evaluations: dict[str, Evaluation] = {}
+
+    def assess(
+        dose_gy: npt.NDArray[np.float32], technique: str, deliveries: tuple[BeamDelivery, ...]
+    ) -> tuple[bool, tuple[str, ...]]:
+        plan = plan_record(
+            tuple(d for d in deliveries if d.segments),
+            mlc,
+            request.prescription_gy,
+            request.fractions,
+            ct.grid.frame_of_reference_uid,
+        )
+        dose = Dose(case.dose_grid, dose_gy)
+        evaluation = evaluate_plan(
+            structures.structures,
+            dose.dose_gy,
+            case.dose_grid,
+            context.facts(technique, plan, dose.dose_gy),
+            child_pugh_class=request.child_pugh_class,
+            child_pugh_source=context.child_pugh_source,
+            patient=context.patient,
+            assessment_text=context.assessment_text,
+            warnings=context.warnings,
+        )
+        plans[technique], doses[technique], evaluations[technique] = plan, dose, evaluation
+        return evaluation.verdict == "pass", tuple(evaluation.verdict_reasons)
+
+    goal = TargetGoal(
+        case.target,
+        request.prescription_gy,
+        coverage_pct=95.0,
+        source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
+    )
+    result = auto_plan(
+        ct.hu,
+        ct.grid,
+        case.dose_grid,
+        masks,
+        case.body,
+        goal,
+        constraints,
+        beams_for(case, request.gantry_deg),
+        request.technique,
+        mlc=mlc,
+        progress=say,
+        assess=assess,
+    )
+    made = [p.technique for p in result.plans]
+    return PlannedCase(
+        request=request,
+        result=result,
+        case=case,
+        masks=masks,
+        structures=structures,
+        derived=derived,
+        plans={t: plans[t] for t in made},
+        doses={t: doses[t] for t in made},
+        evaluations={t: evaluations[t] for t in made},
+        protocol_id=protocol.id,
+    )
+
+
+def write_planned(
+    planned: PlannedCase,
+    out_dir: Path,
+    ct: Image,
+    rtstruct_path: Path,
+    seconds_total: float,
+) -> dict[str, Any]:
+    """Write the DICOM files and ``plan.json`` of a planned case; return the payload.
+
+    Parameters
+    ----------
+    planned
+        The result of :func:`plan_in_memory`.
+    out_dir
+        Output folder (created if needed).
+    ct, rtstruct_path
+        The planning CT and the case's RTSTRUCT file (copied with the built targets).
+    seconds_total
+        Time spent so far (s), reported in ``plan.json``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rtstruct_written, files = write_plan_files(
+        planned.plans,
+        planned.doses,
+        planned.chosen,
+        out_dir,
+        ct,
+        rtstruct_path,
+        planned.structures.sop_instance_uid,
+        planned.derived,
+    )
+    request = planned.request
+    payload = plan_payload(
+        planned.result, planned.case, request.prescription_gy, request.fractions, files
+    )
+    payload["protocol"] = planned.protocol_id
+    payload["rtstruct"] = rtstruct_written
+    payload["seconds_total"] = round(seconds_total, 2)
+    return payload
+
+
+def _derived_targets(
+    structures: Sequence[StructureContours], case: PlanningCase
+) -> tuple[StructureContours, ...]:
+    """Contours of the targets built here (e.g. PTV from GTV) that the RTSTRUCT lacks."""
+    names = {s.name for s in structures}
+    added = []
+    number = max((s.number for s in structures), default=0)
+    for name in ("CTV", "PTV"):
+        if name in case.masks and name not in names:
+            number += 1
+            added.append(
+                occupancy_to_contours(
+                    case.masks[name], case.dose_grid, name, number, interpreted_type=name
+                )
+            )
+    return tuple(added)

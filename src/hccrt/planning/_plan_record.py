@@ -1,0 +1,119 @@
+"""The planner's beams and segments as a :class:`hccrt.core.Plan` (what the RTPLAN writer takes).
+
+Each MLC segment becomes two control points (cumulative meterset weights before and after it),
+with the jaws set once per beam to the union of its open leaves; monitor units are per fraction,
+as in the RTPLAN FractionGroupSequence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from hccrt.core import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
+from hccrt.errors import InputError
+from hccrt.planning.mlc import MlcModel
+from hccrt.planning.outcomes import BeamDelivery
+
+__all__ = ["plan_record"]
+
+
+def _beam(
+    number: int, delivery: BeamDelivery, mlc: MlcModel, fractions: int, machine: str, energy: str
+) -> Beam:
+    beam = delivery.beam
+    segments = delivery.segments
+    if not segments:
+        raise InputError(
+            "beam", "has no MLC segment (zero MU)", beam.name, "remove the beam or re-plan"
+        )
+    opened = np.concatenate([s.aperture.leaves_mm[s.aperture.open_pairs] for s in segments])
+    pairs_open = np.unique(np.concatenate([s.aperture.open_pairs for s in segments]))
+    x_jaw = (float(opened[:, 0].min()), float(opened[:, 1].max()))
+    y_jaw = (
+        float(mlc.boundaries_mm[pairs_open.min()]),
+        float(mlc.boundaries_mm[pairs_open.max() + 1]),
+    )
+    total_mu = delivery.mu
+    points: list[ControlPoint] = []
+    cumulative = 0.0
+    for segment in segments:
+        leaves = LeafBank(segment.aperture.leaves_mm)
+        for edge in (0, 1):
+            if edge == 1:
+                cumulative += segment.mu / total_mu
+            is_last = len(points) == 2 * len(segments) - 1
+            points.append(
+                ControlPoint(
+                    cumulative_meterset_weight=1.0 if is_last else min(cumulative, 1.0),
+                    gantry_deg=beam.gantry_deg,
+                    collimator_deg=beam.collimator_deg,
+                    couch_deg=beam.couch_deg,
+                    jaw_x_mm=x_jaw,
+                    jaw_y_mm=y_jaw,
+                    leaves=leaves,
+                )
+            )
+    return Beam(
+        number=number,
+        name=beam.name,
+        machine=machine,
+        energy=energy,
+        beam_type="STATIC",
+        isocenter_mm=beam.isocenter_mm,
+        control_points=tuple(points),
+        monitor_units=total_mu / fractions,
+        sad_mm=beam.sad_mm,
+        mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
+    )
+
+
+def plan_record(
+    deliveries: Sequence[BeamDelivery],
+    mlc: MlcModel,
+    prescription_gy: float,
+    fractions: int,
+    frame_of_reference_uid: str,
+    *,
+    label: str = "HCC",
+    machine: str = "GENERIC_6MV",
+    energy: str = "6MV",
+) -> Plan:
+    """The plan of ``deliveries`` as a core :class:`~hccrt.core.Plan` record.
+
+    Parameters
+    ----------
+    deliveries
+        Beams with their MLC segments; segment MU are for the whole course.
+    mlc
+        The MLC the segments were sequenced for.
+    prescription_gy, fractions
+        Whole-course target prescription (Gy) and number of fractions.
+    frame_of_reference_uid
+        Frame of Reference of the isocentres (the planning CT's).
+    label, machine, energy
+        RTPlanLabel, TreatmentMachineName and nominal energy.
+
+    Returns
+    -------
+    Plan
+        One beam per delivery, two control points per segment, MU per fraction.
+
+    Raises
+    ------
+    InputError
+        A beam without segments (zero MU), or fractions outside 1-100.
+    """
+    if isinstance(fractions, bool) or not isinstance(fractions, int) or fractions < 1:
+        raise InputError("fractions", "must be >= 1", fractions, "")
+    beams = tuple(
+        _beam(n, d, mlc, fractions, machine, energy) for n, d in enumerate(deliveries, start=1)
+    )
+    return Plan(
+        beams=beams,
+        fractions=fractions,
+        frame_of_reference_uid=frame_of_reference_uid,
+        prescription_gy=float(prescription_gy),
+        label=label,
+    )
