@@ -21,6 +21,7 @@ isocentre plane (DICOM). MU are per fraction, as in the plan.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ from hccrt.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["beam_fluences", "plan_fluences"]
+__all__ = ["beam_fluences", "delivery_kind", "plan_fluences"]
 
 _CLOSED_GAP_MM = 1e-3
 _MAX_ARC_STEP_DEG = 2.0
@@ -164,6 +165,31 @@ def beam_fluences(
         )
         for gantry, mu, fluence in samples
     )
+
+
+def delivery_kind(beam: Beam) -> str:
+    """How a beam is delivered: ``arc``, ``sliding window``, ``step-and-shoot``, ``MLC field``
+    or ``open field`` (jaws only)."""
+    points = beam.control_points
+    apertures = []
+    moving = False
+    for now, after in itertools.pairwise(points):
+        if after.cumulative_meterset_weight <= now.cumulative_meterset_weight:
+            continue
+        key = (now.jaw_x_mm, now.jaw_y_mm, _leaf_key(now))
+        moving |= key != (after.jaw_x_mm, after.jaw_y_mm, _leaf_key(after))
+        apertures.append(key)
+    if beam.is_arc:
+        return "arc"
+    if moving:
+        return "sliding window"
+    if len(set(apertures)) > 1:
+        return "step-and-shoot"
+    return "MLC field" if beam.mlc is not None else "open field"
+
+
+def _leaf_key(point: ControlPoint) -> bytes:
+    return b"" if point.leaves is None else np.round(point.leaves.positions_mm, 3).tobytes()
 
 
 def _gantry_travel(now: ControlPoint, after: ControlPoint) -> float:

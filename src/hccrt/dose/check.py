@@ -1,0 +1,451 @@
+"""Independent dose of a planning system's RTPLAN on its CT (``hccrt dose``), as a secondary check.
+
+Two stages, so that every input is checked before anything long runs and nothing is written on
+error:
+
+1. :func:`load_dose_check_inputs` reads and checks the plan, the CT and the optional RTSTRUCT and
+   reference RTDOSE: one Frame of Reference for all, a CT with its HU rescale and more than one
+   slice, axis-aligned, holding every isocentre, a reference RTDOSE in Gy for this plan. All
+   problems found are refused together in one message.
+2. :func:`run_dose_check` selects a beam model for every beam (a beam whose machine and energy
+   have none is refused by name), builds the fluences (:mod:`hccrt.dose._delivery`), calls the
+   dose engine, scales the per-fraction dose by the fractions, compares it with the reference
+   (gamma, DVH differences) and writes the RTDOSE and the report.
+
+The engine and the model library are passed in (:class:`DoseEngine`, :class:`ModelLibrary`):
+the collapsed-cone engine of :mod:`hccrt.dose` in the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from hccrt.core.plan import Beam, Plan
+from hccrt.dicom.ct import CTSeries, read_ct_series
+from hccrt.dicom.ct_rescale import require_hu_rescale
+from hccrt.dicom.rtdose import DoseDistribution, read_rtdose
+from hccrt.dicom.rtdose_writer import write_rtdose
+from hccrt.dicom.rtplan_delivery import RtplanDelivery, read_rtplan_delivery
+from hccrt.dicom.rtplan_writer import PatientReference
+from hccrt.dicom.rtstruct import RTStructSet, read_rtstruct
+from hccrt.dose._delivery import beam_fluences, delivery_kind
+from hccrt.dose.check_compare import DvhDifference, GammaResult, dvh_differences, gamma_results
+from hccrt.dose.fluence import BeamFluence, CollimatorParameters
+from hccrt.errors import GeometryMismatchError, InputError
+from hccrt.geometry.grid import Grid
+from hccrt.planning.hu_density import HuDensityTable
+
+__all__ = [
+    "BeamRow",
+    "DoseCheckInputs",
+    "DoseCheckResult",
+    "DoseEngine",
+    "ModelLibrary",
+    "load_dose_check_inputs",
+    "run_dose_check",
+]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``."""
+
+
+class BeamModelLike(Protocol):
+    """What the check needs of a beam model: its collimator parameters and its source."""
+
+    @property
+    def collimator(self) -> CollimatorParameters:
+        """MLC/jaw transmission, DLG, tongue and groove."""
+        ...
+
+    @property
+    def source(self) -> str:
+        """Where the model's data come from."""
+        ...
+
+
+class ModelLibrary(Protocol):
+    """Beam models by machine and energy; ``select`` raises ``InputError`` when none fits."""
+
+    def select(self, machine: str, energy: str) -> BeamModelLike:
+        """The model of one beam."""
+        ...
+
+
+class DoseEngine(Protocol):
+    """The final-dose engine: fluences and CT density to dose (Gy) on a grid."""
+
+    def __call__(
+        self,
+        fluences: Sequence[BeamFluence],
+        density: npt.NDArray[np.floating],
+        density_grid: Grid,
+        models: Any,
+        dose_grid: Grid,
+        progress: Progress | None = None,
+    ) -> npt.NDArray[np.floating]:
+        """Dose (Gy) of the given fluences on ``dose_grid``."""
+        ...
+
+
+@dataclass(frozen=True)
+class DoseCheckInputs:
+    """Checked inputs of one dose check (see :func:`load_dose_check_inputs`)."""
+
+    rtplan_path: Path
+    plan: RtplanDelivery
+    ct: CTSeries
+    structures: RTStructSet | None = None
+    reference: DoseDistribution | None = None
+    reference_path: Path | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BeamRow:
+    """One beam as the report lists it."""
+
+    number: int
+    name: str
+    machine: str
+    energy: str
+    delivery: str
+    monitor_units: float
+    control_points: int
+    gantry_deg: float
+    collimator_deg: float
+    couch_deg: float
+    directions: int
+    model_source: str
+
+
+@dataclass(frozen=True)
+class DoseCheckResult:
+    """What ``hccrt dose`` reports (JSON keys are these attribute names)."""
+
+    rtdose: str
+    plan_label: str
+    plan_uid: str
+    fractions: int
+    prescription_gy: float | None
+    total_mu_per_fraction: float
+    beams: tuple[BeamRow, ...]
+    dose_grid_mm: float
+    dose_grid_shape: tuple[int, int, int]
+    max_dose_gy: float
+    reference_max_dose_gy: float | None
+    gamma: tuple[GammaResult, ...]
+    dvh: tuple[DvhDifference, ...]
+    density_source: str
+    notes: tuple[str, ...]
+    timings_s: dict[str, float] = field(default_factory=dict)
+    report_html: str = ""
+    report_pdf: str = ""
+
+
+def load_dose_check_inputs(
+    ct_dir: str | Path,
+    rtplan: str | Path,
+    *,
+    rtstruct: str | Path | None = None,
+    compare: str | Path | None = None,
+) -> DoseCheckInputs:
+    """Read and check everything a dose check needs; refuse all problems in one message.
+
+    Parameters
+    ----------
+    ct_dir
+        Planning CT series (folder).
+    rtplan
+        The planning system's RTPLAN.
+    rtstruct
+        Structures for the DVH comparison (optional).
+    compare
+        The planning system's RTDOSE of this plan (optional).
+
+    Returns
+    -------
+    DoseCheckInputs
+
+    Raises
+    ------
+    InputError
+        A plan or CT that cannot be computed (every problem named, in one line).
+    """
+    plan = read_rtplan_delivery(rtplan)
+    require_hu_rescale(ct_dir)
+    ct = read_ct_series(ct_dir)
+    notes = list(plan.notes) + list(ct.warnings)
+    problems: list[InputError] = []
+    frame = ct.grid.frame_of_reference_uid
+    described = _describe(plan.plan)
+    if ct.grid.shape[0] < 2:
+        problems.append(
+            InputError(
+                "CT",
+                f"has {ct.grid.shape[0]} slice: a dose calculation needs the patient volume "
+                f"(the plan is {described})",
+                f"{ct.grid.shape[0]} slice",
+                "pass the folder with the whole planning CT series",
+            )
+        )
+    if not ct.grid.is_axis_aligned:
+        problems.append(
+            InputError("CT", "must be axial (axis aligned)", "oblique", "resample the CT")
+        )
+    plan_frame = plan.plan.frame_of_reference_uid
+    if plan_frame and plan_frame != frame:
+        problems.append(
+            GeometryMismatchError(
+                "RTPLAN FrameOfReferenceUID",
+                f"differs from the CT's {frame}",
+                plan_frame,
+                "pass the CT the plan was made on",
+            )
+        )
+    elif not plan_frame:
+        notes.append(
+            "the RTPLAN stores no FrameOfReferenceUID: its isocentres are taken in the CT's "
+            f"frame {frame}; check that this is the planning CT"
+        )
+    low, high = ct.grid.bounds_mm()
+    for beam in plan.plan.beams:
+        iso = np.asarray(beam.isocenter_mm)
+        if np.any(iso < low - 1.0) or np.any(iso > high + 1.0):
+            problems.append(
+                GeometryMismatchError(
+                    f"beam {beam.number} {beam.name!r} IsocenterPosition",
+                    "lies outside the CT",
+                    np.round(iso, 1).tolist(),
+                    "pass the CT the plan was made on",
+                )
+            )
+    structures = None
+    if rtstruct is not None:
+        structures = read_rtstruct(rtstruct)
+        notes.extend(structures.warnings)
+        if structures.frame_of_reference_uid != frame:
+            problems.append(
+                GeometryMismatchError(
+                    "RTSTRUCT FrameOfReferenceUID",
+                    f"differs from the CT's {frame}",
+                    structures.frame_of_reference_uid,
+                    "pass the structure set of this CT",
+                )
+            )
+    reference = None
+    if compare is not None:
+        reference = read_rtdose(compare)
+        notes.extend(reference.warnings)
+        problems.extend(_reference_problems(reference, frame, plan.plan.sop_instance_uid))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputError(
+            "hccrt dose",
+            f"{len(problems)} problems: " + " | ".join(str(p) for p in problems),
+            None,
+            "correct each and retry",
+        )
+    return DoseCheckInputs(
+        rtplan_path=Path(rtplan),
+        plan=plan,
+        ct=ct,
+        structures=structures,
+        reference=reference,
+        reference_path=None if compare is None else Path(compare),
+        notes=tuple(notes),
+    )
+
+
+def _describe(plan: Plan) -> str:
+    energies = sorted({b.energy for b in plan.beams})
+    kinds = sorted({delivery_kind(b) for b in plan.beams})
+    return f"{'/'.join(energies)} {'/'.join(kinds)}"
+
+
+def _reference_problems(reference: DoseDistribution, frame: str, plan_uid: str) -> list[InputError]:
+    problems: list[InputError] = []
+    if reference.grid.frame_of_reference_uid != frame:
+        problems.append(
+            GeometryMismatchError(
+                "reference RTDOSE FrameOfReferenceUID",
+                f"differs from the CT's {frame}",
+                reference.grid.frame_of_reference_uid,
+                "pass the planning system's dose of this plan",
+            )
+        )
+    if reference.dose_units.upper() != "GY":
+        problems.append(
+            InputError("reference RTDOSE DoseUnits", "must be GY", reference.dose_units, "")
+        )
+    if reference.referenced_plan_uid and reference.referenced_plan_uid != plan_uid:
+        problems.append(
+            InputError(
+                "reference RTDOSE ReferencedRTPlanSequence",
+                f"belongs to another plan than {plan_uid}",
+                reference.referenced_plan_uid,
+                "pass the dose of this plan",
+            )
+        )
+    if not reference.grid.is_axis_aligned:
+        problems.append(
+            InputError("reference RTDOSE", "must be axis aligned", "oblique", "export it axial")
+        )
+    return problems
+
+
+def dose_grid_for(ct_grid: Grid, spacing_mm: float) -> Grid:
+    """An isotropic, axis-aligned grid of ``spacing_mm`` covering the CT (LPS, CT's frame)."""
+    if isinstance(spacing_mm, bool) or not 1.0 <= spacing_mm <= 10.0:
+        raise InputError("--grid-mm", "must be 1-10 mm", spacing_mm, "use e.g. 2.5")
+    low, high = ct_grid.bounds_mm()
+    counts = np.maximum(np.floor((high - low) / spacing_mm).astype(int), 1)
+    centre = (low + high) / 2.0
+    origin = centre - (counts - 1) * spacing_mm / 2.0
+    return Grid.from_spacing(
+        (int(counts[2]), int(counts[1]), int(counts[0])),
+        (spacing_mm, spacing_mm, spacing_mm),
+        origin,
+        ct_grid.frame_of_reference_uid,
+    )
+
+
+def _models(plan: Plan, library: ModelLibrary) -> dict[int, BeamModelLike]:
+    chosen: dict[int, BeamModelLike] = {}
+    refused: list[str] = []
+    for beam in plan.beams:
+        try:
+            chosen[beam.number] = library.select(beam.machine, beam.energy)
+        except InputError as error:
+            refused.append(
+                f"beam {beam.number} {beam.name!r} ({beam.machine}, {beam.energy}, "
+                f"{delivery_kind(beam)}): {error.rule}"
+            )
+    if refused:
+        raise InputError(
+            "energy",
+            "no beam model for " + "; ".join(refused),
+            None,
+            "load a commissioned model of that machine and energy with --beam-model",
+        )
+    return chosen
+
+
+def run_dose_check(
+    inputs: DoseCheckInputs,
+    library: ModelLibrary,
+    engine: DoseEngine,
+    out: str | Path,
+    *,
+    grid_mm: float = 2.5,
+    report_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> DoseCheckResult:
+    """Compute the plan's dose with ``engine``, compare it, write the RTDOSE and the report.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`load_dose_check_inputs`.
+    library
+        Beam models by machine and energy.
+    engine
+        The dose engine (per-fraction fluences in, Gy out).
+    out
+        RTDOSE file to write (physical dose, Gy, whole course, DoseSummationType PLAN).
+    grid_mm
+        Isotropic dose-grid spacing (mm).
+    report_dir
+        Where to write the secondary-check report (HTML and PDF); none when ``None``.
+    progress
+        Called with ``(step, done, total)`` during the dose calculation.
+
+    Returns
+    -------
+    DoseCheckResult
+    """
+    from hccrt.dose.check_report import write_reports
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    plan = inputs.plan.plan
+    models = _models(plan, library)
+    dose_grid = dose_grid_for(inputs.ct.grid, grid_mm)
+    by_beam = {b.number: beam_fluences(b, models[b.number].collimator) for b in plan.beams}
+    fluences = [f for beam_samples in by_beam.values() for f in beam_samples]
+    timings["fluence_s"] = time.perf_counter() - start
+    table = HuDensityTable()
+    density = table(inputs.ct.hu)
+    tick = time.perf_counter()
+    per_fraction = engine(fluences, density, inputs.ct.grid, library, dose_grid, progress)
+    dose = np.asarray(per_fraction, dtype=np.float64) * plan.fractions
+    timings["dose_s"] = time.perf_counter() - tick
+    gamma: tuple[GammaResult, ...] = ()
+    dvh: tuple[DvhDifference, ...] = ()
+    if inputs.reference is not None:
+        tick = time.perf_counter()
+        gamma = gamma_results(inputs.reference, dose, dose_grid, progress)
+        timings["gamma_s"] = time.perf_counter() - tick
+        if inputs.structures is not None:
+            tick = time.perf_counter()
+            dvh = dvh_differences(inputs.structures, inputs.reference, dose, dose_grid)
+            timings["dvh_s"] = time.perf_counter() - tick
+    notes = [*inputs.notes, f"HU to electron density: {table.source}"]
+    reference = PatientReference(
+        patient_id=inputs.plan.patient_id or inputs.ct.patient_id,
+        patient_name=inputs.plan.patient_name or inputs.ct.patient_name,
+        study_instance_uid=inputs.plan.study_instance_uid or inputs.ct.study_instance_uid,
+        frame_of_reference_uid=inputs.ct.grid.frame_of_reference_uid,
+        structure_set_uid=plan.referenced_structure_set_uid or "",
+    )
+    write_rtdose(out, dose, dose_grid, reference, plan.sop_instance_uid, "hccrt secondary check")
+    result = DoseCheckResult(
+        rtdose=str(out),
+        plan_label=plan.label or plan.name,
+        plan_uid=plan.sop_instance_uid,
+        fractions=plan.fractions,
+        prescription_gy=plan.prescription_gy,
+        total_mu_per_fraction=plan.total_monitor_units,
+        beams=tuple(_row(b, len(by_beam[b.number]), models[b.number]) for b in plan.beams),
+        dose_grid_mm=float(grid_mm),
+        dose_grid_shape=dose_grid.shape,
+        max_dose_gy=float(dose.max()),
+        reference_max_dose_gy=(
+            None if inputs.reference is None else float(inputs.reference.dose_gy.max())
+        ),
+        gamma=gamma,
+        dvh=dvh,
+        density_source=table.source,
+        notes=tuple(notes),
+        timings_s=timings,
+    )
+    if report_dir is not None:
+        html, pdf = write_reports(result, inputs, Path(report_dir))
+        result = replace(result, report_html=str(html), report_pdf=str(pdf))
+    timings["total_s"] = time.perf_counter() - start
+    return result
+
+
+def _row(beam: Beam, directions: int, model: BeamModelLike) -> BeamRow:
+    point = beam.control_points[0]
+    return BeamRow(
+        number=beam.number,
+        name=beam.name,
+        machine=beam.machine,
+        energy=beam.energy,
+        delivery=delivery_kind(beam),
+        monitor_units=beam.monitor_units,
+        control_points=len(beam.control_points),
+        gantry_deg=point.gantry_deg,
+        collimator_deg=point.collimator_deg,
+        couch_deg=point.couch_deg,
+        directions=directions,
+        model_source=model.source,
+    )
