@@ -18,6 +18,7 @@ the collapsed-cone engine of :mod:`hccrt.dose` in the CLI.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,8 @@ __all__ = [
     "DoseCheckResult",
     "DoseEngine",
     "ModelLibrary",
+    "collapsed_cone",
+    "dose_grid_for",
     "load_dose_check_inputs",
     "run_dose_check",
 ]
@@ -101,6 +104,7 @@ class DoseCheckInputs:
     rtplan_path: Path
     plan: RtplanDelivery
     ct: CTSeries
+    dose_grid: Grid
     structures: RTStructSet | None = None
     reference: DoseDistribution | None = None
     reference_path: Path | None = None
@@ -155,6 +159,7 @@ def load_dose_check_inputs(
     *,
     rtstruct: str | Path | None = None,
     compare: str | Path | None = None,
+    grid_mm: float = 2.5,
 ) -> DoseCheckInputs:
     """Read and check everything a dose check needs; refuse all problems in one message.
 
@@ -168,6 +173,8 @@ def load_dose_check_inputs(
         Structures for the DVH comparison (optional).
     compare
         The planning system's RTDOSE of this plan (optional).
+    grid_mm
+        Isotropic dose-grid spacing (mm, 1-10); the grid covers the CT.
 
     Returns
     -------
@@ -214,18 +221,30 @@ def load_dose_check_inputs(
             "the RTPLAN stores no FrameOfReferenceUID: its isocentres are taken in the CT's "
             f"frame {frame}; check that this is the planning CT"
         )
-    low, high = ct.grid.bounds_mm()
-    for beam in plan.plan.beams:
-        iso = np.asarray(beam.isocenter_mm)
-        if np.any(iso < low - 1.0) or np.any(iso > high + 1.0):
+    if ct.grid.shape[0] >= 2:
+        low, high = ct.grid.bounds_mm()
+        outside = sorted(
+            {
+                tuple(round(v, 1) for v in b.isocenter_mm)
+                for b in plan.plan.beams
+                if np.any(np.asarray(b.isocenter_mm) < low - 1.0)
+                or np.any(np.asarray(b.isocenter_mm) > high + 1.0)
+            }
+        )
+        if outside:
             problems.append(
                 GeometryMismatchError(
-                    f"beam {beam.number} {beam.name!r} IsocenterPosition",
+                    "IsocenterPosition",
                     "lies outside the CT",
-                    np.round(iso, 1).tolist(),
+                    str(outside),
                     "pass the CT the plan was made on",
                 )
             )
+    try:
+        dose_grid = dose_grid_for(ct.grid, grid_mm)
+    except InputError as error:
+        problems.append(error)
+        dose_grid = None
     structures = None
     if rtstruct is not None:
         structures = read_rtstruct(rtstruct)
@@ -244,23 +263,29 @@ def load_dose_check_inputs(
         reference = read_rtdose(compare)
         notes.extend(reference.warnings)
         problems.extend(_reference_problems(reference, frame, plan.plan.sop_instance_uid))
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise InputError(
-            "hccrt dose",
-            f"{len(problems)} problems: " + " | ".join(str(p) for p in problems),
-            None,
-            "correct each and retry",
-        )
+    if problems or dose_grid is None:
+        raise _combined(problems)
     return DoseCheckInputs(
         rtplan_path=Path(rtplan),
         plan=plan,
         ct=ct,
+        dose_grid=dose_grid,
         structures=structures,
         reference=reference,
         reference_path=None if compare is None else Path(compare),
         notes=tuple(notes),
+    )
+
+
+def _combined(problems: list[InputError]) -> InputError:
+    """One error for all problems (the problem itself when there is one)."""
+    if len(problems) == 1:
+        return problems[0]
+    return InputError(
+        "hccrt dose",
+        f"{len(problems)} problems: " + " | ".join(str(p) for p in problems),
+        None,
+        "correct each and retry",
     )
 
 
@@ -344,7 +369,6 @@ def run_dose_check(
     engine: DoseEngine,
     out: str | Path,
     *,
-    grid_mm: float = 2.5,
     report_dir: str | Path | None = None,
     progress: Progress | None = None,
 ) -> DoseCheckResult:
@@ -360,8 +384,6 @@ def run_dose_check(
         The dose engine (per-fraction fluences in, Gy out).
     out
         RTDOSE file to write (physical dose, Gy, whole course, DoseSummationType PLAN).
-    grid_mm
-        Isotropic dose-grid spacing (mm).
     report_dir
         Where to write the secondary-check report (HTML and PDF); none when ``None``.
     progress
@@ -377,7 +399,7 @@ def run_dose_check(
     start = time.perf_counter()
     plan = inputs.plan.plan
     models = _models(plan, library)
-    dose_grid = dose_grid_for(inputs.ct.grid, grid_mm)
+    dose_grid = inputs.dose_grid
     by_beam = {b.number: beam_fluences(b, models[b.number].collimator) for b in plan.beams}
     fluences = [f for beam_samples in by_beam.values() for f in beam_samples]
     timings["fluence_s"] = time.perf_counter() - start
@@ -414,7 +436,7 @@ def run_dose_check(
         prescription_gy=plan.prescription_gy,
         total_mu_per_fraction=plan.total_monitor_units,
         beams=tuple(_row(b, len(by_beam[b.number]), models[b.number]) for b in plan.beams),
-        dose_grid_mm=float(grid_mm),
+        dose_grid_mm=float(dose_grid.spacing_mm[0]),
         dose_grid_shape=dose_grid.shape,
         max_dose_gy=float(dose.max()),
         reference_max_dose_gy=(
@@ -449,3 +471,32 @@ def _row(beam: Beam, directions: int, model: BeamModelLike) -> BeamRow:
         directions=directions,
         model_source=model.source,
     )
+
+
+def collapsed_cone(model_files: Sequence[str | Path] = ()) -> tuple[ModelLibrary, DoseEngine]:
+    """hccrt's collapsed-cone engine and its model library.
+
+    Parameters
+    ----------
+    model_files
+        Commissioned beam models (JSON, one machine and energy each); the shipped 6 MV model
+        when empty.
+
+    Returns
+    -------
+    tuple
+        The library and the engine, for :func:`run_dose_check`.
+    """
+    try:
+        engine_module = importlib.import_module("hccrt.dose._engine")
+        model_module = importlib.import_module("hccrt.dose._beam_model")
+    except ModuleNotFoundError as error:
+        raise RuntimeError(
+            "the collapsed-cone engine (hccrt.dose._engine) is not part of this build"
+        ) from error
+    library_type = model_module.BeamModelLibrary
+    if model_files:
+        library = library_type([model_module.BeamModel.load(Path(p)) for p in model_files])
+    else:
+        library = library_type.default()
+    return library, engine_module.compute_dose
