@@ -10,7 +10,7 @@ import pytest
 
 from hccrt.core.plan import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
 from hccrt.dicom.rtplan_delivery import read_rtplan_delivery
-from hccrt.dose._delivery import beam_fluences, plan_fluences
+from hccrt.dose._delivery import beam_fluences, delivery_kind, plan_fluences
 from hccrt.dose._delivery_geometry import beam_axes
 from hccrt.dose.fluence import CollimatorParameters
 from hccrt.errors import InputError
@@ -239,3 +239,21 @@ def test_the_breast_plan_fluences_carry_the_plan_mu(shared_data: Path) -> None:
         # A sliding window delivers less than its MU anywhere, more than the leakage inside.
         assert fluence.fluence_mu.max() < fluence.monitor_units
         assert fluence.fluence_mu.max() > 0.5 * fluence.monitor_units
+
+
+def test_delivery_kinds() -> None:
+    jaws = {"jaw_x_mm": (-50.0, 50.0), "jaw_y_mm": (-50.0, 50.0)}
+    assert delivery_kind(_static(None)) == "open field"
+    assert delivery_kind(_static(_bank(-20, 20))) == "MLC field"
+    steps = [
+        ControlPoint(w, 0.0, leaves=_bank(a, a + 20), **jaws)
+        for w, a in ((0.0, -20), (0.5, -20), (0.5, 0), (1.0, 0))
+    ]
+    assert delivery_kind(_beam(steps)) == "step-and-shoot"
+    sweep = [ControlPoint(w, 0.0, leaves=_bank(a, a + 20), **jaws) for w, a in ((0, -20), (1, 0))]
+    assert delivery_kind(_beam(sweep, dynamic=True)) == "sliding window"
+    arc = [
+        ControlPoint(0.0, 0.0, gantry_rotation="CW", **jaws),
+        ControlPoint(1.0, 10.0, **jaws),
+    ]
+    assert delivery_kind(_beam(arc, mlc=None, dynamic=True)) == "arc"
