@@ -12,6 +12,7 @@ import pytest
 from hccrt.dicom.rtdose import read_rtdose
 from tests.conftest import CliResult
 from tests.dciodvfy import dciodvfy_errors
+from tests.dicom.factory import write_rtplan
 from tests.dose.delivery_case import (
     FRAME,
     open_field_plan,
@@ -161,3 +162,21 @@ def test_dose_of_an_open_field_and_its_self_comparison(cli: Cli, tmp_path: Path)
     assert [g["pass_rate_percent"] for g in check["gamma"]] == [100.0, 100.0]
     (target,) = check["dvh"]
     assert target["difference_gy"]["dmean"] == pytest.approx(0.0, abs=1e-6)
+
+
+@needs_engine
+@pytest.mark.slow
+def test_collimator_90_turns_the_dose_in_the_patient(cli: Cli, tmp_path: Path) -> None:
+    ct = write_water_ct(tmp_path / "ct")
+    jaws = {"ASYMX": (-50.0, 50.0), "ASYMY": (-20.0, 20.0)}
+    points = [{"weight": 0.0, "collimator": 90.0, "positions": jaws}, {"weight": 1.0}]
+    plan = write_rtplan(tmp_path / "plan.dcm", [{"points": points}], frame=FRAME, fractions=1)
+    out = tmp_path / "dose.dcm"
+    assert _run(cli, ct, plan, out, "--grid-mm", "5").exit_code == 0
+    dose = read_rtdose(out)
+    z, y, x = dose.grid.axis_coordinates_mm()
+    plane = dose.dose_gy[:, np.argmin(abs(y)), :]  # coronal plane through the isocentre
+    half = plane > 0.5 * plane.max()
+    # The 100 mm X-jaw opening runs superior-inferior, the 40 mm Y opening left-right.
+    assert half[:, np.argmin(abs(x))].sum() * 5.0 == pytest.approx(100.0, abs=5.0)
+    assert half[np.argmin(abs(z)), :].sum() * 5.0 == pytest.approx(40.0, abs=5.0)
