@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -188,3 +189,110 @@ def circle(
             np.full(n, z_mm),
         ]
     )
+
+
+RTPLAN_CLASS = "1.2.840.10008.5.1.4.1.1.481.5"
+
+
+def write_rtplan(
+    path: Path,
+    beams: Sequence[Mapping[str, Any]],
+    *,
+    frame: str | None = "1.2.826.0.1.3680043.8.498.2",
+    fractions: int = 5,
+    position: str | None = "HFS",
+) -> Path:
+    """Write a photon RTPLAN. Each beam is a mapping with the keys (defaults in brackets):
+
+    ``name``, ``mu`` [100], ``energy`` [6.0], ``machine`` ["LINAC1"], ``beam_type`` ["STATIC"],
+    ``radiation`` ["PHOTON"], ``delivery`` ["TREATMENT"], ``devices``: ``(type, pairs,
+    boundaries or None)`` items [ASYMX, ASYMY], ``extra``: beam attributes set as given, and
+    ``points``: control points, mappings with ``weight`` and any of ``gantry``,
+    ``rotation``, ``collimator``, ``couch``, ``iso`` and ``positions`` (device type to
+    LeafJawPositions); keys left out are not written (DICOM's "unchanged"), except that the
+    first point gets gantry/collimator/couch 0, rotation NONE, the isocentre (0, 0, 0),
+    the energy and SSD 900 mm.
+    """
+    ds = base_dataset(RTPLAN_CLASS, "RTPLAN")
+    ds.SeriesInstanceUID = generate_uid()
+    if frame is not None:
+        ds.FrameOfReferenceUID = frame
+    ds.RTPlanLabel = "TEST"
+    ds.RTPlanGeometry = "PATIENT"
+    setup = Dataset()
+    setup.PatientSetupNumber = 1
+    if position is not None:
+        setup.PatientPosition = position
+    ds.PatientSetupSequence = DicomSequence([setup])
+    ds.BeamSequence = DicomSequence([])
+    refs = []
+    for number, spec in enumerate(beams, start=1):
+        beam = Dataset()
+        beam.BeamNumber = number
+        beam.BeamName = spec.get("name", f"B{number}")
+        beam.BeamType = spec.get("beam_type", "STATIC")
+        beam.RadiationType = spec.get("radiation", "PHOTON")
+        beam.TreatmentDeliveryType = spec.get("delivery", "TREATMENT")
+        beam.TreatmentMachineName = spec.get("machine", "LINAC1")
+        beam.PrimaryDosimeterUnit = "MU"
+        beam.SourceAxisDistance = 1000.0
+        beam.ReferencedPatientSetupNumber = 1
+        beam.NumberOfWedges = beam.NumberOfCompensators = beam.NumberOfBoli = 0
+        beam.NumberOfBlocks = 0
+        devices = spec.get("devices", (("ASYMX", 1, None), ("ASYMY", 1, None)))
+        beam.BeamLimitingDeviceSequence = DicomSequence([])
+        for kind, pairs, boundaries in devices:
+            device = Dataset()
+            device.RTBeamLimitingDeviceType = kind
+            device.NumberOfLeafJawPairs = pairs
+            if boundaries is not None:
+                device.LeafPositionBoundaries = [float(b) for b in boundaries]
+            beam.BeamLimitingDeviceSequence.append(device)
+        beam.ControlPointSequence = DicomSequence([])
+        for index, point in enumerate(spec["points"]):
+            cp = Dataset()
+            cp.ControlPointIndex = index
+            defaults = (
+                {"gantry": 0.0, "collimator": 0.0, "couch": 0.0, "rotation": "NONE"}
+                if index == 0
+                else {}
+            )
+            values = {**defaults, **point}
+            if index == 0:
+                cp.NominalBeamEnergy = spec.get("energy", 6.0)
+                cp.IsocenterPosition = list(values.get("iso", (0.0, 0.0, 0.0)))
+                cp.SourceToSurfaceDistance = 900.0
+            if "gantry" in values:
+                cp.GantryAngle = values["gantry"]
+            if "rotation" in values:
+                cp.GantryRotationDirection = values["rotation"]
+            if "collimator" in values:
+                cp.BeamLimitingDeviceAngle = values["collimator"]
+            if "couch" in values:
+                cp.PatientSupportAngle = values["couch"]
+            if "positions" in values:
+                cp.BeamLimitingDevicePositionSequence = DicomSequence([])
+                for kind, positions in values["positions"].items():
+                    item = Dataset()
+                    item.RTBeamLimitingDeviceType = kind
+                    item.LeafJawPositions = [float(v) for v in positions]
+                    cp.BeamLimitingDevicePositionSequence.append(item)
+            cp.CumulativeMetersetWeight = values["weight"]
+            beam.ControlPointSequence.append(cp)
+        beam.NumberOfControlPoints = len(beam.ControlPointSequence)
+        beam.FinalCumulativeMetersetWeight = 1.0
+        for keyword, value in spec.get("extra", {}).items():
+            setattr(beam, keyword, value)
+        ds.BeamSequence.append(beam)
+        ref = Dataset()
+        ref.ReferencedBeamNumber = number
+        ref.BeamMeterset = spec.get("mu", 100.0)
+        refs.append(ref)
+    group = Dataset()
+    group.FractionGroupNumber = 1
+    group.NumberOfFractionsPlanned = fractions
+    group.NumberOfBeams = len(refs)
+    group.ReferencedBeamSequence = DicomSequence(refs)
+    ds.FractionGroupSequence = DicomSequence([group])
+    ds.save_as(path, enforce_file_format=True)
+    return path

@@ -68,6 +68,7 @@ def write_rtdose(
     ref.ReferencedSOPClassUID = RTPLAN_CLASS
     ref.ReferencedSOPInstanceUID = plan_uid
     ds.ReferencedRTPlanSequence = DicomSequence([ref])
+    ds.InstanceNumber = 1
     ds.PixelData = stored.tobytes()
     ds.save_as(Path(path), enforce_file_format=True)
     return str(ds.SOPInstanceUID)

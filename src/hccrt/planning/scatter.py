@@ -18,6 +18,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy import fft as sp_fft
 
+from hccrt.errors import InputError
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -144,20 +146,15 @@ def build_far_scatter(
     positions and ``(len, 3)`` depth factors; other rows receive no far scatter.
     """
     n = kernels.shape[1] // 2
-    a0 = int(np.rint(bixel_u_mm.min() / bixel_mm - 0.5)) - n
-    b0 = int(np.rint(bixel_v_mm.min() / bixel_mm - 0.5)) - n
-    a1 = int(np.rint(bixel_u_mm.max() / bixel_mm - 0.5)) + n
-    b1 = int(np.rint(bixel_v_mm.max() / bixel_mm - 0.5)) + n
-    shape = (a1 - a0 + 1, b1 - b0 + 1)
-    lattice = np.stack(
-        [
-            np.rint(bixel_u_mm / bixel_mm - 0.5).astype(np.int64) - a0,
-            np.rint(bixel_v_mm / bixel_mm - 0.5).astype(np.int64) - b0,
-        ],
-        axis=1,
-    )
-    fa = voxel_u_mm / bixel_mm - 0.5 - a0
-    fb = voxel_v_mm / bixel_mm - 0.5 - b0
+    # The lattice starts at the first beamlet centre: indices are exact integers whatever the
+    # lattice's phase (rounding u/w - 1/2 assumed centres at (k + 1/2) w and, for centres at
+    # k w, merged pairs of beamlets by round-half-to-even, losing their weights).
+    u0, steps_u = _lattice_steps(bixel_u_mm, bixel_mm, "bixel_u_mm")
+    v0, steps_v = _lattice_steps(bixel_v_mm, bixel_mm, "bixel_v_mm")
+    shape = (int(steps_u.max()) + 2 * n + 1, int(steps_v.max()) + 2 * n + 1)
+    lattice = np.stack([steps_u + n, steps_v + n], axis=1)
+    fa = (voxel_u_mm - u0) / bixel_mm + n
+    fb = (voxel_v_mm - v0) / bixel_mm + n
     inside = (fa >= 0) & (fa < shape[0] - 1) & (fb >= 0) & (fb < shape[1] - 1)
     rows, fa, fb, factors = voxel_rows[inside], fa[inside], fb[inside], depth_factors[inside]
     ia, ib = np.floor(fa).astype(np.int64), np.floor(fb).astype(np.int64)
@@ -185,3 +182,26 @@ def build_far_scatter(
         factors.astype(np.float32),
         np.asarray(primary, dtype=np.float32),
     )
+
+
+def _lattice_steps(centres_mm: FloatArray, pitch_mm: float, name: str) -> tuple[float, IntArray]:
+    """Origin (the smallest centre) and integer lattice steps of beamlet centres.
+
+    Raises
+    ------
+    InputError
+        Centres that are not on one lattice of the given pitch (the operator would misplace
+        their scatter).
+    """
+    origin = float(np.min(centres_mm))
+    steps = (np.asarray(centres_mm, dtype=np.float64) - origin) / pitch_mm
+    nearest = np.rint(steps)
+    if np.any(np.abs(steps - nearest) > 1e-6):
+        worst = float(np.max(np.abs(steps - nearest)) * pitch_mm)
+        raise InputError(
+            name,
+            f"beamlet centres must lie on one lattice of pitch {pitch_mm:g} mm",
+            f"off by up to {worst:.3g} mm",
+            "build the beamlets on a regular lattice",
+        )
+    return origin, nearest.astype(np.int64)
