@@ -193,4 +193,3 @@ def test_default_password_profile_is_rfc9106_low_memory(session: Session) -> Non
     assert accounts.verify_password(user.password_hash, PASSWORD)
     with pytest.raises(InputError, match="password profile=md5: unknown"):
         accounts.use_password_profile("md5")
-

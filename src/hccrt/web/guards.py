@@ -72,7 +72,7 @@ def parse_strict_json(body: bytes) -> Any:
     except RecursionError as error:
         raise OddInput(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise OddInput(f"body is not valid JSON: {error}") from error
+        raise OddInput(f"not valid JSON ({error})") from error
     check_json_value(value)
     return value
 
