@@ -196,7 +196,7 @@ def authenticate(
     if user is None or not valid:
         record_event(session, None, "login_failed", "user", None, actor_name=username[:64])
         return None
-    throttle.succeeded(session, name, client_key)
+    throttle.succeeded(session, name, client_key, throttle.FREE_PER_CLIENT)
     record_event(session, user, "login", "user", user.id)
     return user
 

@@ -1,8 +1,9 @@
 """Back-off against password guessing, counted atomically in the database.
 
 Every sign-in attempt first *claims* a try on two keys: the user name and the client address.
-A claim is a compare-and-set ``UPDATE`` (``WHERE failures = <value read>``) committed at once,
-so of any number of parallel guesses only one per count can win: after
+A claim is one ``UPDATE`` that counts the try and sets the next allowed time, only where that
+time has come, committed at once; the database serialises such updates of a row, so of any
+number of parallel guesses at most the free ones go ahead: after
 :data:`FREE_PER_NAME` tries a user name has to wait :data:`FIRST_DELAY`, doubling with every
 further failure up to :data:`MAX_DELAY` (never longer), and a client address the same after
 :data:`FREE_PER_CLIENT` tries. A successful sign-in clears the user name's count and gives the
@@ -18,8 +19,9 @@ out of the browser they normally use.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,7 +34,9 @@ FREE_PER_CLIENT = 20
 FIRST_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(minutes=15)
 FORGET_AFTER = dt.timedelta(hours=1)
-_CLAIM_ROUNDS = 3
+# "May try now" is stored as a fixed past time, never as the clock of one request: a parallel
+# request whose clock reading is a little earlier must not find the key waiting.
+NO_WAIT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def delay_after(failures: int, free: int) -> dt.timedelta:
@@ -53,20 +57,37 @@ def _ensure_row(session: Session, key: str, now: dt.datetime) -> None:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
         insert(LoginThrottle)
-        .values(key=key, failures=0, next_allowed_at=now, last_attempt_at=now)
+        .values(key=key, failures=0, next_allowed_at=NO_WAIT, last_attempt_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def _next_allowed(now: dt.datetime, free: int) -> Any:
+    """SQL for the earliest next try after this one: ``now + delay_after(failures + 1)``."""
+    steps: list[tuple[Any, dt.datetime]] = []
+    count = free
+    while delay_after(count, free) < MAX_DELAY:
+        steps.append((LoginThrottle.failures + 1 == count, now + delay_after(count, free)))
+        count += 1
+    return case(
+        (LoginThrottle.failures + 1 < free, LoginThrottle.next_allowed_at),
+        *steps,
+        else_=now + MAX_DELAY,
     )
 
 
 def claim(session: Session, key: str, free: int) -> dt.datetime | None:
     """Claim one try for ``key`` and commit it.
 
+    One ``UPDATE ... WHERE next_allowed_at <= now`` counts the try and sets the next allowed
+    time in the same statement, so the database serialises parallel claims.
+
     Parameters
     ----------
     session
         A session with no pending changes (it is committed).
     key
-        ``name:...``, ``device:...`` or ``client:...``, at most 160 characters.
+        ``name:...``, ``client:...``, at most 160 characters.
     free
         Tries before the back-off starts.
 
@@ -77,52 +98,48 @@ def claim(session: Session, key: str, free: int) -> dt.datetime | None:
     """
     now = utcnow()
     _ensure_row(session, key, now)
-    session.commit()
-    for _ in range(_CLAIM_ROUNDS):
-        row = session.execute(
-            select(
-                LoginThrottle.failures, LoginThrottle.next_allowed_at, LoginThrottle.last_attempt_at
-            ).where(LoginThrottle.key == key)
-        ).one()
-        failures, next_allowed_at, last_attempt_at = row
-        if as_utc(last_attempt_at) + FORGET_AFTER < now:
-            counted = 0
-        elif as_utc(next_allowed_at) > now:
-            return as_utc(next_allowed_at)
-        else:
-            counted = failures
-        won = rows_changed(
-            session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key, LoginThrottle.failures == failures)
-                .values(
-                    failures=counted + 1,
-                    next_allowed_at=now + delay_after(counted + 1, free),
-                    last_attempt_at=now,
-                )
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.last_attempt_at < now - FORGET_AFTER)
+        .values(failures=0, next_allowed_at=NO_WAIT)
+    )
+    won = rows_changed(
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key, LoginThrottle.next_allowed_at <= now)
+            .values(
+                failures=LoginThrottle.failures + 1,
+                next_allowed_at=_next_allowed(now, free),
+                last_attempt_at=now,
             )
         )
-        session.commit()
-        if won == 1:
-            return None
-    return now + dt.timedelta(seconds=1)
+    )
+    session.commit()
+    if won == 1:
+        return None
+    return locked_until(session, key) or now + dt.timedelta(seconds=1)
 
 
-def succeeded(session: Session, name_key: str, client_key: str) -> None:
+def succeeded(session: Session, name_key: str, client_key: str, client_free: int) -> None:
     """After a successful sign-in: clear the name's count, give the client its try back."""
+    now = utcnow()
     session.execute(
         update(LoginThrottle)
         .where(LoginThrottle.key == name_key)
-        .values(failures=0, next_allowed_at=utcnow())
+        .values(failures=0, next_allowed_at=NO_WAIT)
     )
     session.execute(
         update(LoginThrottle)
         .where(LoginThrottle.key == client_key, LoginThrottle.failures > 0)
-        .values(failures=LoginThrottle.failures - 1)
+        .values(
+            failures=LoginThrottle.failures - 1,
+            next_allowed_at=case(
+                (LoginThrottle.failures - 1 < client_free, NO_WAIT),
+                else_=LoginThrottle.next_allowed_at,
+            ),
+        )
     )
-    session.execute(
-        delete(LoginThrottle).where(LoginThrottle.last_attempt_at < utcnow() - FORGET_AFTER)
-    )
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_attempt_at < now - FORGET_AFTER))
 
 
 def clear(session: Session, prefix: str) -> int:
