@@ -103,3 +103,18 @@ def test_plain_postgresql_url_uses_psycopg() -> None:
     assert engine.dialect.name == "postgresql"
     assert engine.dialect.driver == "psycopg"
     engine.dispose()
+
+
+def test_errors_hide_sql_parameters(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (name TEXT UNIQUE)"))
+        connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": "Jane Roe MRN-1234"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": "Jane Roe MRN-1234"})
+    assert "Jane Roe" not in str(caught.value)
+    assert "SQL parameters hidden" in str(caught.value)
+    engine.dispose()
