@@ -97,6 +97,19 @@ def test_odd_json_refused_with_400(
     assert message in detail
 
 
+@pytest.mark.parametrize("content_type", [None, "application/merge-patch+json", "text/plain"])
+def test_json_without_its_content_type_is_checked_too(
+    any_client: tuple[TestClient, str], content_type: str | None
+) -> None:
+    client, csrf = any_client
+    headers = {"X-CSRF-Token": csrf}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = '{"label": "P-CT", "record": {"bilirubin_mg_dl": NaN, "name": "a\\u0000b"}}'
+    response = client.post("/api/patients", content=body, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+
+
 def test_json_body_size_limit(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path / "d", secret_key="k", max_json_bytes=4096))
     add_accounts(app)

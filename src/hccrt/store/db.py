@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,6 +182,8 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
     """
     database = engine.url.database or ""
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        import fcntl  # POSIX; imported here so that the module loads everywhere
+
         lock_path = Path(f"{database}.migrate-lock")
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:

@@ -103,11 +103,15 @@ class InputGuard:
         try:
             _check_url_text(scope.get("raw_path") or scope["path"].encode(), "path")
             _check_url_text(scope.get("query_string", b"").replace(b"+", b" "), "query")
-            if content_type not in ("application/json", "application/x-www-form-urlencoded"):
+            # FastAPI reads a body as JSON without a content type, or with */json or */*+json.
+            is_json = content_type in ("", "application/json") or (
+                content_type.startswith("application/") and content_type.endswith("+json")
+            )
+            if not is_json and content_type != "application/x-www-form-urlencoded":
                 await self.app(scope, receive, send)
                 return
             body = await self._read_body(headers, receive)
-            if content_type == "application/json":
+            if is_json:
                 if body.strip():
                     parse_strict_json(body)
             else:
