@@ -292,3 +292,23 @@ def test_self_service_password_change(session: Session) -> None:
     actions = [e.action for e in list_events(session, username="dr.a")]
     assert "change_password" in actions
     assert "password_change_failed" in actions
+
+
+def test_reauthentication_is_throttled_and_unlock_is_exact(session: Session) -> None:
+    boss = accounts.create_user(session, "boss", PASSWORD, "admin")
+    other = accounts.create_user(session, "boss2", PASSWORD, "viewer")
+    _, login = accounts.open_session(session, boss)
+    session.commit()
+    for _ in range(throttle.FREE_PER_NAME):
+        assert not accounts.reauthenticate(session, login, "wrong password!")
+        session.commit()
+    with pytest.raises(SignInThrottled):
+        accounts.reauthenticate(session, login, PASSWORD)
+    for _ in range(throttle.FREE_PER_NAME):
+        accounts.authenticate(session, "boss2", "wrong password!")
+        session.commit()
+    accounts.unlock(session, boss, boss)
+    session.commit()
+    assert accounts.waiting_until(session, boss) is None
+    assert accounts.waiting_until(session, other) is not None  # "boss" does not unlock "boss2"
+    assert accounts.reauthenticate(session, login, PASSWORD)

@@ -33,7 +33,7 @@ from hccrt.errors import InputError
 from hccrt.store import throttle
 from hccrt.store.audit import record_event
 from hccrt.store.db import as_utc
-from hccrt.store.models import LoginSession, LoginThrottle, User, utcnow
+from hccrt.store.models import LoginSession, User, utcnow
 from hccrt.store.names import check_username, name_key
 from hccrt.store.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -196,7 +196,8 @@ def authenticate(
     if user is None or not valid:
         record_event(session, None, "login_failed", "user", None, actor_name=username[:64])
         return None
-    throttle.succeeded(session, name, client_key, throttle.FREE_PER_CLIENT)
+    throttle.reset(session, name)
+    throttle.refund(session, client_key, throttle.FREE_PER_CLIENT)
     record_event(session, user, "login", "user", user.id)
     return user
 
@@ -270,13 +271,29 @@ def recently_authenticated(login: LoginSession) -> bool:
     return checked is not None and as_utc(checked) + REAUTH_WINDOW > utcnow()
 
 
+def _claim_password_check(session: Session, user: User) -> None:
+    """Count a password check of a signed-in user on the user name's back-off (commits)."""
+    retry_at = throttle.claim(session, name_throttle_key(user.username), throttle.FREE_PER_NAME)
+    if retry_at is not None:
+        raise SignInThrottled("username", retry_at)
+
+
 def reauthenticate(session: Session, login: LoginSession, password: str) -> bool:
-    """Check the password again for a sensitive action (audited either way)."""
+    """Check the password again for a sensitive action (audited either way; counted on the
+    user name's back-off like a sign-in, so a stolen session cannot guess the password).
+
+    Raises
+    ------
+    SignInThrottled
+        Too many wrong passwords for this user name recently.
+    """
     user = login.user
+    _claim_password_check(session, user)
     if not verify_password(user.password_hash, password):
         record_event(session, user, "reauth_failed", "user", user.id)
         return False
     login.password_checked_at = utcnow()
+    throttle.reset(session, name_throttle_key(user.username))
     record_event(session, user, "reauth", "user", user.id)
     return True
 
@@ -350,8 +367,11 @@ def change_password(session: Session, login: LoginSession, current: str, new: st
     ------
     InputError
         The current password is wrong, or the new one breaks the password rule.
+    SignInThrottled
+        Too many wrong passwords for this user name recently.
     """
     user = login.user
+    _claim_password_check(session, user)
     if not verify_password(user.password_hash, current):
         record_event(session, user, "password_change_failed", "user", user.id)
         raise InputError("current password", "wrong", "(hidden)", "type your current password")
@@ -365,12 +385,6 @@ def change_password(session: Session, login: LoginSession, current: str, new: st
     record_event(session, user, "change_password", "user", user.id)
 
 
-def throttled_names(session: Session) -> dict[str, dt.datetime]:
-    """User-name keys that have to wait now, with the time they may try again (admin page)."""
-    now = utcnow()
-    rows = session.execute(
-        select(LoginThrottle.key, LoginThrottle.next_allowed_at).where(
-            LoginThrottle.key.startswith("name:")
-        )
-    ).all()
-    return {key: as_utc(at) for key, at in rows if as_utc(at) > now}
+def waiting_until(session: Session, user: User) -> dt.datetime | None:
+    """Until when ``user``'s name has to wait after failed sign-ins (admin page), or ``None``."""
+    return throttle.waiting(session, name_throttle_key(user.username))

@@ -120,33 +120,46 @@ def claim(session: Session, key: str, free: int) -> dt.datetime | None:
     return locked_until(session, key) or now + dt.timedelta(seconds=1)
 
 
-def succeeded(session: Session, name_key: str, client_key: str, client_free: int) -> None:
-    """After a successful sign-in: clear the name's count, give the client its try back."""
+def reset(session: Session, key: str) -> None:
+    """After a right password: forget ``key``'s count (and stale rows of every key)."""
     now = utcnow()
     session.execute(
         update(LoginThrottle)
-        .where(LoginThrottle.key == name_key)
+        .where(LoginThrottle.key == key)
         .values(failures=0, next_allowed_at=NO_WAIT)
-    )
-    session.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == client_key, LoginThrottle.failures > 0)
-        .values(
-            failures=LoginThrottle.failures - 1,
-            next_allowed_at=case(
-                (LoginThrottle.failures - 1 < client_free, NO_WAIT),
-                else_=LoginThrottle.next_allowed_at,
-            ),
-        )
     )
     session.execute(delete(LoginThrottle).where(LoginThrottle.last_attempt_at < now - FORGET_AFTER))
 
 
-def clear(session: Session, prefix: str) -> int:
-    """Forget the counts of every key starting with ``prefix`` (admin unlock); how many."""
-    return rows_changed(
-        session.execute(delete(LoginThrottle).where(LoginThrottle.key.startswith(prefix)))
+def refund(session: Session, key: str, free: int) -> None:
+    """After a successful sign-in: give ``key`` (a client) its try back."""
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+        .values(
+            failures=LoginThrottle.failures - 1,
+            next_allowed_at=case(
+                (LoginThrottle.failures - 1 < free, NO_WAIT),
+                else_=LoginThrottle.next_allowed_at,
+            ),
+        )
     )
+
+
+def clear(session: Session, key: str) -> int:
+    """Forget the counts of ``key`` on every browser (admin unlock); how many rows."""
+    return rows_changed(session.execute(delete(LoginThrottle).where(_key_and_devices(key))))
+
+
+def _key_and_devices(key: str) -> Any:
+    return (LoginThrottle.key == key) | LoginThrottle.key.startswith(f"{key}:device:")
+
+
+def waiting(session: Session, key: str) -> dt.datetime | None:
+    """The latest time until which ``key`` (on any browser) has to wait, ``None`` if it need not."""
+    times = session.scalars(select(LoginThrottle.next_allowed_at).where(_key_and_devices(key)))
+    latest = max((as_utc(at) for at in times), default=None)
+    return latest if latest is not None and latest > utcnow() else None
 
 
 def locked_until(session: Session, key: str) -> dt.datetime | None:

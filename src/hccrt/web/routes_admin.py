@@ -26,13 +26,7 @@ def _users_page(
     request: Request, principal: Principal, session: Session, error: str = "", status: int = 200
 ) -> Response:
     users = session.query(User).order_by(User.username).all()
-    waiting = accounts.throttled_names(session)
-    locked = {
-        u.id: at
-        for u in users
-        for key, at in waiting.items()
-        if key.startswith(accounts.name_throttle_key(u.username))
-    }
+    locked = {u.id: at for u in users if (at := accounts.waiting_until(session, u)) is not None}
     context: dict[str, Any] = {
         "user": principal.user,
         "csrf": principal.csrf_token,
