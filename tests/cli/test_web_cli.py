@@ -37,7 +37,7 @@ def test_create_admin_short_password_refused(
     monkeypatch.setenv("HCCRT_ADMIN_PASSWORD", "short")
     result = invoke(["serve", "--data-dir", str(tmp_path), "--create-admin", "boss"])
     assert result.exit_code == 2
-    assert "shorter than 10 characters" in result.stderr
+    assert "shorter than 12 characters" in result.stderr
 
 
 def test_serve_refuses_unknown_database(tmp_path: Path) -> None:

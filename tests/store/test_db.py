@@ -68,7 +68,7 @@ def test_long_ruleset_version_fits_after_upgrade(empty_engine: Engine) -> None:
     migrate(empty_engine, "0001")
     assert current_revision(empty_engine) == "0001"
     migrate(empty_engine)
-    assert current_revision(empty_engine) == "0002"
+    assert current_revision(empty_engine) == head_revision()
     long_name = "hcc_sbrt_5fx 1.0; hccrt-clinical-rules-1 (seeds 000, 001, 003; clinical-facts.md)"
     with empty_engine.begin() as connection:
         connection.execute(
@@ -102,4 +102,19 @@ def test_plain_postgresql_url_uses_psycopg() -> None:
     engine = make_engine("postgresql://hccrt:secret@127.0.0.1:1/hccrt")  # no connection made
     assert engine.dialect.name == "postgresql"
     assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_errors_hide_sql_parameters(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (name TEXT UNIQUE)"))
+        connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": "Jane Roe MRN-1234"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": "Jane Roe MRN-1234"})
+    assert "Jane Roe" not in str(caught.value)
+    assert "SQL parameters hidden" in str(caught.value)
     engine.dispose()

@@ -47,7 +47,7 @@ def test_password_hash_is_argon2_and_verifies(session: Session) -> None:
     [
         ("ab", PASSWORD, "viewer", "must be 3-64"),
         ("a b c", PASSWORD, "viewer", "must be 3-64"),
-        ("okname", "short", "viewer", "shorter than 10 characters"),
+        ("okname", "short", "viewer", "shorter than 12 characters"),
         ("okname", PASSWORD, "superuser", "unknown role"),
     ],
 )
@@ -193,13 +193,3 @@ def test_default_password_profile_is_rfc9106_low_memory(session: Session) -> Non
     assert accounts.verify_password(user.password_hash, PASSWORD)
     with pytest.raises(InputError, match="password profile=md5: unknown"):
         accounts.use_password_profile("md5")
-
-
-def test_password_guessing_locks_the_user_name(session: Session) -> None:
-    accounts.create_user(session, "dr.a", PASSWORD, "clinician")
-    for _ in range(accounts.MAX_FAILED_LOGINS):
-        assert accounts.authenticate(session, "dr.a", "wrong password!") is None
-    session.commit()
-    with pytest.raises(InputError, match="5 failed sign-ins in 15 minutes"):
-        accounts.authenticate(session, "dr.a", PASSWORD)  # even the right password
-    assert accounts.recent_failures(session, "other") == 0

@@ -164,7 +164,7 @@ def test_admin_creates_accounts(client: TestClient) -> None:
         data={"csrf_token": csrf, "username": "dr.new", "password": "x", "role": "clinician"},
     )
     assert response.status_code == 400
-    assert "shorter than 10 characters" in response.text
+    assert "shorter than 12 characters" in response.text
     response = client.post(
         "/admin/users",
         data={"csrf_token": csrf, "username": "dr.new", "password": PASSWORD, "role": "clinician"},

@@ -69,7 +69,7 @@ def serve(
             "--create-admin",
             metavar="USER",
             help=f"Create an admin account and exit; the password is read from "
-            f"{ADMIN_PASSWORD_ENV} or asked for (at least 10 characters).",
+            f"{ADMIN_PASSWORD_ENV} or asked for (at least 12 characters, not a common one).",
         ),
     ] = None,
     secure_cookies: Annotated[

@@ -1,11 +1,14 @@
-"""What the route modules share: form fields, page context, the content store, audited reads."""
+"""What the route modules share: page rendering, form fields, page context, the content store and
+audited reads. It sits below :mod:`hccrt.web.app`, which imports the routes.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from hccrt.store import repository
@@ -14,6 +17,13 @@ from hccrt.store.files import ContentStore
 from hccrt.store.models import Assessment, Evaluation, Patient
 from hccrt.store.repository import Owned
 from hccrt.web.security import Principal
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """Render a page template (``context`` holds the signed-in user and the CSRF token)."""
+    templates: Jinja2Templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, name, context, status_code=status)
+    return response
 
 
 async def form_data(request: Request) -> dict[str, str]:

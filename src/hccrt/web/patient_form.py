@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from hccrt.clinical.patient import PatientRecord
 from hccrt.errors import InputError
+from hccrt.web.guards import OddInput, parse_strict_json
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,9 @@ def form_to_dict(form: Mapping[str, str]) -> dict[str, Any]:
     extra = form.get("extra_json", "").strip()
     if extra:
         try:
-            loaded = json.loads(extra)
-        except json.JSONDecodeError as error:
-            raise InputError("extra_json", f"not valid JSON ({error.msg})", extra[:40]) from None
+            loaded = parse_strict_json(extra.encode())
+        except OddInput as error:
+            raise InputError("extra_json", str(error), extra[:40]) from None
         if not isinstance(loaded, dict):
             raise InputError("extra_json", "must be a JSON object", type(loaded).__name__)
         data.update(loaded)

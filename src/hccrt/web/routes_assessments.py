@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from hccrt.clinical.patient import PatientRecord
 from hccrt.store import repository
 from hccrt.store.models import Assessment, Patient
-from hccrt.web.app import render
-from hccrt.web.pages import commit_and_show, page_context, provenance_json, read_owned
+from hccrt.web.pages import commit_and_show, page_context, provenance_json, read_owned, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 from hccrt.web.services import assessment_of
 

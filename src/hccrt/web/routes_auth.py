@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, accounts and the audit log (admin)."""
+"""Sign-in, sign-out, re-authentication and one's own password."""
 
 from __future__ import annotations
 
@@ -6,22 +6,22 @@ import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from itsdangerous import BadSignature
+from pydantic import BaseModel, ConfigDict
 
 from hccrt.errors import InputError
 from hccrt.store import accounts
-from hccrt.store.accounts import Role
-from hccrt.store.audit import list_events
-from hccrt.store.models import User
-from hccrt.web.app import render
-from hccrt.web.pages import FormData
+from hccrt.store.accounts import SignInThrottled
+from hccrt.store.names import name_key
+from hccrt.store.throttle import MAX_DELAY
+from hccrt.web.pages import FormData, render
 from hccrt.web.security import (
+    DEVICE_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     CanRead,
     DbSession,
-    IsAdmin,
     Principal,
     new_login_csrf,
     read_token,
@@ -29,13 +29,16 @@ from hccrt.web.security import (
 )
 
 router = APIRouter()
+DEVICE_COOKIE_DAYS = 180
 
 
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/patients"
 
 
-def _login_page(request: Request, next_url: str, error: str = "", status: int = 200) -> Response:
+def _login_page(
+    request: Request, next_url: str, error: str = "", status: int = 200, retry_after: int = 0
+) -> Response:
     token = new_login_csrf()
     response = render(
         request,
@@ -43,6 +46,8 @@ def _login_page(request: Request, next_url: str, error: str = "", status: int = 
         {"user": None, "login_csrf": token, "next": _safe_next(next_url), "error": error},
         status,
     )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -54,6 +59,21 @@ def _login_page(request: Request, next_url: str, error: str = "", status: int = 
     return response
 
 
+def _device_token(request: Request, username: str) -> str | None:
+    """The device token of this browser for ``username`` (set by an earlier sign-in)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = signer(request).loads(raw, salt="device")
+    except BadSignature:
+        return None
+    if not isinstance(value, dict) or value.get("name") != name_key(username):
+        return None
+    device = value.get("device")
+    return device if isinstance(device, str) else None
+
+
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_form(request: Request, next: str = "/patients") -> Response:
     """The sign-in form."""
@@ -61,50 +81,58 @@ def login_form(request: Request, next: str = "/patients") -> Response:
 
 
 @router.post("/login", include_in_schema=False)
-def login(
-    request: Request,
-    form: FormData,
-    session: DbSession,
-) -> Response:
-    """Check the credentials (audited) and start a session."""
+def login(request: Request, form: FormData, session: DbSession) -> Response:
+    """Check the credentials (throttled, audited) and start a session."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     submitted = form.get("csrf_token", "")
     next_url = form.get("next", "/patients")
     if not cookie or not hmac.compare_digest(cookie, submitted):
         return _login_page(request, next_url, "The form expired: please sign in again.", 403)
+    username = form.get("username", "")
+    device = _device_token(request, username)
+    client = request.client.host if request.client else "-"
     try:
-        user = accounts.authenticate(session, form.get("username", ""), form.get("password", ""))
-    except InputError:
+        user = accounts.authenticate(
+            session, username, form.get("password", ""), client=client, device=device
+        )
+    except SignInThrottled as error:
         session.rollback()
         message = (
-            f"Too many failed sign-ins for this user name: wait "
-            f"{accounts.LOCKOUT.seconds // 60} minutes or ask an administrator."
+            f"Too many failed sign-ins: wait {error.wait_s} s (never more than "
+            f"{MAX_DELAY.seconds // 60} minutes) or ask an administrator."
         )
-        return _login_page(request, next_url, message, 429)
+        return _login_page(request, next_url, message, 429, error.wait_s)
     if user is None:
         session.commit()
         return _login_page(request, next_url, "Wrong user name or password.", 401)
     token, _ = accounts.open_session(session, user)
     session.commit()
     response = RedirectResponse(_safe_next(next_url), status_code=303)
+    secure = request.app.state.settings.secure_cookies
     response.set_cookie(
         SESSION_COOKIE,
         signer(request).dumps(token, salt="session"),
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
+        secure=secure,
         max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+    )
+    if device is None:
+        device = new_login_csrf()
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signer(request).dumps({"name": name_key(username), "device": device}, salt="device"),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        max_age=DEVICE_COOKIE_DAYS * 86400,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(
-    request: Request,
-    principal: CanRead,
-    session: DbSession,
-) -> Response:
+def logout(request: Request, principal: CanRead, session: DbSession) -> Response:
     """End the session."""
     token = read_token(request)
     if token:
@@ -115,97 +143,86 @@ def logout(
     return response
 
 
-def _users_page(
-    request: Request, principal: Principal, session: Session, error: str = "", status: int = 200
+def _reauth_page(
+    request: Request, principal: Principal, next_url: str, error: str = "", status: int = 200
 ) -> Response:
-    users = session.query(User).order_by(User.username).all()
     context: dict[str, Any] = {
         "user": principal.user,
         "csrf": principal.csrf_token,
-        "users": users,
-        "roles": [r.value for r in Role],
+        "next": _safe_next(next_url),
         "error": error,
+        "window_min": accounts.REAUTH_WINDOW.seconds // 60,
     }
-    return render(request, "users.html", context, status)
+    return render(request, "reauth.html", context, status)
 
 
-@router.get("/admin/users", response_class=HTMLResponse, include_in_schema=False)
-def users_page(
-    request: Request,
-    principal: IsAdmin,
-    session: DbSession,
-) -> Response:
-    """Accounts (admin)."""
-    return _users_page(request, principal, session)
+@router.get("/reauth", response_class=HTMLResponse, include_in_schema=False)
+def reauth_form(request: Request, principal: CanRead, next: str = "/patients") -> Response:
+    """Confirm the password before a sensitive action (DICOM export, creating an admin)."""
+    return _reauth_page(request, principal, next)
 
 
-@router.post("/admin/users", include_in_schema=False)
-def add_user(
-    request: Request,
-    principal: IsAdmin,
-    form: FormData,
-    session: DbSession,
-) -> Response:
-    """Create an account (admin)."""
-    try:
-        accounts.create_user(
-            session,
-            form.get("username", ""),
-            form.get("password", ""),
-            form.get("role", ""),
-            actor=principal.user,
-        )
-    except InputError as error:
-        session.rollback()
-        return _users_page(request, principal, session, str(error), 400)
+@router.post("/reauth", include_in_schema=False)
+def reauth(request: Request, principal: CanRead, form: FormData, session: DbSession) -> Response:
+    """Check the password again (audited); sensitive actions are open for 5 minutes."""
+    ok = accounts.reauthenticate(session, principal.login, form.get("password", ""))
     session.commit()
-    return RedirectResponse("/admin/users", status_code=303)
+    if not ok:
+        return _reauth_page(request, principal, form.get("next", ""), "Wrong password.", 401)
+    return RedirectResponse(_safe_next(form.get("next", "/patients")), status_code=303)
 
 
-@router.get("/admin/audit", response_class=HTMLResponse, include_in_schema=False)
-def audit_page(
-    request: Request,
-    principal: IsAdmin,
-    session: DbSession,
-    patient_id: int | None = None,
-    username: str | None = None,
+class PasswordBody(BaseModel):
+    """``{"password": ...}``."""
+
+    model_config = ConfigDict(extra="forbid")
+    password: str
+
+
+@router.post("/api/reauth", tags=["session"])
+def reauth_api(body: PasswordBody, principal: CanRead, session: DbSession) -> Response:
+    """Confirm the password; DICOM export and creating an admin are then open for 5 minutes."""
+    ok = accounts.reauthenticate(session, principal.login, body.password)
+    session.commit()
+    if not ok:
+        return JSONResponse({"detail": "wrong password"}, status_code=401)
+    return JSONResponse({"reauthenticated_for_s": int(accounts.REAUTH_WINDOW.total_seconds())})
+
+
+def _account_page(
+    request: Request, principal: Principal, message: str = "", error: str = "", status: int = 200
 ) -> Response:
-    """The audit log: who saw or changed what, when (admin)."""
-    events = list_events(session, patient_id=patient_id, username=username or None)
-    return render(
-        request,
-        "audit.html",
-        {
-            "user": principal.user,
-            "csrf": principal.csrf_token,
-            "events": events,
-            "patient_id": patient_id,
-            "username": username or "",
-        },
-    )
+    context: dict[str, Any] = {
+        "user": principal.user,
+        "csrf": principal.csrf_token,
+        "message": message,
+        "error": error,
+        "min_length": accounts.MIN_PASSWORD_LENGTH,
+    }
+    return render(request, "account.html", context, status)
 
 
-@router.get("/api/audit", tags=["admin"])
-def audit_api(
-    principal: IsAdmin,
-    session: DbSession,
-    patient_id: int | None = None,
-    username: str | None = None,
-    limit: int = 500,
-) -> list[dict[str, Any]]:
-    """Audit events, newest first: ``{at, username, action, object_type, object_id, ...}``."""
-    return [
-        {
-            "at": e.at.isoformat(),
-            "username": e.username,
-            "action": e.action,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "patient_id": e.patient_id,
-            "detail": e.detail,
-        }
-        for e in list_events(session, patient_id, username, min(max(limit, 1), 5000))
-    ]
+@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+def account_page(request: Request, principal: CanRead) -> Response:
+    """One's own account: change the password."""
+    return _account_page(request, principal)
+
+
+@router.post("/account/password", include_in_schema=False)
+def change_password(
+    request: Request, principal: CanRead, form: FormData, session: DbSession
+) -> Response:
+    """Change one's own password (audited); one's other sessions end."""
+    new = form.get("new_password", "")
+    if new != form.get("repeat_password", ""):
+        return _account_page(request, principal, error="The two new passwords differ.", status=400)
+    try:
+        accounts.change_password(session, principal.login, form.get("current_password", ""), new)
+    except InputError as error:
+        session.commit()  # the audit row of a wrong current password
+        return _account_page(request, principal, error=str(error), status=400)
+    session.commit()
+    return _account_page(request, principal, message="Password changed; other sessions ended.")
 
 
 @router.get("/api/session", tags=["session"])

@@ -17,8 +17,14 @@ from hccrt.store import repository
 from hccrt.store.files import StoredObject
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.store.repository import NotFound, Provenance
-from hccrt.web.app import render
-from hccrt.web.pages import FormData, content_store, page_context, provenance_json, read_owned
+from hccrt.web.pages import (
+    FormData,
+    content_store,
+    page_context,
+    provenance_json,
+    read_owned,
+    render,
+)
 from hccrt.web.security import CanEvaluate, CanRead, DbSession, Principal
 from hccrt.web.services import evaluate_upload
 

@@ -43,17 +43,18 @@ def export_upload(
     request: Request, upload_id: int, principal: CanExport, session: DbSession
 ) -> Response:
     """The uploaded DICOM, de-identified (case label as name and ID), as a zip (audited)."""
-    from hccrt.dicom.deidentify import deidentify_bytes
+    from hccrt.dicom.deidentify import Deidentifier
 
     row = read_owned(session, principal, Upload, upload_id)
     patient = session.get(Patient, row.patient_id)
     if patient is None:
         raise NotFound(f"patient of upload {upload_id} not found")
+    deidentify = Deidentifier(patient.label)  # one UID mapping for the whole export
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in row.files:
             data = content_store(request).read_bytes(item.sha256)
-            archive.writestr(f"{item.position:05d}.dcm", deidentify_bytes(data, patient.label))
+            archive.writestr(f"{item.position:05d}.dcm", deidentify(data))
     record_event(
         session, principal.user, "export", "upload", row.id, row.patient_id, "deidentified"
     )

@@ -11,8 +11,7 @@ from pydantic import ValidationError
 from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.models import FollowUp
-from hccrt.web.app import render
-from hccrt.web.pages import FormData, commit_and_show, page_context
+from hccrt.web.pages import FormData, commit_and_show, page_context, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession
 from hccrt.web.services import followup_of
 

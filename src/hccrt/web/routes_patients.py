@@ -13,8 +13,7 @@ from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.models import Patient
 from hccrt.web import patient_form
-from hccrt.web.app import render
-from hccrt.web.pages import FormData, commit_and_show, page_context, read_patient
+from hccrt.web.pages import FormData, commit_and_show, page_context, read_patient, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 
 router = APIRouter()

@@ -13,8 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.models import Evaluation, Patient, Upload
-from hccrt.web.app import render
-from hccrt.web.pages import content_store, page_context, read_owned, read_patient
+from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
 from hccrt.web.security import CanRead, CanUpload, DbSession
 from hccrt.web.services import check_case
 from hccrt.web.settings import Settings

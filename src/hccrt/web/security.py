@@ -5,6 +5,8 @@ The session cookie (``hccrt_session``) carries a random token signed with the se
 server-side session row, so logout and account deactivation take effect at once. Every
 state-changing request must carry the session's CSRF token, as the ``csrf_token`` form field or
 the ``X-CSRF-Token`` header. The login form uses a double-submit cookie for the same purpose.
+Sessions end after 30 minutes without a request and 8 hours after sign-in. Exporting DICOM (and
+creating an admin) needs the password checked within the last 5 minutes (``/reauth``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from sqlalchemy.orm import Session
 
 from hccrt.store import accounts
 from hccrt.store.accounts import Permission, allowed
-from hccrt.store.models import User
+from hccrt.store.models import LoginSession, User
 
 SESSION_COOKIE = "hccrt_session"
 LOGIN_CSRF_COOKIE = "hccrt_login_csrf"
+DEVICE_COOKIE = "hccrt_device"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,6 +37,10 @@ class LoginRequired(Exception):
     """No valid session: HTML pages redirect to the login form, the API answers 401."""
 
 
+class ReauthRequired(Exception):
+    """The action needs a recent password check: pages redirect to ``/reauth``, the API 401."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """The signed-in account of a request and its session's CSRF token."""
@@ -41,6 +48,7 @@ class Principal:
     user: User
     csrf_token: str
     token: str
+    login: LoginSession
 
 
 def signer(request: Request) -> URLSafeSerializer:
@@ -94,11 +102,19 @@ def current_principal(request: Request, session: DbSession) -> Principal:
     login = accounts.resolve_session(session, token) if token else None
     if login is None or token is None:
         raise LoginRequired
-    return Principal(user=login.user, csrf_token=login.csrf_token, token=token)
+    session.commit()  # the session's last-seen time
+    return Principal(user=login.user, csrf_token=login.csrf_token, token=token, login=login)
 
 
-def require(permission: Permission) -> Callable[..., object]:
-    """Dependency: the signed-in account holding ``permission``, CSRF-checked when unsafe."""
+def require_recent_password(principal: Principal) -> None:
+    """Raise :class:`ReauthRequired` unless the password was checked in the last 5 minutes."""
+    if not accounts.recently_authenticated(principal.login):
+        raise ReauthRequired
+
+
+def require(permission: Permission, recent_password: bool = False) -> Callable[..., object]:
+    """Dependency: the signed-in account holding ``permission``, CSRF-checked when unsafe,
+    re-authenticated within :data:`hccrt.store.accounts.REAUTH_WINDOW` if ``recent_password``."""
 
     async def dependency(
         request: Request, principal: Annotated[Principal, Depends(current_principal)]
@@ -117,6 +133,8 @@ def require(permission: Permission) -> Callable[..., object]:
                 f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "
                 "ask an administrator for another role",
             )
+        if recent_password:
+            require_recent_password(principal)
         return principal
 
     return dependency
@@ -131,5 +149,5 @@ CanRead = Annotated[Principal, Depends(require(Permission.read))]
 CanEditPatient = Annotated[Principal, Depends(require(Permission.edit_patient))]
 CanUpload = Annotated[Principal, Depends(require(Permission.upload))]
 CanEvaluate = Annotated[Principal, Depends(require(Permission.evaluate))]
-CanExport = Annotated[Principal, Depends(require(Permission.export_dicom))]
+CanExport = Annotated[Principal, Depends(require(Permission.export_dicom, recent_password=True))]
 IsAdmin = Annotated[Principal, Depends(require(Permission.admin))]

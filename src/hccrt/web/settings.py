@@ -7,7 +7,14 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hccrt.store.db import default_data_dir, default_database_url
+from hccrt.store.db import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    database_url_from_environment,
+    default_data_dir,
+    default_database_url,
+    private_directory,
+)
+from hccrt.web.guards import DEFAULT_MAX_JSON_BYTES
 
 SECRET_ENV = "HCCRT_SECRET_KEY"
 
@@ -46,12 +53,19 @@ class Settings:
     data_dir
         Holds the file store (``files/``), the default SQLite database and the secret key.
     database_url
-        SQLAlchemy URL; default SQLite file in ``data_dir``.
+        SQLAlchemy URL; default ``HCCRT_DATABASE_URL``, then the file named by
+        ``HCCRT_DATABASE_URL_FILE``, then the SQLite file in ``data_dir``.
     secret_key
         Signs session cookies; default from ``HCCRT_SECRET_KEY`` or ``data_dir/secret_key``
         (created once, mode 0600).
     secure_cookies
         Mark cookies ``Secure`` (set when the server is reached over HTTPS).
+    db_busy_timeout_s
+        How long a request waits for a database lock before it is answered 503, s.
+    max_json_bytes
+        Largest JSON or form body, bytes (uploads have their own limit).
+    min_free_bytes
+        ``/healthz`` reports 503 when the data folder has less free space, bytes.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -59,10 +73,17 @@ class Settings:
     secret_key: str | None = None
     secure_cookies: bool = False
     limits: UploadLimits = field(default_factory=UploadLimits)
+    db_busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+    max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
+    min_free_bytes: int = 100 * 1024 * 1024
 
     def resolved_database_url(self) -> str:
-        """The database URL to use."""
-        return self.database_url or default_database_url(self.data_dir)
+        """The database URL to use (see ``database_url``)."""
+        return (
+            self.database_url
+            or database_url_from_environment()
+            or default_database_url(self.data_dir)
+        )
 
     def resolved_secret_key(self) -> str:
         """The cookie-signing key (see ``secret_key``)."""
@@ -73,7 +94,7 @@ class Settings:
             return from_env
         key_file = self.data_dir / "secret_key"
         if not key_file.is_file():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_directory(self.data_dir)
             tmp = key_file.with_suffix(".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
