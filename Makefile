@@ -19,6 +19,7 @@ install: $(STAMP)
 lint: install
 	$(PYTHON) -m ruff check src tests benchmarks
 	$(PYTHON) -m ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(PYTHON) -m mypy src
