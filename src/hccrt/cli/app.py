@@ -21,7 +21,6 @@ import typer.core
 from typer._click import Command, Context, HelpFormatter
 from typer._click.utils import make_default_short_help
 
-from hccrt import __version__
 from hccrt.errors import InputError
 
 if TYPE_CHECKING:
@@ -170,6 +169,8 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
+        from hccrt import __version__
+
         sys.stdout.write(f"hccrt {__version__}\n")
         raise typer.Exit()
 
