@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from hccrt.geometry.contours import StructureContours
     from hccrt.geometry.grid import Grid
     from hccrt.geometry.margin_spec import Margins
-    from hccrt.pipeline.main import RunResult
+    from hccrt.pipeline.results import RunResult
 
 __all__ = [
     "assess",
@@ -221,7 +221,7 @@ def run_case(case_dir: str | Path, out_dir: str | Path, **options: Any) -> RunRe
     out_dir
         Results folder (``run.json``, ``summary.txt``, the evaluation and report).
     **options
-        ``force`` and ``options`` (:class:`hccrt.pipeline.main.RunOptions`).
+        ``force`` and ``options`` (:class:`hccrt.pipeline.RunOptions`).
 
     Returns
     -------
