@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 lint: install
-	$(PYTHON) -m ruff check src tests benchmarks
-	$(PYTHON) -m ruff format --check src tests benchmarks
+	$(PYTHON) -m ruff check src tests benchmarks scripts examples
+	$(PYTHON) -m ruff format --check src tests benchmarks scripts examples
 	$(VENV)/bin/lint-imports
 
 typecheck: install
