@@ -59,13 +59,13 @@ def conformal_phantom() -> Callable[[], object]:
 
 def liver_raster() -> Callable[[], object]:
     sys.path.insert(0, str(ROOT))
-    from tests.geometry.shapes import ellipsoid_structure
+    from tests.geometry.shapes import FRAME, ellipsoid_structure
 
     from hccrt.geometry.grid import Grid
     from hccrt.geometry.rasterize import structure_occupancy
 
     liver = ellipsoid_structure((90.0, 70.0, 57.0), 2.5, name="Liver")
-    grid = Grid.from_spacing((52, 64, 80), (2.5, 2.5, 2.5), (-99, -79, -64), "1.2.3.4")
+    grid = Grid.from_spacing((52, 64, 80), (2.5, 2.5, 2.5), (-99, -79, -64), FRAME)
     return lambda: structure_occupancy(liver, grid)
 
 
