@@ -87,13 +87,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _typer(**settings: Any) -> typer.Typer:
-    return typer.Typer(add_completion=False, rich_markup_mode=None, **settings)
-
-
 def load_module_commands(module: str) -> dict[str, Command]:
     """Import ``hccrt.cli.<module>`` and return the click commands its ``register`` adds."""
-    holder = _typer()
+    # The holder has the root app's help settings, so the commands render as they did on it.
+    holder = typer.Typer(add_completion=False, rich_markup_mode=None)
     importlib.import_module(f"hccrt.cli.{module}").register(holder)
     return dict(typer.main.get_group(holder).commands)
 
