@@ -50,3 +50,26 @@ def test_each_verb_documents_its_parameters_and_result(name: str) -> None:
     documented = {p.name.lstrip("*") for p in doc["Parameters"]}
     assert documented == set(inspect.signature(target).parameters)
     assert doc["Returns"]
+
+
+@pytest.mark.parametrize(
+    "package",
+    sorted(
+        p.parent.name
+        for p in (ROOT / "src" / "hccrt").glob("*/__init__.py")
+        if "__all__" in p.read_text()
+    ),
+)
+def test_each_package_exports_what_its_all_names(package: str) -> None:
+    module = importlib.import_module(f"hccrt.{package}")
+    missing = [name for name in module.__all__ if not hasattr(module, name)]
+    assert missing == []
+    assert module.__all__
+
+
+def test_planning_exports_the_engine() -> None:
+    import hccrt.planning
+
+    assert "auto_plan" in hccrt.planning.__all__
+    assert "auto_plan" in dir(hccrt.planning)
+    assert inspect.isfunction(hccrt.planning.auto_plan)
