@@ -66,10 +66,3 @@ def test_each_package_exports_what_its_all_names(package: str) -> None:
     assert missing == []
     assert module.__all__
 
-
-def test_planning_exports_the_engine() -> None:
-    import hccrt.planning
-
-    assert "auto_plan" in hccrt.planning.__all__
-    assert "auto_plan" in dir(hccrt.planning)
-    assert inspect.isfunction(hccrt.planning.auto_plan)
