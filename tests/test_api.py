@@ -65,4 +65,3 @@ def test_each_package_exports_what_its_all_names(package: str) -> None:
     missing = [name for name in module.__all__ if not hasattr(module, name)]
     assert missing == []
     assert module.__all__
-
