@@ -6,19 +6,20 @@ STAMP := $(VENV)/.hccrt-installed
 DEMO_CASE := demo-output/sample_patient
 DEMO_OUT := demo-output/results
 
-.PHONY: install test lint typecheck unit demo bench clean
+.PHONY: install test quick lint typecheck unit docs demo bench clean
 
 # Re-installs only when pyproject.toml or the constraints (lock) change.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[web,dev]"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[web,dev,docs]"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 lint: install
-	$(PYTHON) -m ruff check src tests benchmarks
-	$(PYTHON) -m ruff format --check src tests benchmarks
+	$(PYTHON) -m ruff check src tests benchmarks scripts examples
+	$(PYTHON) -m ruff format --check src tests benchmarks scripts examples
+	$(VENV)/bin/lint-imports
 
 typecheck: install
 	$(PYTHON) -m mypy src
@@ -26,7 +27,17 @@ typecheck: install
 unit: install
 	$(PYTHON) -m pytest
 
-test: lint typecheck unit
+# CI runs everything (slow tests, the examples, the API reference); `make quick` is the developer
+# loop: lint and the tests not marked slow.
+test: lint typecheck unit docs
+
+quick: install
+	$(PYTHON) -m ruff check src tests benchmarks scripts examples
+	$(PYTHON) -m pytest -m "not slow"
+
+# The API reference from the docstrings (Sphinx + numpydoc), warning-free.
+docs: install
+	$(PYTHON) -m sphinx -W --keep-going -q -b html docs/api docs/api/_build/html
 
 # The sample patient is generated once (the phantom caches itself); the main job re-runs only
 # when the patient or the installed code changed, so a second `make demo` is fast.
@@ -43,4 +54,4 @@ bench: install
 	$(PYTHON) benchmarks/run_all.py
 
 clean:
-	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache .import_linter_cache docs/api/_build

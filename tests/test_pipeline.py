@@ -62,6 +62,7 @@ def test_invalid_patient_record_loses_nothing(case_dir: Path, tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_case_with_dose_is_evaluated_not_planned(
     case_dir: Path, tmp_path: Path, shared_data: Path
 ) -> None:

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import invoke
 
 
@@ -86,6 +88,7 @@ def test_different_frames_of_reference_are_refused(shared_data: Path) -> None:
     assert "share one Frame of Reference" in result.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_writes_the_report(shared_data: Path, tmp_path: Path) -> None:
     files = breast(shared_data)
     out = tmp_path / "eval"

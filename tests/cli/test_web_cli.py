@@ -46,6 +46,7 @@ def test_serve_refuses_unknown_database(tmp_path: Path) -> None:
     assert "unsupported database system 'mysql'" in result.stderr
 
 
+@pytest.mark.slow
 def test_cohort_evaluate_json(shared_data: Path, tmp_path: Path) -> None:
     cases = make_cases(shared_data, tmp_path, 2, broken=1)
     out = tmp_path / "results.parquet"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -107,9 +106,9 @@ def test_union_of_disjoint_structures_adds_volumes() -> None:
     assert both.volume_at_least_cc(30.0) == pytest.approx(right.volume_cc, rel=1e-3)
 
 
-def test_1500cc_liver_on_a_2_5mm_grid_is_fast() -> None:
-    # Ellipsoid 90 x 70 x 57 mm semi-axes (1504 cc) contoured every 2.5 mm; goal < 1 s, checked
-    # at 2 s because the test machine is shared.
+def test_1500cc_liver_on_a_2_5mm_grid() -> None:
+    # Ellipsoid 90 x 70 x 57 mm semi-axes (1504 cc) contoured every 2.5 mm; speed goal (< 1 s):
+    # benchmarks/bench_goals.py.
     a, b, c = 90.0, 70.0, 57.0
     t = np.linspace(0, 2 * np.pi, 180, endpoint=False)
     contours = []
@@ -123,7 +122,5 @@ def test_1500cc_liver_on_a_2_5mm_grid_is_fast() -> None:
     z, y, x = grid.axis_coordinates_mm()
     zz, yy, xx = np.meshgrid(z, y, x, indexing="ij")
     dose = 50.0 * np.exp(-((xx - 30) ** 2 + yy**2 + zz**2) / (2 * 30.0**2))
-    start = time.perf_counter()
     dvh = compute_dvh(liver, dose, grid)
-    assert time.perf_counter() - start < 2.0
     assert dvh.volume_cc == pytest.approx(4 / 3 * np.pi * a * b * c / 1000, rel=0.01)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -130,16 +129,14 @@ def test_frame_of_reference_and_coverage_are_checked() -> None:
     assert 0 < structure_volume_cc_from_mask(clipped, grid_1mm()) < 0.6 * 4 / 3 * np.pi * 0.125
 
 
-def test_large_liver_rasterises_fast() -> None:
-    # ~1500 cc ellipsoid (semi-axes 90, 70, 57 mm) on a 2.5 mm grid
+def test_large_liver_rasterises_to_its_volume() -> None:
+    # ~1500 cc ellipsoid (semi-axes 90, 70, 57 mm) on a 2.5 mm grid; speed goal (< 1 s):
+    # benchmarks/bench_goals.py.
     liver = ellipsoid_structure((90.0, 70.0, 57.0), 2.5, name="Liver")
     grid = Grid.from_spacing((52, 64, 80), (2.5, 2.5, 2.5), (-99, -79, -64), FRAME)
-    start = time.perf_counter()
     occupancy = structure_occupancy(liver, grid)
-    elapsed = time.perf_counter() - start
     volume = structure_volume_cc_from_mask(occupancy, grid)
     assert volume == pytest.approx(4 / 3 * np.pi * 90 * 70 * 57 / 1000, rel=0.01)
-    assert elapsed < 1.0
 
 
 def test_nelms_sphere_polygon_volume(shared_data: Path) -> None:

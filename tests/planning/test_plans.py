@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -92,13 +90,12 @@ def test_sequencing_reproduces_quantised_fluence():
         assert np.all(seg.aperture.leaves_mm[:, 0] <= seg.aperture.leaves_mm[:, 1])
 
 
-def test_3dcrt_covers_target_quickly(phantom):
+def test_3dcrt_covers_target(phantom):
+    # Speed goal (< 3 s): benchmarks/bench_goals.py.
     dij, masks = phantom
     goal = TargetGoal("PTV", 50.0, coverage_pct=95.0)
     problem = PlanningProblem.build(dij, masks, goal, ())
-    start = time.perf_counter()
     plan = plan_conformal(problem, millennium_like_mlc())
-    assert time.perf_counter() - start < 3.0
     dose = dij.dose_gy(plan.weights_mu)
     assert goal.coverage(dose[masks["PTV"]]) >= 94.9
     assert np.all(plan.beam_mu >= 0)

@@ -6,6 +6,7 @@ import html
 import json
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
 from hccrt.store.models import Evaluation
@@ -24,6 +25,7 @@ def _upload(
     return upload_id
 
 
+@pytest.mark.slow
 def test_evaluate_upload_show_and_download_report(
     client: TestClient, app: FastAPI, shared_data: Path
 ) -> None:

@@ -1,23 +1,161 @@
 """The ``hccrt`` command: one Typer app, with exit codes 0 (ok), 2 (bad input), 1 (internal).
 
 Each command lives in its own module under :mod:`hccrt.cli` and registers itself with
-``register(app)``; heavy imports happen inside the commands so ``hccrt --help`` stays fast.
+``register(app)``. The modules are loaded on dispatch: :data:`COMMANDS` names each command, the
+module that registers it and the one-line help that ``hccrt --help`` lists, so ``hccrt --help``
+imports no command module and ``hccrt dvh`` imports only :mod:`hccrt.cli.evaluation` (and what its
+command uses). A test checks the table against the modules.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
-from typing import Annotated
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
+import typer.core
+from typer._click import Command, Context, HelpFormatter
+from typer._click.utils import make_default_short_help
 
-from hccrt import __version__
 from hccrt.errors import InputError
 
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+# Every command, in `hccrt --help` order: name -> (module under hccrt.cli, first sentence of its
+# help). A new command module adds its lines here (tests/cli/test_app.py checks them).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "bed": (
+        "radiobiology",
+        "BED and EQD2 of one fractionation scheme, with the model and parameters used.",
+    ),
+    "ntcp": (
+        "radiobiology",
+        "RILD NTCP of a liver DVH: LKB on the gEUD, after conversion to the set's fractionation.",
+    ),
+    "assess": (
+        "clinical",
+        "Assess one HCC patient against the seed rules: Child-Pugh, ALBI, MELD, BCLC/CNLC, "
+        "rated local therapies and the radiotherapy plan outline (intent, technique, "
+        "fractionation with BED in Gy, CTV/PTV margins in mm, mean normal-liver dose limit in"
+        " Gy), each item with its reasons, rule ids and sources.",
+    ),
+    "followup": (
+        "clinical",
+        "Grade liver labs during/after RT (CTCAE v5.0, ULN and abnormal-baseline rules), "
+        "classify RILD (classic / non_classic / none / indeterminate, within 4 months of RT "
+        "end, after high-dose liver RT, progression excluded) and recommend stopping RT for "
+        "liver injury of grade >= 2 during RT.",
+    ),
+    "run": (
+        "run",
+        "Run every hccrt stage on a case folder: assessment, planning, evaluation, report.",
+    ),
+    "plan": (
+        "planning",
+        "Plan a case: 3DCRT first, IMRT if the dosimetric requirements are not met (seed 000).",
+    ),
+    "structures": ("structures", "List the ROIs of an RTSTRUCT with their volumes in cc."),
+    "margin": (
+        "structures",
+        "Expand (or contract) an ROI by exact margins in mm and save it as a new ROI.",
+    ),
+    "derive": (
+        "structures",
+        "Build a new ROI from an expression of existing ROIs and save it in a new RTSTRUCT.",
+    ),
+    "serve": (
+        "web",
+        "Run the web application: patients, assessment, DICOM upload, plan evaluation, reports.",
+    ),
+    "dvh": ("evaluation", "DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."),
+    "evaluate": (
+        "evaluation",
+        "Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf.",
+    ),
+    "phantom": (
+        "phantom",
+        "Write a synthetic HCC patient: a 512x512 CT series (0.98 mm pixels, 3 mm slices, "
+        "HFS, portal-venous HU), an RTSTRUCT with TG-263 ROIs and a patient.json record.",
+    ),
+    "fractionation": ("radiobiology", "Compare fractionation schemes (BED and EQD2 per α/β)."),
+    "cohort": ("web", "Evaluate many plans at once (Dask): resumable, failures recorded per case."),
+    "dose": (
+        "dose",
+        "Recompute a photon RTPLAN's dose on its CT with hccrt's engine and compare it.",
+    ),
+    "db": ("db", "The patient store's database."),
+}
+
+
+def load_module_commands(module: str) -> dict[str, Command]:
+    """Import ``hccrt.cli.<module>`` and return the click commands its ``register`` adds."""
+    # The holder has the root app's help settings, so the commands render as they did on it.
+    holder = typer.Typer(add_completion=False, rich_markup_mode=None)
+    importlib.import_module(f"hccrt.cli.{module}").register(holder)
+    return dict(typer.main.get_group(holder).commands)
+
+
+class _LazyCommands(MutableMapping[str, Command]):
+    """The root group's commands: names from :data:`COMMANDS`, each module imported on first use."""
+
+    def __init__(self, eager: Mapping[str, Command]) -> None:
+        self._loaded = dict(eager)
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._loaded and name in COMMANDS:
+            self._loaded.update(load_module_commands(COMMANDS[name][0]))
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._loaded if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
+
+    def loaded(self, name: str) -> Command | None:
+        return self._loaded.get(name)
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """The root group: lists every command from the table and loads one only to run it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(self.commands)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.commands)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        # Same rows as click's own listing, from the table, without importing the modules.
+        assert isinstance(self.commands, _LazyCommands)
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            command = self.commands.loaded(name)
+            if command is None:
+                rows.append((name, make_default_short_help(COMMANDS[name][1], limit)))
+            elif not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
     name="hccrt",
     help=(
         "Radiotherapy and local treatment of hepatocellular carcinoma: decision support, "
@@ -33,6 +171,8 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
+        from hccrt import __version__
+
         sys.stdout.write(f"hccrt {__version__}\n")
         raise typer.Exit()
 
@@ -64,15 +204,21 @@ def _validation_message(error: ValidationError) -> str:
     return f"{field}={shown}: {first['msg']}{more}; correct the value and retry"
 
 
+def _as_validation_error(error: Exception) -> ValidationError | None:
+    # pydantic is imported by the commands that validate, not by `hccrt --help`.
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(error, pydantic.ValidationError):
+        invalid: ValidationError = error
+        return invalid
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit: 0 ok, 2 bad input (one line on stderr), 1 internal error."""
     try:
         returned = app(args=argv, standalone_mode=False)
     except InputError as error:
         sys.stderr.write(f"error: {error}\n")
-        sys.exit(2)
-    except ValidationError as error:
-        sys.stderr.write(f"error: {_validation_message(error)}\n")
         sys.exit(2)
     except typer.Exit as exit_:
         sys.exit(exit_.exit_code)
@@ -87,6 +233,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.stderr.write(f"error: {error.format_message()}\n")
         sys.exit(error.exit_code)
     except Exception as error:
+        invalid = _as_validation_error(error)
+        if invalid is not None:
+            sys.stderr.write(f"error: {_validation_message(invalid)}\n")
+            sys.exit(2)
         if os.environ.get("HCCRT_DEBUG"):
             raise
         sys.stderr.write(
@@ -95,36 +245,3 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(1)
     sys.exit(returned if isinstance(returned, int) else 0)
-
-
-# Command registration: one line per command module.
-from hccrt.cli import radiobiology  # noqa: E402
-
-radiobiology.register(app)
-from hccrt.cli import clinical  # noqa: E402
-
-clinical.register(app)
-from hccrt.cli import run  # noqa: E402
-
-run.register(app)
-from hccrt.cli import planning  # noqa: E402
-
-planning.register(app)
-from hccrt.cli import structures  # noqa: E402
-
-structures.register(app)
-from hccrt.cli import web  # noqa: E402
-
-web.register(app)
-from hccrt.cli import evaluation  # noqa: E402
-
-evaluation.register(app)
-from hccrt.cli import phantom  # noqa: E402
-
-phantom.register(app)
-from hccrt.cli import dose  # noqa: E402
-
-dose.register(app)
-from hccrt.cli import db  # noqa: E402
-
-db.register(app)

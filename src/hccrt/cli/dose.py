@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hccrt.cli.output import FormatOption, OutputFormat, emit, stderr_console
+from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
 def _render(payload: Any) -> str:
@@ -52,6 +52,9 @@ def _render(payload: Any) -> str:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    from rich.console import Console
+
+    stderr_console = Console(stderr=True)
     if not enabled or not stderr_console.is_terminal:
         yield None
         return

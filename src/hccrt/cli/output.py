@@ -1,22 +1,19 @@
-"""Shared CLI conventions: ``--format text|json``, JSON to stdout, progress bars to stderr."""
+"""Shared CLI conventions: ``--format text|json``, JSON to stdout, progress bars to stderr.
+
+The JSON conventions themselves live in :mod:`hccrt.serialize`, below the library.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import json
-import math
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
-from pydantic import BaseModel
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hccrt.serialize import dumps
 
 
 class OutputFormat(enum.StrEnum):
@@ -35,40 +32,6 @@ FormatOption = Annotated[
     ),
 ]
 
-stderr_console = Console(stderr=True)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Convert results (pydantic models, dataclasses, numpy values, paths) to JSON types.
-
-    Non-finite floats become ``None`` (JSON has no NaN); the warning that explains them travels
-    in the result's own ``warnings`` list.
-    """
-    if isinstance(value, BaseModel):
-        return to_jsonable(value.model_dump(mode="json"))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_jsonable(dataclasses.asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, enum.Enum):
-        return to_jsonable(value.value)
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def dumps(payload: Any) -> str:
-    """Serialise a result as indented JSON (UTF-8, no NaN)."""
-    return json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False)
-
 
 def emit(payload: Any, output_format: OutputFormat, render_text: Callable[[Any], str]) -> None:
     """Print a result: JSON on stdout, or the text rendering for people."""
@@ -84,6 +47,11 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 
     The bar is transient on a terminal and silent when stderr is not a terminal.
     """
+    # rich is imported here, by the two commands that show a bar, not by every command.
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    stderr_console = Console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hccrt import __version__
+from hccrt._threads import one_numerical_thread
 from hccrt.cohort.journal import Journal
 from hccrt.cohort.summary import plot_ntcp_vs_dose, summarize
 from hccrt.errors import InputError
@@ -114,6 +115,10 @@ def evaluate_one(
     return row
 
 
+# The workers use the cores, BLAS threads on top would oversubscribe them. The limit is set here,
+# in the calling thread, and covers the local thread workers; process workers get
+# OPENBLAS_NUM_THREADS=1 from Dask's nanny.
+@one_numerical_thread()
 def run_cohort(
     cases_dir: Path,
     out: Path,

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from hccrt._threads import one_numerical_thread
 from hccrt.dvh.binning import DoseSamples, empty_dvh, histogram_from_samples
 from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.interpolation import check_dose_array
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 
+@one_numerical_thread()
 def compute_dvh(
     structure: StructureContours,
     dose_gy: npt.ArrayLike,
@@ -123,6 +125,7 @@ def union_dvh(name: str, parts: Sequence[DoseVolumeHistogram]) -> DoseVolumeHist
     )
 
 
+@one_numerical_thread()
 def compute_dvhs(
     structures: Sequence[StructureContours],
     dose_gy: npt.ArrayLike,

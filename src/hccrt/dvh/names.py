@@ -1,7 +1,7 @@
 """Structure names: map the names found in a plan to AAPM TG-263 standard names.
 
 The name table (``data/tg263_names.json``) is generated from the TG-263 worksheet (2017-08-15)
-by :mod:`hccrt.dvh.make_tg263_names` and carries the aliases met in liver plans ("Normal Liver",
+by ``scripts/make_tg263_names.py`` and carries the aliases met in liver plans ("Normal Liver",
 "liver_minus_gtv", "Liver-GTV", ...). Matching ignores case, spaces, ``_`` and ``-`` position
 differences only through the alias table; a name that is neither a TG-263 name nor an alias
 stays unmapped (``None``) instead of being guessed.

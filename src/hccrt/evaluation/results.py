@@ -128,7 +128,7 @@ class Evaluation:
 
     def to_json(self) -> dict[str, Any]:
         """The ``evaluation.json`` payload (plain JSON types; NaN becomes null on output)."""
-        from hccrt.cli.output import to_jsonable
+        from hccrt.serialize import to_jsonable
 
         payload: dict[str, Any] = {
             "verdict": self.verdict,

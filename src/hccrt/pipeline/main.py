@@ -48,7 +48,7 @@ def _require_patient(inventory: CaseInventory) -> PatientRecord:
 
 
 def _finish(work: Workspace, result: RunResult, out_dir: Path) -> None:
-    from hccrt.cli.output import dumps  # JSON conventions shared with the CLI
+    from hccrt.serialize import dumps
 
     work.write_json("run.json", dumps(result))
     work.write_json("summary.txt", summary_text(result))

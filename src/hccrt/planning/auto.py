@@ -58,6 +58,7 @@ def auto_plan(
     ct_grid: Grid,
     dose_grid: Grid,
     masks: Mapping[str, npt.NDArray[np.bool_]],
+    *,
     body: str,
     goal: TargetGoal,
     constraints: tuple[DoseConstraint, ...],

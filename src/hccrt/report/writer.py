@@ -14,12 +14,12 @@ from typing import Any
 import jinja2
 
 from hccrt import __version__
-from hccrt.cli.output import dumps
 from hccrt.core import Image
 from hccrt.dvh.names import is_target
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.report.figures import colourwash_figures, dvh_figure
 from hccrt.report.pdf import render_pdf
+from hccrt.serialize import dumps
 
 _PREFERRED_TARGETS = ("PTV", "GTV", "CTV")
 

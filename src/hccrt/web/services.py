@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hccrt.cli.output import to_jsonable
 from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
+from hccrt.serialize import to_jsonable
 from hccrt.store.files import ContentStore, StoredObject
 from hccrt.store.repository import Provenance
 

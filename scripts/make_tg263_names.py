@@ -2,7 +2,7 @@ r"""Generate ``data/tg263_names.json`` from the TG-263 nomenclature worksheet (r
 
 Usage::
 
-    python -m hccrt.dvh.make_tg263_names \\
+    .venv/bin/python scripts/make_tg263_names.py \\
         ../shared/data/tg263/TG263_Nomenclature_Worksheet_20170815.csv
 
 Keeps the primary names of the anatomic groups treated near the liver (abdomen, thorax, body,
@@ -73,9 +73,11 @@ def build(worksheet: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    """Write the JSON next to this module."""
+    """Write the JSON into the package's ``dvh/data/``."""
     worksheet = Path(sys.argv[1])
-    out = Path(__file__).with_name("data") / "tg263_names.json"
+    out = (
+        Path(__file__).resolve().parents[1] / "src" / "hccrt" / "dvh" / "data" / "tg263_names.json"
+    )
     out.write_text(json.dumps(build(worksheet), separators=(",", ":"), ensure_ascii=False) + "\n")
     sys.stdout.write(f"wrote {out}\n")
 
