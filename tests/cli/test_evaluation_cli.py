@@ -127,11 +127,11 @@ def test_dvh_between_planes_smooth_and_an_unknown_model(shared_data: Path, tmp_p
     assert abs(smooth["volume_cc"] / slab["volume_cc"] - 1) < 0.03
     wrong = invoke([*base, "--between-planes", "round"])
     assert wrong.exit_code == 2
-    assert "between_planes=round: must be one of slab, smooth" in wrong.stderr
+    assert "--between-planes=round: must be one of slab, smooth" in wrong.stderr
     out = tmp_path / "report"
     refused = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
                       "--fractions", "7", "--between-planes", "round",
                       "--out", str(out)])  # fmt: skip
     assert refused.exit_code == 2
-    assert "between_planes=round" in refused.stderr
+    assert "--between-planes=round: must be one of slab, smooth" in refused.stderr
     assert not out.exists()

@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from hccrt import __version__
+from hccrt.cli._input import os_error_line, usage_error_line
 from hccrt.errors import InputError
 
 app = typer.Typer(
@@ -80,13 +81,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("aborted\n")
         sys.exit(1)
     except typer.TyperException as error:  # usage errors of the (vendored) click parser
-        show = getattr(error, "show", None)
-        if callable(show):
-            show(file=sys.stderr)
-        else:
-            sys.stderr.write(f"error: {error.format_message()}\n")
+        sys.stderr.write(f"error: {usage_error_line(error)}\n")
         sys.exit(error.exit_code)
     except Exception as error:
+        line = os_error_line(error) if isinstance(error, OSError) else None
+        if line is not None:  # permissions, full disk: the user can fix it
+            sys.stderr.write(f"error: {line}\n")
+            sys.exit(2)
         if os.environ.get("HCCRT_DEBUG"):
             raise
         sys.stderr.write(

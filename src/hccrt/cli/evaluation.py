@@ -15,28 +15,20 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 from hccrt.errors import InputError
 
-RELATIVE_UNITS = ("percent", "fraction")
-
-
-def _relative(unit: str | None) -> Any:
-    if unit is None:
-        return None
-    if unit not in RELATIVE_UNITS:
-        raise InputError("--relative-unit", "must be percent or fraction", unit, "")
-    return unit
-
-
+RelativeUnit = Literal["percent", "fraction"]
 BetweenPlanesOption = Annotated[
-    str,
+    Literal["slab", "smooth"],
     typer.Option(
         "--between-planes",
+        case_sensitive=False,
         help="Shape between contour planes: slab (each plane stands for the tissue half-way to "
         "its neighbours, as planning systems do; default) or smooth (shape interpolated between "
         "the planes; true-solid volumes, about 7x slower).",
@@ -66,10 +58,14 @@ def dvh(
     ] = None,
     prescription_gy: Annotated[
         float | None,
-        typer.Option("--prescription-gy", help="Prescription (Gy) for V95%-type metrics."),
+        typer.Option(
+            "--prescription-gy",
+            help="Prescription (Gy) for V95%-type metrics.",
+            parser=finite_float,
+        ),
     ] = None,
     relative_unit: Annotated[
-        str | None,
+        RelativeUnit | None,
         typer.Option("--relative-unit", help="For RELATIVE dose: percent or fraction."),
     ] = None,
     eqd2_alpha_beta_gy: Annotated[
@@ -78,6 +74,7 @@ def dvh(
             "--eqd2-alpha-beta-gy",
             help="Report the DVH in EQD2 (Gy) with this alpha/beta (needs --fractions); "
             "voxel-wise LQ conversion.",
+            parser=finite_float,
         ),
     ] = None,
     fractions: Annotated[
@@ -123,7 +120,7 @@ def dvh(
             dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
             f"RTDOSE {path.name} with RTSTRUCT {rtstruct.name}",
         )  # fmt: skip
-        doses.append(dose_in_gy(dose, prescription_gy, _relative(relative_unit), path.name))
+        doses.append(dose_in_gy(dose, prescription_gy, relative_unit, path.name))
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     wanted = structure or [s.name for s in structure_set.structures]
@@ -224,17 +221,25 @@ def evaluate(
         ),
     ] = None,
     technique: Annotated[
-        str | None, typer.Option("--technique", help="3dcrt, imrt or sbrt (default: RTPLAN).")
+        Literal["3dcrt", "imrt", "sbrt"] | None,
+        typer.Option(
+            "--technique", help="3dcrt, imrt or sbrt (default: RTPLAN).", case_sensitive=False
+        ),
     ] = None,
     child_pugh: Annotated[
-        str | None, typer.Option("--child-pugh", help="Child-Pugh class A/B/C (overrides).")
+        Literal["A", "B", "C"] | None,
+        typer.Option(
+            "--child-pugh", help="Child-Pugh class A/B/C (overrides).", case_sensitive=False
+        ),
     ] = None,
     prescription_gy: Annotated[
-        float | None, typer.Option("--prescription-gy", help="Prescription in Gy.")
+        float | None,
+        typer.Option("--prescription-gy", help="Prescription in Gy.", parser=finite_float),
     ] = None,
     fractions: Annotated[int | None, typer.Option("--fractions", help="Fractions.")] = None,
     relative_unit: Annotated[
-        str | None, typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction.")
+        RelativeUnit | None,
+        typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction."),
     ] = None,
     between_planes: BetweenPlanesOption = "slab",
     output_format: FormatOption = OutputFormat.text,
@@ -264,7 +269,7 @@ def evaluate(
         prescription_gy=prescription_gy,
         fractions=fractions,
         child_pugh_class=child_pugh,
-        relative_unit=_relative(relative_unit),
+        relative_unit=relative_unit,
         settings=settings,
     )
     written = write_report(evaluation, out, ct=ct_series)

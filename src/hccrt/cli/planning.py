@@ -14,10 +14,11 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -66,7 +67,12 @@ def plan(
         Path, typer.Argument(help="Case folder with the planning CT series and an RTSTRUCT.")
     ],
     prescription_gy: Annotated[
-        float, typer.Option("--prescription-gy", help="Whole-course prescription to the PTV (Gy).")
+        float,
+        typer.Option(
+            "--prescription-gy",
+            help="Whole-course prescription to the PTV (Gy).",
+            parser=finite_float,
+        ),
     ],
     fractions: Annotated[int, typer.Option("--fractions", help="Number of fractions (1-60).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
@@ -80,9 +86,10 @@ def plan(
         ),
     ] = TechniqueChoice.auto,
     child_pugh: Annotated[
-        str,
+        Literal["A", "B", "C"],
         typer.Option(
             "--child-pugh",
+            case_sensitive=False,
             help="Child-Pugh class A or B: mean normal-liver limit 23 Gy (A) / 6 Gy (B), seed 000.",
         ),
     ] = "A",
@@ -99,12 +106,17 @@ def plan(
         typer.Option("--gantry-angles", help="Comma-separated gantry angles in degrees (IEC)."),
     ] = None,
     dose_grid_mm: Annotated[
-        float, typer.Option("--dose-grid-mm", help="In-plane dose-grid spacing (mm).")
+        float,
+        typer.Option(
+            "--dose-grid-mm", help="In-plane dose-grid spacing (mm).", parser=finite_float
+        ),
     ] = 3.0,
     liver_mean_limit_gy: Annotated[
         float | None,
         typer.Option(
-            "--liver-mean-limit-gy", help="Override the seed's mean normal-liver limit (Gy)."
+            "--liver-mean-limit-gy",
+            help="Override the seed's mean normal-liver limit (Gy).",
+            parser=finite_float,
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,

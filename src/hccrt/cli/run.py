@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -43,7 +44,9 @@ def run(
     ] = PlanTechnique.auto,
     prescription_gy: Annotated[
         float | None,
-        typer.Option(help="Prescription dose in Gy (default: first scheme recommended)."),
+        typer.Option(
+            help="Prescription dose in Gy (default: first scheme recommended).", parser=finite_float
+        ),
     ] = None,
     fractions: Annotated[
         int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
