@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import errno
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,7 +33,9 @@ def finite_float(text: Any) -> float:
         number = float(str(text))
     except ValueError:
         raise InputError("value", "must be a number", text, "give a number such as 2.5") from None
-    return check_number("value", number)
+    if not math.isfinite(number):
+        raise InputError("value", "must be finite (not NaN or infinity)", text, "give a number")
+    return number
 
 
 def number_list(text: str, field: str, example: str) -> tuple[float, ...]:

@@ -54,17 +54,9 @@ def run(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
-    from hccrt.errors import InputError
     from hccrt.pipeline import RunOptions, run_case
 
-    if (prescription_gy is None) != (fractions is None):
-        raise InputError(
-            "--prescription-gy/--fractions",
-            "give both or neither",
-            f"{prescription_gy}/{fractions}",
-            "e.g. --prescription-gy 50 --fractions 10",
-        )
-    options = RunOptions(technique.value, prescription_gy, fractions)
+    options = RunOptions(technique.value, prescription_gy, fractions)  # validated before any work
     result = run_case(case_dir, out, force=force, options=options)
     emit(result, output_format, _render)
     if result.errors:
