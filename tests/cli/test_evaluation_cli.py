@@ -104,6 +104,9 @@ def test_evaluate_writes_the_report(shared_data: Path, tmp_path: Path) -> None:
     stored = {c["structure"]: c for c in evaluation["stored_dvh_comparison"]}
     assert abs(stored["Tumor Bed"]["differences_percent"]["Dmean[Gy]"]) < 1.0
     assert "stored DVHs" in (out / "report.html").read_text()
+    digest = evaluation["protocol"]["sha256"]  # issue 15 item 1: identity is the content hash
+    assert evaluation["protocol"]["origin"] == "packaged"
+    assert digest in (out / "report.html").read_text()
     assert (out / "report.html").is_file()
     assert (out / "report.pdf").is_file()
 
@@ -135,3 +138,23 @@ def test_dvh_between_planes_smooth_and_an_unknown_model(shared_data: Path, tmp_p
     assert refused.exit_code == 2
     assert "--between-planes=round: must be one of slab, smooth" in refused.stderr
     assert not out.exists()
+
+
+def test_evaluate_with_a_protocol_file_names_the_file(shared_data: Path, tmp_path: Path) -> None:
+    from importlib import resources
+
+    files = breast(shared_data)
+    text = resources.files("hccrt.evaluation").joinpath("protocols/hcc_sbrt_5fx.json").read_text()
+    planted = json.loads(text)
+    planted["constraints"] = planted["constraints"][:1]
+    path = tmp_path / "planted.json"
+    path.write_text(json.dumps(planted))
+    out = tmp_path / "eval"
+    result = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                     "--rtplan", files["plan"], "--protocol", str(path), "--out", str(out),
+                     "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["protocol"] == f"file {path.resolve()}"
+    stored = json.loads((out / "evaluation.json").read_text())["protocol"]
+    assert stored["claimed_id"] == "hcc_sbrt_5fx"
+    assert str(path.resolve()) in (out / "report.html").read_text()
