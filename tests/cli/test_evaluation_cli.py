@@ -158,3 +158,26 @@ def test_evaluate_with_a_protocol_file_names_the_file(shared_data: Path, tmp_pat
     stored = json.loads((out / "evaluation.json").read_text())["protocol"]
     assert stored["claimed_id"] == "hcc_sbrt_5fx"
     assert str(path.resolve()) in (out / "report.html").read_text()
+
+
+def test_dvh_keeps_reader_warnings_and_checks_stored_dose_units(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # Issue 14 item 5: `hccrt dvh` dropped the RTDOSE reader's warnings and compared stored DVHs
+    # without the dose-unit check that `hccrt evaluate` makes.
+    import pydicom
+
+    files = breast(shared_data)
+    dataset = pydicom.dcmread(files["dose"])
+    for item in dataset.DVHSequence:
+        if int(item.DVHReferencedROISequence[0].ReferencedROINumber) == 5:  # Heart
+            item.DoseUnits = "RELATIVE"
+    del dataset.DoseGridScaling  # the reader warns that 1.0 is assumed
+    changed = tmp_path / "rtdose.dcm"
+    dataset.save_as(changed)
+    result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", str(changed),
+                     "--structure", "Heart", "--compare-stored", "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert "rtdose.dcm: no DoseGridScaling; 1.0 assumed" in payload["warnings"]
+    assert payload["structures"][0]["stored_comparison"] is None

@@ -92,12 +92,11 @@ def dvh(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
-    from hccrt.dicom import read_rtdose, read_rtstruct
+    from hccrt.dicom import read_rtstruct
     from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
     from hccrt.dvh.plan import eqd2_dvh, sum_doses
     from hccrt.dvh.sampling import DvhSettings
-    from hccrt.evaluation.inputs import dose_in_gy
-    from hccrt.geometry.grid import require_same_frame
+    from hccrt.evaluation.inputs import read_doses_gy, stored_dvh_of
 
     settings = DvhSettings(between_planes=between_planes)
     metrics = [parse_metric(m) for m in (metric or [])]
@@ -113,14 +112,8 @@ def dvh(
         )  # fmt: skip
     structure_set = read_rtstruct(rtstruct)
     warnings = list(structure_set.warnings)
-    doses = []
-    for path in rtdose:
-        dose = read_rtdose(path)
-        require_same_frame(
-            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            f"RTDOSE {path.name} with RTSTRUCT {rtstruct.name}",
-        )  # fmt: skip
-        doses.append(dose_in_gy(dose, prescription_gy, relative_unit, path.name))
+    doses = read_doses_gy(rtdose, structure_set, rtstruct.name, prescription_gy, relative_unit,
+                          warnings)  # fmt: skip
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     wanted = structure or [s.name for s in structure_set.structures]
@@ -149,22 +142,12 @@ def dvh(
             "dose_quantity": result.dose_quantity,
         }  # fmt: skip
         if compare_stored:
-            row["stored_comparison"] = _stored(doses[0], found, physical)
+            row["stored_comparison"] = stored_dvh_of(found, doses[0], physical)
         rows.append(row)
         curves.append((name, result))
     if csv_path is not None:
         _write_curves(csv_path, curves)
     emit({"structures": rows, "warnings": warnings}, output_format, _render_dvh)
-
-
-def _stored(dose: Any, structure: Any, result: Any) -> Any:
-    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
-
-    for record in dose.stored_dvhs:
-        if structure.number in record.referenced_roi_numbers and record.volume_units == "CM3":
-            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
-            return compare_with_stored(result, theirs)
-    return None
 
 
 def _write_curves(path: Path, curves: list[tuple[str, Any]]) -> None:

@@ -73,7 +73,7 @@ def evaluate_files(
         Missing fractions/prescription, relative dose without reference, mismatched Frames of
         Reference, unreadable files.
     """
-    from hccrt.dicom import read_ct_series, read_rtdose, read_rtplan, read_rtstruct
+    from hccrt.dicom import read_ct_series, read_rtplan, read_rtstruct
     from hccrt.dvh.plan import sum_doses
 
     structure_set = read_rtstruct(files.rtstruct)
@@ -92,15 +92,9 @@ def evaluate_files(
         raise InputError(
             "fractions", "unknown (no RTPLAN with a fraction group)", None, "pass --fractions N"
         )
-    doses = []
-    for path in files.rtdoses:
-        dose = read_rtdose(path)
-        warnings.extend(dose.warnings)
-        require_same_frame(
-            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            f"RTDOSE {Path(path).name} with RTSTRUCT {Path(files.rtstruct).name}",
-        )  # fmt: skip
-        doses.append(dose_in_gy(dose, rx, relative_unit, Path(path).name))
+    doses = read_doses_gy(
+        files.rtdoses, structure_set, Path(files.rtstruct).name, rx, relative_unit, warnings
+    )
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     ct = None
@@ -149,6 +143,38 @@ def evaluate_files(
     return evaluation, ct
 
 
+def read_doses_gy(
+    paths: Sequence[Path],
+    structure_set: Any,
+    rtstruct_name: str,
+    reference_dose_gy: float | None,
+    relative_unit: Literal["fraction", "percent"] | None,
+    warnings: list[str],
+) -> list[Any]:
+    """Read every RTDOSE in Gy, each checked against the structure set's Frame of Reference.
+
+    The readers' warnings are appended to ``warnings`` (``hccrt dvh`` and ``hccrt evaluate``
+    both read doses here, so neither drops them).
+
+    Raises
+    ------
+    InputError
+        Unreadable file, another Frame of Reference, RELATIVE dose without its reference.
+    """
+    from hccrt.dicom import read_rtdose
+
+    doses = []
+    for path in paths:
+        dose = read_rtdose(path)
+        warnings.extend(dose.warnings)
+        require_same_frame(
+            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            f"RTDOSE {Path(path).name} with RTSTRUCT {rtstruct_name}",
+        )  # fmt: skip
+        doses.append(dose_in_gy(dose, reference_dose_gy, relative_unit, Path(path).name))
+    return doses
+
+
 def dose_in_gy(
     dose: Any,
     reference_dose_gy: float | None,
@@ -184,7 +210,7 @@ def stored_dvh_comparison(
     by_number = {s.number: s for s in structures if not s.is_empty}
     result = []
     for record in dose.stored_dvhs:
-        if record.volume_units != "CM3" or record.dose_units != "GY":
+        if not _comparable(record):
             continue
         for number in record.referenced_roi_numbers:
             structure = by_number.get(number)
@@ -193,6 +219,25 @@ def stored_dvh_comparison(
             theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
             result.append(compare_with_stored(compute_dvh(structure, total, grid), theirs))
     return tuple(result)
+
+
+def stored_dvh_of(structure: Any, dose: Any, result: Any) -> Any | None:
+    """hccrt's DVH ``result`` of one structure against the one stored in ``dose``, or ``None``.
+
+    Only stored DVHs in Gy and cc are compared (the same rule as :func:`stored_dvh_comparison`).
+    """
+    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
+
+    for record in dose.stored_dvhs:
+        if _comparable(record) and structure.number in record.referenced_roi_numbers:
+            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
+            return compare_with_stored(result, theirs)
+    return None
+
+
+def _comparable(record: Any) -> bool:
+    """A stored DVH in absolute dose (Gy) and volume (cc): a RELATIVE one is not compared."""
+    return bool(record.volume_units == "CM3" and record.dose_units == "GY")
 
 
 def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
