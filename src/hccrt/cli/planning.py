@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from hccrt.cli._input import finite_float
+from hccrt.cli._input import finite_float, number_list
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -126,17 +126,16 @@ def plan(
     Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), alternative/ (the other plan), RTSTRUCT.dcm
     (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
-    from hccrt.errors import InputError
     from hccrt.planning.workflow import DEFAULT_GANTRY_DEG, plan_case_dir
+    from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
 
+    check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)  # before reading the case
+    if fractions >= 1:
+        check_dose_gy("--prescription-gy / --fractions", prescription_gy / fractions,
+                      DOSE_PER_FRACTION)  # fmt: skip
     angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
     if gantry_angles:
-        try:
-            angles = tuple(float(a) for a in gantry_angles.split(","))
-        except ValueError as error:
-            raise InputError(
-                "--gantry-angles", "must be comma-separated numbers", gantry_angles, "e.g. 0,90"
-            ) from error
+        angles = number_list(gantry_angles, "--gantry-angles", "0,90,180")
 
     def progress(message: str) -> None:
         sys.stderr.write(f"[plan] {message}\n")
