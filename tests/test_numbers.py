@@ -34,3 +34,13 @@ def test_refused(value: object, rule: str) -> None:
 @pytest.mark.parametrize("value", [0, 2, -1.5, 1e300, np.float32(2.5), np.int64(3)])
 def test_accepted(value: object) -> None:
     assert check_number("dose_gy", value) == float(value)  # type: ignore[arg-type]
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import hccrt.numbers
+
+    result = doctest.testmod(hccrt.numbers)
+    assert result.attempted > 0
+    assert result.failed == 0

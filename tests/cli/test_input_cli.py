@@ -164,3 +164,13 @@ def test_unwritable_out_is_a_user_error(shared_data: Path, tmp_path: Path) -> No
     assert result.exit_code == 2, result.stderr
     assert "internal error" not in result.stderr
     assert result.stderr.startswith(f"error: {blocker}")
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import hccrt.cli._input
+
+    result = doctest.testmod(hccrt.cli._input)
+    assert result.attempted > 0
+    assert result.failed == 0
