@@ -203,41 +203,37 @@ def dose_in_gy(
 def stored_dvh_comparison(
     structures: Sequence[Any], dose: Any, total: Any, grid: Any
 ) -> tuple[Any, ...]:
-    """hccrt's DVHs against those the planning system stored in the RTDOSE (cc units only)."""
+    """hccrt's DVHs against those the planning system stored in the RTDOSE (Gy and cc only)."""
     from hccrt.dvh.engine import compute_dvh
-    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
 
-    by_number = {s.number: s for s in structures if not s.is_empty}
-    result = []
-    for record in dose.stored_dvhs:
-        if not _comparable(record):
-            continue
-        for number in record.referenced_roi_numbers:
-            structure = by_number.get(number)
-            if structure is None:
-                continue
-            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
-            result.append(compare_with_stored(compute_dvh(structure, total, grid), theirs))
-    return tuple(result)
+    return tuple(
+        stored_dvh_of(structure, dose, compute_dvh(structure, total, grid))
+        for structure in structures
+        if not structure.is_empty and _stored_record(structure, dose) is not None
+    )
 
 
 def stored_dvh_of(structure: Any, dose: Any, result: Any) -> Any | None:
     """hccrt's DVH ``result`` of one structure against the one stored in ``dose``, or ``None``.
 
-    Only stored DVHs in Gy and cc are compared (the same rule as :func:`stored_dvh_comparison`).
+    Only a stored DVH in absolute dose (Gy) and volume (cc) is compared: ``hccrt dvh`` and
+    ``hccrt evaluate`` share this rule.
     """
     from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
 
+    record = _stored_record(structure, dose)
+    if record is None:
+        return None
+    theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
+    return compare_with_stored(result, theirs)
+
+
+def _stored_record(structure: Any, dose: Any) -> Any | None:
     for record in dose.stored_dvhs:
-        if _comparable(record) and structure.number in record.referenced_roi_numbers:
-            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
-            return compare_with_stored(result, theirs)
+        comparable = record.volume_units == "CM3" and record.dose_units == "GY"
+        if comparable and structure.number in record.referenced_roi_numbers:
+            return record
     return None
-
-
-def _comparable(record: Any) -> bool:
-    """A stored DVH in absolute dose (Gy) and volume (cc): a RELATIVE one is not compared."""
-    return bool(record.volume_units == "CM3" and record.dose_units == "GY")
 
 
 def _pick(given: Any, from_plan: Any, name: str) -> tuple[Any, str]:
