@@ -107,6 +107,9 @@ def test_evaluate_writes_the_report(shared_data: Path, tmp_path: Path) -> None:
     stored = {c["structure"]: c for c in evaluation["stored_dvh_comparison"]}
     assert abs(stored["Tumor Bed"]["differences_percent"]["Dmean[Gy]"]) < 1.0
     assert "stored DVHs" in (out / "report.html").read_text()
+    digest = evaluation["protocol"]["sha256"]  # issue 15 item 1: identity is the content hash
+    assert evaluation["protocol"]["origin"] == "packaged"
+    assert digest in (out / "report.html").read_text()
     assert (out / "report.html").is_file()
     assert (out / "report.pdf").is_file()
 
@@ -130,11 +133,54 @@ def test_dvh_between_planes_smooth_and_an_unknown_model(shared_data: Path, tmp_p
     assert abs(smooth["volume_cc"] / slab["volume_cc"] - 1) < 0.03
     wrong = invoke([*base, "--between-planes", "round"])
     assert wrong.exit_code == 2
-    assert "between_planes=round: must be one of slab, smooth" in wrong.stderr
+    assert "--between-planes=round: must be one of slab, smooth" in wrong.stderr
     out = tmp_path / "report"
     refused = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
                       "--fractions", "7", "--between-planes", "round",
                       "--out", str(out)])  # fmt: skip
     assert refused.exit_code == 2
-    assert "between_planes=round" in refused.stderr
+    assert "--between-planes=round: must be one of slab, smooth" in refused.stderr
     assert not out.exists()
+
+
+def test_evaluate_with_a_protocol_file_names_the_file(shared_data: Path, tmp_path: Path) -> None:
+    from importlib import resources
+
+    files = breast(shared_data)
+    text = resources.files("hccrt.evaluation").joinpath("protocols/hcc_sbrt_5fx.json").read_text()
+    planted = json.loads(text)
+    planted["constraints"] = planted["constraints"][:1]
+    path = tmp_path / "planted.json"
+    path.write_text(json.dumps(planted))
+    out = tmp_path / "eval"
+    result = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                     "--rtplan", files["plan"], "--protocol", str(path), "--out", str(out),
+                     "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["protocol"] == f"file {path.resolve()}"
+    stored = json.loads((out / "evaluation.json").read_text())["protocol"]
+    assert stored["claimed_id"] == "hcc_sbrt_5fx"
+    assert str(path.resolve()) in (out / "report.html").read_text()
+
+
+def test_dvh_keeps_reader_warnings_and_checks_stored_dose_units(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # Issue 14 item 5: `hccrt dvh` dropped the RTDOSE reader's warnings and compared stored DVHs
+    # without the dose-unit check that `hccrt evaluate` makes.
+    import pydicom
+
+    files = breast(shared_data)
+    dataset = pydicom.dcmread(files["dose"])
+    for item in dataset.DVHSequence:
+        if int(item.DVHReferencedROISequence[0].ReferencedROINumber) == 5:  # Heart
+            item.DoseUnits = "RELATIVE"
+    del dataset.DoseGridScaling  # the reader warns that 1.0 is assumed
+    changed = tmp_path / "rtdose.dcm"
+    dataset.save_as(changed)
+    result = invoke(["dvh", "--rtstruct", files["rtss"], "--rtdose", str(changed),
+                     "--structure", "Heart", "--compare-stored", "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert "rtdose.dcm: no DoseGridScaling; 1.0 assumed" in payload["warnings"]
+    assert payload["structures"][0]["stored_comparison"] is None

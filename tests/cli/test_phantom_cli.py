@@ -97,7 +97,7 @@ def test_second_run_is_a_cached_no_op(phantom_dir: tuple[Path, dict[str, object]
         (["--tumor-diameter-cm", "25"], "--tumor-diameter-cm=25.0: must be 0.5-10 cm"),
         (["--tumor-count", "0"], "--tumor-count=0: must be 1-8"),
         (["--tumor-count", "9"], "--tumor-count=9: must be 1-8"),
-        (["--child-pugh", "C"], "--child-pugh=C: must be A or B"),
+        (["--child-pugh", "C"], "--child-pugh=C: must be one of A, B"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -97,7 +97,7 @@ def test_bed_text_output_names_model_and_warning() -> None:
     [
         (
             ["--dose-per-fraction-gy", "-2", "--fractions", "5", "--alpha-beta-gy", "10"],
-            "dose_per_fraction_gy=-2.0: must be >= 0",
+            "--dose-per-fraction-gy=-2.0: must be > 0 Gy",
         ),
         (
             ["--dose-per-fraction-gy", "2", "--fractions", "0", "--alpha-beta-gy", "10"],
@@ -134,11 +134,11 @@ def test_fractionation_compare_json_list() -> None:
             "fractionation",
             "compare",
             "--scheme",
-            "2x25",
+            "2Gyx25",
             "--scheme",
-            "5x10",
+            "5Gyx10",
             "--scheme",
-            "20x3",
+            "20Gyx3",
             "--alpha-beta-gy",
             "10",
             "--alpha-beta-gy",
@@ -146,7 +146,7 @@ def test_fractionation_compare_json_list() -> None:
         ]
     )
     assert isinstance(payload, list)
-    assert [row["scheme"] for row in payload] == ["2x25", "5x10", "20x3"]
+    assert [row["scheme"] for row in payload] == ["2Gyx25", "5Gyx10", "20Gyx3"]
     five_by_ten = payload[1]
     assert five_by_ten["total_dose_gy"] == 50.0
     by_ab = {entry["alpha_beta_gy"]: entry for entry in five_by_ten["by_alpha_beta"]}
@@ -161,9 +161,9 @@ def test_fractionation_compare_text_table() -> None:
             "fractionation",
             "compare",
             "--scheme",
-            "5x10",
+            "5Gyx10",
             "--scheme",
-            "20x3",
+            "20Gyx3",
             "--alpha-beta-gy",
             "10",
             "--model",
@@ -175,7 +175,7 @@ def test_fractionation_compare_text_table() -> None:
     assert "model: lq-l" in result.stdout
     assert "121.2" in result.stdout
     # one warning line for the UNCONFIRMED dT default, naming both schemes
-    assert "warning (5x10, 20x3): LQ-L transition dose dT = 6.0 Gy" in result.stdout
+    assert "warning (5Gyx10, 20Gyx3): LQ-L transition dose dT = 6.0 Gy" in result.stdout
 
 
 @pytest.mark.parametrize("bad", ["2*25", "abc"])
@@ -183,11 +183,11 @@ def test_fractionation_compare_bad_scheme(bad: str) -> None:
     result = invoke(["fractionation", "compare", "--scheme", bad, "--alpha-beta-gy", "10"])
     assert result.exit_code == 2
     assert f"--scheme={bad}" in result.stderr
-    assert "DOSExFRACTIONS (e.g. 5x10)" in result.stderr
+    assert "expected DOSEGyxFRACTIONS or TOTAL/FRACTIONS" in result.stderr
 
 
 def test_fractionation_compare_requires_alpha_beta() -> None:
-    result = invoke(["fractionation", "compare", "--scheme", "5x10"])
+    result = invoke(["fractionation", "compare", "--scheme", "5Gyx10"])
     assert result.exit_code == 2
     assert "--alpha-beta-gy: at least one α/β is required" in result.stderr
 
@@ -275,7 +275,7 @@ def test_ntcp_bad_inputs(tmp_path: Path, cumulative_csv: Path) -> None:
     cases = [
         (
             ["--dvh", str(nan_csv), "--parameter-set", "tai2009_child_pugh_a", "--fractions", "5"],
-            "dose_gy=nan: contains NaN",
+            "dose_gy=nan: is not a finite number",
         ),
         (
             ["--dvh", str(rising), "--cumulative", "--child-pugh", "A", "--fractions", "5"],
@@ -287,7 +287,7 @@ def test_ntcp_bad_inputs(tmp_path: Path, cumulative_csv: Path) -> None:
         ),
         (
             ["--dvh", str(text_cell), "--child-pugh", "A", "--fractions", "5"],
-            "line 2 volume_cc=lots: is not a number",
+            "line 2 volume_cc=lots: is not a finite number",
         ),
         (
             ["--dvh", str(tmp_path / "missing.csv"), "--child-pugh", "A", "--fractions", "5"],
@@ -316,7 +316,7 @@ def test_fractionation_compare_text_shows_parameters_and_source() -> None:
             "fractionation",
             "compare",
             "--scheme",
-            "5x10",
+            "5Gyx10",
             "--alpha-beta-gy",
             "10",
             "--model",

@@ -33,3 +33,32 @@ def test_run_missing_case_folder(tmp_path: Path) -> None:
     result = invoke(["run", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "CASE_DIR" in result.stderr
+
+
+def test_run_validates_the_prescription_before_any_work(tmp_path: Path) -> None:
+    # Issue 15 item 16: the prescription was checked only when planning started (after 25 s).
+    case = tmp_path / "case"
+    case.mkdir()
+    shutil.copy(EXAMPLES / "single_hcc_child_a.json", case / "patient.json")
+    out = tmp_path / "out"
+    result = invoke(["run", str(case), "--out", str(out), "--prescription-gy", "5000",
+                     "--fractions", "5"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "--prescription-gy=5000" in result.stderr
+    assert "did you mean cGy?" in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [case]  # no half-written or temporary folder
+
+
+def test_run_missing_modality_exits_2(tmp_path: Path, shared_data: Path) -> None:
+    case = tmp_path / "a" / "case"
+    case.mkdir(parents=True)
+    shutil.copy(EXAMPLES / "single_hcc_child_a.json", case / "patient.json")
+    shutil.copy(shared_data / "breast_boost_plan" / "rtdose.dcm", case / "rtdose.dcm")
+    through_dotdot = tmp_path / "a" / "case" / ".." / "case"
+    out = tmp_path / "out"
+    result = invoke(["run", str(through_dotdot), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "found 1 RTDOSE" in result.stderr
+    assert "add the RTSTRUCT to the case folder" in result.stderr
+    assert not out.exists()

@@ -73,3 +73,11 @@ def test_bad_settings_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"ctv_margn_mm": 6}), encoding="utf-8")
     with pytest.raises(ClinicalInputError, match="ctv_margn_mm"):
         load_settings(path)
+
+
+@pytest.mark.parametrize("value", ["true", '"7"', "NaN"])
+def test_settings_numbers_refuse_non_numbers(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"ctv_margin_mm": ' + value + "}")
+    with pytest.raises(ClinicalInputError, match=r"^ctv_margin_mm=.*must be (a number|finite)"):
+        load_settings(path)

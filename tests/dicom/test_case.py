@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pydicom
@@ -136,3 +137,21 @@ def test_empty_folder_has_nothing(tmp_path: Path) -> None:
     assert inventory.patient_record is None
     assert inventory.frame_of_reference_uid == ""
     assert pydicom.__version__.startswith("3")
+
+
+def test_case_reached_through_dotdot_or_under_a_dot_folder(
+    case: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    # Issue 15 item 16: "any case path with `..` or a dot-folder in it finds no DICOM".
+    folder, _, _ = case
+    (folder / "images" / ".hidden.dcm").write_bytes(b"skipped: hidden inside the case")
+    through_dotdot = folder / "images" / ".." / "."
+    assert inventory_case(through_dotdot).modalities == {
+        "CT": 3, "RTSTRUCT": 1, "RTDOSE": 2, "RTPLAN": 1
+    }  # fmt: skip
+    hidden_parent = tmp_path.parent / f".{tmp_path.name}-cache"
+    shutil.copytree(folder, hidden_parent / "case")
+    try:
+        assert inventory_case(hidden_parent / "case").modalities["CT"] == 3
+    finally:
+        shutil.rmtree(hidden_parent)

@@ -79,6 +79,19 @@ def test_child_pugh_c_fails_with_insufficient_data() -> None:
     assert "insufficient_data" in result.verdict_reasons[0]
 
 
+@pytest.mark.parametrize("child_pugh", ["D", "Dog", "X7"])
+def test_unknown_child_pugh_class_is_refused(child_pugh: str) -> None:
+    # Issue 15 item 16: "--child-pugh D drops the normal-liver constraint and returns PASS".
+    from hccrt.errors import InputError
+
+    with pytest.raises(InputError, match=f"child_pugh_class={child_pugh}: must be A, B or C"):
+        evaluate(child_pugh)
+
+
+def test_child_pugh_with_its_score_is_read_as_the_class() -> None:
+    assert evaluate("b7").child_pugh_class == "B"
+
+
 def test_sbrt_700cc_rule_and_limit_conversion() -> None:
     result = evaluate("A", technique="sbrt", fractions=3, high_gy=45.0, low_gy=5.0)
     assert result.protocol.id == "hcc_sbrt_3fx"

@@ -20,8 +20,8 @@ from hccrt.radiobiology import (
 
 def test_seed_000_schemes_side_by_side() -> None:
     # seed 000: 5 Gy x 10 (hypofractionated) vs 2 Gy x 25 (conventional); HCC 10, liver 2.5
-    rows = compare_schemes(["2x25", " 5x10 ", "20x3"], [10.0, 2.5])
-    assert [row.scheme for row in rows] == ["2x25", "5x10", "20x3"]
+    rows = compare_schemes(["2Gyx25", " 5Gyx10 ", "20Gyx3"], [10.0, 2.5])
+    assert [row.scheme for row in rows] == ["2Gyx25", "5Gyx10", "20Gyx3"]
     five = rows[1]
     assert (five.dose_per_fraction_gy, five.fractions, five.total_dose_gy) == (5.0, 10, 50.0)
     assert five.model is BedModel.lq
@@ -32,25 +32,27 @@ def test_seed_000_schemes_side_by_side() -> None:
 
 
 def test_comparison_errors_name_the_given_field() -> None:
-    with pytest.raises(InputError, match=r"--scheme=2\*25: expected the form DOSExFRACTIONS"):
-        compare_schemes(["5x10", "2*25"], [10.0], scheme_field="--scheme")
+    with pytest.raises(
+        InputError, match=r"--scheme=2\*25: expected DOSEGyxFRACTIONS or TOTAL/FRACTIONS"
+    ):
+        compare_schemes(["5Gyx10", "2*25"], [10.0], scheme_field="--scheme")
     with pytest.raises(InputError, match=r"scheme: at least one scheme is required"):
         compare_schemes([], [10.0])
     with pytest.raises(InputError, match=r"alpha_beta_gy: at least one α/β is required"):
-        compare_schemes(["5x10"], [])
+        compare_schemes(["5Gyx10"], [])
     with pytest.raises(InputError, match=r"alpha_beta_gy=0.0: must be > 0"):
-        compare_schemes(["5x10"], [0.0])
+        compare_schemes(["5Gyx10"], [0.0])
 
 
 def test_comparison_text_names_model_parameters_and_source() -> None:
-    text = describe_comparison(compare_schemes(["5x10", "20x3"], [10.0, 3.0], "usc"))
+    text = describe_comparison(compare_schemes(["5Gyx10", "20Gyx3"], [10.0, 3.0], "usc"))
     assert "model: usc (doses in Gy; EQD2 in 2 Gy fractions)" in text
     # α is solved per α/β, so each α/β gets its own parameter line
     assert "parameters (α/β 10 Gy): alpha_per_gy=0.35061, " in text
     assert "parameters (α/β 3 Gy): alpha_per_gy=" in text
     assert "d0_gy=1.25, dq_gy=1.8" in text
     assert text.count("source: Park C, Papiez L") == 1
-    assert "warning (5x10, 20x3): USC D0 = 1.25 Gy and Dq = 1.8 Gy are Park 2008" in text
+    assert "warning (5Gyx10, 20Gyx3): USC D0 = 1.25 Gy and Dq = 1.8 Gy are Park 2008" in text
     assert describe_comparison([]) == "no schemes"
 
 

@@ -16,6 +16,8 @@ MODULES = [
     "voxel",
     "ntcp",
     "liver_tolerance",
+    "dose_bands",
+    "dvh_input",
 ]
 
 

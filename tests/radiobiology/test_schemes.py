@@ -85,16 +85,43 @@ def test_inconsistent_options_are_rejected(kwargs: dict[str, object], match: str
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("5x10", (5.0, 10)), ("2X25", (2.0, 25)), (" 1.8 x 28 ", (1.8, 28)), ("20×3", (20.0, 3))],
+    [
+        ("5Gyx10", (5.0, 10)),
+        ("2 Gy X 25", (2.0, 25)),
+        (" 1.8Gy x 28 ", (1.8, 28)),
+        ("20 Gy × 3", (20.0, 3)),
+        ("3 x 15 Gy", (15.0, 3)),
+        ("45/3", (15.0, 3)),
+        ("50 Gy / 10", (5.0, 10)),
+        ("45/3fx", (15.0, 3)),
+    ],
 )
 def test_parse_scheme(text: str, expected: tuple[float, int]) -> None:
     assert parse_scheme(text) == expected
 
 
-@pytest.mark.parametrize("text", ["2*25", "abc", "5x", "x10", "5x10x2", "-5x10", "5x2.5", "5x0"])
+@pytest.mark.parametrize(
+    "text", ["2*25", "abc", "5Gyx", "x10", "5Gyx10x2", "-5Gyx10", "5Gyx2.5", "5Gyx0", "45/0"]
+)
 def test_parse_scheme_rejects_bad_forms(text: str) -> None:
-    with pytest.raises(InputError, match=r"scheme=.*(DOSExFRACTIONS \(e\.g\. 5x10|at least 1)"):
+    with pytest.raises(
+        InputError, match=r"scheme=.*(DOSEGyxFRACTIONS or TOTAL/FRACTIONS|at least 1)"
+    ):
         parse_scheme(text)
+
+
+@pytest.mark.parametrize("text", ["3x15", "5x10", "20×3"])
+def test_unitless_scheme_is_refused_as_ambiguous(text: str) -> None:
+    # Issue 15 item 16: "`fractionation compare 3x15` means 3 Gy x 15 fractions, the opposite of
+    # how clinicians write '3 x 15 Gy'. Use an unambiguous notation ... and refuse the ambiguous
+    # one with the fix."
+    with pytest.raises(InputError, match=r"ambiguous.*15Gyx3 .* or 45/3"):
+        parse_scheme(text)
+
+
+def test_dose_per_fraction_in_cgy_is_refused() -> None:
+    with pytest.raises(InputError, match=r"scheme=1500Gyx3: above 30 Gy.*did you mean cGy\?"):
+        parse_scheme("1500Gyx3")
 
 
 def test_incomplete_repair_options_for_long_fractions() -> None:

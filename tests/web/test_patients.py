@@ -59,7 +59,7 @@ def test_si_units_converted_and_stored(clinician: tuple[TestClient, str], app: F
     [
         ({"bilirubin": "40"}, "bilirubin", "did you mean µmol/L? use bilirubin_umol_l"),
         ({"kps": "75"}, "kps", "multiple of 10"),
-        ({"inr": "abc"}, "inr", "valid number"),
+        ({"inr": "abc"}, "inr", "must be a number"),
         ({"tumors.0.diameter_cm": "45"}, "tumors.0.diameter_cm", "did you enter mm?"),
         ({"tumors.0.segment": "9"}, "tumors.0.segment", "less than or equal to 8"),
         ({"extra_json": "{not json"}, "extra_json", "not valid JSON"),

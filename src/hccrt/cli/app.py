@@ -226,16 +226,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("aborted\n")
         sys.exit(1)
     except typer.TyperException as error:  # usage errors of the (vendored) click parser
-        show = getattr(error, "show", None)
-        if callable(show):
-            show(file=sys.stderr)
-        else:
-            sys.stderr.write(f"error: {error.format_message()}\n")
+        from hccrt.cli._input import usage_error_line
+
+        sys.stderr.write(f"error: {usage_error_line(error)}\n")
         sys.exit(error.exit_code)
     except Exception as error:
         invalid = _as_validation_error(error)
         if invalid is not None:
             sys.stderr.write(f"error: {_validation_message(invalid)}\n")
+            sys.exit(2)
+        from hccrt.cli._input import os_error_line
+
+        line = os_error_line(error) if isinstance(error, OSError) else None
+        if line is not None:  # permissions, full disk: the user can fix it
+            sys.stderr.write(f"error: {line}\n")
             sys.exit(2)
         if os.environ.get("HCCRT_DEBUG"):
             raise

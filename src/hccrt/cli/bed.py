@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 from hccrt.errors import InputError
 
@@ -38,15 +39,24 @@ TransitionOption = Annotated[
     typer.Option(
         "--transition-dose-gy",
         help="LQ-L transition dose per fraction dT in Gy (default 6.0 Gy, UNCONFIRMED).",
+        parser=finite_float,
     ),
 ]
 D0Option = Annotated[
     float | None,
-    typer.Option("--d0-gy", help="USC D0 in Gy (default Park 2008 NSCLC 1.25 Gy, not HCC)."),
+    typer.Option(
+        "--d0-gy",
+        help="USC D0 in Gy (default Park 2008 NSCLC 1.25 Gy, not HCC).",
+        parser=finite_float,
+    ),
 ]
 DqOption = Annotated[
     float | None,
-    typer.Option("--dq-gy", help="USC Dq in Gy (default Park 2008 NSCLC 1.8 Gy, not HCC)."),
+    typer.Option(
+        "--dq-gy",
+        help="USC Dq in Gy (default Park 2008 NSCLC 1.8 Gy, not HCC).",
+        parser=finite_float,
+    ),
 ]
 
 fractionation_app = typer.Typer(
@@ -58,7 +68,10 @@ fractionation_app = typer.Typer(
 
 def bed(
     dose_per_fraction_gy: Annotated[
-        float, typer.Option("--dose-per-fraction-gy", help="Physical dose per fraction in Gy.")
+        float,
+        typer.Option(
+            "--dose-per-fraction-gy", help="Physical dose per fraction in Gy.", parser=finite_float
+        ),
     ],
     fractions: Annotated[int, typer.Option("--fractions", help="Number of fractions (>= 1).")],
     alpha_beta_gy: Annotated[
@@ -66,6 +79,7 @@ def bed(
         typer.Option(
             "--alpha-beta-gy",
             help="α/β in Gy (HCC 10 or 15; normal liver 2-3, or 8 with hepatitis).",
+            parser=finite_float,
         ),
     ],
     model: ModelOption = ModelChoice.lq,
@@ -78,15 +92,22 @@ def bed(
             "--treatment-days",
             help="Overall treatment time in days; enables the repopulation term "
             "(default Tai 2008 HCC: Dprolif 0.54 Gy/day, Tk 0 d, UNCONFIRMED).",
+            parser=finite_float,
         ),
     ] = None,
     tk_days: Annotated[
         float | None,
-        typer.Option("--tk-days", help="Repopulation kick-off time Tk in days."),
+        typer.Option(
+            "--tk-days", help="Repopulation kick-off time Tk in days.", parser=finite_float
+        ),
     ] = None,
     dprolif_gy_per_day: Annotated[
         float | None,
-        typer.Option("--dprolif-gy-per-day", help="BED lost per day after Tk, in Gy/day."),
+        typer.Option(
+            "--dprolif-gy-per-day",
+            help="BED lost per day after Tk, in Gy/day.",
+            parser=finite_float,
+        ),
     ] = None,
     repair_half_time_h: Annotated[
         float | None,
@@ -94,6 +115,7 @@ def bed(
             "--repair-half-time-h",
             help="Sublethal-damage repair half-time in hours; enables incomplete-repair "
             "corrections (LQ only; liver 1.5 h is UNCONFIRMED).",
+            parser=finite_float,
         ),
     ] = None,
     fraction_duration_min: Annotated[
@@ -101,6 +123,7 @@ def bed(
         typer.Option(
             "--fraction-duration-min",
             help="Beam-on time of one fraction in minutes (Lea-Catcheside factor), e.g. 45.",
+            parser=finite_float,
         ),
     ] = 0.0,
     interval_h: Annotated[
@@ -108,12 +131,16 @@ def bed(
         typer.Option(
             "--interval-h",
             help="Start-to-start time between fractions in hours (Thames factor), e.g. 6 for BID.",
+            parser=finite_float,
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """BED and EQD2 of one fractionation scheme, with the model and parameters used."""
     from hccrt.radiobiology import RepopulationParameters, describe_bed, scheme_bed
+    from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, check_dose_gy
+
+    check_dose_gy("--dose-per-fraction-gy", dose_per_fraction_gy, DOSE_PER_FRACTION)
 
     if not fraction_duration_min >= 0.0:
         raise InputError(
@@ -156,12 +183,15 @@ def compare(
         list[str] | None,
         typer.Option(
             "--scheme",
-            help="Scheme as DOSExFRACTIONS, dose per fraction in Gy (e.g. 5x10); repeat.",
+            help="Scheme as dose per fraction with its unit x fractions (15Gyx3) or as "
+            "total Gy/fractions (45/3); the unit-less 3x15 is refused as ambiguous. Repeat.",
         ),
     ] = None,
     alpha_beta_gy: Annotated[
         list[float] | None,
-        typer.Option("--alpha-beta-gy", help="α/β in Gy; repeat for several tissues."),
+        typer.Option(
+            "--alpha-beta-gy", help="α/β in Gy; repeat for several tissues.", parser=finite_float
+        ),
     ] = None,
     model: ModelOption = ModelChoice.lq,
     transition_dose_gy: TransitionOption = None,
@@ -173,7 +203,9 @@ def compare(
     from hccrt.radiobiology import compare_schemes, describe_comparison
 
     if not scheme:
-        raise InputError("--scheme", "at least one scheme is required", None, "e.g. --scheme 5x10")
+        raise InputError(
+            "--scheme", "at least one scheme is required", None, "e.g. --scheme 5Gyx10"
+        )
     if not alpha_beta_gy:
         raise InputError(
             "--alpha-beta-gy", "at least one α/β is required", None, "e.g. --alpha-beta-gy 10"

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -93,7 +94,10 @@ def dose(
         ),
     ] = None,
     grid_mm: Annotated[
-        float, typer.Option("--grid-mm", help="Isotropic dose-grid spacing (mm, 1-10).")
+        float,
+        typer.Option(
+            "--grid-mm", parser=finite_float, help="Isotropic dose-grid spacing (mm, 1-10)."
+        ),
     ] = 2.5,
     compare: Annotated[
         Path | None,

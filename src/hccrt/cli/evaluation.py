@@ -15,28 +15,20 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 from hccrt.errors import InputError
 
-RELATIVE_UNITS = ("percent", "fraction")
-
-
-def _relative(unit: str | None) -> Any:
-    if unit is None:
-        return None
-    if unit not in RELATIVE_UNITS:
-        raise InputError("--relative-unit", "must be percent or fraction", unit, "")
-    return unit
-
-
+RelativeUnit = Literal["percent", "fraction"]
 BetweenPlanesOption = Annotated[
-    str,
+    Literal["slab", "smooth"],
     typer.Option(
         "--between-planes",
+        case_sensitive=False,
         help="Shape between contour planes: slab (each plane stands for the tissue half-way to "
         "its neighbours, as planning systems do; default) or smooth (shape interpolated between "
         "the planes; true-solid volumes, about 7x slower).",
@@ -66,10 +58,14 @@ def dvh(
     ] = None,
     prescription_gy: Annotated[
         float | None,
-        typer.Option("--prescription-gy", help="Prescription (Gy) for V95%-type metrics."),
+        typer.Option(
+            "--prescription-gy",
+            help="Prescription (Gy) for V95%-type metrics.",
+            parser=finite_float,
+        ),
     ] = None,
     relative_unit: Annotated[
-        str | None,
+        RelativeUnit | None,
         typer.Option("--relative-unit", help="For RELATIVE dose: percent or fraction."),
     ] = None,
     eqd2_alpha_beta_gy: Annotated[
@@ -78,6 +74,7 @@ def dvh(
             "--eqd2-alpha-beta-gy",
             help="Report the DVH in EQD2 (Gy) with this alpha/beta (needs --fractions); "
             "voxel-wise LQ conversion.",
+            parser=finite_float,
         ),
     ] = None,
     fractions: Annotated[
@@ -95,14 +92,16 @@ def dvh(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
-    from hccrt.dicom import read_rtdose, read_rtstruct
+    from hccrt.dicom import read_rtstruct
     from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
     from hccrt.dvh.plan import eqd2_dvh, sum_doses
     from hccrt.dvh.sampling import DvhSettings
-    from hccrt.evaluation.inputs import dose_in_gy
-    from hccrt.geometry.grid import require_same_frame
+    from hccrt.evaluation.inputs import read_doses_gy, stored_dvh_of
+    from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
 
     settings = DvhSettings(between_planes=between_planes)
+    if prescription_gy is not None:
+        check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)
     metrics = [parse_metric(m) for m in (metric or [])]
     if eqd2_alpha_beta_gy is not None and not fractions:
         raise InputError(
@@ -116,14 +115,8 @@ def dvh(
         )  # fmt: skip
     structure_set = read_rtstruct(rtstruct)
     warnings = list(structure_set.warnings)
-    doses = []
-    for path in rtdose:
-        dose = read_rtdose(path)
-        require_same_frame(
-            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            f"RTDOSE {path.name} with RTSTRUCT {rtstruct.name}",
-        )  # fmt: skip
-        doses.append(dose_in_gy(dose, prescription_gy, _relative(relative_unit), path.name))
+    doses = read_doses_gy(rtdose, structure_set, rtstruct.name, prescription_gy, relative_unit,
+                          warnings)  # fmt: skip
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     wanted = structure or [s.name for s in structure_set.structures]
@@ -152,22 +145,12 @@ def dvh(
             "dose_quantity": result.dose_quantity,
         }  # fmt: skip
         if compare_stored:
-            row["stored_comparison"] = _stored(doses[0], found, physical)
+            row["stored_comparison"] = stored_dvh_of(found, doses[0], physical)
         rows.append(row)
         curves.append((name, result))
     if csv_path is not None:
         _write_curves(csv_path, curves)
     emit({"structures": rows, "warnings": warnings}, output_format, _render_dvh)
-
-
-def _stored(dose: Any, structure: Any, result: Any) -> Any:
-    from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
-
-    for record in dose.stored_dvhs:
-        if structure.number in record.referenced_roi_numbers and record.volume_units == "CM3":
-            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
-            return compare_with_stored(result, theirs)
-    return None
 
 
 def _write_curves(path: Path, curves: list[tuple[str, Any]]) -> None:
@@ -224,17 +207,25 @@ def evaluate(
         ),
     ] = None,
     technique: Annotated[
-        str | None, typer.Option("--technique", help="3dcrt, imrt or sbrt (default: RTPLAN).")
+        Literal["3dcrt", "imrt", "sbrt"] | None,
+        typer.Option(
+            "--technique", help="3dcrt, imrt or sbrt (default: RTPLAN).", case_sensitive=False
+        ),
     ] = None,
     child_pugh: Annotated[
-        str | None, typer.Option("--child-pugh", help="Child-Pugh class A/B/C (overrides).")
+        Literal["A", "B", "C"] | None,
+        typer.Option(
+            "--child-pugh", help="Child-Pugh class A/B/C (overrides).", case_sensitive=False
+        ),
     ] = None,
     prescription_gy: Annotated[
-        float | None, typer.Option("--prescription-gy", help="Prescription in Gy.")
+        float | None,
+        typer.Option("--prescription-gy", help="Prescription in Gy.", parser=finite_float),
     ] = None,
     fractions: Annotated[int | None, typer.Option("--fractions", help="Fractions.")] = None,
     relative_unit: Annotated[
-        str | None, typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction.")
+        RelativeUnit | None,
+        typer.Option("--relative-unit", help="For RELATIVE dose: percent/fraction."),
     ] = None,
     between_planes: BetweenPlanesOption = "slab",
     output_format: FormatOption = OutputFormat.text,
@@ -264,7 +255,7 @@ def evaluate(
         prescription_gy=prescription_gy,
         fractions=fractions,
         child_pugh_class=child_pugh,
-        relative_unit=_relative(relative_unit),
+        relative_unit=relative_unit,
         settings=settings,
     )
     written = write_report(evaluation, out, ct=ct_series)

@@ -8,10 +8,11 @@ The command only parses input and calls :mod:`hccrt.radiobiology`; JSON keys are
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 from hccrt.errors import InputError
 
@@ -21,22 +22,35 @@ def ntcp(
         Path | None,
         typer.Option(
             "--dvh",
-            help="CSV with columns dose_gy,volume_cc (total physical dose in Gy, volume in cc); "
-            "differential (bin centres) unless --cumulative.",
+            help="CSV with columns dose_gy,volume_cc (total physical dose in Gy, volume in cc), "
+            "e.g. the one `hccrt dvh --csv` writes (cumulative; pick a structure with "
+            "--structure). A dose above 200 Gy is refused as cGy.",
         ),
     ] = None,
+    structure: Annotated[
+        str | None,
+        typer.Option("--structure", help="Structure whose rows to read (CSV with several)."),
+    ] = None,
     cumulative: Annotated[
-        bool, typer.Option("--cumulative", help="volume_cc is the volume receiving >= dose_gy.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--cumulative/--differential",
+            help="volume_cc is the volume receiving >= dose_gy (cumulative), or the volume in "
+            "each bin centred on dose_gy (differential). Required when the volume column looks "
+            "cumulative (never increases).",
+            show_default=False,
+        ),
+    ] = None,
     parameter_set: Annotated[
         str | None,
         typer.Option("--parameter-set", help="Parameter set name (see --list-parameter-sets)."),
     ] = None,
     child_pugh: Annotated[
-        str | None,
+        Literal["A", "B", "C"] | None,
         typer.Option(
             "--child-pugh",
             help="Choose the default set by Child-Pugh class (A or B; C has no validated set).",
+            case_sensitive=False,
         ),
     ] = None,
     fractions: Annotated[
@@ -45,7 +59,9 @@ def ntcp(
     total_volume_cc: Annotated[
         float | None,
         typer.Option(
-            "--total-volume-cc", help="Structure volume in cc; the DVH total must match it (1 %)."
+            "--total-volume-cc",
+            help="Structure volume in cc; the DVH total must match it (1 %).",
+            parser=finite_float,
         ),
     ] = None,
     logit: Annotated[
@@ -66,6 +82,7 @@ def ntcp(
         ntcp_lkb,
         ntcp_logit,
         read_dvh_csv,
+        require_dvh_kind,
     )
 
     if list_parameter_sets:
@@ -89,14 +106,14 @@ def ntcp(
         if parameter_set is not None
         else default_ntcp_parameter_set(str(child_pugh))
     )
-    dose_gy, volume_cc = read_dvh_csv(dvh)
+    dose_gy, volume_cc = read_dvh_csv(dvh, structure)
     compute = ntcp_logit if logit else ntcp_lkb
     result = compute(
         dose_gy,
         volume_cc,
         chosen,
         fractions,
-        cumulative=cumulative,
+        cumulative=require_dvh_kind(volume_cc, cumulative, total_volume_cc),
         total_volume_cc=total_volume_cc,
     )
     emit(result.as_record(), output_format, lambda _: describe_ntcp(result))

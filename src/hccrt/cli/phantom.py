@@ -10,10 +10,11 @@ files, absent when the cached phantom was reused). Lengths in mm (centres in LPS
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit, progress_bar
 
 
@@ -52,13 +53,22 @@ def phantom(
     ] = 1,
     tumor_diameter_cm: Annotated[
         float,
-        typer.Option("--tumor-diameter-cm", help="Diameter of each tumour in cm (0.5-10)."),
+        typer.Option(
+            "--tumor-diameter-cm",
+            help="Diameter of each tumour in cm (0.5-10).",
+            parser=finite_float,
+        ),
     ] = 4.0,
     tumor_count: Annotated[
         int, typer.Option("--tumor-count", help="Number of liver tumours (1-8).")
     ] = 1,
     child_pugh: Annotated[
-        str, typer.Option("--child-pugh", help="Child-Pugh class of the clinical record: A or B.")
+        Literal["A", "B"],
+        typer.Option(
+            "--child-pugh",
+            help="Child-Pugh class of the clinical record: A or B.",
+            case_sensitive=False,
+        ),
     ] = "A",
     portal_vein_thrombus: Annotated[
         bool,
@@ -87,7 +97,7 @@ def phantom(
         seed=seed,
         tumor_diameter_cm=tumor_diameter_cm,
         tumor_count=tumor_count,
-        child_pugh=child_pugh.strip().upper(),
+        child_pugh=child_pugh,
         portal_vein_thrombus=portal_vein_thrombus,
     )
     with progress_bar("phantom", None) as advance:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float, number_list
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -66,7 +67,12 @@ def plan(
         Path, typer.Argument(help="Case folder with the planning CT series and an RTSTRUCT.")
     ],
     prescription_gy: Annotated[
-        float, typer.Option("--prescription-gy", help="Whole-course prescription to the PTV (Gy).")
+        float,
+        typer.Option(
+            "--prescription-gy",
+            help="Whole-course prescription to the PTV (Gy).",
+            parser=finite_float,
+        ),
     ],
     fractions: Annotated[int, typer.Option("--fractions", help="Number of fractions (1-60).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
@@ -80,9 +86,10 @@ def plan(
         ),
     ] = TechniqueChoice.auto,
     child_pugh: Annotated[
-        str,
+        Literal["A", "B", "C"],
         typer.Option(
             "--child-pugh",
+            case_sensitive=False,
             help="Child-Pugh class A or B: mean normal-liver limit 23 Gy (A) / 6 Gy (B), seed 000.",
         ),
     ] = "A",
@@ -99,12 +106,17 @@ def plan(
         typer.Option("--gantry-angles", help="Comma-separated gantry angles in degrees (IEC)."),
     ] = None,
     dose_grid_mm: Annotated[
-        float, typer.Option("--dose-grid-mm", help="In-plane dose-grid spacing (mm).")
+        float,
+        typer.Option(
+            "--dose-grid-mm", help="In-plane dose-grid spacing (mm).", parser=finite_float
+        ),
     ] = 3.0,
     liver_mean_limit_gy: Annotated[
         float | None,
         typer.Option(
-            "--liver-mean-limit-gy", help="Override the seed's mean normal-liver limit (Gy)."
+            "--liver-mean-limit-gy",
+            help="Override the seed's mean normal-liver limit (Gy).",
+            parser=finite_float,
         ),
     ] = None,
     output_format: FormatOption = OutputFormat.text,
@@ -114,17 +126,16 @@ def plan(
     Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), alternative/ (the other plan), RTSTRUCT.dcm
     (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
-    from hccrt.errors import InputError
     from hccrt.pipeline import DEFAULT_GANTRY_DEG, plan_case_dir
+    from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
 
+    check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)  # before reading the case
+    if fractions >= 1:
+        check_dose_gy("--prescription-gy / --fractions", prescription_gy / fractions,
+                      DOSE_PER_FRACTION)  # fmt: skip
     angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
     if gantry_angles:
-        try:
-            angles = tuple(float(a) for a in gantry_angles.split(","))
-        except ValueError as error:
-            raise InputError(
-                "--gantry-angles", "must be comma-separated numbers", gantry_angles, "e.g. 0,90"
-            ) from error
+        angles = number_list(gantry_angles, "--gantry-angles", "0,90,180")
 
     def progress(message: str) -> None:
         sys.stderr.write(f"[plan] {message}\n")

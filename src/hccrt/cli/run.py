@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
@@ -43,7 +44,9 @@ def run(
     ] = PlanTechnique.auto,
     prescription_gy: Annotated[
         float | None,
-        typer.Option(help="Prescription dose in Gy (default: first scheme recommended)."),
+        typer.Option(
+            help="Prescription dose in Gy (default: first scheme recommended).", parser=finite_float
+        ),
     ] = None,
     fractions: Annotated[
         int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
@@ -51,17 +54,9 @@ def run(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
-    from hccrt.errors import InputError
     from hccrt.pipeline import RunOptions, run_case
 
-    if (prescription_gy is None) != (fractions is None):
-        raise InputError(
-            "--prescription-gy/--fractions",
-            "give both or neither",
-            f"{prescription_gy}/{fractions}",
-            "e.g. --prescription-gy 50 --fractions 10",
-        )
-    options = RunOptions(technique.value, prescription_gy, fractions)
+    options = RunOptions(technique.value, prescription_gy, fractions)  # validated before any work
     result = run_case(case_dir, out, force=force, options=options)
     emit(result, output_format, _render)
     if result.errors:

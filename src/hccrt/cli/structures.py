@@ -11,10 +11,11 @@ in mm.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 if TYPE_CHECKING:
@@ -37,8 +38,12 @@ ResolutionOption = Annotated[
     typer.Option(
         "--resolution-mm",
         help="Without --ct: in-plane voxel size (mm) of the grid built on the contour planes.",
+        parser=finite_float,
     ),
 ]
+
+
+Breathing = Literal["abc", "free"]
 
 
 def _fmt(value: float | None) -> str:
@@ -128,7 +133,8 @@ def margin(
     name: Annotated[str, typer.Option("--name", help="New ROI name (TG-263 style, e.g. PTV).")],
     out: Annotated[Path, typer.Option("--out", help="New RTSTRUCT file to write.", dir_okay=False)],
     margin_mm: Annotated[
-        float | None, typer.Option("--margin-mm", help="Isotropic margin in mm.")
+        float | None,
+        typer.Option("--margin-mm", help="Isotropic margin in mm.", parser=finite_float),
     ] = None,
     margins_mm: Annotated[
         str | None,
@@ -139,9 +145,10 @@ def margin(
         ),
     ] = None,
     breathing: Annotated[
-        str | None,
+        Breathing | None,
         typer.Option(
             "--breathing",
+            case_sensitive=False,
             help="Instead of a margin: CTV->PTV margin for 'abc' (seed 000: CTV + 6 mm with "
             "active breathing control) or 'free' (van Herk 2.5 Sigma + 0.7 sqrt(sigma^2 + "
             "sigma_resp^2) per axis; needs the three options below).",
@@ -162,7 +169,10 @@ def margin(
         ),
     ] = None,
     abc_margin_mm: Annotated[
-        float, typer.Option("--abc-margin-mm", help="Margin with ABC in mm (seed 000: 6).")
+        float,
+        typer.Option(
+            "--abc-margin-mm", help="Margin with ABC in mm (seed 000: 6).", parser=finite_float
+        ),
     ] = 6.0,
     contract: Annotated[bool, typer.Option("--contract", help="Shrink instead of expand.")] = False,
     within: Annotated[
@@ -215,7 +225,7 @@ def margin(
 
 
 def _motion_margins(
-    breathing: str,
+    breathing: Breathing,
     systematic: str | None,
     random: str | None,
     amplitude: str | None,
@@ -227,14 +237,11 @@ def _motion_margins(
     from hccrt.errors import ClinicalInputError
     from hccrt.geometry.motion import AxisValues, ptv_margin
 
-    if breathing not in ("abc", "free"):
-        raise ClinicalInputError("breathing", "must be abc or free", breathing, "")
-
     def axes(text: str | None, field: str) -> AxisValues | None:
         return None if text is None else AxisValues.parse(text, field)
 
     result = ptv_margin(
-        "abc" if breathing == "abc" else "free",
+        breathing,
         systematic_sd_mm=axes(systematic, "systematic_sd_mm"),
         random_sd_mm=axes(random, "random_sd_mm"),
         breathing_amplitude_mm=axes(amplitude, "breathing_amplitude_mm"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -23,6 +23,7 @@ from hccrt.clinical.units import (
     si_schema_properties,
 )
 from hccrt.errors import ClinicalInputError
+from hccrt.numbers import FiniteFloat, WholeNumber
 
 _Date = date  # the LabSet field is named ``date``; the alias keeps the annotation unambiguous
 _SI = (
@@ -45,17 +46,19 @@ class LabSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_add_si_alternatives)
 
     date: _Date = Field(description="Date the blood was drawn (ISO 8601).")
-    alt_u_l: float | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    alt_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="ALT ULN, U/L.")
-    ast_u_l: float | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    ast_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="AST ULN, U/L.")
-    alp_u_l: float | None = Field(None, gt=0, lt=100000, description="Alkaline phosphatase, U/L.")
-    alp_uln_u_l: float | None = Field(None, gt=0, lt=2000, description="ALP ULN, U/L.")
-    bilirubin_mg_dl: float | None = Field(None, description="Total bilirubin, mg/dL.")
-    bilirubin_uln_mg_dl: float | None = Field(
+    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
+    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000, description="ALT ULN, U/L.")
+    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
+    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000, description="AST ULN, U/L.")
+    alp_u_l: FiniteFloat | None = Field(
+        None, gt=0, lt=100000, description="Alkaline phosphatase, U/L."
+    )
+    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000, description="ALP ULN, U/L.")
+    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
+    bilirubin_uln_mg_dl: FiniteFloat | None = Field(
         None, gt=0, le=3, description="Bilirubin upper limit of normal, mg/dL."
     )
-    child_pugh_score: int | None = Field(
+    child_pugh_score: WholeNumber | None = Field(
         None, ge=5, le=15, description="Child-Pugh score 5-15 on this date (RILD-CP2 rule)."
     )
 
@@ -75,6 +78,7 @@ class FollowupRecord(BaseModel):
     """Follow-up during or after liver RT (frozen, validated)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", title="HCC RT follow-up record")
+    SCHEMA_DOC: ClassVar[str] = "docs/followup-schema.json"
 
     patient_id: str | None = None
     baseline: LabSet
@@ -128,10 +132,16 @@ class FollowupRecord(BaseModel):
         return self
 
 
-def load_followup(path: str | Path) -> FollowupRecord:
-    """Read and validate a follow-up JSON file (errors as one :class:`ClinicalInputError` line)."""
-    data = read_json_object(path, "followup")
+def parse_followup(data: Any) -> FollowupRecord:
+    """Validate a decoded JSON object as a :class:`FollowupRecord` (errors as one line)."""
+    if not isinstance(data, dict):
+        raise ClinicalInputError("followup", "must be a JSON object", type(data).__name__)
     try:
         return FollowupRecord.model_validate(data)
     except ValidationError as error:
         raise record_error(error, FollowupRecord) from None
+
+
+def load_followup(path: str | Path) -> FollowupRecord:
+    """Read and validate a follow-up JSON file (errors as one :class:`ClinicalInputError` line)."""
+    return parse_followup(read_json_object(path, "followup"))

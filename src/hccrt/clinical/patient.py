@@ -11,9 +11,10 @@ extrahepatic sites means "assessed, none found".
 from __future__ import annotations
 
 import difflib
+import math
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -32,7 +33,8 @@ from hccrt.clinical.units import (
     read_json_object,
     si_schema_properties,
 )
-from hccrt.errors import ClinicalInputError
+from hccrt.errors import ClinicalInputError, InputError
+from hccrt.numbers import FiniteFloat, WholeNumber
 
 __all__ = [
     "Ascites",
@@ -61,8 +63,8 @@ class Tumor(BaseModel):
 
     model_config = _FROZEN
 
-    diameter_cm: float = Field(gt=0, le=30, description="Largest diameter in cm.")
-    segment: int | None = Field(None, ge=1, le=8, description="Couinaud segment 1-8.")
+    diameter_cm: FiniteFloat = Field(gt=0, le=30, description="Largest diameter in cm.")
+    segment: WholeNumber | None = Field(None, ge=1, le=8, description="Couinaud segment 1-8.")
     near_major_vessel: bool = Field(False, description="Abuts a large vessel (ablation caution).")
     near_bile_duct: bool = Field(False, description="Abuts a large bile duct (ablation caution).")
     subcapsular: bool = Field(False, description="On the liver surface.")
@@ -77,7 +79,7 @@ class Tumor(BaseModel):
     @field_validator("diameter_cm", mode="before")
     @classmethod
     def _diameter_in_cm(cls, value: Any) -> Any:
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 30:
+        if isinstance(value, int | float) and not isinstance(value, bool) and 30 < value < math.inf:
             raise ClinicalInputError(
                 "diameter_cm", "above 30 cm", value, "did you enter mm? give the diameter in cm"
             )
@@ -105,7 +107,7 @@ class ExtrahepaticDisease(BaseModel):
     model_config = _FROZEN
 
     site: ExtrahepaticSite
-    count: int = Field(1, ge=1, le=100, description="Number of lesions at this site.")
+    count: WholeNumber = Field(1, ge=1, le=100, description="Number of lesions at this site.")
     symptomatic: bool = Field(False, description="Causes pain, compression or other symptoms.")
     includable_in_rt_plan: bool | None = Field(
         None, description="Small enough to be included in a liver SBRT plan."
@@ -150,27 +152,38 @@ class PatientRecord(BaseModel):
         title="HCC patient record",
         json_schema_extra=_add_si_alternatives,
     )
+    SCHEMA_DOC: ClassVar[str] = "docs/patient-schema.json"
 
     patient_id: str | None = None
     name: str | None = None
-    age_years: int | None = Field(None, ge=0, le=120)
-    bilirubin_mg_dl: float | None = Field(None, description="Total bilirubin, mg/dL.")
-    bilirubin_baseline_mg_dl: float | None = Field(
+    age_years: WholeNumber | None = Field(None, ge=0, le=120)
+    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
+    bilirubin_baseline_mg_dl: FiniteFloat | None = Field(
         None, description="Bilirubin before the last local treatment, mg/dL (sorafenib rule)."
     )
-    albumin_g_dl: float | None = Field(None, description="Serum albumin, g/dL.")
-    inr: float | None = Field(None, description="International normalised ratio.")
-    creatinine_mg_dl: float | None = Field(None, description="Serum creatinine, mg/dL.")
+    albumin_g_dl: FiniteFloat | None = Field(None, description="Serum albumin, g/dL.")
+    inr: FiniteFloat | None = Field(None, description="International normalised ratio.")
+    creatinine_mg_dl: FiniteFloat | None = Field(None, description="Serum creatinine, mg/dL.")
     dialysis_twice_past_week: bool = Field(False, description="MELD sets creatinine to 4.0.")
-    sodium_mmol_l: float | None = Field(None, description="Serum sodium, mmol/L.")
-    alt_u_l: float | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    alt_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="ALT upper limit of normal.")
-    ast_u_l: float | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    ast_uln_u_l: float | None = Field(None, gt=0, lt=1000, description="AST upper limit of normal.")
-    alp_u_l: float | None = Field(None, gt=0, lt=100000, description="Alkaline phosphatase, U/L.")
-    alp_uln_u_l: float | None = Field(None, gt=0, lt=2000, description="ALP upper limit of normal.")
-    kps: int | None = Field(None, ge=0, le=100, multiple_of=10, description="Karnofsky 0-100.")
-    ecog: int | None = Field(None, ge=0, le=5, description="ECOG performance status 0-5.")
+    sodium_mmol_l: FiniteFloat | None = Field(None, description="Serum sodium, mmol/L.")
+    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
+    alt_uln_u_l: FiniteFloat | None = Field(
+        None, gt=0, lt=1000, description="ALT upper limit of normal."
+    )
+    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
+    ast_uln_u_l: FiniteFloat | None = Field(
+        None, gt=0, lt=1000, description="AST upper limit of normal."
+    )
+    alp_u_l: FiniteFloat | None = Field(
+        None, gt=0, lt=100000, description="Alkaline phosphatase, U/L."
+    )
+    alp_uln_u_l: FiniteFloat | None = Field(
+        None, gt=0, lt=2000, description="ALP upper limit of normal."
+    )
+    kps: WholeNumber | None = Field(
+        None, ge=0, le=100, multiple_of=10, description="Karnofsky 0-100."
+    )
+    ecog: WholeNumber | None = Field(None, ge=0, le=5, description="ECOG performance status 0-5.")
     ps_cancer_related: bool | None = Field(
         None,
         description="A reduced performance status (ECOG 1-2) is caused by the cancer (BCLC 2022).",
@@ -190,11 +203,11 @@ class PatientRecord(BaseModel):
     refuses_surgery: bool = False
     comorbidities: tuple[str, ...] = ()
     planned_rt_start_date: date | None = None
-    normal_liver_volume_cc: float | None = Field(
+    normal_liver_volume_cc: FiniteFloat | None = Field(
         None, gt=0, lt=5000, description="Liver minus GTV volume, cc (SBRT 700 cc rule)."
     )
     abc_available: bool | None = Field(None, description="Active breathing control available.")
-    breathing_motion_mm: float | None = Field(
+    breathing_motion_mm: FiniteFloat | None = Field(
         None, ge=0, le=60, description="Measured tumour motion (peak-to-peak), mm."
     )
     needs_rapid_symptom_relief: bool = False
@@ -254,20 +267,28 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 def record_error(
     error: ValidationError, model: type[BaseModel] | None = None
 ) -> ClinicalInputError:
-    """Turn the first pydantic error into a one-line :class:`ClinicalInputError`."""
+    """Turn the first pydantic error into a one-line :class:`ClinicalInputError`.
+
+    The fix of a generic error points to the model's schema document (``SCHEMA_DOC``:
+    ``docs/patient-schema.json`` or ``docs/followup-schema.json``).
+    """
+    model = model or PatientRecord
+    schema_doc = f"see {getattr(model, 'SCHEMA_DOC', PatientRecord.SCHEMA_DOC)}"
     first = error.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, ClinicalInputError):
         return cause
-    loc = ".".join(str(part) for part in first["loc"])
+    if isinstance(cause, InputError):  # a strict-number refusal: name the full location
+        return ClinicalInputError(loc or cause.field, cause.rule, cause.value, cause.fix)
     value = first.get("input")
     if first["type"] == "extra_forbidden":
-        known = _field_names(model or PatientRecord)
+        known = _field_names(model)
         close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
-        fix = f"did you mean {close[0]}?" if close else "see docs/patient-schema.json"
+        fix = f"did you mean {close[0]}?" if close else schema_doc
         return ClinicalInputError(loc, "unknown field", value, fix)
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return ClinicalInputError(loc, f"{first['msg']}{more}", value, "see docs/patient-schema.json")
+    return ClinicalInputError(loc, f"{first['msg']}{more}", value, schema_doc)
 
 
 def parse_patient(data: Any) -> PatientRecord:

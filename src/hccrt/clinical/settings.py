@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hccrt.clinical.sources import Status, facts_rule
 from hccrt.clinical.units import read_json_object
-from hccrt.errors import ClinicalInputError
+from hccrt.errors import ClinicalInputError, InputError
+from hccrt.numbers import FiniteFloat
 
 AREA = "Overridable defaults (not stated by the seeds)"
 facts_rule(
@@ -45,29 +46,29 @@ class ClinicalSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    albumin_three_points_below_g_dl: float = Field(
+    albumin_three_points_below_g_dl: FiniteFloat = Field(
         2.8,
         ge=2.5,
         le=3.0,
         description="Child-Pugh albumin cut-off for 3 points [V] Pugh 1973 (2.8); some textbook "
         "tables use 3.0 (clinical-facts §1.1).",
     )
-    large_tumor_cm: float = Field(
+    large_tumor_cm: FiniteFloat = Field(
         5.0,
         gt=0,
         le=30,
         description="'Large HCC' for the IMRT hint (rule TECH-LARGE, UNCONFIRMED default).",
     )
-    tracking_motion_mm: float = Field(
+    tracking_motion_mm: FiniteFloat = Field(
         5.0, ge=0, le=50, description="Motion above which tracking is suggested (SET-TRACKING-5MM)."
     )
-    cone_max_target_cm: float = Field(
+    cone_max_target_cm: FiniteFloat = Field(
         3.5, gt=0, le=10, description="Largest target for cone collimators (SET-CONES, derived)."
     )
-    ctv_margin_mm: float = Field(
+    ctv_margin_mm: FiniteFloat = Field(
         5.0, ge=5.0, le=10.0, description="GTV->CTV margin within the seed range 5-10 mm."
     )
-    tumour_alpha_beta_gy: float = Field(
+    tumour_alpha_beta_gy: FiniteFloat = Field(
         10.0, gt=0, le=30, description="α/β of HCC for BED/EQD2 (clinical-facts §3.3, §7)."
     )
 
@@ -83,6 +84,9 @@ def load_settings(path: str | Path) -> ClinicalSettings:
     except ValidationError as error:
         first = error.errors()[0]
         loc = ".".join(str(part) for part in first["loc"]) or "settings"
+        cause = (first.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):  # NaN, a boolean or a string for a number
+            raise ClinicalInputError(loc, cause.rule, cause.value, cause.fix) from None
         raise ClinicalInputError(
             loc, first["msg"], first.get("input"), "see ClinicalSettings in docs/clinical.md"
         ) from None

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hccrt.errors import ClinicalInputError
+from hccrt.errors import ClinicalInputError, InputError
+from hccrt.numbers import check_number
 
 BILIRUBIN_UMOL_L_PER_MG_DL = 17.1
 ALBUMIN_G_L_PER_G_DL = 10.0
@@ -110,6 +111,7 @@ PLAUSIBLE: dict[str, Plausible] = {
 
 def check_plausible(field: str, value: float) -> None:
     """Raise :class:`ClinicalInputError` when ``value`` is impossible for ``field``."""
+    _number(field, value)
     rule = PLAUSIBLE.get(field)
     if rule is None:
         return
@@ -121,6 +123,13 @@ def check_plausible(field: str, value: float) -> None:
         fix = rule.below_hint or f"enter a value between {rule.low:g} and {rule.high:g}{unit}"
         limit = "not positive" if rule.low == 0.0 else f"below {rule.low:g}{unit}"
         raise ClinicalInputError(field, limit, value, fix)
+
+
+def _number(field: str, value: Any) -> float:
+    try:
+        return check_number(field, value)
+    except InputError as error:
+        raise ClinicalInputError(error.field, error.rule, error.value, error.fix) from None
 
 
 def convert_si_inputs(
@@ -150,10 +159,9 @@ def convert_si_inputs(
                 si_value,
                 f"give the value once: {alt.si_field} ({alt.si_unit}) or {alt.field} ({alt.unit})",
             )
-        if isinstance(si_value, bool) or not isinstance(si_value, int | float):
-            raise ClinicalInputError(alt.si_field, "must be a number", si_value)
-        check_plausible(alt.si_field, float(si_value))
-        out[alt.field] = round(float(si_value) / alt.factor, 2)
+        number = _number(alt.si_field, si_value)
+        check_plausible(alt.si_field, number)
+        out[alt.field] = round(number / alt.factor, 2)
     return out
 
 

@@ -135,8 +135,14 @@ def _read_header(path: Path) -> _Header | None:
 
 
 def _candidate_files(case_dir: Path) -> Iterable[Path]:
+    """Files under ``case_dir``, hidden ones (a part starting with ".") left out.
+
+    Only the path inside the case folder is tested, so ``../case`` or a case kept under a
+    dot-folder (``~/.cache/case``) is still read.
+    """
     for path in sorted(case_dir.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.parts):
+        inside = path.relative_to(case_dir).parts
+        if path.is_file() and not any(part.startswith(".") for part in inside):
             yield path
 
 

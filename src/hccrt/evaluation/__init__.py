@@ -7,7 +7,14 @@ or a case folder). Reports: :func:`hccrt.report.write_report`.
 from hccrt.evaluation._plan_limits import ConvertedLimit, converted_limits
 from hccrt.evaluation.evaluate import ConstraintResult, Evaluation, NtcpEstimate, evaluate_plan
 from hccrt.evaluation.inputs import PlanFiles, evaluate_files, files_from_case
-from hccrt.evaluation.protocol import PROTOCOL_NAMES, Protocol, load_protocol, select_protocol
+from hccrt.evaluation.protocol import (
+    PROTOCOL_NAMES,
+    Protocol,
+    load_packaged_protocol,
+    load_protocol,
+    packaged_protocol_names,
+    select_protocol,
+)
 from hccrt.evaluation.results import ConstraintStatus, NtcpStatus, Verdict
 from hccrt.evaluation.technique import PlanFacts
 
@@ -27,6 +34,8 @@ __all__ = [
     "evaluate_files",
     "evaluate_plan",
     "files_from_case",
+    "load_packaged_protocol",
     "load_protocol",
+    "packaged_protocol_names",
     "select_protocol",
 ]

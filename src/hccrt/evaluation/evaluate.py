@@ -8,6 +8,7 @@ the PTV); missing optional organs are reported as ``not_evaluated`` with a warni
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.dvh.sampling import DvhSettings
+from hccrt.errors import InputError
 from hccrt.evaluation.checks import (
     child_pugh_applies,
     estimate_ntcp,
@@ -96,7 +98,11 @@ def evaluate_plan(
         chosen, selection = protocol, "given as an object"
     else:
         chosen, selection = load_protocol(protocol), f"requested: {protocol}"
-    cp = child_pugh_class.strip().upper()[:1] if child_pugh_class else None
+    cp = child_pugh_class.strip().upper() if child_pugh_class else None
+    if cp is not None:  # "D" once dropped the normal-liver constraint and passed
+        if not re.fullmatch(r"[ABC]\d{0,2}", cp):
+            raise InputError("child_pugh_class", "must be A, B or C", child_pugh_class, "")
+        cp = cp[0]
     resolver = StructureResolver(structures, dose_gy, dose_grid, settings)
     notes = list(warnings)
     reasons: list[str] = []

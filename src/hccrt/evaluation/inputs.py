@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from hccrt.core import Dose, Image, PlanSummary
+from hccrt.core import Dose, Image, PlanSummary, StoredDVH
+from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.plan import StoredComparison
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
@@ -83,7 +84,7 @@ def evaluate_files(
         Missing fractions/prescription, relative dose without reference, mismatched Frames of
         Reference, unreadable files.
     """
-    from hccrt.dicom import read_ct_series, read_rtdose, read_rtplan, read_rtstruct
+    from hccrt.dicom import read_ct_series, read_rtplan, read_rtstruct
     from hccrt.dvh.plan import sum_doses
 
     structure_set = read_rtstruct(files.rtstruct)
@@ -104,15 +105,9 @@ def evaluate_files(
         raise InputError(
             "fractions", "unknown (no RTPLAN with a fraction group)", None, "pass --fractions N"
         )
-    doses = []
-    for path in files.rtdoses:
-        dose = read_rtdose(path)
-        warnings.extend(dose.warnings)
-        require_same_frame(
-            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            f"RTDOSE {Path(path).name} with RTSTRUCT {Path(files.rtstruct).name}",
-        )  # fmt: skip
-        doses.append(dose_in_gy(dose, rx, relative_unit, Path(path).name))
+    doses = read_doses_gy(
+        files.rtdoses, structure_set, Path(files.rtstruct).name, rx, relative_unit, warnings
+    )
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
     ct = None
@@ -157,6 +152,38 @@ def evaluate_files(
     return evaluation, ct
 
 
+def read_doses_gy(
+    paths: Sequence[Path],
+    structure_set: Any,
+    rtstruct_name: str,
+    reference_dose_gy: float | None,
+    relative_unit: Literal["fraction", "percent"] | None,
+    warnings: list[str],
+) -> list[Any]:
+    """Read every RTDOSE in Gy, each checked against the structure set's Frame of Reference.
+
+    The readers' warnings are appended to ``warnings`` (``hccrt dvh`` and ``hccrt evaluate``
+    both read doses here, so neither drops them).
+
+    Raises
+    ------
+    InputError
+        Unreadable file, another Frame of Reference, RELATIVE dose without its reference.
+    """
+    from hccrt.dicom import read_rtdose
+
+    doses = []
+    for path in paths:
+        dose = read_rtdose(path)
+        warnings.extend(dose.warnings)
+        require_same_frame(
+            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            f"RTDOSE {Path(path).name} with RTSTRUCT {rtstruct_name}",
+        )  # fmt: skip
+        doses.append(dose_in_gy(dose, reference_dose_gy, relative_unit, Path(path).name))
+    return doses
+
+
 def dose_in_gy(
     dose: Dose,
     reference_dose_gy: float | None,
@@ -185,22 +212,40 @@ def dose_in_gy(
 def stored_dvh_comparison(
     structures: Sequence[StructureContours], dose: Dose, total: npt.NDArray[np.floating], grid: Grid
 ) -> tuple[StoredComparison, ...]:
-    """hccrt's DVHs against those the planning system stored in the RTDOSE (cc units only)."""
+    """hccrt's DVHs against those the planning system stored in the RTDOSE (Gy and cc only)."""
     from hccrt.dvh.engine import compute_dvh
+
+    compared = (
+        stored_dvh_of(structure, dose, compute_dvh(structure, total, grid))
+        for structure in structures
+        if not structure.is_empty and _stored_record(structure, dose) is not None
+    )
+    return tuple(c for c in compared if c is not None)
+
+
+def stored_dvh_of(
+    structure: StructureContours, dose: Dose, result: DoseVolumeHistogram
+) -> StoredComparison | None:
+    """hccrt's DVH ``result`` of one structure against the one stored in ``dose``, or ``None``.
+
+    Only a stored DVH in absolute dose (Gy) and volume (cc) is compared: ``hccrt dvh`` and
+    ``hccrt evaluate`` share this rule.
+    """
     from hccrt.dvh.plan import compare_with_stored, stored_to_histogram
 
-    by_number = {s.number: s for s in structures if not s.is_empty}
-    result = []
+    record = _stored_record(structure, dose)
+    if record is None:
+        return None
+    theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
+    return compare_with_stored(result, theirs)
+
+
+def _stored_record(structure: StructureContours, dose: Dose) -> StoredDVH | None:
     for record in dose.stored_dvhs:
-        if record.volume_units != "CM3" or record.dose_units != "GY":
-            continue
-        for number in record.referenced_roi_numbers:
-            structure = by_number.get(number)
-            if structure is None:
-                continue
-            theirs = stored_to_histogram(structure.name, record.bin_edges, record.cumulative_volume)
-            result.append(compare_with_stored(compute_dvh(structure, total, grid), theirs))
-    return tuple(result)
+        comparable = record.volume_units == "CM3" and record.dose_units == "GY"
+        if comparable and structure.number in record.referenced_roi_numbers:
+            return record
+    return None
 
 
 def plan_facts(

@@ -134,9 +134,7 @@ class Evaluation:
             "verdict": self.verdict,
             "verdict_reasons": list(self.verdict_reasons),
             "protocol": {
-                "id": self.protocol.id,
-                "version": self.protocol.version,
-                "title": self.protocol.title,
+                **self.protocol.identity(),  # a file protocol: its path and hash, not its id
                 "fractionation": self.protocol.fractionation.description,
                 "source": self.protocol.source,
                 "selection": self.protocol_selection,

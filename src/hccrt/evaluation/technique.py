@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from hccrt.core import BeamSummary
 from hccrt.errors import InputError
+from hccrt.numbers import check_number
+from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
 
 TECHNIQUES = ("3dcrt", "imrt", "sbrt")
 
@@ -65,10 +67,10 @@ class PlanFacts:
     dose_max_gy: float | None = None
 
     def __post_init__(self) -> None:
-        if self.fractions < 1:
-            raise InputError("fractions", "must be >= 1", self.fractions, "check the plan")
-        if self.prescription_gy is not None and not self.prescription_gy > 0:
-            raise InputError("prescription_gy", "must be > 0 Gy", self.prescription_gy, "")
+        if check_number("fractions", self.fractions) < 1 or self.fractions != int(self.fractions):
+            raise InputError("fractions", "must be a whole number >= 1", self.fractions, "")
+        if self.prescription_gy is not None:  # finite, > 0 and plausible in Gy (not cGy)
+            check_dose_gy("prescription_gy", self.prescription_gy, TOTAL_DOSE)
         if self.technique not in (*TECHNIQUES, "unknown"):
             raise InputError(
                 "technique", f"must be one of {', '.join(TECHNIQUES)}", self.technique, ""

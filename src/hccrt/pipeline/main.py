@@ -47,6 +47,23 @@ def _require_patient(inventory: CaseInventory) -> PatientRecord:
     return load_patient(inventory.patient_record)
 
 
+def _require_usable_images(inventory: CaseInventory) -> None:
+    """Refuse DICOM that no stage can use (a case without any DICOM is assessed only)."""
+    ct, rtstruct = bool(inventory.ct_files), inventory.rtstruct is not None
+    rtdose = bool(inventory.rtdoses)
+    if not (ct or rtstruct or rtdose or inventory.rtplan):
+        return
+    if (ct and rtstruct) or (rtstruct and rtdose):
+        return
+    found = ", ".join(f"{n} {m}" for m, n in inventory.modalities.items() if n)
+    missing = "RTSTRUCT" if ct or rtdose else "CT (to plan) or RTDOSE (to evaluate)"
+    raise InputError(
+        str(inventory.case_dir),
+        f"found {found}: planning needs CT + RTSTRUCT, evaluation RTSTRUCT + RTDOSE",
+        fix=f"add the {missing} to the case folder",
+    )
+
+
 def _finish(work: Workspace, result: RunResult, out_dir: Path) -> None:
     from hccrt.serialize import dumps
 
@@ -86,6 +103,7 @@ def run_case(
     started = datetime.now(UTC).isoformat(timespec="seconds")
     inventory = inventory_case(case_dir)
     patient = _require_patient(inventory)
+    _require_usable_images(inventory)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Workspace(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent)))
     try:

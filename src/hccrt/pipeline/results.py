@@ -33,6 +33,27 @@ class RunOptions:
     prescription_gy: float | None = None
     fractions: int | None = None
 
+    def __post_init__(self) -> None:
+        """Validate every option before any work is done (bad input: :class:`InputError`)."""
+        from hccrt.errors import InputError
+        from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
+
+        if self.technique not in ("auto", "3dcrt", "imrt"):
+            raise InputError("--technique", "must be auto, 3dcrt or imrt", self.technique, "")
+        if (self.prescription_gy is None) != (self.fractions is None):
+            raise InputError(
+                "--prescription-gy/--fractions",
+                "give both or neither",
+                f"{self.prescription_gy}/{self.fractions}",
+                "e.g. --prescription-gy 50 --fractions 10",
+            )
+        if self.prescription_gy is None or self.fractions is None:
+            return
+        if isinstance(self.fractions, bool) or not 1 <= self.fractions <= 60:
+            raise InputError("--fractions", "must be a whole number 1-60", self.fractions, "")
+        total = check_dose_gy("--prescription-gy", self.prescription_gy, TOTAL_DOSE)
+        check_dose_gy("--prescription-gy / --fractions", total / self.fractions, DOSE_PER_FRACTION)
+
 
 @dataclass(frozen=True)
 class RunResult:

@@ -14,7 +14,9 @@ from hccrt.radiobiology.dvh_input import (
     DifferentialDvh,
     cumulative_to_differential,
     differential_dvh,
+    looks_cumulative,
     read_dvh_csv,
+    require_dvh_kind,
 )
 from hccrt.radiobiology.highdose import PARK_2008_H460, LqlParameters, UscParameters
 from hccrt.radiobiology.liver_tolerance import (
@@ -104,10 +106,12 @@ __all__ = [
     "lea_catcheside_g",
     "liang_tolerable_mean_dose_gy",
     "list_ntcp_parameter_sets",
+    "looks_cumulative",
     "ntcp_lkb",
     "ntcp_logit",
     "parse_scheme",
     "read_dvh_csv",
+    "require_dvh_kind",
     "scheme_bed",
     "seed_tolerable_mean_liver_dose",
     "thames_h_factor",

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from hccrt.errors import InputError
+from hccrt.numbers import check_number
 from hccrt.radiobiology._checks import FloatArray, non_negative_array
+from hccrt.radiobiology.dose_bands import DVH_DOSE, check_dose_gy
 from hccrt.radiobiology.records import ModelWarning
 
 _SUM_TOLERANCE = 0.01  # relative tolerance when a total volume is given
@@ -162,11 +164,21 @@ def cumulative_to_differential(dose_gy: Any, volume_cc: Any) -> DifferentialDvh:
     return DifferentialDvh(centres, bins, tuple(notes))
 
 
-def read_dvh_csv(path: Path) -> tuple[list[float], list[float]]:
+def read_dvh_csv(path: Path, structure: str | None = None) -> tuple[list[float], list[float]]:
     """Read a DVH CSV with a header naming ``dose_gy`` and ``volume_cc`` (Gy, cc).
 
-    Other columns are ignored and blank lines skipped; the values are returned unvalidated
-    (pass them to :func:`differential_dvh` or :func:`cumulative_to_differential`).
+    Other columns are ignored and blank lines skipped. A ``structure`` column (the CSV that
+    ``hccrt dvh --csv`` writes holds one cumulative curve per structure) selects the rows of
+    ``structure``; it may be left out when the file holds one structure only. The doses must be
+    plausible in Gy (:data:`~hccrt.radiobiology.dose_bands.DVH_DOSE`: a DVH in cGy is refused
+    with the fix); otherwise the values are returned unvalidated (pass them to
+    :func:`differential_dvh` or :func:`cumulative_to_differential`).
+
+    Raises
+    ------
+    InputError
+        Missing file or columns, a cell that is not a finite number, a dose above the band
+        ("did you mean cGy?"), several structures and none (or an unknown one) chosen.
     """
     if not path.is_file():
         raise InputError("dvh", "file not found", str(path), "check the path")
@@ -180,26 +192,110 @@ def read_dvh_csv(path: Path) -> tuple[list[float], list[float]]:
                 f"{path} (columns: {', '.join(columns) or 'none'})",
                 "add the header line 'dose_gy,volume_cc' (Gy, cc)",
             )
-        dose_gy: list[float] = []
-        volume_cc: list[float] = []
+        rows: dict[str, list[tuple[float, float]]] = {}
         for line_number, row in enumerate(reader, start=2):
             clean = {(key or "").strip(): (value or "").strip() for key, value in row.items()}
             if not any(clean.values()):
                 continue
-            dose_gy.append(_cell(path, line_number, "dose_gy", clean["dose_gy"]))
-            volume_cc.append(_cell(path, line_number, "volume_cc", clean["volume_cc"]))
-    if not dose_gy:
-        raise InputError("dvh", "CSV has no data rows", str(path), "add dose_gy,volume_cc rows")
+            rows.setdefault(clean.get("structure", ""), []).append(
+                (
+                    _cell(path, line_number, "dose_gy", clean["dose_gy"]),
+                    _cell(path, line_number, "volume_cc", clean["volume_cc"]),
+                )
+            )
+    chosen = _structure_rows(path, rows, structure)
+    dose_gy = [dose for dose, _ in chosen]
+    volume_cc = [volume for _, volume in chosen]
+    check_dose_gy(f"dvh {path.name} dose_gy", max(dose_gy), DVH_DOSE, allow_zero=True)
     return dose_gy, volume_cc
+
+
+def _structure_rows(
+    path: Path, rows: dict[str, list[tuple[float, float]]], structure: str | None
+) -> list[tuple[float, float]]:
+    if not rows:
+        raise InputError("dvh", "CSV has no data rows", str(path), "add dose_gy,volume_cc rows")
+    names = ", ".join(sorted(rows))
+    if structure is not None:
+        if structure not in rows:
+            raise InputError(
+                "structure", f"not in the DVH file (it holds: {names})", structure, "pick one"
+            )
+        return rows[structure]
+    if len(rows) > 1:
+        raise InputError(
+            "dvh",
+            f"holds the DVHs of {len(rows)} structures ({names})",
+            str(path),
+            "choose one with --structure NAME",
+        )
+    return next(iter(rows.values()))
+
+
+def looks_cumulative(volume_cc: Any, total_volume_cc: float | None = None) -> bool:
+    """True when a volume column has the shape of a cumulative DVH.
+
+    A cumulative DVH starts at the structure's total volume and never increases with dose; a
+    differential one read as cumulative (or the reverse) gives a wrong NTCP. With
+    ``total_volume_cc`` the first value must also match the total within 1 %.
+
+    Examples
+    --------
+    >>> looks_cumulative([1200.0, 900.0, 300.0, 0.0])
+    True
+    >>> looks_cumulative([100.0, 700.0, 400.0])
+    False
+    """
+    volume = np.asarray(volume_cc, dtype=np.float64)
+    if volume.ndim != 1 or volume.size < 3 or not np.all(np.isfinite(volume)):
+        return False
+    if not volume[0] > volume[-1] or np.any(np.diff(volume) > 0.0):
+        return False
+    if total_volume_cc is None:
+        return True
+    return abs(float(volume[0]) - total_volume_cc) <= _SUM_TOLERANCE * total_volume_cc
+
+
+def require_dvh_kind(
+    volume_cc: Any, cumulative: bool | None, total_volume_cc: float | None = None
+) -> bool:
+    """Whether to read a DVH as cumulative: the user's choice, or refused when it looks cumulative.
+
+    Parameters
+    ----------
+    volume_cc
+        The volume column.
+    cumulative
+        ``True`` / ``False`` as the user declared it; ``None`` when not declared.
+    total_volume_cc
+        The structure volume, when known.
+
+    Raises
+    ------
+    InputError
+        Undeclared, and :func:`looks_cumulative`: reading it as differential would count each
+        volume once per dose point (a cumulative liver DVH read so gave "479 906 cc").
+    """
+    if cumulative is not None:
+        return cumulative
+    if looks_cumulative(volume_cc, total_volume_cc):
+        first = float(np.asarray(volume_cc, dtype=np.float64)[0])
+        raise InputError(
+            "dvh",
+            f"looks cumulative: the volume starts at {first:.6g} cc and never increases with dose",
+            "differential or cumulative not given",
+            "pass --cumulative (or --differential if the bins really are differential)",
+        )
+    return False
 
 
 def _cell(path: Path, line_number: int, column: str, text: str) -> float:
     try:
-        return float(text)
+        return check_number(column, float(text))
     except ValueError:
         raise InputError(
             f"dvh {path.name} line {line_number} {column}",
-            "is not a number",
+            "is not a finite number",
             text,
             "use plain numbers (Gy, cc) with '.' as decimal point",
         ) from None

@@ -93,6 +93,7 @@ def render_pdf(
         ("Technique", f"{plan['technique']} ({plan['technique_source']})"),
         ("Dose", f"{' + '.join(plan['dose_files'])}; max {_fmt(plan['dose_max_gy'])} Gy"),
         ("Protocol", f"{protocol['title']} v{protocol['version']} - {protocol['selection']}"),
+        ("Protocol identity", f"sha256 {protocol['sha256'][:16]}... ({protocol['origin']})"),
     ]  # fmt: skip
     _table(pdf, ("Item", "Value"), facts, (30, 150))
     _heading(pdf, "Constraints")

@@ -112,10 +112,12 @@ class FormResult:
 
 
 def _number(raw: str, integer: bool) -> int | float | str:
+    """The typed number; "nan" and "inf" stay floats so the record's strict numbers refuse them."""
     try:
-        return int(raw) if integer else float(raw)
+        number = float(raw)
     except ValueError:
-        return raw  # pydantic reports it, next to the field
+        return raw  # the record refuses the string, next to the field
+    return int(number) if integer and number.is_integer() else number
 
 
 def form_to_dict(form: Mapping[str, str]) -> dict[str, Any]:
