@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hccrt.clinical.assess import RULESET
 from hccrt.errors import InputError
+from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
 from hccrt.store.files import StoredObject
 from hccrt.store.models import Evaluation, Patient, Upload
@@ -73,6 +74,30 @@ def _number(raw: str, kind: type[int] | type[float], field: str) -> int | float 
     if value <= 0:
         raise InputError(field, "must be positive", raw, "correct the value")
     return value
+
+
+def packaged_protocol(raw: str | None) -> str | None:
+    """The protocol name of a web request: one of the packaged protocols, or ``None`` (automatic).
+
+    The web app never reads a protocol from a path (a path would let any user make the server
+    read, and echo, any JSON file); protocol files stay a command-line option.
+
+    Raises
+    ------
+    InputError
+        For anything else; the message names the packaged protocols and never the file.
+    """
+    name = (raw or "").strip()
+    if not name or name == "automatic":
+        return None
+    if name not in PROTOCOL_NAMES:
+        raise InputError(
+            "protocol",
+            "not a packaged protocol (the web app does not read protocol files)",
+            name if name.isidentifier() and len(name) <= 64 else "(refused)",
+            f"choose one of {', '.join(PROTOCOL_NAMES)}, or leave it empty for automatic",
+        )
+    return name
 
 
 def _run_evaluation(
