@@ -209,6 +209,7 @@ class EvaluationJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
+    worker: Mapped[str] = mapped_column(String(64), default="")
     step: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(64), default="")
     options: Mapped[dict[str, Any]] = mapped_column(JSON)

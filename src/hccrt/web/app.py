@@ -27,6 +27,7 @@ from hccrt.errors import InputError
 from hccrt.store.db import make_engine, migrate, session_factory
 from hccrt.store.files import ContentStore
 from hccrt.store.repository import NotFound
+from hccrt.web.jobs import JobQueue
 from hccrt.web.security import LoginRequired
 from hccrt.web.settings import Settings
 from hccrt.web.uploads import UploadRejected
@@ -123,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.files = files
+    app.state.jobs = JobQueue(app.state.sessions, files, settings.jobs)
+    if recovered := app.state.jobs.recover():
+        log.warning("marked %d evaluation jobs of a stopped server as failed", recovered)
     app.state.signer = URLSafeSerializer(settings.resolved_secret_key())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["hccrt_version"] = __version__

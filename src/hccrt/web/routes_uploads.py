@@ -11,6 +11,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hccrt.errors import InputError
+from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.web.app import render
@@ -131,5 +132,11 @@ def upload_detail(
     return render(
         request,
         "upload_detail.html",
-        page_context(principal, upload=row, patient=patient, evaluations=evaluations),
+        page_context(
+            principal,
+            upload=row,
+            patient=patient,
+            evaluations=evaluations,
+            protocols=PROTOCOL_NAMES,
+        ),
     )

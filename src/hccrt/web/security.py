@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from hccrt.store import accounts
+from hccrt.store import accounts, audit
 from hccrt.store.accounts import Permission, allowed
 from hccrt.store.models import User
 
@@ -97,21 +97,44 @@ def current_principal(request: Request, session: DbSession) -> Principal:
     return Principal(user=login.user, csrf_token=login.csrf_token, token=token)
 
 
+def _audit_refusal(session: Session, principal: Principal, request: Request, reason: str) -> None:
+    """Record a refused (403) request: the route template and the missing permission."""
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    audit.record_event(
+        session,
+        principal.user,
+        "refused",
+        "request",
+        None,
+        detail=f"{request.method} {route} needs {reason}",
+    )
+    session.commit()
+
+
 def require(permission: Permission) -> Callable[..., object]:
     """Dependency: the signed-in account holding ``permission``, CSRF-checked when unsafe."""
 
     async def dependency(
-        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+        request: Request,
+        principal: Annotated[Principal, Depends(current_principal)],
+        session: DbSession,
     ) -> Principal:
+        audit.set_origin(
+            audit.RequestOrigin(
+                request.client.host if request.client else "", audit.session_ref(principal.token)
+            )
+        )
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, principal.csrf_token):
                 await _close_form(request)
+                _audit_refusal(session, principal, request, "csrf")
                 raise HTTPException(
                     403, "CSRF token missing or wrong: reload the page and submit again"
                 )
         if not allowed(principal.user.role, permission):
             await _close_form(request)
+            _audit_refusal(session, principal, request, permission.value)
             raise HTTPException(
                 403,
                 f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hccrt.store.db import default_data_dir, default_database_url
+from hccrt.web.jobs import JobLimits
 
 SECRET_ENV = "HCCRT_SECRET_KEY"
 
@@ -52,6 +53,10 @@ class Settings:
         (created once, mode 0600).
     secure_cookies
         Mark cookies ``Secure`` (set when the server is reached over HTTPS).
+    limits
+        Upload limits.
+    jobs
+        Evaluation queue: worker slots, queue length, per-account limit.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -59,6 +64,7 @@ class Settings:
     secret_key: str | None = None
     secure_cookies: bool = False
     limits: UploadLimits = field(default_factory=UploadLimits)
+    jobs: JobLimits = field(default_factory=JobLimits)
 
     def resolved_database_url(self) -> str:
         """The database URL to use."""

@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("started_at", _TZ, nullable=True),
         sa.Column("finished_at", _TZ, nullable=True),
         sa.Column("status", sa.String(16), nullable=False, index=True),
+        sa.Column("worker", sa.String(64), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(64), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
