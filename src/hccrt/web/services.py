@@ -22,7 +22,7 @@ from hccrt.clinical.patient import PatientRecord
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
-from hccrt.store.files import ContentStore, StoredObject
+from hccrt.store.files import ContentStore, ObjectSource, StoredObject
 from hccrt.store.repository import Provenance
 
 log = logging.getLogger(__name__)
@@ -49,14 +49,14 @@ def followup_of(data: dict[str, Any]) -> tuple[FollowupRecord, dict[str, Any], P
 
 
 def materialize(
-    store: ContentStore, files: Sequence[tuple[str, StoredObject]], folder: Path
+    store: ObjectSource, files: Sequence[tuple[str, StoredObject]], folder: Path
 ) -> None:
     """Lay out stored upload files in ``folder`` (one numbered file each, names not trusted)."""
     for position, (_, obj) in enumerate(files):
         store.link_into(obj.sha256, folder / f"{position:05d}.dcm")
 
 
-def check_case(store: ContentStore, files: Sequence[tuple[str, StoredObject]]) -> dict[str, Any]:
+def check_case(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> dict[str, Any]:
     """Read the headers of an upload as one case; returns its modality counts and warnings.
 
     Raises
@@ -65,7 +65,7 @@ def check_case(store: ContentStore, files: Sequence[tuple[str, StoredObject]]) -
         Unreadable DICOM, several structure sets or plans, several Frames of Reference, an
         RTSTRUCT referencing a CT series that is not uploaded (the DICOM reader's messages).
     """
-    with tempfile.TemporaryDirectory(prefix="hccrt-upload-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="check-", dir=store.work_dir()) as tmp:
         folder = Path(tmp)
         materialize(store, files, folder)
         try:
@@ -169,7 +169,7 @@ def evaluate_upload(
         if on_stage is not None:
             on_stage(step, EVALUATION_STAGES[step - 1])
 
-    with tempfile.TemporaryDirectory(prefix="hccrt-eval-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="eval-", dir=store.work_dir()) as tmp:
         stage(1)
         case = Path(tmp) / "case"
         materialize(store, files, case)

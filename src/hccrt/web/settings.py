@@ -29,6 +29,8 @@ class UploadLimits:
         All unpacked files together, bytes.
     max_zip_ratio
         Largest uncompressed/compressed size ratio of a zip member (zip-bomb guard).
+    max_user_bytes
+        All stored uploads of one account together (quota), bytes.
     """
 
     max_request_bytes: int = 1024 * 1024 * 1024
@@ -36,6 +38,7 @@ class UploadLimits:
     max_file_bytes: int = 512 * 1024 * 1024
     max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
     max_zip_ratio: float = 200.0
+    max_user_bytes: int = 50 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
