@@ -255,7 +255,13 @@ def _render_summary(payload: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and the ``cohort`` sub-app to the hccrt CLI."""
+    """Add ``serve`` and the ``cohort``, ``db``, ``store`` and ``audit`` sub-apps to the CLI."""
+    from hccrt.cli.db_backup import db_app
+    from hccrt.cli.store_ops import audit_app, store_app
+
     app.command("serve")(serve)
     cohort_app.command("evaluate")(cohort_evaluate)
     app.add_typer(cohort_app, name="cohort")
+    app.add_typer(db_app, name="db")
+    app.add_typer(store_app, name="store")
+    app.add_typer(audit_app, name="audit")
