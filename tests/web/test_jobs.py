@@ -6,7 +6,6 @@ answered while evaluations wait or run.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from hccrt.errors import InputError
+from hccrt.store.files import host_name
 from hccrt.store.models import EvaluationJob
 from hccrt.web.app import create_app
 from hccrt.web.jobs import JobLimits, JobQueue
@@ -128,7 +128,7 @@ def test_jobs_of_a_killed_server_are_marked_failed_on_start(
     dead = subprocess.Popen(["true"])
     dead.wait()
     workers = {
-        1: f"{socket.gethostname()[:50]}:{dead.pid}",  # killed server on this host
+        1: f"{host_name()}:{dead.pid}",  # killed server on this host
         2: "another-host.example:1234",  # a server elsewhere: left alone
     }
     with first.state.sessions() as session:

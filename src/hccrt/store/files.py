@@ -37,13 +37,14 @@ MIN_FREE_BYTES = 512 * 1024 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _host() -> str:
+def host_name() -> str:
+    """This machine's name as used in temporary folder names and job owners."""
     return re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:50] or "host"
 
 
 def process_alive(host: str, pid: int) -> bool:
     """Whether process ``pid`` runs (processes of other hosts are assumed to)."""
-    if host != _host():
+    if host != host_name():
         return True
     try:
         os.kill(pid, 0)
@@ -107,7 +108,7 @@ class ContentStore:
         self.min_free_bytes = min_free_bytes
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
-        self.work = self.tmp / f"{_host()}_{os.getpid()}_{secrets.token_hex(4)}"
+        self.work = self.tmp / f"{host_name()}_{os.getpid()}_{secrets.token_hex(4)}"
 
     def work_dir(self) -> Path:
         """This process's folder for temporary files (created on first use)."""

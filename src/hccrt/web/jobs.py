@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ from hccrt.clinical.assess import RULESET
 from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.audit import current_origin, origin_of, record_event
-from hccrt.store.files import ContentStore, StoredObject
+from hccrt.store.files import ContentStore, StoredObject, host_name, process_alive
 from hccrt.store.models import EvaluationJob, Patient, Upload, User, utcnow
 from hccrt.store.repository import Provenance
 from hccrt.web.services import EVALUATION_STAGES, PlanEvaluationOutput, evaluate_upload
@@ -38,23 +37,17 @@ from hccrt.web.services import EVALUATION_STAGES, PlanEvaluationOutput, evaluate
 log = logging.getLogger(__name__)
 
 UNFINISHED = ("queued", "running")
-WORKER = f"{socket.gethostname()[:50]}:{os.getpid()}"
+WORKER = f"{host_name()}:{os.getpid()}"
 
 
 def _alive(worker: str) -> bool:
-    """Whether the server process that took a job still runs (unknown hosts: assumed alive)."""
+    """Whether the server process that took a job may still run it."""
     host, _, pid = worker.rpartition(":")
-    if host != socket.gethostname()[:50] or not pid.isdigit():
-        return bool(worker)
-    if int(pid) == os.getpid():
-        return False  # a job of an earlier process with the same id, never of this queue
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
+    if not pid.isdigit():
         return False
-    except PermissionError:
-        return True
-    return True
+    if host == host_name() and int(pid) == os.getpid():
+        return False  # a job of an earlier process with this id, never of this queue
+    return process_alive(host, int(pid))
 
 
 @dataclass(frozen=True)
