@@ -69,7 +69,7 @@ def rows_of(table: Any) -> dict[str, dict[str, Any]]:
             "ntcp": _rounded(row.get("ntcp"), 3),
             "constraints_failed": None if failed is None else int(failed),
             "constraints_total": None if total is None else int(total),
-            "error": (row.get("error") or "")[:60] or None,
+            "error": row["error"].split(":", 1)[0] if isinstance(row.get("error"), str) else None,
         }
     return dict(sorted(out.items()))
 
@@ -83,7 +83,7 @@ def render_table(rows: dict[str, dict[str, Any]]) -> str:
     ]
     for name, row in rows.items():
         if row["status"] != "ok":
-            lines.append(f"| {name} | error: `{row['error']}...` | | | | |")
+            lines.append(f"| {name} | error: `{row['error']}` | | | | |")
             continue
         diameter = CASES[name][1] if name in CASES else None
         label = f"{name} ({diameter:.0f} cm)" if diameter else name
