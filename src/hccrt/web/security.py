@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
@@ -128,13 +129,13 @@ def require(permission: Permission) -> Callable[..., object]:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, principal.csrf_token):
                 await _close_form(request)
-                _audit_refusal(session, principal, request, "csrf")
+                await run_in_threadpool(_audit_refusal, session, principal, request, "csrf")
                 raise HTTPException(
                     403, "CSRF token missing or wrong: reload the page and submit again"
                 )
         if not allowed(principal.user.role, permission):
             await _close_form(request)
-            _audit_refusal(session, principal, request, permission.value)
+            await run_in_threadpool(_audit_refusal, session, principal, request, permission.value)
             raise HTTPException(
                 403,
                 f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "
