@@ -62,7 +62,8 @@ def _load(tmp: Path) -> None:
             )
         print(
             f"\nuploads {len(result.uploads)}, evaluations {len(result.evaluations)}, "
-            f"errors {len(result.errors)}, lost records {len(lost)}"
+            f"errors {len(result.errors)}, lost records {len(lost)}, refused by the full "
+            f"queue {sum(result.refused.values())} (429/503, retried)"
         )
         for line in (result.errors + lost)[:10]:
             print(f"- {line}")
