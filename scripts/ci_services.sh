@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install and start the services the web/store tests need, on loopback only:
-#   - PostgreSQL (Debian package), a role and database `hccrt_test` for the store suite;
+#   - PostgreSQL (Debian package), a role and database `hccrt_test` for the store suite, and a
+#     second login role `hccrt_test_app` that owns nothing: the web tests connect as it after
+#     `grant_app_role`, so the audit table is INSERT/SELECT-only for the application;
 #   - Chromium (Debian package) at /usr/bin/chromium for the Playwright browser tests;
 #   - dicom3tools (Debian package) for `dciodvfy`, the DICOM conformance check of written files.
 # Idempotent: safe to run again when everything is installed and running. Needs root (CI runs
@@ -11,6 +13,8 @@ set -euo pipefail
 PG_USER=hccrt_test
 PG_DB=hccrt_test
 PG_PASSWORD=hccrt_test
+PG_APP_USER=hccrt_test_app
+PG_APP_PASSWORD=hccrt_test_app
 PG_PORT=${HCCRT_TEST_POSTGRES_PORT:-5432}
 
 log() { echo "ci_services: $*" >&2; }
@@ -55,6 +59,9 @@ done
 psql_su() { su postgres -c "psql -p ${port} -v ON_ERROR_STOP=1 -tAc \"$1\""; }
 if [ "$(psql_su "select 1 from pg_roles where rolname='${PG_USER}'")" != "1" ]; then
   psql_su "create role ${PG_USER} login password '${PG_PASSWORD}' createdb" >&2
+fi
+if [ "$(psql_su "select 1 from pg_roles where rolname='${PG_APP_USER}'")" != "1" ]; then
+  psql_su "create role ${PG_APP_USER} login password '${PG_APP_PASSWORD}'" >&2
 fi
 if [ "$(psql_su "select 1 from pg_database where datname='${PG_DB}'")" != "1" ]; then
   psql_su "create database ${PG_DB} owner ${PG_USER}" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +78,35 @@ def test_cohort_unknown_evaluator_refused(shared_data: Path, tmp_path: Path) -> 
     result = invoke([*args, "--evaluator", "no.such.module:f"])
     assert result.exit_code == 2
     assert "--evaluator=no.such.module:f: cannot be imported" in result.stderr
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # what `import uvicorn` sees uninstalled
+    result = invoke(["serve", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "needs the web extra (Python package 'uvicorn' is not installed)" in result.stderr
+    assert "pip install 'hccrt[web]'" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_cohort_exits_1_when_every_case_failed(shared_data: Path, tmp_path: Path) -> None:
+    cases = make_cases(shared_data, tmp_path, 0, broken=2)
+    args = ["cohort", "evaluate", str(cases), "--out", str(tmp_path / "r.parquet")]
+    result = invoke([*args, "--evaluator", EVALUATOR])
+    assert result.exit_code == 1
+    assert "all 2 cases failed" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.slow  # the connection attempt waits CONNECT_TIMEOUT_S (10 s)
+def test_cohort_unreachable_scheduler_exits_2(shared_data: Path, tmp_path: Path) -> None:
+    from tests.web.live import free_port
+
+    cases = make_cases(shared_data, tmp_path, 1)
+    args = ["cohort", "evaluate", str(cases), "--out", str(tmp_path / "r.parquet")]
+    result = invoke([*args, "--scheduler", f"tcp://127.0.0.1:{free_port()}"])
+    assert result.exit_code == 2
+    assert "no Dask scheduler answers" in result.stderr
+    assert "leave --scheduler out for a local cluster" in result.stderr

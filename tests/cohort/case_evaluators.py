@@ -40,3 +40,14 @@ def tumor_bed_row(case_dir: Path, protocol: str | None) -> dict[str, Any]:
         "ruleset_version": "test-dvh-1",
         "parameters": {"roi": ROI, "protocol": protocol},
     }
+
+
+def crashing_row(case_dir: Path, protocol: str | None) -> dict[str, Any]:
+    """:func:`tumor_bed_row`, except that a case with a ``CRASH`` file kills its worker process.
+
+    ``os._exit`` ends the process at once, as a segfault in a native library or the kernel's
+    out-of-memory killer would; Dask then reports ``KilledWorker``.
+    """
+    if (case_dir / "CRASH").exists():
+        os._exit(3)
+    return tumor_bed_row(case_dir, protocol)

@@ -158,3 +158,43 @@ def test_local_worker_processes(cases_factory: Callable[..., Path], tmp_path: Pa
     )
     assert result.summary["ok"] == 2
     assert result.summary["mean_normal_liver_dose_gy"]["mean"] == pytest.approx(14.29, abs=0.01)
+
+
+@pytest.mark.slow
+def test_case_that_kills_its_worker_is_recorded_and_reruns_go_on(
+    cases_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    cases = cases_factory(3)
+    (cases / "case001" / "CRASH").write_text("")
+    out = tmp_path / "r.parquet"
+    evaluator = "tests.cohort.case_evaluators:crashing_row"
+    result = run_cohort(cases, out, workers=2, processes=True, evaluator=evaluator)
+    table = pd.read_parquet(out).set_index("case_id")
+    assert table.loc["case001", "status"] == "error"
+    assert "KilledWorker" in table.loc["case001", "error"]
+    assert (result.summary["ok"], result.summary["failed"]) == (2, 1)
+    again = run_cohort(cases, out, workers=2, processes=True, evaluator=evaluator)
+    assert (again.evaluated_now, again.skipped) == (0, 3)
+
+
+def test_case_paths_are_resolved_before_they_go_to_workers(
+    cases_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases_factory(2)
+    monkeypatch.chdir(tmp_path)
+    found = discover_cases(Path("cases"))
+    assert all(case.is_absolute() for case in found)
+    assert [case.name for case in found] == ["case000", "case001"]
+
+
+def test_unreachable_scheduler_is_a_user_error(
+    cases_factory: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hccrt.cohort import runner
+    from tests.web.live import free_port
+
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 1)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(InputError, match=r"--scheduler=tcp://127\.0\.0\.1:\d+: no Dask scheduler"):
+        run_cohort(cases_factory(1), tmp_path / "r.parquet", scheduler=address, evaluator=EVALUATOR)
+    assert not (tmp_path / "r.parquet").exists()

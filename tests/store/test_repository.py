@@ -170,11 +170,11 @@ def test_patient_search_and_duplicates(session: Session) -> None:
     for label in ("HCC-001", "HCC-002", "ICC-003"):
         repository.create_patient(session, doc, label, {})
     session.commit()
-    assert [p.label for p in repository.search_patients(session, doc, "hcc")] == [
+    assert [label for _, label, _ in repository.search_patients(session, doc, "hcc").rows] == [
         "HCC-002",
         "HCC-001",
     ]
-    assert len(repository.search_patients(session, doc)) == 3
+    assert repository.search_patients(session, doc).total == 3
     with pytest.raises(InputError, match="a patient with this case label exists"):
         repository.create_patient(session, doc, "HCC-001", {})
     with pytest.raises(InputError, match="must be 1-128"):
@@ -182,7 +182,47 @@ def test_patient_search_and_duplicates(session: Session) -> None:
     with pytest.raises(LookupError, match="patient 999 not found"):
         repository.get_patient(session, doc, 999)
     with pytest.raises(InputError, match="no DICOM file"):
-        repository.save_upload(session, doc, repository.search_patients(session, doc)[0], [])
+        repository.save_upload(session, doc, repository.get_patient(session, doc, 1), [])
+
+
+def test_search_is_literal_paged_and_audits_each_patient_listed(session: Session) -> None:
+    doc = accounts.create_user(session, "dr.a", PASSWORD, "clinician")
+    for label in ("A_1", "AB1", "100%", "1000", "C\\D", "CxD"):
+        repository.create_patient(session, doc, label, {})
+    session.commit()
+
+    def labels(query: str) -> list[str]:
+        return [label for _, label, _ in repository.search_patients(session, doc, query).rows]
+
+    assert labels("_") == ["A_1"]  # not "any one character"
+    assert labels("%") == ["100%"]  # not "anything"
+    assert labels("\\") == ["C\\D"]
+    assert labels("0%") == ["100%"]
+
+    first = repository.search_patients(session, doc, offset=0, limit=4)
+    second = repository.search_patients(session, doc, offset=4, limit=4)
+    assert (first.total, len(first.rows), len(second.rows)) == (6, 4, 2)
+    assert {r[0] for r in first.rows}.isdisjoint({r[0] for r in second.rows})
+    session.commit()
+    listed = [e.patient_id for e in list_events(session) if e.action == "list"]
+    assert sorted(listed[: len(second.rows)]) == sorted(r[0] for r in second.rows)
+    with pytest.raises(InputError, match="limit=500: must be 1-200"):
+        repository.search_patients(session, doc, limit=500)
+
+
+def test_record_edits_keep_every_earlier_version(session: Session) -> None:
+    doc = accounts.create_user(session, "dr.a", PASSWORD, "clinician")
+    patient = repository.create_patient(session, doc, "HCC-9", {"bilirubin_mg_dl": 1.0})
+    repository.update_patient(session, doc, patient, {"bilirubin_mg_dl": 2.5})
+    repository.update_patient(session, doc, patient, {"bilirubin_mg_dl": 3.1})
+    session.commit()
+    versions = repository.patient_versions(session, doc, patient)
+    assert [(v.version, v.record["bilirubin_mg_dl"]) for v in versions] == [
+        (1, 1.0),
+        (2, 2.5),
+        (3, 3.1),
+    ]
+    assert patient.record == {"bilirubin_mg_dl": 3.1}
 
 
 def test_default_password_profile_is_rfc9106_low_memory(session: Session) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -77,3 +79,16 @@ def _fast_password_hashing() -> Iterator[None]:
     _accounts.use_password_profile("cheapest-for-tests")
     yield
     _accounts.use_password_profile("rfc9106-low-memory")
+
+
+def finished_job(client: TestClient, queued: Any, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Poll the job of an evaluation (its 202, or a job status 200) until done or failed."""
+    assert queued.status_code in (200, 202), queued.text
+    url = queued.json()["url"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job: dict[str, Any] = client.get(url).json()
+        if job["status"] in ("done", "error"):
+            return job
+        assert time.monotonic() < deadline, f"job still {job['status']} after {timeout_s} s"
+        time.sleep(0.05)

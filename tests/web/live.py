@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -45,9 +46,12 @@ class LiveServer:
         self.process.wait(timeout=30)
 
 
-def prepare(data_dir: Path, password: str) -> None:
-    """Migrate the store in ``data_dir`` and add one account per role."""
-    app = create_app(make_settings(data_dir))
+def prepare(data_dir: Path, password: str, database: str | None = None) -> None:
+    """Migrate the store in ``data_dir`` (or ``database``) and add one account per role."""
+    settings = make_settings(data_dir)
+    if database is not None:
+        settings = dataclasses.replace(settings, database_url=database)
+    app = create_app(settings)
     with app.state.sessions() as session:
         for role in ROLES:
             if session.query(accounts.User).filter_by(username=role).first() is None:
@@ -57,10 +61,17 @@ def prepare(data_dir: Path, password: str) -> None:
 
 
 @contextmanager
-def live_server(data_dir: Path, max_upload_mb: int = 64, workers: int = 1) -> Iterator[LiveServer]:
-    """Start ``hccrt serve`` on a free port; stops (SIGTERM, then SIGKILL) on exit."""
+def live_server(
+    data_dir: Path, max_upload_mb: int = 64, workers: int = 1, database: str | None = None
+) -> Iterator[LiveServer]:
+    """Start ``hccrt serve`` on a free port; stops (SIGTERM, then SIGKILL) on exit.
+
+    ``database`` (a URL, passed in the environment) replaces the SQLite file of ``data_dir``.
+    """
     port = free_port()
     env = {**os.environ, "HCCRT_SECRET_KEY": SECRET, "PYTHONPATH": str(REPO / "src")}
+    if database is not None:
+        env["HCCRT_DATABASE_URL"] = database
     command = [
         sys.executable,
         "-m",

@@ -36,12 +36,15 @@ class LoadResult:
     wall_s: float = 0.0
     uploads: list[int] = field(default_factory=list)
     evaluations: list[tuple[int, bool]] = field(default_factory=list)
+    refused: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     latencies_s: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def timed(self, kind: str, call: Callable[[], httpx.Response], expected: int) -> httpx.Response:
-        """Run one request, record its latency and any unexpected status."""
+    def timed(
+        self, kind: str, call: Callable[[], httpx.Response], *expected: int
+    ) -> httpx.Response:
+        """Run one request, record its latency and any status not in ``expected``."""
         started = time.perf_counter()
         try:
             response = call()
@@ -52,7 +55,7 @@ class LoadResult:
         elapsed = time.perf_counter() - started
         with self.lock:
             self.latencies_s.setdefault(kind, []).append(elapsed)
-            if response.status_code != expected:
+            if response.status_code not in expected:
                 self.errors.append(f"{kind}: HTTP {response.status_code}: {response.text[:200]}")
         return response
 
@@ -101,14 +104,34 @@ def _cycle(
         result.uploads.append(upload_id)
     with_report = job.reports(job.index, cycle)
     options = {**EVALUATION_OPTIONS, "report": with_report}
-    evaluation = result.timed(
-        "evaluate with report" if with_report else "evaluate",
+    kind = "evaluate with report" if with_report else "evaluate"
+    started = time.perf_counter()
+    queued = result.timed(
+        f"queue {kind}",
         lambda: client.post(f"/api/uploads/{upload_id}/evaluations", json=options, headers=headers),
-        201,
+        202,
+        429,
+        503,
     )
-    if evaluation.status_code != 201:
+    if queued.status_code in (429, 503):  # the queue is full: the answer a client must handle
+        with result.lock:
+            result.refused[queued.status_code] = result.refused.get(queued.status_code, 0) + 1
+        time.sleep(min(float(queued.headers.get("retry-after", "1")), 2.0))
+        return True
+    if queued.status_code != 202:
         return False
-    evaluation_id = evaluation.json()["id"]
+    job_url = queued.json()["url"]
+    while (job := client.get(job_url).json())["status"] in ("queued", "running"):
+        time.sleep(0.1)
+    with result.lock:
+        result.latencies_s.setdefault(f"{kind} (until stored)", []).append(
+            time.perf_counter() - started
+        )
+    if job["status"] != "done":
+        with result.lock:
+            result.errors.append(f"{kind}: job {job['id']} {job['status']}: {job['error']}")
+        return False
+    evaluation_id = job["evaluation_id"]
     with result.lock:
         result.evaluations.append((evaluation_id, with_report))
     result.timed("view evaluation", lambda: client.get(f"/evaluations/{evaluation_id}"), 200)

@@ -102,8 +102,8 @@ def test_clinical_workflow_in_the_browser(
         page.click("#upload-link")
 
         # Evaluation: constraints, DVH drawn in the browser, overlays, PDF download.
-        page.click("#evaluate")
-        expect(page.locator("#verdict")).to_contain_text("Verdict")
+        page.click("#evaluate")  # the job page reloads itself until the evaluation is stored
+        expect(page.locator("#verdict")).to_contain_text("Verdict", timeout=120_000)
         expect(page.locator("#constraints")).to_contain_text("Liver-GTV")
         expect(page.locator("#dvh-plot svg polyline").first).to_be_attached()
         assert page.locator("#dvh-plot svg polyline").count() >= 1

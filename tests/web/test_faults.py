@@ -15,6 +15,8 @@ import pydicom
 import pytest
 
 from hccrt.store.db import default_database_url, make_engine, session_factory
+from hccrt.store.files import ContentStore
+from hccrt.store.maintenance import check_store, collect_garbage
 from hccrt.store.models import Upload
 from tests.web.conftest import PASSWORD
 from tests.web.live import LiveServer, live_server, login, prepare
@@ -110,6 +112,18 @@ def _check_store(data: Path) -> int:
     return count
 
 
+def _orphans(data: Path) -> list[str]:
+    """Objects that no record references, after ``gc`` without grace time."""
+    engine = make_engine(default_database_url(data))
+    store = ContentStore(data / "files")
+    try:
+        with session_factory(engine)() as session:
+            collect_garbage(session, store, grace_s=0)
+            return check_store(session, store).unreferenced
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("phase", ["receiving", "storing"])
 def test_kill_during_upload_leaves_no_half_written_record(
     tmp_path: Path, shared_data: Path, phase: str
@@ -122,22 +136,25 @@ def test_kill_during_upload_leaves_no_half_written_record(
         client.post("/patients/new", data={"csrf_token": csrf, "label": "KILL-1"})
         thread = _start_upload(server, series, pause_s=0.002 if phase == "receiving" else 0.0)
         deadline = time.monotonic() + 60
-        objects = data / "files" / "objects"
+        staging = data / "files" / "tmp"
         while time.monotonic() < deadline:
             if phase == "receiving":
                 time.sleep(0.5)  # about a third of the body sent
                 break
-            if any(objects.glob("*/*")):  # the server is writing files into the store
+            if any(staging.glob("*/stage-*/*")):  # the server is staging the upload's files
                 break
             time.sleep(0.005)
         server.kill()
         thread.join(timeout=30)
     if phase == "storing":
-        assert any(objects.glob("*/*")), "the kill came before the store phase"
+        assert any(staging.glob("*/stage-*/*")), "the kill came before the store phase"
     assert _check_store(data) == 0
-    # A restart cleans temporary files, and the same upload, not interrupted, is complete.
+    # A restart removes the killed server's temporary folder (staged DICOM with patient
+    # names), gc finds no orphan object, and the same upload, not interrupted, is complete.
     with live_server(data) as server, httpx.Client(base_url=server.url, timeout=120) as client:
-        assert not list((data / "files" / "tmp").iterdir())
+        leftovers = [p for p in (data / "files" / "tmp").rglob("*") if p.is_file()]
+        assert leftovers == []
+        assert _orphans(data) == []
         csrf = login(client, "physicist", PASSWORD)
         boundary = uuid.uuid4().hex
         response = client.post(

@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
-from hccrt.store.db import make_engine
+from hccrt.store.audit import grant_app_role, verify_chain
+from hccrt.store.db import make_engine, migrate
 from hccrt.store.models import Base
 from hccrt.web.app import create_app
 from hccrt.web.settings import Settings
-from tests.web.conftest import TestClient, add_accounts, sign_in
+from tests.store.test_audit import APP_ROLE, app_role_url
+from tests.web.conftest import TestClient, add_accounts, finished_job, sign_in
 from tests.web.plans import small_liver_plan
 
 URL = os.environ.get("HCCRT_TEST_POSTGRES_URL")
@@ -36,10 +39,16 @@ def _wipe(url: str) -> None:
 
 @pytest.fixture
 def pg_app(tmp_path: Path) -> Iterator[FastAPI]:
+    """The owner role migrates and grants; the app connects as the second role."""
     assert URL is not None
     _wipe(URL)
+    owner = make_engine(URL)
+    migrate(owner)
+    grant_app_role(owner, APP_ROLE)
+    app_url = app_role_url(owner)
+    owner.dispose()
     app = create_app(
-        Settings(data_dir=tmp_path / "data", database_url=URL, secret_key="pg-test-secret")
+        Settings(data_dir=tmp_path / "data", database_url=app_url, secret_key="pg-test-secret")
     )
     add_accounts(app)
     yield app
@@ -74,12 +83,16 @@ def test_patient_upload_evaluation_audit_on_postgres(pg_app: FastAPI, shared_dat
         ]
         upload = client.post(f"/api/patients/{patient['id']}/uploads", files=files, headers=headers)
         assert upload.status_code == 201, upload.text
-        evaluation = client.post(
-            f"/api/uploads/{upload.json()['upload_id']}/evaluations",
-            json={"fractions": 5, "prescription_gy": 50, "report": False},
-            headers=headers,
+        job = finished_job(
+            client,
+            client.post(
+                f"/api/uploads/{upload.json()['upload_id']}/evaluations",
+                json={"fractions": 5, "prescription_gy": 50, "report": False},
+                headers=headers,
+            ),
         )
-        assert evaluation.status_code == 201, evaluation.text
+        assert job["status"] == "done", job
+        evaluation = client.get(f"/api/evaluations/{job['evaluation_id']}")
         assert evaluation.json()["result"]["child_pugh_class"] == "A"
         client.post("/logout", data={"csrf_token": csrf})
         sign_in(client, "admin")
@@ -90,3 +103,8 @@ def test_patient_upload_evaluation_audit_on_postgres(pg_app: FastAPI, shared_dat
             "upload",
             "evaluation",
         }
+    assert pg_app.state.engine.url.username == APP_ROLE
+    with pg_app.state.sessions() as session:
+        assert verify_chain(session).ok
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            session.execute(text("DELETE FROM audit_events"))

@@ -162,6 +162,7 @@ def test_malicious_or_non_dicom_uploads_refused(
         ({"max_files": 2}, 3, 413, "Too many files"),
         ({"max_file_bytes": 500}, 1, 413, "larger than 500 bytes when unpacked"),
         ({"max_unpacked_bytes": 1500}, 3, 413, "more than 1500 bytes unpacked"),
+        ({"max_user_bytes": 1000}, 2, 413, "over your quota of 1000 bytes"),
     ],
 )
 def test_upload_limits(
@@ -206,3 +207,45 @@ def test_upload_needs_csrf_and_role(
     )
     assert response.status_code == 403
     assert "may not upload" in response.json()["detail"]
+
+
+def _store_files(app: FastAPI) -> list[Path]:
+    """Every file under the file store (objects and temporary folders)."""
+    return [p for p in app.state.files.root.rglob("*") if p.is_file()]
+
+
+def test_refused_zip_leaves_no_file(
+    physicist: tuple[TestClient, str, int], shared_data: Path, app: FastAPI
+) -> None:
+    client, csrf, patient_id = physicist
+    plan = shared_data / "breast_boost_plan"
+    members = {n: (plan / n).read_bytes() for n in ("rtss.dcm", "rtdose.dcm", "ct.0.dcm")}
+    archive = _zip({**members, "zz_notes.txt": b"not DICOM"})  # refused at the last member
+    response = client.post(
+        f"/api/patients/{patient_id}/uploads",
+        files=_files(("plan.zip", archive)),
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 400, response.text
+    assert "not a DICOM file" in response.json()["detail"]
+    assert _upload_count(app) == (0, 0)
+    assert _store_files(app) == []
+
+
+def test_full_disk_is_507_before_the_body_is_read(tmp_path: Path, shared_data: Path) -> None:
+    from hccrt.store.files import ContentStore
+
+    app = create_limited_app(tmp_path)
+    app.state.files = ContentStore(app.state.files.root, min_free_bytes=2**62)
+    data = (shared_data / "breast_boost_plan" / "rtss.dcm").read_bytes()
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        csrf = sign_in(client, "clinician")
+        patient_id = _patient(client, csrf)
+        response = client.post(
+            f"/api/patients/{patient_id}/uploads",
+            files=_files(("a.dcm", data)),
+            headers={"X-CSRF-Token": csrf},
+        )
+    assert response.status_code == 507, response.text
+    assert "not enough free disk space" in response.json()["detail"]
+    assert _store_files(app) == []

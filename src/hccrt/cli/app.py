@@ -89,6 +89,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Recompute a photon RTPLAN's dose on its CT with hccrt's engine and compare it.",
     ),
     "db": ("db", "The patient store's database."),
+    "store": ("store_ops", "The file store: check it and remove orphans."),
+    "audit": ("store_ops", "The audit log."),
 }
 
 

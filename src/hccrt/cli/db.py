@@ -59,5 +59,7 @@ def upgrade(database: DatabaseOption = None, data_dir: DataDirOption = None) -> 
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``db`` group to the hccrt CLI."""
+    """Add the ``db`` group (upgrade, backup, restore) to the hccrt CLI."""
+    from hccrt.cli import db_backup  # noqa: F401  (adds backup and restore to db_app)
+
     app.add_typer(db_app, name="db")

@@ -40,6 +40,22 @@ def _read_admin_password() -> str:
     return first
 
 
+def _require_web_extra() -> None:
+    """The web server's packages are an extra: say how to install them (exit 2)."""
+    import importlib
+
+    for module in ("uvicorn", "fastapi", "sqlalchemy", "alembic", "argon2", "itsdangerous"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise InputError(
+                "hccrt serve",
+                f"needs the web extra (Python package {module!r} is not installed)",
+                None,
+                "install it: pip install 'hccrt[web]'",
+            ) from None
+
+
 def serve(
     database: Annotated[
         str | None,
@@ -93,6 +109,7 @@ def serve(
     The database is migrated to the newest schema on start. Without an account yet, run
     ``hccrt serve --create-admin NAME`` first.
     """
+    _require_web_extra()
     import uvicorn
 
     from hccrt.store import accounts
@@ -147,7 +164,11 @@ def cohort_evaluate(
     out: Annotated[Path, typer.Option("--out", help="Results table (Parquet).")],
     scheduler: Annotated[
         str | None,
-        typer.Option(help="Address of a running Dask scheduler, e.g. tcp://HOST:8786."),
+        typer.Option(
+            help="Address of a running Dask scheduler, e.g. tls://HOST:8786 (see docs/web.md "
+            "for TLS and authentication). Its workers must read CASES_DIR at the same absolute "
+            "path (shared file system)."
+        ),
     ] = None,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Local workers (threads) without --scheduler.")
@@ -180,8 +201,10 @@ def cohort_evaluate(
     """Evaluate every case folder of CASES_DIR with Dask and append the results to OUT.
 
     Resumable: cases already in OUT are skipped; each finished case is saved at once, so a
-    crashed run continues where it stopped. A failing case is recorded with its error and the
-    others go on. Prints summary statistics (doses in Gy, NTCP as a fraction).
+    crashed run continues where it stopped. A failing case, even one that kills its worker,
+    is recorded with its error and the others go on. Prints summary statistics (doses in Gy,
+    NTCP as a fraction). Exit code 1 when every case has failed, 2 for bad input or an
+    unreachable scheduler.
     """
     from hccrt.cli.output import progress_bar
     from hccrt.cohort.runner import run_cohort
@@ -200,6 +223,13 @@ def cohort_evaluate(
             on_case_done=lambda _row: advance(1),
         )
     emit(result.to_json(), output_format, _render_summary)
+    summary = result.summary
+    if summary["cases"] and summary["ok"] == 0:
+        sys.stderr.write(
+            f"error: all {summary['cases']} cases failed; see the errors above (same fault "
+            "everywhere? check the cases path and, with --scheduler, the workers' file system)\n"
+        )
+        raise typer.Exit(1)
 
 
 def _render_summary(payload: Any) -> str:
@@ -225,7 +255,7 @@ def _render_summary(payload: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and the ``cohort`` sub-app to the hccrt CLI."""
+    """Add ``serve`` and the ``cohort`` sub-app to the CLI."""
     app.command("serve")(serve)
     cohort_app.command("evaluate")(cohort_evaluate)
     app.add_typer(cohort_app, name="cohort")

@@ -2,8 +2,14 @@
 
 A local cluster (threads in this process, ``processes=False``) is started by default; with a
 scheduler address the cases go to an existing ``distributed`` cluster whose workers have hccrt
-installed and can read ``CASES_DIR``. Each finished case is journalled at once (see
+installed and read ``CASES_DIR`` at the same absolute path (a shared file system: the case
+paths are resolved here and sent as they are). Each finished case is journalled at once (see
 :mod:`hccrt.cohort.journal`), so a run that crashes resumes where it stopped.
+
+A case that fails is a row with ``status='error'``; a case that kills its worker (a crash in a
+native library, memory exhaustion) is tried :data:`ALLOWED_FAILURES` times on local clusters,
+then recorded the same way (``KilledWorker``) while the other cases go on. A rerun skips it
+unless ``retry_failed`` is set.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from hccrt.cohort.summary import plot_ntcp_vs_dose, summarize
 from hccrt.errors import InputError
 
 DEFAULT_EVALUATOR = "hccrt.cohort.plan:plan_evaluation_row"
+ALLOWED_FAILURES = 1
+"""Worker deaths a case may cause on a local cluster before it is recorded as failed."""
+CONNECT_TIMEOUT_S = 10
 CaseEvaluator = Callable[[Path, str | None], dict[str, Any]]
 
 
@@ -53,7 +62,8 @@ class CohortResult:
 
 
 def discover_cases(cases_dir: Path) -> list[Path]:
-    """Sub-folders of ``cases_dir`` that contain at least one file, sorted by name."""
+    """Sub-folders of ``cases_dir`` that contain at least one file, sorted by name (absolute)."""
+    cases_dir = cases_dir.expanduser().resolve()
     if not cases_dir.is_dir():
         raise InputError("CASES_DIR", "must be an existing folder", str(cases_dir))
     cases = [
@@ -115,6 +125,83 @@ def evaluate_one(
     return row
 
 
+def _lost_case_row(
+    case_dir: Path, protocol: str | None, run_id: str, error: BaseException
+) -> dict[str, Any]:
+    """The row of a case whose task failed outside :func:`evaluate_one` (its worker died)."""
+    reason = str(error).splitlines()[0][:300] if str(error) else ""
+    return {
+        "case_id": case_dir.name,
+        "status": "error",
+        "error": f"{type(error).__name__}: the worker evaluating this case died ({reason}); "
+        "it is skipped on reruns unless --retry-failed",
+        "protocol": protocol,
+        "hccrt_version": __version__,
+        "run_id": run_id,
+        "elapsed_s": None,
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+
+
+def _local_cluster(workers: int, processes: bool) -> Any:
+    """Worker processes on loopback, or threads of this process."""
+    from distributed import LocalCluster
+
+    if processes:
+        return LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
+    return LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=None
+    )
+
+
+def _can_read(path: str) -> bool:
+    return Path(path).is_dir()
+
+
+def _connect(scheduler: str, cases_dir: Path) -> Any:
+    """A client of the scheduler, after checking that its workers read ``cases_dir``.
+
+    Raises
+    ------
+    InputError
+        No scheduler answers at the address, or a worker cannot read the cases folder.
+    """
+    from distributed import Client
+
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError(
+            "--scheduler",
+            f"no Dask scheduler answers ({type(error).__name__})",
+            scheduler,
+            "start one (dask scheduler; dask worker ADDRESS on each machine), check the "
+            "address and firewall, or leave --scheduler out for a local cluster",
+        ) from None
+    try:
+        readable = client.run(_can_read, str(cases_dir))
+    except Exception:
+        client.close()  # type: ignore[no-untyped-call]
+        raise
+    blind = sorted(worker for worker, ok in readable.items() if not ok)
+    if not readable or blind:
+        client.close()  # type: ignore[no-untyped-call]
+        raise InputError(
+            "CASES_DIR",
+            "not readable by the scheduler's workers" if blind else "the scheduler has no worker",
+            f"{cases_dir} ({', '.join(blind)})" if blind else str(cases_dir),
+            "workers need the same file system at the same absolute path (a shared or "
+            "network mount); start workers where the cases are",
+        )
+    return client
+
+
 # The workers use the cores, BLAS threads on top would oversubscribe them. The limit is set here,
 # in the calling thread, and covers the local thread workers; process workers get
 # OPENBLAS_NUM_THREADS=1 from Dask's nanny.
@@ -156,8 +243,10 @@ def run_cohort(
         ``module:function`` that turns ``(case_dir, protocol)`` into a row (default: the plan
         evaluation of :mod:`hccrt.cohort.plan`).
     """
-    from distributed import Client, LocalCluster, as_completed
+    import dask
+    from distributed import Client, as_completed
 
+    cases_dir = cases_dir.expanduser().resolve()
     cases = discover_cases(cases_dir)
     load_evaluator(evaluator)  # fail early, not once per case
     journal = Journal(out)
@@ -169,48 +258,39 @@ def run_cohort(
     ]
     run_id = uuid.uuid4().hex[:12]
     if pending:
-        cluster = None
-        if scheduler is None:
-            if processes:
-                cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    host="127.0.0.1",
-                )
-            else:
-                cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=1,
-                    threads_per_worker=workers,
-                    processes=False,
-                    dashboard_address=None,
-                )
-            client = Client(cluster)  # type: ignore[no-untyped-call]
-        else:
-            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
-        try:
-            futures = [
-                client.submit(
-                    evaluate_one,
-                    str(c),
-                    protocol,
-                    evaluator,
-                    run_id,
-                    key=f"case-{run_id}-{i}",
-                    pure=False,
-                )
-                for i, c in enumerate(pending)
-            ]
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
-                row = future.result()
-                journal.write(row)
-                if on_case_done is not None:
-                    on_case_done(row)
-        finally:
-            client.close()  # type: ignore[no-untyped-call]
-            if cluster is not None:
-                cluster.close()
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            cluster = _local_cluster(workers, processes) if scheduler is None else None
+            client = (
+                Client(cluster)  # type: ignore[no-untyped-call]
+                if cluster is not None
+                else _connect(str(scheduler), cases_dir)
+            )
+            try:
+                futures = [
+                    client.submit(
+                        evaluate_one,
+                        str(c),
+                        protocol,
+                        evaluator,
+                        run_id,
+                        key=f"case-{run_id}-{i}",
+                        pure=False,
+                    )
+                    for i, c in enumerate(pending)
+                ]
+                case_of = dict(zip((f.key for f in futures), pending, strict=True))
+                for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                    try:
+                        row = future.result()
+                    except Exception as error:  # KilledWorker, lost worker: this case only
+                        row = _lost_case_row(case_of[future.key], protocol, run_id, error)
+                    journal.write(row)
+                    if on_case_done is not None:
+                        on_case_done(row)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     table = journal.consolidate()
     plot = plot_path if plot_path is not None else out.with_suffix(".png")
     has_plot = plot_ntcp_vs_dose(table, plot)

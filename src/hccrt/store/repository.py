@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from hccrt import __version__
@@ -22,6 +22,7 @@ from hccrt.store.models import (
     Evaluation,
     FollowUp,
     Patient,
+    PatientVersion,
     Upload,
     UploadFile,
     User,
@@ -93,16 +94,47 @@ def create_patient(session: Session, actor: User, label: str, record: dict[str, 
     patient = Patient(label=label, record=record, created_by=actor.id)
     session.add(patient)
     session.flush()
+    _save_version(session, actor, patient)
     record_event(session, actor, "create", "patient", patient.id, patient.id)
     return patient
 
 
+def _save_version(session: Session, actor: User, patient: Patient) -> PatientVersion:
+    latest = session.scalar(
+        select(func.max(PatientVersion.version)).where(PatientVersion.patient_id == patient.id)
+    )
+    version = PatientVersion(
+        patient_id=patient.id,
+        version=(latest or 0) + 1,
+        label=patient.label,
+        record=patient.record,
+        saved_at=patient.updated_at,
+        saved_by=actor.id,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
 def update_patient(session: Session, actor: User, patient: Patient, record: dict[str, Any]) -> None:
-    """Replace a patient's record (audited)."""
+    """Replace a patient's record; the earlier states stay in ``patient_versions`` (audited)."""
     patient.record = record
     patient.updated_at = utcnow()
     session.flush()
-    record_event(session, actor, "update", "patient", patient.id, patient.id)
+    version = _save_version(session, actor, patient)
+    record_event(
+        session, actor, "update", "patient", patient.id, patient.id, f"version={version.version}"
+    )
+
+
+def patient_versions(session: Session, actor: User, patient: Patient) -> Sequence[PatientVersion]:
+    """Every saved state of a patient's record, oldest first (audited as a read)."""
+    record_event(session, actor, "read", "patient_versions", patient.id, patient.id)
+    return session.scalars(
+        select(PatientVersion)
+        .where(PatientVersion.patient_id == patient.id)
+        .order_by(PatientVersion.version)
+    ).all()
 
 
 def get_patient(session: Session, actor: User, patient_id: int) -> Patient:
@@ -127,16 +159,58 @@ def get_owned(session: Session, actor: User, model: type[Owned], object_id: int)
     return row
 
 
+MAX_PAGE_SIZE = 200
+
+
+def like_escaped(text: str, escape: str = "\\") -> str:
+    """``text`` with the LIKE wildcards ``%`` and ``_`` (and the escape character) escaped."""
+    return (
+        text.replace(escape, escape + escape).replace("%", escape + "%").replace("_", escape + "_")
+    )
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of a patient search: ``(id, label, updated_at)`` rows and the total count."""
+
+    rows: Sequence[tuple[int, str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+
 def search_patients(
-    session: Session, actor: User, query: str = "", limit: int = 200
-) -> Sequence[Patient]:
-    """Patients whose case label contains ``query`` (case-insensitive), newest first (audited)."""
-    statement = select(Patient).order_by(Patient.id.desc()).limit(limit)
-    if query.strip():
-        statement = statement.where(func.lower(Patient.label).contains(query.strip().lower()))
-    patients = session.scalars(statement).all()
-    record_event(session, actor, "list", "patient", None, detail=f"results={len(patients)}")
-    return patients
+    session: Session, actor: User, query: str = "", offset: int = 0, limit: int = 50
+) -> PatientPage:
+    """Case labels containing ``query`` literally (case-insensitive), newest first, one page.
+
+    Only ids, labels and the last change are read (no clinical record); each patient listed is
+    audited by its own ``list`` row.
+
+    Raises
+    ------
+    InputError
+        ``offset`` negative, ``limit`` outside 1-:data:`MAX_PAGE_SIZE`.
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InputError("limit", f"must be 1-{MAX_PAGE_SIZE}", limit, "ask for a smaller page")
+    if offset < 0:
+        raise InputError("offset", "must be 0 or more", offset, "start at 0")
+    condition: ColumnElement[bool] = true()
+    needle = query.strip().lower()
+    if needle:
+        condition = func.lower(Patient.label).like(f"%{like_escaped(needle)}%", escape="\\")
+    total = session.scalar(select(func.count(Patient.id)).where(condition)) or 0
+    rows = session.execute(
+        select(Patient.id, Patient.label, Patient.updated_at)
+        .where(condition)
+        .order_by(Patient.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    for patient_id, _, _ in rows:
+        record_event(session, actor, "list", "patient", patient_id, patient_id)
+    return PatientPage([(r[0], r[1], r[2]) for r in rows], int(total), offset, limit)
 
 
 def save_assessment(

@@ -44,6 +44,7 @@ from hccrt.web import (
 )
 from hccrt.web.faults import Fault, classify
 from hccrt.web.guards import InputGuard, bounded_path_ids
+from hccrt.web.jobs import JobQueue
 from hccrt.web.security import LoginRequired, ReauthRequired
 from hccrt.web.settings import Settings
 from hccrt.web.uploads import UploadRejected
@@ -178,6 +179,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.files = files
+    app.state.jobs = JobQueue(app.state.sessions, files, settings.jobs)
+    if recovered := app.state.jobs.recover():
+        log.warning("marked %d evaluation jobs of a stopped server as failed", recovered)
     app.state.signer = URLSafeSerializer(settings.resolved_secret_key())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["hccrt_version"] = __version__

@@ -1,4 +1,4 @@
-"""Plan evaluation of an upload (form and JSON API) and the evaluation's page and images."""
+"""Plan evaluation of an upload: queued (form and JSON API), its progress, page and images."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from hccrt.clinical.assess import RULESET
 from hccrt.errors import InputError
-from hccrt.store import repository
-from hccrt.store.files import StoredObject
-from hccrt.store.models import Evaluation, Patient, Upload
-from hccrt.store.repository import NotFound, Provenance
+from hccrt.evaluation.protocol import PROTOCOL_NAMES
+from hccrt.store.models import Evaluation, EvaluationJob, Patient, Upload
+from hccrt.store.repository import NotFound
+from hccrt.web.jobs import JobQueue, QueueFull, job_json, queue_position
 from hccrt.web.pages import (
     FormData,
     content_store,
@@ -26,7 +25,6 @@ from hccrt.web.pages import (
     render,
 )
 from hccrt.web.security import CanEvaluate, CanRead, DbSession, Principal
-from hccrt.web.services import evaluate_upload
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -81,69 +79,62 @@ def _number(raw: str, kind: type[int] | type[float], field: str) -> int | float 
     return value
 
 
-def _run_evaluation(
+def packaged_protocol(raw: str | None) -> str | None:
+    """The protocol name of a web request: one of the packaged protocols, or ``None`` (automatic).
+
+    The web app never reads a protocol from a path (a path would let any user make the server
+    read, and echo, any JSON file); protocol files stay a command-line option.
+
+    Raises
+    ------
+    InputError
+        For anything else; the message names the packaged protocols and never the file.
+    """
+    name = (raw or "").strip()
+    if not name or name == "automatic":
+        return None
+    if name not in PROTOCOL_NAMES:
+        raise InputError(
+            "protocol",
+            "not a packaged protocol (the web app does not read protocol files)",
+            name if name.isidentifier() and len(name) <= 64 else "(refused)",
+            f"choose one of {', '.join(PROTOCOL_NAMES)}, or leave it empty for automatic",
+        )
+    return name
+
+
+def job_queue(request: Request) -> JobQueue:
+    """The application's evaluation queue."""
+    queue: JobQueue = request.app.state.jobs
+    return queue
+
+
+def _submit(
     request: Request,
     session: Session,
     principal: Principal,
     upload_id: int,
-    protocol: str | None,
-    fractions: int | None,
-    prescription_gy: float | None,
-    with_report: bool = True,
-) -> Evaluation:
-    row = read_owned(session, principal, Upload, upload_id)
-    patient = session.get(Patient, row.patient_id)
-    if patient is None:
-        raise NotFound(f"patient of upload {upload_id} not found")
-    stored = [(f.name, StoredObject(f.sha256, f.size_bytes)) for f in row.files]
-    requested = {
-        "protocol_requested": protocol or "automatic",
-        "fractions": fractions,
-        "prescription_gy": prescription_gy,
-        "report": with_report,
-    }
-    try:
-        output = evaluate_upload(
-            content_store(request),
-            stored,
-            patient.label,
-            patient.record,
-            protocol=protocol,
-            fractions=fractions,
-            prescription_gy=prescription_gy,
-            with_report=with_report,
-        )
-    except InputError as error:
-        message = str(error)
-    except Exception as error:  # a bug in a library stage: recorded, not hidden
-        log.exception("plan evaluation failed")
-        message = f"internal error in the plan evaluation ({type(error).__name__}: {error})"
-    else:
-        message = ""
-    if message:
-        evaluation = repository.save_evaluation(
-            session,
-            principal.user,
-            row,
-            {},
-            Provenance(RULESET, requested),
-            None,
-            {},
-            error=message,
-        )
-        session.commit()
-        return evaluation
-    evaluation = repository.save_evaluation(
-        session,
-        principal.user,
-        row,
-        output.result,
-        output.provenance,
-        output.report.sha256 if output.report else None,
-        output.figures,
+    options: dict[str, Any],
+) -> EvaluationJob:
+    """Queue an evaluation; the request's session is released before any heavy work."""
+    upload = read_owned(session, principal, Upload, upload_id)
+    return job_queue(request).submit(session, principal.user, upload, options)
+
+
+def _busy(request: Request, full: QueueFull) -> Response:
+    """429/503 with Retry-After, as JSON for the API and as the error page for forms."""
+    headers = {"Retry-After": str(full.retry_after_s)}
+    message = f"{full}; retry in {full.retry_after_s} s"
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=full.status_code, headers=headers)
+    page = render(
+        request,
+        "error.html",
+        {"status": full.status_code, "message": message, "user": None},
+        full.status_code,
     )
-    session.commit()
-    return evaluation
+    page.headers.update(headers)
+    return page
 
 
 @router.post("/uploads/{upload_id}/evaluate", include_in_schema=False)
@@ -154,58 +145,85 @@ def evaluate_form(
     form: FormData,
     session: DbSession,
 ) -> Response:
-    """Evaluate the uploaded plan (form) and show the result, or the reason it failed."""
-    evaluation = _run_evaluation(
-        request,
-        session,
-        principal,
-        upload_id,
-        form.get("protocol", "").strip() or None,
-        _number(form.get("fractions", ""), int, "fractions"),  # type: ignore[arg-type]
-        _number(form.get("prescription_gy", ""), float, "prescription_gy"),
-    )
-    return RedirectResponse(f"/evaluations/{evaluation.id}", status_code=303)
+    """Queue an evaluation of the uploaded plan (form) and show its progress page."""
+    options = {
+        "protocol": packaged_protocol(form.get("protocol")),
+        "fractions": _number(form.get("fractions", ""), int, "fractions"),
+        "prescription_gy": _number(form.get("prescription_gy", ""), float, "prescription_gy"),
+        "report": True,
+    }
+    try:
+        job = _submit(request, session, principal, upload_id, options)
+    except QueueFull as full:
+        return _busy(request, full)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 class EvaluationRequest(BaseModel):
     """Options of a plan evaluation (all optional)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    protocol: str | None = Field(None, description="Protocol name; default: by fractions.")
+    protocol: str | None = Field(
+        None,
+        description=f"Packaged protocol name ({', '.join(PROTOCOL_NAMES)}); default: by "
+        "fractions. The web app does not read protocol files.",
+    )
     fractions: int | None = Field(None, gt=0, description="Overrides the RTPLAN's fractions.")
     prescription_gy: float | None = Field(None, gt=0, description="Prescription dose, Gy.")
     report: bool = Field(True, description="Write the PDF report and its figures.")
 
 
-@router.post("/api/uploads/{upload_id}/evaluations", tags=["dicom"], status_code=201)
+@router.post("/api/uploads/{upload_id}/evaluations", tags=["dicom"], status_code=202)
 def evaluate_api(
     request: Request,
     upload_id: int,
     principal: CanEvaluate,
     session: DbSession,
     options: EvaluationRequest | None = None,
-) -> JSONResponse:
-    """Evaluate an uploaded plan: 201 with the stored evaluation, or 400 with the reason."""
+) -> Response:
+    """Queue an evaluation of an uploaded plan.
+
+    202 with the job (poll its ``url``: ``status`` queued, running, done or error, and the
+    ``evaluation_url`` when finished); 400 for a protocol that is not packaged; 429 (this
+    account's limit) or 503 (server queue full) with ``Retry-After``.
+    """
     options = options or EvaluationRequest()
-    evaluation = _run_evaluation(
-        request,
-        session,
-        principal,
-        upload_id,
-        options.protocol,
-        options.fractions,
-        options.prescription_gy,
-        options.report,
-    )
-    body = {
-        "id": evaluation.id,
-        "status": evaluation.status,
-        "error": evaluation.error,
-        "url": f"/evaluations/{evaluation.id}",
-        "result": evaluation.result,
+    requested = {
+        "protocol": packaged_protocol(options.protocol),
+        "fractions": options.fractions,
+        "prescription_gy": options.prescription_gy,
+        "report": options.report,
     }
-    return JSONResponse(body, status_code=201 if evaluation.status == "ok" else 400)
+    try:
+        job = _submit(request, session, principal, upload_id, requested)
+    except QueueFull as full:
+        return _busy(request, full)
+    return JSONResponse(job_json(job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+
+def _read_job(session: Session, job_id: int) -> EvaluationJob:
+    job = session.get(EvaluationJob, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+@router.get("/api/jobs/{job_id}", tags=["dicom"])
+def api_job(job_id: int, principal: CanRead, session: DbSession) -> dict[str, Any]:
+    """State of an evaluation job: ``{status, step, steps, stage, evaluation_url, error, ...}``."""
+    job = _read_job(session, job_id)
+    return {**job_json(job), "queued_ahead": queue_position(session, job)}
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+def job_page(request: Request, job_id: int, principal: CanRead, session: DbSession) -> Response:
+    """Progress of an evaluation (reloads itself); the evaluation's page once it is stored."""
+    job = _read_job(session, job_id)
+    if job.evaluation_id is not None:
+        return RedirectResponse(f"/evaluations/{job.evaluation_id}", status_code=303)
+    context = page_context(principal, job=job_json(job), queued_ahead=queue_position(session, job))
+    return render(request, "job.html", context)
 
 
 @router.get("/evaluations/{evaluation_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hccrt.clinical.patient import parse_patient
 from hccrt.errors import InputError
 from hccrt.store import repository
 from hccrt.store.models import Patient
+from hccrt.store.repository import MAX_PAGE_SIZE, PatientPage
 from hccrt.web import patient_form
 from hccrt.web.pages import FormData, commit_and_show, page_context, read_patient, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
@@ -19,17 +21,42 @@ from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 router = APIRouter()
 
 
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Rows to skip.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Rows per page.")]
+Search = Annotated[str, Query(max_length=128, description="Part of the case label (literal).")]
+
+
+def _page_url(path: str, q: str, offset: int, limit: int) -> str:
+    return f"{path}?{urlencode({'q': q, 'offset': offset, 'limit': limit})}"
+
+
+def _neighbours(page: PatientPage, path: str, q: str) -> dict[str, str | None]:
+    after = page.offset + page.limit
+    return {
+        "previous": _page_url(path, q, max(0, page.offset - page.limit), page.limit)
+        if page.offset > 0
+        else None,
+        "next": _page_url(path, q, after, page.limit) if after < page.total else None,
+    }
+
+
 @router.get("/patients", response_class=HTMLResponse, include_in_schema=False)
 def patient_list(
     request: Request,
     principal: CanRead,
     session: DbSession,
-    q: str = "",
+    q: Search = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> Response:
-    """Patient list with search by case label."""
-    patients = repository.search_patients(session, principal.user, q)
+    """Patient list (case labels only, one page) with search by case label."""
+    page = repository.search_patients(session, principal.user, q, offset, limit)
     session.commit()
-    return render(request, "patients.html", page_context(principal, patients=patients, q=q))
+    return render(
+        request,
+        "patients.html",
+        page_context(principal, page=page, q=q, links=_neighbours(page, "/patients", q)),
+    )
 
 
 def _form_page(
@@ -167,12 +194,34 @@ def _patient_json(patient: Patient) -> dict[str, Any]:
 def api_list(
     principal: CanRead,
     session: DbSession,
-    q: str = "",
-) -> list[dict[str, Any]]:
-    """Patients whose case label contains ``q``: ``[{id, label, record, ...}]``."""
-    patients = repository.search_patients(session, principal.user, q)
+    q: Search = "",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> JSONResponse:
+    """One page of patients whose case label contains ``q``: ``[{id, label, updated_at, url}]``.
+
+    Labels only (open ``url`` for the record). Headers: ``X-Total-Count`` (all matches) and
+    ``Link`` with ``rel="next"``/``rel="prev"`` pages.
+    """
+    page = repository.search_patients(session, principal.user, q, offset, limit)
     session.commit()
-    return [_patient_json(p) for p in patients]
+    body = [
+        {
+            "id": patient_id,
+            "label": label,
+            "updated_at": updated_at.isoformat(),
+            "url": f"/api/patients/{patient_id}",
+        }
+        for patient_id, label, updated_at in page.rows
+    ]
+    links = _neighbours(page, "/api/patients", q)
+    link = ", ".join(
+        f'<{url}>; rel="{"prev" if rel == "previous" else rel}"'
+        for rel, url in links.items()
+        if url
+    )
+    headers = {"X-Total-Count": str(page.total), **({"Link": link} if link else {})}
+    return JSONResponse(body, headers=headers)
 
 
 @router.post("/api/patients", tags=["patients"], status_code=201)

@@ -6,24 +6,57 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hccrt.errors import InputError
+from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
+from hccrt.store.files import StoreFull
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
-from hccrt.web.security import CanRead, CanUpload, DbSession
+from hccrt.web.security import CanRead, CanUpload, DbSession, Principal
 from hccrt.web.services import check_case
-from hccrt.web.settings import Settings
+from hccrt.web.settings import Settings, UploadLimits
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
 router = APIRouter()
 
 
-async def upload_form(request: Request) -> AsyncIterator[list[IncomingFile]]:
-    """The uploaded files, after the request-size check (before the body is parsed).
+def _check_quota_and_space(
+    request: Request, session: Session, principal: Principal, length: int
+) -> None:
+    """Refuse before reading the body: the account's quota (413), the disk's space (507)."""
+    limits: UploadLimits = request.app.state.settings.limits
+    used = session.scalar(
+        select(func.coalesce(func.sum(Upload.total_bytes), 0)).where(
+            Upload.created_by == principal.user.id
+        )
+    )
+    session.commit()  # end the read transaction before the body arrives
+    if int(used or 0) + length > limits.max_user_bytes:
+        raise UploadRejected(
+            "upload",
+            f"over your quota of {limits.max_user_bytes} bytes ({used} used)",
+            length,
+            "ask an administrator for a larger quota or to remove old uploads",
+            413,
+        )
+    try:
+        # The body is spooled once by the form parser and once more into the staging area.
+        content_store(request).require_space(2 * length)
+    except StoreFull as full:
+        raise UploadRejected(full.field, full.rule, full.value, full.fix, 507) from None
+
+
+async def upload_form(
+    request: Request, principal: CanUpload, session: DbSession
+) -> AsyncIterator[list[IncomingFile]]:
+    """The uploaded files, after the size, quota and free-space checks (before the body is read).
 
     The spooled temporary files are closed once the response is sent.
     """
@@ -46,6 +79,7 @@ async def upload_form(request: Request) -> AsyncIterator[list[IncomingFile]]:
             "split the upload into several parts",
             413,
         )
+    await run_in_threadpool(_check_quota_and_space, request, session, principal, int(length))
     try:
         form = await request.form(max_files=limits.max_files, max_fields=10)
     except StarletteHTTPException as error:  # starlette's multipart limits
@@ -86,16 +120,22 @@ def upload(
 ) -> JSONResponse:
     """Upload DICOM files or a zip (multipart field ``files``).
 
-    Returns ``{upload_id, file_count, total_bytes, modalities, warnings, url}``; 400/411/413 with
-    ``detail`` naming the file, the rule and the fix when a check fails (nothing is recorded).
+    Returns ``{upload_id, file_count, total_bytes, modalities, warnings, url}``; 400/411/413/507
+    with ``detail`` naming the file, the rule and the fix when a check fails (nothing is
+    recorded, no file kept). 413 also for an account over its quota, 507 for a full disk.
     """
     patient = read_patient(session, principal, patient_id)
-    store = content_store(request)
-    stored = store_upload(store, incoming, request.app.state.settings.limits)
-    try:
-        summary = check_case(store, stored)
-    except InputError as error:  # the DICOM reader's message, with the uploaded file names
-        raise UploadRejected(error.field, error.rule, error.value, error.fix) from None
+    with content_store(request).staging() as staged:
+        try:
+            stored = store_upload(staged, incoming, request.app.state.settings.limits)
+            summary = check_case(staged, stored)
+        except StoreFull as full:
+            raise UploadRejected(full.field, full.rule, full.value, full.fix, 507) from None
+        except UploadRejected:
+            raise
+        except InputError as error:  # the DICOM reader's message, with the uploaded file names
+            raise UploadRejected(error.field, error.rule, error.value, error.fix) from None
+        staged.commit()
     row = repository.save_upload(session, principal.user, patient, stored)
     session.commit()
     return JSONResponse(
@@ -130,5 +170,11 @@ def upload_detail(
     return render(
         request,
         "upload_detail.html",
-        page_context(principal, upload=row, patient=patient, evaluations=evaluations),
+        page_context(
+            principal,
+            upload=row,
+            patient=patient,
+            evaluations=evaluations,
+            protocols=PROTOCOL_NAMES,
+        ),
     )

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
-from hccrt.store import accounts
+from hccrt.store import accounts, audit
 from hccrt.store.accounts import Permission, allowed
 from hccrt.store.models import LoginSession, User
 
@@ -106,6 +107,20 @@ def current_principal(request: Request, session: DbSession) -> Principal:
     return Principal(user=login.user, csrf_token=login.csrf_token, token=token, login=login)
 
 
+def _audit_refusal(session: Session, principal: Principal, request: Request, reason: str) -> None:
+    """Record a refused (403) request: the route template and the missing permission."""
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    audit.record_event(
+        session,
+        principal.user,
+        "refused",
+        "request",
+        None,
+        detail=f"{request.method} {route} needs {reason}",
+    )
+    session.commit()
+
+
 def require_recent_password(principal: Principal) -> None:
     """Raise :class:`ReauthRequired` unless the password was checked in the last 5 minutes."""
     if not accounts.recently_authenticated(principal.login):
@@ -117,17 +132,26 @@ def require(permission: Permission, recent_password: bool = False) -> Callable[.
     re-authenticated within :data:`hccrt.store.accounts.REAUTH_WINDOW` if ``recent_password``."""
 
     async def dependency(
-        request: Request, principal: Annotated[Principal, Depends(current_principal)]
+        request: Request,
+        principal: Annotated[Principal, Depends(current_principal)],
+        session: DbSession,
     ) -> Principal:
+        audit.set_origin(
+            audit.RequestOrigin(
+                request.client.host if request.client else "", audit.session_ref(principal.token)
+            )
+        )
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, principal.csrf_token):
                 await _close_form(request)
+                await run_in_threadpool(_audit_refusal, session, principal, request, "csrf")
                 raise HTTPException(
                     403, "CSRF token missing or wrong: reload the page and submit again"
                 )
         if not allowed(principal.user.role, permission):
             await _close_form(request)
+            await run_in_threadpool(_audit_refusal, session, principal, request, permission.value)
             raise HTTPException(
                 403,
                 f"role '{principal.user.role}' may not {permission.value.replace('_', ' ')}; "

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,17 @@ from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.serialize import to_jsonable
-from hccrt.store.files import ContentStore, StoredObject
+from hccrt.store.files import ContentStore, ObjectSource, StoredObject
 from hccrt.store.repository import Provenance
 
 log = logging.getLogger(__name__)
 
-# Plan evaluations are CPU-bound: run at most one per core at a time so that page views stay
-# quick under load; the report writer uses matplotlib's pyplot, which is not thread-safe.
-_EVALUATION_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+# The report writer uses matplotlib's pyplot, which is not thread-safe. (How many evaluations
+# run at once is the job queue's business: hccrt.web.jobs.)
 _REPORT_LOCK = threading.Lock()
+
+EVALUATION_STAGES = ("reading the plan", "dose constraints, DVH and NTCP", "writing the report")
+"""The steps :func:`evaluate_upload` reports through ``on_stage`` (numbered from 1)."""
 
 
 def assessment_of(record: PatientRecord) -> tuple[dict[str, Any], Provenance]:
@@ -48,14 +49,14 @@ def followup_of(data: dict[str, Any]) -> tuple[FollowupRecord, dict[str, Any], P
 
 
 def materialize(
-    store: ContentStore, files: Sequence[tuple[str, StoredObject]], folder: Path
+    store: ObjectSource, files: Sequence[tuple[str, StoredObject]], folder: Path
 ) -> None:
     """Lay out stored upload files in ``folder`` (one numbered file each, names not trusted)."""
     for position, (_, obj) in enumerate(files):
         store.link_into(obj.sha256, folder / f"{position:05d}.dcm")
 
 
-def check_case(store: ContentStore, files: Sequence[tuple[str, StoredObject]]) -> dict[str, Any]:
+def check_case(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> dict[str, Any]:
     """Read the headers of an upload as one case; returns its modality counts and warnings.
 
     Raises
@@ -64,7 +65,7 @@ def check_case(store: ContentStore, files: Sequence[tuple[str, StoredObject]]) -
         Unreadable DICOM, several structure sets or plans, several Frames of Reference, an
         RTSTRUCT referencing a CT series that is not uploaded (the DICOM reader's messages).
     """
-    with tempfile.TemporaryDirectory(prefix="hccrt-upload-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="check-", dir=store.work_dir()) as tmp:
         folder = Path(tmp)
         materialize(store, files, folder)
         try:
@@ -144,6 +145,7 @@ def evaluate_upload(
     fractions: int | None = None,
     prescription_gy: float | None = None,
     with_report: bool = True,
+    on_stage: Callable[[int, str], None] | None = None,
 ) -> PlanEvaluationOutput:
     """Evaluate an uploaded plan with the patient's record and write the report.
 
@@ -151,7 +153,8 @@ def evaluate_upload(
     constraints, NTCP and DVH curves are the same).
 
     The patient record goes to the evaluation under the case label (name and identifier left
-    out), so the report shows the pseudonym only.
+    out), so the report shows the pseudonym only. ``on_stage(step, name)`` is called as each
+    of :data:`EVALUATION_STAGES` starts (progress for the job page).
 
     Raises
     ------
@@ -162,7 +165,12 @@ def evaluate_upload(
     from hccrt.evaluation import evaluate_files, files_from_case
     from hccrt.report import write_report
 
-    with _EVALUATION_SLOTS, tempfile.TemporaryDirectory(prefix="hccrt-eval-") as tmp:
+    def stage(step: int) -> None:
+        if on_stage is not None:
+            on_stage(step, EVALUATION_STAGES[step - 1])
+
+    with tempfile.TemporaryDirectory(prefix="eval-", dir=store.work_dir()) as tmp:
+        stage(1)
         case = Path(tmp) / "case"
         materialize(store, files, case)
         pseudonymous = {k: v for k, v in record.items() if k not in ("name", "patient_id")}
@@ -170,6 +178,7 @@ def evaluate_upload(
             json.dumps({**pseudonymous, "patient_id": case_label}), encoding="utf-8"
         )
         try:
+            stage(2)
             evaluation, ct = evaluate_files(
                 files_from_case(case),
                 protocol=protocol,
@@ -188,6 +197,7 @@ def evaluate_upload(
         report_error = None
         try:
             if with_report:
+                stage(3)
                 with _REPORT_LOCK:
                     paths = write_report(evaluation, Path(tmp) / "report", ct)
         except Exception as error:  # keep the evaluation even when the report fails

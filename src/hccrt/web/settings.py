@@ -15,6 +15,7 @@ from hccrt.store.db import (
     private_directory,
 )
 from hccrt.web.guards import DEFAULT_MAX_JSON_BYTES
+from hccrt.web.jobs import JobLimits
 
 SECRET_ENV = "HCCRT_SECRET_KEY"
 
@@ -35,6 +36,8 @@ class UploadLimits:
         All unpacked files together, bytes.
     max_zip_ratio
         Largest uncompressed/compressed size ratio of a zip member (zip-bomb guard).
+    max_user_bytes
+        All stored uploads of one account together (quota), bytes.
     """
 
     max_request_bytes: int = 1024 * 1024 * 1024
@@ -42,6 +45,7 @@ class UploadLimits:
     max_file_bytes: int = 512 * 1024 * 1024
     max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
     max_zip_ratio: float = 200.0
+    max_user_bytes: int = 50 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class Settings:
         Largest JSON or form body, bytes (uploads have their own limit).
     min_free_bytes
         ``/healthz`` reports 503 when the data folder has less free space, bytes.
+    limits
+        Upload limits.
+    jobs
+        Evaluation queue: worker slots, queue length, per-account limit.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -76,6 +84,7 @@ class Settings:
     db_busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
     max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
     min_free_bytes: int = 100 * 1024 * 1024
+    jobs: JobLimits = field(default_factory=JobLimits)
 
     def resolved_database_url(self) -> str:
         """The database URL to use (see ``database_url``)."""

@@ -4,8 +4,10 @@ Checks, each with a clear message: request size, file count, size of each unpack
 all together, zip-bomb ratio (uncompressed/compressed per member, and actual bytes counted while
 unpacking, never trusting the zip header), path traversal and absolute paths in member names,
 links, nested archives, and non-DICOM content (a DICOM Part 10 file has ``DICM`` at byte 128).
-Accepted files go to the content-addressed store; the database record is written only after all
-of them are stored, so an interrupted upload leaves no record.
+Accepted files are staged (:meth:`hccrt.store.files.ContentStore.staging`) and reach the
+content-addressed store only when every check has passed; a refused upload leaves nothing. The
+database record is written after the files are in the store, so an interrupted upload leaves no
+record.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from hccrt.errors import InputError
-from hccrt.store.files import ContentStore, Readable, StoredObject
+from hccrt.store.files import Readable, Staging, StoredObject
 from hccrt.web.settings import UploadLimits
 
 DICOM_MAGIC_OFFSET = 128
@@ -36,7 +38,7 @@ class IncomingFile:
 
 
 class UploadRejected(InputError):
-    """An upload refused by a limit or a content check (HTTP 400/413)."""
+    """An upload refused by a limit or a content check (HTTP 400/411/413/507)."""
 
     def __init__(self, field: str, rule: str, value: object, fix: str, status_code: int = 400):
         super().__init__(field, rule, value, fix)
@@ -131,7 +133,7 @@ class _CountingReader(io.RawIOBase):
 
 
 def _store_one(
-    store: ContentStore, name: str, stream: Readable, limit: int, budget: _Budget
+    store: Staging, name: str, stream: Readable, limit: int, budget: _Budget
 ) -> StoredObject:
     head = stream.read(DICOM_MAGIC_OFFSET + 4)
     _require_dicom(name, head)
@@ -191,13 +193,13 @@ def _zip_members(archive: zipfile.ZipFile, limits: UploadLimits) -> Iterator[zip
 
 
 def store_upload(
-    store: ContentStore, files: Iterable[IncomingFile], limits: UploadLimits
+    store: Staging, files: Iterable[IncomingFile], limits: UploadLimits
 ) -> list[tuple[str, StoredObject]]:
-    """Check and store an upload; returns ``(display name, stored object)`` per DICOM file.
+    """Check and stage an upload; returns ``(display name, staged object)`` per DICOM file.
 
     A file whose name ends in ``.zip`` (or that starts with a zip signature) is unpacked. Nothing
-    is recorded in the database here; if a check fails, objects already written stay unreferenced
-    in the content store (harmless, identical content is reused by hash).
+    is recorded in the database here; the caller commits the staging area once it accepts the
+    upload (a refused upload's staged files are deleted with the area).
 
     Raises
     ------
