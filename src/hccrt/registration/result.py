@@ -156,5 +156,5 @@ class RegistrationResult:
         """Map fixed-frame points to the moving frame (through the deformation if any)."""
         if self.deformation is not None:
             return self.deformation.fixed_to_moving(points_mm)
-        inverse: FloatArray = np.linalg.inv(self.moving_to_fixed)
+        inverse = np.asarray(np.linalg.inv(self.moving_to_fixed), dtype=np.float64)
         return transform_points(inverse, points_mm)
