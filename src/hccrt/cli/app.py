@@ -122,3 +122,6 @@ evaluation.register(app)
 from hccrt.cli import phantom  # noqa: E402
 
 phantom.register(app)
+from hccrt.cli import fusion  # noqa: E402
+
+fusion.register(app)

@@ -95,7 +95,7 @@ def propagate_structure(
     )
     require_same_frame(ct_grid.frame_of_reference_uid, registration.fixed_frame_uid, "CT and REG")
     source_grid = grid_for_structures([structure], _PADDING_MM, SOURCE_INPLANE_MM)
-    occupancy = structure_occupancy(structure, source_grid, 8, axial="centre", end_caps="none")
+    occupancy = structure_occupancy(structure, source_grid, 8, axial="centre")
     corners = source_grid.index_to_world(
         np.array(
             [
