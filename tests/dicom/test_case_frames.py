@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hccrt.dicom.case import inventory_case
-from hccrt.dicom.ct_reference import PatientStudy
+from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
 from hccrt.dicom.ct_writer import CTSeriesInfo, write_ct_series
 from hccrt.dicom.mr_writer import MRSeriesInfo, write_mr_series
+from hccrt.dicom.rtstruct_writer import build_rtstruct, write_rtstruct
 from hccrt.dicom.spatial_registration import (
     SeriesReference,
     SpatialRegistration,
     write_spatial_registration,
 )
 from hccrt.errors import GeometryMismatchError
+from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import Grid
 
 
@@ -44,6 +47,29 @@ def case(tmp_path: Path) -> Path:
 
 def test_mr_in_another_frame_without_a_registration_is_refused(case: Path) -> None:
     with pytest.raises(GeometryMismatchError, match=r"mixes 2 Frames of Reference.*hccrt register"):
+        inventory_case(case)
+
+
+def test_a_structure_set_on_the_mr_without_a_registration_names_the_fix(case: Path) -> None:
+    mr = CTReference.from_files(sorted((case / "CT").glob("*.dcm")))  # shape of a reference
+    mr_reference = SeriesReference.from_directory(case / "MR")
+    square = np.array([[0.0, 0.0, 0.0], [4.0, 0.0, 0.0], [4.0, 4.0, 0.0], [0.0, 4.0, 0.0]])
+    structure = StructureContours(
+        "GTV_MR", 1, mr_reference.frame_of_reference_uid, (PlanarContour(square),)
+    )
+    images = tuple(
+        CTImageRef(sop_class, uid, (0.0, 0.0, 4.0 * n))
+        for n, (sop_class, uid) in enumerate(mr_reference.images)
+    )
+    on_mr = replace(
+        mr,
+        series_instance_uid=mr_reference.series_instance_uid,
+        frame_of_reference_uid=mr_reference.frame_of_reference_uid,
+        images=images,
+    )
+    write_rtstruct(build_rtstruct(on_mr, [structure]), case / "MR_RS.dcm")
+    write_rtstruct(build_rtstruct(mr, []), case / "RS.dcm")
+    with pytest.raises(GeometryMismatchError, match="hccrt register"):
         inventory_case(case)
 
 

@@ -274,6 +274,8 @@ def inventory_case(case_dir: Path) -> CaseInventory:
     ]
     for modality in _SUPPORTED_MODALITIES:
         by_modality[modality] = [h for h in by_modality[modality] if h not in registered]
+    if len({h.frame_of_reference_uid for h in by_modality["RTSTRUCT"]}) > 1:
+        _check_one_frame(by_modality["RTSTRUCT"], case_dir)  # e.g. an MR structure set, no REG
     rtstruct_path = _single(by_modality["RTSTRUCT"], "RTSTRUCT", case_dir)
     rtstruct = by_modality["RTSTRUCT"][0] if rtstruct_path else None
     rtplan = _single(by_modality["RTPLAN"], "RTPLAN", case_dir)
