@@ -82,3 +82,11 @@ def test_a_registration_links_the_mr_frame(case: Path) -> None:
     assert inventory.registrations == (case / "REG.dcm",)
     assert len(inventory.registered_files) == 3
     assert len(inventory.ct_files) == 3
+
+
+def test_a_registration_of_the_ct_onto_the_mr_is_refused(case: Path) -> None:
+    fixed = SeriesReference.from_directory(case / "MR")
+    moving = SeriesReference.from_directory(case / "CT")
+    write_spatial_registration(SpatialRegistration(fixed, moving, np.eye(4)), case / "REG.dcm")
+    with pytest.raises(GeometryMismatchError, match="the CT must be the fixed series"):
+        inventory_case(case)

@@ -264,7 +264,7 @@ def inventory_case(case_dir: Path) -> CaseInventory:
         else:
             by_modality[header.modality].append(header)
 
-    linked = {f: reg for reg in by_modality["REG"] for f in reg.registered_frames}
+    linked = {f for reg in by_modality["REG"] for f in reg.registered_frames}
     registered = [
         h
         for m in _SUPPORTED_MODALITIES
@@ -274,6 +274,13 @@ def inventory_case(case_dir: Path) -> CaseInventory:
     ]
     for modality in _SUPPORTED_MODALITIES:
         by_modality[modality] = [h for h in by_modality[modality] if h not in registered]
+    if any(h.modality == "CT" for h in registered) and not by_modality["CT"]:
+        raise GeometryMismatchError(
+            "REG",
+            "registers the planning CT onto another frame (the CT must be the fixed series)",
+            ", ".join(str(h.path.relative_to(case_dir)) for h in by_modality["REG"]),
+            "register the other series onto the CT: hccrt register --fixed CT_DIR --moving DIR",
+        )
     if len({h.frame_of_reference_uid for h in by_modality["RTSTRUCT"]}) > 1:
         _check_one_frame(by_modality["RTSTRUCT"], case_dir)  # e.g. an MR structure set, no REG
     rtstruct_path = _single(by_modality["RTSTRUCT"], "RTSTRUCT", case_dir)
@@ -298,10 +305,13 @@ def inventory_case(case_dir: Path) -> CaseInventory:
     frame = _check_one_frame(used, case_dir)
     for header in by_modality["MR"]:
         warnings.append(f"{header.path.relative_to(case_dir)}: skipped, modality MR not used")
+    counts: dict[tuple[str, str], int] = defaultdict(int)
     for header in registered:
+        counts[(header.frame_of_reference_uid, header.modality)] += 1
+    for (uid, modality), count in sorted(counts.items()):
         warnings.append(
-            f"{header.path.relative_to(case_dir)}: {header.modality} in Frame of Reference "
-            f"{header.frame_of_reference_uid}, linked to the planning CT by a registration"
+            f"{count} {modality} file(s) in Frame of Reference {uid}: linked to the planning CT "
+            "by a registration, not used by the planning job"
         )
     return CaseInventory(
         case_dir=case_dir,
