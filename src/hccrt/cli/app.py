@@ -91,6 +91,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "The patient store's database."),
     "store": ("store_ops", "The file store: check it and remove orphans."),
     "audit": ("store_ops", "The audit log."),
+    "register": (
+        "fusion",
+        "Register an MR (or older CT) to the planning CT with mutual information (SimpleITK): "
+        "rigid multi-resolution from the DICOM positions, optionally B-spline deformable.",
+    ),
+    "propagate": (
+        "fusion",
+        "Map ROIs drawn on the moving image onto the planning CT through a registration: rigid "
+        "or deformable, resampled onto the CT slice planes (volumes in cc).",
+    ),
+    "lipiodol": (
+        "fusion",
+        "Find lipiodol deposits (high-HU components inside the liver) on a post-TACE CT and add"
+        " them as GTV_lipiodol candidates, marked as a SUGGESTION for the clinician (ROI "
+        "Description, no interpreted type), with volume (cc), mean HU, location and the "
+        "comparison with the GTV.",
+    ),
 }
 
 

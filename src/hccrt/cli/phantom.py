@@ -35,6 +35,17 @@ def _render(payload: dict[str, Any]) -> str:
         f"{s['name']:<14} {s['number']:>3} {s['volume_cc']:>10.1f}" for s in payload["structures"]
     ]
     lines.append("")
+    if "mr" in payload:
+        mr = payload["mr"]
+        lines.append(
+            f"MR        {mr['mr_dir']}/  ({mr['field_of_view']} field of view, shape "
+            f"{mr['shape']}, own Frame of Reference; known transform {mr['transform']})"
+        )
+    for deposit in payload.get("lipiodol", []):
+        lines.append(
+            f"Lipiodol deposit in {deposit['tumor']}: {deposit['volume_cc']:.2f} cc, "
+            f"radius {deposit['radius_mm']:.1f} mm"
+        )
     for tumor in payload["tumors"]:
         centre = ", ".join(f"{v:.1f}" for v in tumor["center_mm"])
         lines.append(
@@ -77,6 +88,28 @@ def phantom(
             help="Add a tumour thrombus in the right portal vein (ROI GTV_PVTT).",
         ),
     ] = False,
+    mr: Annotated[
+        bool,
+        typer.Option(
+            "--mr",
+            help="Also write MR/ (T1-like, own Frame of Reference, 1.56x1.56x4 mm, known rigid "
+            "transform in mr_transform.json, bias field, Rician noise) and MR_RTSTRUCT.dcm.",
+        ),
+    ] = False,
+    mr_fov: Annotated[
+        str,
+        typer.Option("--mr-fov", help="MR field of view: trunk (CT length) or liver (180 mm)."),
+    ] = "trunk",
+    mr_deformable: Annotated[
+        bool,
+        typer.Option("--mr-deformable", help="Add a known smooth deformation (<= 6 mm) to the MR."),
+    ] = False,
+    lipiodol: Annotated[
+        bool,
+        typer.Option(
+            "--lipiodol", help="Post-TACE CT: a 900 HU lipiodol deposit inside each tumour."
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -99,6 +132,10 @@ def phantom(
         tumor_count=tumor_count,
         child_pugh=child_pugh,
         portal_vein_thrombus=portal_vein_thrombus,
+        mr=mr,
+        mr_field_of_view=mr_fov.strip().lower(),
+        mr_deformable=mr_deformable,
+        lipiodol=lipiodol,
     )
     with progress_bar("phantom", None) as advance:
         result = generate_phantom(out, options, force=force, advance=advance)

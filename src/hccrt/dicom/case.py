@@ -21,7 +21,7 @@ from pydicom.errors import InvalidDicomError
 from hccrt.errors import DicomInputError, GeometryMismatchError, InputError
 
 PATIENT_RECORD_NAME = "patient.json"
-_SUPPORTED_MODALITIES = ("CT", "RTSTRUCT", "RTDOSE", "RTPLAN")
+_SUPPORTED_MODALITIES = ("CT", "MR", "RTSTRUCT", "RTDOSE", "RTPLAN", "REG")
 _NON_DICOM_SUFFIXES = {".json", ".txt", ".md", ".csv", ".html", ".pdf", ".png", ".log"}
 
 
@@ -50,6 +50,11 @@ class CaseInventory:
     warnings
         Files skipped and why (files that are not DICOM, unsupported modalities); documents
         with a known non-DICOM suffix (.json, .txt, .pdf, ...) are passed over silently.
+    registrations
+        Spatial Registration objects (REG) whose fixed frame is the planning frame.
+    registered_files
+        Objects in a Frame of Reference a REG links to the planning frame (e.g. an MR series
+        and structures drawn on it); the planning job does not use them directly.
     """
 
     case_dir: Path
@@ -61,6 +66,8 @@ class CaseInventory:
     rtplan: Path | None
     frame_of_reference_uid: str
     warnings: tuple[str, ...]
+    registrations: tuple[Path, ...] = ()
+    registered_files: tuple[Path, ...] = ()
 
     @property
     def modalities(self) -> dict[str, int]:
@@ -80,6 +87,20 @@ class _Header:
     series_uid: str
     frame_of_reference_uid: str
     referenced_series_uids: tuple[str, ...]
+    registered_frames: tuple[str, ...] = ()
+
+
+def _registered_frames(ds: Dataset) -> tuple[str, ...]:
+    """Moving Frames of Reference a Spatial Registration links to its own (fixed) frame."""
+    own = str(ds.get("FrameOfReferenceUID", "") or "")
+    frames = [
+        str(item.get("FrameOfReferenceUID", "")) for item in ds.get("RegistrationSequence", [])
+    ]
+    frames += [
+        str(item.get("SourceFrameOfReferenceUID", ""))
+        for item in ds.get("DeformableRegistrationSequence", [])
+    ]
+    return tuple(f for f in frames if f and f != own)
 
 
 def _frame_of_reference(ds: Dataset) -> str:
@@ -131,6 +152,7 @@ def _read_header(path: Path) -> _Header | None:
         series_uid=str(ds.get("SeriesInstanceUID", "") or ""),
         frame_of_reference_uid=_frame_of_reference(ds),
         referenced_series_uids=_referenced_series(ds) if modality == "RTSTRUCT" else (),
+        registered_frames=_registered_frames(ds) if modality == "REG" else (),
     )
 
 
@@ -199,7 +221,9 @@ def _check_one_frame(headers: list[_Header], case_dir: Path) -> str:
             "FrameOfReferenceUID",
             f"the case folder mixes {len(frames)} Frames of Reference",
             detail,
-            "keep only objects of one planning study (one Frame of Reference) per case folder",
+            "keep only objects of one planning study (one Frame of Reference) per case folder, "
+            "or link a second frame with a registration (hccrt register --fixed CT_DIR "
+            "--moving MR_DIR --out CASE_DIR/REG.dcm)",
         )
     return next(iter(frames)) if frames else ""
 
@@ -246,6 +270,25 @@ def inventory_case(case_dir: Path) -> CaseInventory:
         else:
             by_modality[header.modality].append(header)
 
+    linked = {f for reg in by_modality["REG"] for f in reg.registered_frames}
+    registered = [
+        h
+        for m in _SUPPORTED_MODALITIES
+        if m != "REG"
+        for h in by_modality[m]
+        if h.frame_of_reference_uid in linked
+    ]
+    for modality in _SUPPORTED_MODALITIES:
+        by_modality[modality] = [h for h in by_modality[modality] if h not in registered]
+    if any(h.modality == "CT" for h in registered) and not by_modality["CT"]:
+        raise GeometryMismatchError(
+            "REG",
+            "registers the planning CT onto another frame (the CT must be the fixed series)",
+            ", ".join(str(h.path.relative_to(case_dir)) for h in by_modality["REG"]),
+            "register the other series onto the CT: hccrt register --fixed CT_DIR --moving DIR",
+        )
+    if len({h.frame_of_reference_uid for h in by_modality["RTSTRUCT"]}) > 1:
+        _check_one_frame(by_modality["RTSTRUCT"], case_dir)  # e.g. an MR structure set, no REG
     rtstruct_path = _single(by_modality["RTSTRUCT"], "RTSTRUCT", case_dir)
     rtstruct = by_modality["RTSTRUCT"][0] if rtstruct_path else None
     rtplan = _single(by_modality["RTPLAN"], "RTPLAN", case_dir)
@@ -261,8 +304,21 @@ def inventory_case(case_dir: Path) -> CaseInventory:
         *by_modality["RTSTRUCT"],
         *by_modality["RTDOSE"],
         *by_modality["RTPLAN"],
+        *by_modality["REG"],
     ]
+    if ct_series_uid:  # an MR in another frame without a linking REG is refused here
+        used += by_modality["MR"]
     frame = _check_one_frame(used, case_dir)
+    for header in by_modality["MR"]:
+        warnings.append(f"{header.path.relative_to(case_dir)}: skipped, modality MR not used")
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for header in registered:
+        counts[(header.frame_of_reference_uid, header.modality)] += 1
+    for (uid, modality), count in sorted(counts.items()):
+        warnings.append(
+            f"{count} {modality} file(s) in Frame of Reference {uid}: linked to the planning CT "
+            "by a registration, not used by the planning job"
+        )
     return CaseInventory(
         case_dir=case_dir,
         patient_record=patient_record if patient_record.is_file() else None,
@@ -273,4 +329,6 @@ def inventory_case(case_dir: Path) -> CaseInventory:
         rtplan=rtplan,
         frame_of_reference_uid=frame,
         warnings=tuple(warnings),
+        registrations=tuple(h.path for h in by_modality["REG"]),
+        registered_files=tuple(h.path for h in registered),
     )

@@ -65,6 +65,7 @@ HU = {
     "disc": 90,
     "csf": 10,
     "spinal_cord": 35,
+    "lipiodol": 900,
 }
 """Tissue values in HU (portal-venous phase; see the module docstring)."""
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,24 @@ from hccrt.dicom.ct_writer import (
     make_uid,
     write_ct_series,
 )
+from hccrt.dicom.mr_writer import MRSeriesInfo, write_mr_series
 from hccrt.dicom.rtstruct_writer import build_rtstruct, write_rtstruct
 from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
 from hccrt.geometry.rasterize import structure_volume_cc_from_polygons
-from hccrt.phantom.anatomy import SCAN_Z_RANGE_MM, Anatomy, build_anatomy, liver_space
+from hccrt.phantom.anatomy import (
+    SCAN_Z_RANGE_MM,
+    Anatomy,
+    Layer,
+    build_anatomy,
+    liver_space,
+)
+from hccrt.phantom.lipiodol import LipiodolDeposit, place_deposits
+from hccrt.phantom.mr import MRTransform, draw_transform, mr_grid, synthesize_mr
 from hccrt.phantom.options import GENERATOR_VERSION, PhantomOptions
 from hccrt.phantom.record import build_record
+from hccrt.phantom.shapes import Sphere
 from hccrt.phantom.structures import contour_structure
 from hccrt.phantom.synthesis import synthesize_ct
 from hccrt.phantom.tumors import PORTAL_VEIN_THROMBUS, PlacedTumor, place_tumors
@@ -89,6 +99,21 @@ class PhantomResult:
         """The clinical record."""
         return self.out_dir / "patient.json"
 
+    @property
+    def mr_dir(self) -> Path:
+        """Folder of the MR series (with ``--mr``)."""
+        return self.out_dir / "MR"
+
+    @property
+    def mr_rtstruct_path(self) -> Path:
+        """GTVs drawn on the MR (with ``--mr``, rigid only)."""
+        return self.out_dir / "MR_RTSTRUCT.dcm"
+
+    @property
+    def mr_transform_path(self) -> Path:
+        """The known MR -> CT transform (with ``--mr``)."""
+        return self.out_dir / "mr_transform.json"
+
 
 def _grid(options: PhantomOptions, frame_uid: str) -> Grid:
     pixel = FIELD_OF_VIEW_MM / options.matrix_size
@@ -109,8 +134,13 @@ def _sha256(path: Path) -> str:
 
 
 def _own_files(out_dir: Path) -> list[Path]:
-    files = sorted((out_dir / "CT").glob("*.dcm")) if (out_dir / "CT").is_dir() else []
-    names = ("RTSTRUCT.dcm", "patient.json", "phantom.json")
+    files = [
+        path
+        for folder in ("CT", "MR")
+        if (out_dir / folder).is_dir()
+        for path in sorted((out_dir / folder).glob("*.dcm"))
+    ]
+    names = ("RTSTRUCT.dcm", "MR_RTSTRUCT.dcm", "mr_transform.json", "patient.json", "phantom.json")
     return files + [out_dir / n for n in names if (out_dir / n).is_file()]
 
 
@@ -198,8 +228,10 @@ def generate_phantom(
         slice_z_mm=slice_z,
     )
     anatomy = build_anatomy(tumors, thrombus)
+    deposits = place_deposits(anatomy.tumors, options.seed) if options.lipiodol else ()
+    ct_layers = anatomy.layers + tuple(Layer("lipiodol", d.shape) for d in deposits)
     _prepare(target, force)
-    hu = synthesize_ct(anatomy.layers, grid, options.seed, options.noise_sd_hu, advance)
+    hu = synthesize_ct(ct_layers, grid, options.seed, options.noise_sd_hu, advance)
     patient = PatientStudy(
         patient_name=f"PHANTOM^LIVER{options.seed}",
         patient_id=f"PHANTOM-{options.seed}",
@@ -210,7 +242,10 @@ def generate_phantom(
         study_id="1",
         study_description="hccrt synthetic liver patient",
     )
-    series = CTSeriesInfo(uids["ct"], series_description="Synthetic planning CT (portal venous)")
+    description = "Synthetic planning CT (portal venous)"
+    if options.lipiodol:
+        description = "Synthetic post-TACE CT (portal venous, lipiodol)"
+    series = CTSeriesInfo(uids["ct"], series_description=description)
     ct = write_ct_series(hu, grid, target / "CT", patient, series, advance=advance)
     structures = _contours(anatomy, slice_z, grid.frame_of_reference_uid, advance)
     rtstruct = build_rtstruct(
@@ -224,6 +259,10 @@ def generate_phantom(
     )
     write_rtstruct(rtstruct, target / "RTSTRUCT.dcm")
     summary = _summary(options, ct, grid, structures, anatomy.tumors)
+    if deposits:
+        summary["lipiodol"] = [_deposit_summary(d) for d in deposits]
+    if options.mr:
+        summary["mr"] = _write_mr(target, options, key, patient, anatomy)
     volumes = {s["name"]: s["volume_cc"] for s in summary["structures"]}
     gtv_cc = sum(v for name, v in volumes.items() if name.startswith("GTV"))
     record = build_record(
@@ -248,6 +287,89 @@ def generate_phantom(
     return PhantomResult(
         target, False, {**summary, "seconds": round(time.perf_counter() - started, 2)}
     )
+
+
+def _deposit_summary(deposit: LipiodolDeposit) -> dict[str, Any]:
+    return {
+        "tumor": deposit.tumor,
+        "center_mm": [round(v, 3) for v in deposit.center_mm],
+        "radius_mm": round(deposit.radius_mm, 3),
+        "volume_cc": round(deposit.volume_cc, 3),
+    }
+
+
+def _write_mr(
+    target: Path, options: PhantomOptions, key: str, ct_patient: PatientStudy, anatomy: Anatomy
+) -> dict[str, Any]:
+    """Write the MR series, its GTV structure set (rigid) and the known transform."""
+    uids = {p: make_uid(["hccrt-phantom", key, p]) for p in ("mr-study", "mr", "mr-for", "mr-rs")}
+    transform = draw_transform(options.seed, options.mr_deformable)
+    grid = mr_grid(options.mr_field_of_view, uids["mr-for"])
+    values = synthesize_mr(anatomy.layers, grid, transform, options.seed)
+    patient = replace(
+        ct_patient,
+        study_instance_uid=uids["mr-study"],
+        study_id="2",
+        study_description="hccrt synthetic liver patient, MR",
+    )
+    series = MRSeriesInfo(uids["mr"], series_description="Synthetic T1-weighted MR (3D GRE)")
+    mr = write_mr_series(values, grid, target / "MR", patient, series)
+    if not transform.deformable:
+        _write_mr_gtvs(target, transform, grid, mr, anatomy.tumors, key)
+    (target / "mr_transform.json").write_text(
+        json.dumps(transform.to_json(), indent=2) + "\n", encoding="utf-8"
+    )
+    return {
+        "mr_dir": "MR",
+        "field_of_view": options.mr_field_of_view,
+        "deformable": options.mr_deformable,
+        "shape": list(grid.shape),
+        "spacing_mm": [round(v, 6) for v in grid.spacing_mm],
+        "series_instance_uid": uids["mr"],
+        "frame_of_reference_uid": uids["mr-for"],
+        "transform": "mr_transform.json",
+        "rtstruct": None if transform.deformable else "MR_RTSTRUCT.dcm",
+    }
+
+
+def _write_mr_gtvs(
+    target: Path,
+    transform: MRTransform,
+    grid: Grid,
+    mr: CTReference,
+    tumors: Sequence[PlacedTumor],
+    key: str,
+) -> None:
+    """GTVs as seen on the MR: each tumour sphere mapped by the inverse rigid transform."""
+    inverse = np.linalg.inv(transform.matrix)
+    slice_z = grid.axis_coordinates_mm()[0]
+    structures = []
+    for number, tumor in enumerate(tumors, start=1):
+        centre = inverse[:3, :3] @ np.asarray(tumor.center_mm) + inverse[:3, 3]
+        sphere = Sphere(
+            (float(centre[0]), float(centre[1]), float(centre[2])), tumor.diameter_mm / 2
+        )
+        structures.append(
+            contour_structure(
+                f"{tumor.name}_MR",
+                number,
+                sphere,
+                slice_z,
+                grid.frame_of_reference_uid,
+                (255, 0, 255),
+                "GTV",
+            )
+        )
+    rtstruct = build_rtstruct(
+        mr,
+        structures,
+        label="PHANTOM MR",
+        series_instance_uid=make_uid(["hccrt-phantom", key, "mr-rs-series"]),
+        sop_instance_uid=make_uid(["hccrt-phantom", key, "mr-rs"]),
+        series_description="hccrt phantom GTVs on MR",
+        structure_set_datetime=STUDY_DATETIME,
+    )
+    write_rtstruct(rtstruct, target / "MR_RTSTRUCT.dcm")
 
 
 def _contours(

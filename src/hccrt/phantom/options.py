@@ -12,6 +12,14 @@ from hccrt.errors import InputError
 GENERATOR_VERSION = "1"
 """Changes whenever the same options would give different files (invalidates caches)."""
 
+MR_FIELDS_OF_VIEW = ("trunk", "liver")
+_LATER_OPTIONS: dict[str, Any] = {
+    "mr": False,
+    "mr_field_of_view": "trunk",
+    "mr_deformable": False,
+    "lipiodol": False,
+}
+
 
 @dataclass(frozen=True)
 class PhantomOptions:
@@ -35,6 +43,16 @@ class PhantomOptions:
         Slice thickness and spacing, 1-10 mm.
     noise_sd_hu
         Standard deviation of the image noise, HU.
+    mr
+        Also write a T1-weighted MR series of the same patient in its own Frame of Reference,
+        moved by a known rigid transform (:mod:`hccrt.phantom.mr`).
+    mr_field_of_view
+        ``"trunk"`` (the CT's cranio-caudal extent) or ``"liver"`` (upper abdomen only, 180 mm).
+    mr_deformable
+        Add a known smooth deformation to the MR (on top of the rigid transform).
+    lipiodol
+        Write the post-TACE CT: lipiodol deposits inside each tumour
+        (:mod:`hccrt.phantom.lipiodol`).
     """
 
     seed: int = 1
@@ -45,6 +63,10 @@ class PhantomOptions:
     matrix_size: int = 512
     slice_thickness_mm: float = 3.0
     noise_sd_hu: float = 8.0
+    mr: bool = False
+    mr_field_of_view: str = "trunk"
+    mr_deformable: bool = False
+    lipiodol: bool = False
 
     def __post_init__(self) -> None:
         checks: list[tuple[bool, str, str, Any, str]] = [
@@ -91,14 +113,36 @@ class PhantomOptions:
                 self.noise_sd_hu,
                 "use 8",
             ),
+            (
+                self.mr_field_of_view in MR_FIELDS_OF_VIEW,
+                "--mr-fov",
+                f"must be one of {', '.join(MR_FIELDS_OF_VIEW)}",
+                self.mr_field_of_view,
+                "use trunk (whole scan length) or liver (upper abdomen only)",
+            ),
+            (
+                self.mr or not self.mr_deformable,
+                "--mr-deformable",
+                "needs --mr",
+                self.mr_deformable,
+                "add --mr",
+            ),
         ]
         for ok, name, rule, value, fix in checks:
             if not ok:
                 raise InputError(name, rule, value, fix)
 
     def key(self) -> str:
-        """Canonical text of the options (with the generator version), hashed for UIDs/cache."""
-        return json.dumps({"generator": GENERATOR_VERSION, **asdict(self)}, sort_keys=True)
+        """Canonical text of the options (with the generator version), hashed for UIDs/cache.
+
+        Options added after version 1 enter the key only when they differ from their default,
+        so the files of a phantom without them stay byte-identical.
+        """
+        values = asdict(self)
+        for name, default in _LATER_OPTIONS.items():
+            if values[name] == default:
+                del values[name]
+        return json.dumps({"generator": GENERATOR_VERSION, **values}, sort_keys=True)
 
     def digest(self) -> str:
         """SHA-256 of :meth:`key`."""

@@ -7,7 +7,7 @@ gradient give the image a CT-like texture while staying byte-identical for a giv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -63,6 +63,22 @@ def synthesize_ct(
     return volume
 
 
+def paint_tissues(
+    layers: Sequence[Layer], grid: Grid, values: Mapping[str, float]
+) -> npt.NDArray[np.float32]:
+    """Paint the layers with one value per tissue (no noise, no lung gradient), float32.
+
+    Used for images other than the CT (e.g. the T1-weighted MR of :mod:`hccrt.phantom.mr`);
+    ``values`` must name every tissue of the layers and ``"air"``.
+    """
+    z_mm, y_mm, x_mm = grid.axis_coordinates_mm()
+    volume = np.empty(grid.shape, dtype=np.float32)
+    for start in range(0, grid.shape[0], _CHUNK_SLICES):
+        stop = min(start + _CHUNK_SLICES, grid.shape[0])
+        volume[start:stop] = _paint_chunk(layers, z_mm[start:stop], y_mm, x_mm, values, False)
+    return volume
+
+
 def _split_prism(shape: Shape) -> tuple[Shape | None, Shape]:
     """Split ``A & B`` (or ``(A & B) - C``) into its axial-prism factor A and the rest."""
     base, cuts = (shape.base, shape.minus) if isinstance(shape, Difference) else (shape, ())
@@ -99,11 +115,13 @@ def _paint_chunk(
     z_mm: npt.NDArray[np.float64],
     y_mm: npt.NDArray[np.float64],
     x_mm: npt.NDArray[np.float64],
+    values: Mapping[str, float] = HU,
+    lung_gradient: bool = True,
 ) -> npt.NDArray[np.float32]:
-    chunk = np.full((z_mm.size, y_mm.size, x_mm.size), float(HU["air"]), dtype=np.float32)
+    chunk = np.full((z_mm.size, y_mm.size, x_mm.size), float(values["air"]), dtype=np.float32)
     for layer in layers:
         if layer.shape.z_invariant:  # one cross-section serves every slice
-            chunk[:, _prism_mask(layer.shape, y_mm, x_mm)] = np.float32(HU[layer.tissue])
+            chunk[:, _prism_mask(layer.shape, y_mm, x_mm)] = np.float32(values[layer.tissue])
             continue
         box = layer.shape.bounds()
         ks = np.flatnonzero((z_mm >= box[0, 2]) & (z_mm <= box[1, 2]))
@@ -123,8 +141,8 @@ def _paint_chunk(
             kk, jj, ii = (g.ravel() for g in grids)
         hit = rest.inside(x_mm[ii], y_mm[jj], z_mm[kk])
         kk, jj, ii = kk[hit], jj[hit], ii[hit]
-        value = np.float32(HU[layer.tissue])
-        if layer.tissue == "lung":
+        value = np.float32(values[layer.tissue])
+        if lung_gradient and layer.tissue == "lung":
             gradient = (y_mm[jj] * _LUNG_GRADIENT_HU_PER_MM).astype(np.float32)
             chunk[kk, jj, ii] = value + gradient
         else:
