@@ -125,3 +125,6 @@ phantom.register(app)
 from hccrt.cli import dose  # noqa: E402
 
 dose.register(app)
+from hccrt.cli import node  # noqa: E402
+
+node.register(app)
