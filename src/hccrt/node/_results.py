@@ -122,9 +122,10 @@ def process_case(case: Case, config: NodeConfig, audit: AuditLog) -> dict[str, A
         files += [pdf] if pdf is not None else []
         record["results"] = str(out_dir)
         destination = config.destination
-        if destination is None:
-            record["sent"] = []
-            record["status"] = "done, nothing sent (no send_results_to)"
+        record["sent"] = []
+        if destination is None or not files:
+            why = "no send_results_to" if destination is None else "no results to send"
+            record["status"] = f"done, nothing sent ({why})"
         else:
             sent = send_files(files, destination, config.ae_title)
             record["sent"] = [s.__dict__ for s in sent]
