@@ -12,15 +12,7 @@ from pynetdicom import AE, StoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
 from hccrt.node import DicomNode, load_node_config
-from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
-
-
-@pytest.fixture(scope="session")
-def node_phantom(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
-    """A reduced-size phantom (128 x 128, 6 mm slices; one 4 cm tumour, Child-Pugh A)."""
-    out: Path = tmp_path_factory.mktemp("node_phantom")
-    options = PhantomOptions(seed=3, matrix_size=128, slice_thickness_mm=6.0)
-    return generate_phantom(out, options)
+from hccrt.phantom import PhantomResult
 
 
 def free_port() -> int:
