@@ -128,3 +128,6 @@ dose.register(app)
 from hccrt.cli import node  # noqa: E402
 
 node.register(app)
+from hccrt.cli import fhir  # noqa: E402
+
+fhir.register(app)

@@ -71,17 +71,23 @@ def send_files(files: list[Path], remote: RemoteNode, calling_ae: str) -> list[S
 
 
 def _attach_record(case: Case, config: NodeConfig) -> str:
-    """Copy the EHR record ``<records_dir>/<PatientID>.json`` into the case; say what happened."""
-    target = case.folder / "patient.json"
-    if target.is_file():
-        return "patient.json received with the case"
+    """Copy the EHR record of the patient into the case; say what happened.
+
+    ``<records_dir>/<PatientID>.json`` (hccrt's schema) or ``<PatientID>.fhir.json`` (a FHIR
+    Bundle) becomes the case's ``patient.json`` or ``patient.fhir.json``.
+    """
+    from hccrt.dicom.case import FHIR_BUNDLE_NAME, PATIENT_RECORD_NAME
+
+    if (case.folder / PATIENT_RECORD_NAME).is_file():
+        return f"{PATIENT_RECORD_NAME} received with the case"
     if config.records_dir is None:
         return "no records_dir configured: the case has no clinical record"
-    source = config.records_dir / f"{case.key[0]}.json"
-    if not source.is_file():
-        return f"no record {source.name} in records_dir: the case has no clinical record"
-    shutil.copyfile(source, target)
-    return f"record {source.name} from records_dir"
+    for suffix, name in ((".json", PATIENT_RECORD_NAME), (".fhir.json", FHIR_BUNDLE_NAME)):
+        source = config.records_dir / f"{case.key[0]}{suffix}"
+        if source.is_file():
+            shutil.copyfile(source, case.folder / name)
+            return f"record {source.name} from records_dir"
+    return f"no record {case.key[0]}.json in records_dir: the case has no clinical record"
 
 
 def _report_pdf(out_dir: Path) -> Path | None:

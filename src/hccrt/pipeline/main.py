@@ -38,7 +38,8 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
 
 
 NO_RECORD_WARNING = (
-    "the case has no clinical record (patient.json): every clinical stage is insufficient data, "
+    "the case has no clinical record (patient.json or patient.fhir.json): every clinical stage is "
+    "insufficient data, "
     "a dose is evaluated against the general 22 Gy mean normal-liver limit of seed 000, and a "
     "case without a dose is not planned; add patient.json (docs/patient-schema.json) for the "
     "patient's own limits and planning"
