@@ -3,6 +3,8 @@
 ``scripts/ci_services.sh`` starts a private Orthanc (REST on 127.0.0.1:18042, DICOM AE
 HCCRT_PACS on port 14242; overridable by HCCRT_TEST_ORTHANC_URL/_AET/_DICOM_PORT). Without it
 the test is skipped with the install hint; under ``CI=true`` it fails, so the check cannot vanish.
+``HCCRT_TEST_ORTHANC_CASE=DIR`` sends that phantom folder (e.g. the full-size ``hccrt phantom``
+sample patient for docs/validation/node.md) instead of the small one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from hccrt.dicom.incoming import identify_file
 from hccrt.node import DicomNode, load_node_config
 from hccrt.phantom import PhantomResult
 from tests.node.conftest import case_files, free_port, wait_for
@@ -66,12 +69,15 @@ def _sop_classes_in_study(study_id: str) -> list[str]:
 def test_orthanc_sends_a_case_and_gets_the_results_back(
     orthanc: str, tmp_path: Path, node_phantom: PhantomResult
 ) -> None:
-    uploaded = [_rest("POST", "/instances", path.read_bytes()) for path in case_files(node_phantom)]
+    chosen = os.environ.get("HCCRT_TEST_ORTHANC_CASE")
+    phantom = PhantomResult(Path(chosen), cached=True) if chosen else node_phantom
+    uploaded = [_rest("POST", "/instances", path.read_bytes()) for path in case_files(phantom)]
     study_id = uploaded[0]["ParentStudy"]
     before = len(_rest("GET", f"/studies/{study_id}/instances"))
     records = tmp_path / "records"
     records.mkdir()
-    shutil.copyfile(node_phantom.out_dir / "patient.json", records / "PHANTOM-3.json")
+    patient_id = identify_file(phantom.rtstruct_path).patient_id
+    shutil.copyfile(phantom.out_dir / "patient.json", records / f"{patient_id}.json")
     port = free_port()
     config = tmp_path / "node.toml"
     config.write_text(
@@ -106,5 +112,8 @@ def test_orthanc_sends_a_case_and_gets_the_results_back(
     run = json.loads(next((tmp_path / "store" / "results").rglob("run-1.json")).read_text())
     assert run["status"] == "done"
     assert [s["status"] for s in run["sent"]] == [0, 0, 0, 0]
-    print(f"orthanc round trip: last C-STORE to results in Orthanc {elapsed_s:.1f} s")
+    print(
+        f"\northanc round trip: {len(uploaded)} objects; last C-STORE to results in Orthanc "
+        f"{elapsed_s:.1f} s; hccrt run {run['seconds']} s"
+    )
     _rest("DELETE", f"/studies/{study_id}")
