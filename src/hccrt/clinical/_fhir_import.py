@@ -87,6 +87,7 @@ class _Reader:
 
     def lab(self, lab: LabCode, resource: dict[str, Any], where: str) -> None:
         when = str(resource.get("effectiveDateTime", ""))
+        value: Any
         if lab.loinc == "89247-1" and "valueCodeableConcept" in resource:
             answers = [
                 ECOG_ANSWERS.get(code)
