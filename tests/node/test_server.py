@@ -12,10 +12,19 @@ from pynetdicom import AE
 from pynetdicom.sop_class import MRImageStorage  # type: ignore[attr-defined]
 
 from hccrt.dicom import read_rtstruct
-from hccrt.node import DicomNode
+from hccrt.node import DicomNode, RemoteNode
+from hccrt.node._results import send_files
 from hccrt.phantom import PhantomResult
 from tests.dciodvfy import dciodvfy_errors
-from tests.node.conftest import Receiver, case_files, echo, send, wait_for, write_config
+from tests.node.conftest import (
+    Receiver,
+    case_files,
+    echo,
+    free_port,
+    send,
+    wait_for,
+    write_config,
+)
 
 StartNode = Callable[[Path], DicomNode]
 
@@ -138,3 +147,21 @@ def test_a_case_without_a_record_is_assessed_as_insufficient_data(
     assert "no patient record" in planning["detail"]
     assert any("22 Gy" in w for w in record["warnings"])
     assert receiver.received == []
+
+
+# pynetdicom 3.0.4 leaves the socket of a refused connection for the garbage collector.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_sending_to_a_node_that_is_down_is_reported_per_object(node_phantom: PhantomResult) -> None:
+    remote = RemoteNode(ae_title="DOWN", host="127.0.0.1", port=free_port())
+    (sent,) = send_files([node_phantom.rtstruct_path], remote, "HCCRT")
+    assert sent.status is None
+    assert "association to DOWN@127.0.0.1" in sent.detail
+
+
+def test_each_object_sent_gets_the_remote_status(
+    node_phantom: PhantomResult, receiver: Receiver
+) -> None:
+    ct = sorted(node_phantom.ct_dir.iterdir())[0]
+    remote = RemoteNode(ae_title="BACK", host="127.0.0.1", port=receiver.port)
+    statuses = [s.status for s in send_files([ct, node_phantom.rtstruct_path], remote, "HCCRT")]
+    assert statuses == [0, 0]

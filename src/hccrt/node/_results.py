@@ -61,7 +61,11 @@ def send_files(files: list[Path], remote: RemoteNode, calling_ae: str) -> list[S
     sent: list[Sent] = []
     try:
         for path, identity in zip(files, identities, strict=True):
-            reply = assoc.send_c_store(path)
+            try:
+                reply = assoc.send_c_store(path)
+            except (ValueError, RuntimeError) as error:  # no accepted context; association lost
+                sent.append(Sent(str(path), identity.sop_class_uid, None, str(error)))
+                continue
             status = int(reply.Status) if "Status" in reply else None
             detail = "stored" if status == 0 else "no response" if status is None else "refused"
             sent.append(Sent(str(path), identity.sop_class_uid, status, detail))
