@@ -31,6 +31,30 @@ def test_the_round_trip_gives_the_same_record_and_assessment(path: Path) -> None
     assert _assessment(imported.record) == _assessment(record)
 
 
+def test_every_kind_of_fact_survives_the_round_trip() -> None:
+    record = PatientRecord.model_validate(
+        {
+            "patient_id": "Zoë/42",
+            "histology": "ICC",
+            "cirrhosis": False,
+            "comorbidities": ["type 2 diabetes"],
+            "dialysis_twice_past_week": True,
+            "breathing_motion_mm": 8.5,
+            "normal_liver_volume_cc": 900.0,
+            "planned_rt_start_date": "2026-12-10",
+            "extrahepatic_disease": [],
+            "prior_treatments": [
+                {"kind": "resection", "date": "2025-03-01", "outcome": "recurrence",
+                 "margin_positive": True, "notes": "R1 at the hilum"},
+                {"kind": "tace", "date": "2026-01-15"},
+            ],
+        }
+    )  # fmt: skip
+    imported = record_from_bundle(json.loads(json.dumps(bundle_from_record(record))))
+    assert imported.record == record
+    assert _assessment(imported.record) == _assessment(record)
+
+
 def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     patient = {"resourceType": "Patient", "id": "p1", "identifier": [{"value": "MRN-1"}]}
     return {

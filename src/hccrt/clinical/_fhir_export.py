@@ -203,7 +203,7 @@ def bundle_from_record(record: PatientRecord) -> dict[str, Any]:
         value = getattr(record, field)
         if field in _HANDLED or value is None:
             continue
-        if field not in ("histology",) and value == PatientRecord.model_fields[field].default:
+        if value == PatientRecord.model_fields[field].default:
             continue  # defaults (False flags) need no resource
         resources.append(
             _observation(next(count), subject, hccrt_code(field), **encode_value(field, value))
@@ -231,5 +231,5 @@ def bundle_from_record(record: PatientRecord) -> dict[str, Any]:
 
 def _resource_id(value: str) -> str:
     """A FHIR id (``[A-Za-z0-9-.]{1,64}``) from a patient ID."""
-    cleaned = "".join(c if c.isalnum() or c in "-." else "-" for c in value)[:64]
-    return cleaned or "patient"
+    cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "-." else "-" for c in value)
+    return cleaned[:64] or "patient"
