@@ -116,8 +116,11 @@ def process_case(case: Case, config: NodeConfig, audit: AuditLog) -> dict[str, A
 
     results = config.store / "results" / case.key[0] / case.key[1]
     results.mkdir(parents=True, exist_ok=True)
-    out_dir = results / f"run-{case.runs}"
-    record: dict[str, Any] = {"patient": case.key[0], "study": case.key[1], "run": case.runs}
+    run = case.runs
+    while (results / f"run-{run}.json").exists():  # runs of an earlier start of the node
+        run += 1
+    out_dir = results / f"run-{run}"
+    record: dict[str, Any] = {"patient": case.key[0], "study": case.key[1], "run": run}
     started = time.monotonic()
     try:
         record["clinical_record"] = _attach_record(case, config)
@@ -150,12 +153,12 @@ def process_case(case: Case, config: NodeConfig, audit: AuditLog) -> dict[str, A
         record["status"] = "error"
         record["error"] = f"internal error: {type(error).__name__}: {error} (a bug in hccrt)"
     record["seconds"] = round(time.monotonic() - started, 1)
-    (results / f"run-{case.runs}.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    (results / f"run-{run}.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     audit.write(
         "case_run",
         patient=case.key[0],
         study=case.key[1],
-        run=case.runs,
+        run=run,
         status=record["status"],
         error=record.get("error"),
     )
