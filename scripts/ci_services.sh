@@ -4,7 +4,11 @@
 #     second login role `hccrt_test_app` that owns nothing: the web tests connect as it after
 #     `grant_app_role`, so the audit table is INSERT/SELECT-only for the application;
 #   - Chromium (Debian package) at /usr/bin/chromium for the Playwright browser tests;
-#   - dicom3tools (Debian package) for `dciodvfy`, the DICOM conformance check of written files.
+#   - dicom3tools (Debian package) for `dciodvfy`, the DICOM conformance check of written files;
+#   - Orthanc (Debian packages orthanc, orthanc-dicomweb): a private instance for the DICOM node
+#     tests (tests/node/test_orthanc.py), fixed ports on loopback: HTTP 127.0.0.1:18042 (REST
+#     API), DICOM port 14242, AE title HCCRT_PACS; hccrt's node is registered as modality "hccrt"
+#     (HCCRT@127.0.0.1:11112). The values are also written to ${ORTHANC_DIR}/orthanc.env.
 # Idempotent: safe to run again when everything is installed and running. Needs root (CI runs
 # as root on a fresh Debian 12 machine). Prints the database URL to use on its last line:
 #   export HCCRT_TEST_POSTGRES_URL="$(scripts/ci_services.sh | tail -n 1)"
@@ -23,6 +27,8 @@ need_install=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_install+=(postgresql)
 [ -x /usr/bin/chromium ] || need_install+=(chromium)
 command -v dciodvfy >/dev/null 2>&1 || need_install+=(dicom3tools)
+command -v Orthanc >/dev/null 2>&1 || need_install+=(orthanc orthanc-dicomweb)
+command -v curl >/dev/null 2>&1 || need_install+=(curl)
 if [ "${#need_install[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing ${need_install[*]} and not root: install them with apt-get first"
@@ -66,6 +72,49 @@ fi
 if [ "$(psql_su "select 1 from pg_database where datname='${PG_DB}'")" != "1" ]; then
   psql_su "create database ${PG_DB} owner ${PG_USER}" >&2
 fi
+
+# A private Orthanc (not the Debian service's instance): own folder, config and ports. HTTP is
+# loopback-only (RemoteAccessAllowed false); Orthanc 1.10 cannot bind DICOM to loopback, so it
+# accepts C-STORE/C-ECHO only from registered modalities at their registered address.
+ORTHANC_DIR=${HCCRT_TEST_ORTHANC_DIR:-/var/lib/hccrt-test-orthanc}
+ORTHANC_HTTP_PORT=18042
+ORTHANC_DICOM_PORT=14242
+ORTHANC_AET=HCCRT_PACS
+if ! curl -sf "http://127.0.0.1:${ORTHANC_HTTP_PORT}/system" >/dev/null 2>&1; then
+  mkdir -p "${ORTHANC_DIR}/db"
+  plugins=()
+  [ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] &&
+    plugins+=('"/usr/share/orthanc/plugins/libOrthancDicomWeb.so"')
+  cat >"${ORTHANC_DIR}/orthanc.json" <<JSON
+{
+  "Name": "hccrt-test-orthanc",
+  "StorageDirectory": "${ORTHANC_DIR}/db",
+  "IndexDirectory": "${ORTHANC_DIR}/db",
+  "HttpPort": ${ORTHANC_HTTP_PORT},
+  "RemoteAccessAllowed": false,
+  "AuthenticationEnabled": false,
+  "DicomAet": "${ORTHANC_AET}",
+  "DicomPort": ${ORTHANC_DICOM_PORT},
+  "DicomAlwaysAllowEcho": false,
+  "DicomAlwaysAllowStore": false,
+  "DicomCheckModalityHost": true,
+  "DicomModalities": { "hccrt": [ "HCCRT", "127.0.0.1", 11112 ] },
+  "Plugins": [ $(IFS=,; echo "${plugins[*]}") ]
+}
+JSON
+  log "starting Orthanc on 127.0.0.1:${ORTHANC_HTTP_PORT} (DICOM ${ORTHANC_AET}:${ORTHANC_DICOM_PORT})"
+  nohup setsid Orthanc "${ORTHANC_DIR}/orthanc.json" >"${ORTHANC_DIR}/orthanc.log" 2>&1 </dev/null &
+  for _ in $(seq 1 30); do
+    if curl -sf "http://127.0.0.1:${ORTHANC_HTTP_PORT}/system" >/dev/null 2>&1; then break; fi
+    sleep 1
+  done
+fi
+cat >"${ORTHANC_DIR}/orthanc.env" <<ENV
+HCCRT_TEST_ORTHANC_URL=http://127.0.0.1:${ORTHANC_HTTP_PORT}
+HCCRT_TEST_ORTHANC_AET=${ORTHANC_AET}
+HCCRT_TEST_ORTHANC_DICOM_PORT=${ORTHANC_DICOM_PORT}
+ENV
+log "Orthanc ready: http://127.0.0.1:${ORTHANC_HTTP_PORT} (env in ${ORTHANC_DIR}/orthanc.env)"
 
 log "PostgreSQL ready on 127.0.0.1:${port}; chromium at /usr/bin/chromium"
 echo "postgresql+psycopg://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${PG_DB}"

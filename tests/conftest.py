@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hccrt.cli.app import main
+from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -53,3 +54,11 @@ def shared_data() -> Path:
 
 if sys.platform == "win32":  # pragma: no cover - the project targets Linux
     raise RuntimeError("hccrt tests run on Linux")
+
+
+@pytest.fixture(scope="session")
+def node_phantom(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
+    """A reduced-size phantom (128 x 128, 6 mm slices; one 4 cm tumour, Child-Pugh A)."""
+    out: Path = tmp_path_factory.mktemp("node_phantom")
+    options = PhantomOptions(seed=3, matrix_size=128, slice_thickness_mm=6.0)
+    return generate_phantom(out, options)

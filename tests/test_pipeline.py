@@ -46,11 +46,12 @@ def test_existing_results_are_not_overwritten(case_dir: Path, tmp_path: Path) ->
     assert not (out / "keep.txt").exists()
 
 
-def test_missing_patient_record(tmp_path: Path) -> None:
+def test_missing_patient_record_is_insufficient_data(tmp_path: Path) -> None:
+    # Issue 18: a case without a record is still run, and says so (tests/pipeline/test_records.py).
     (tmp_path / "case").mkdir()
-    with pytest.raises(InputError, match=r"patient\.json: the case folder has no patient\.json"):
-        run_case(tmp_path / "case", tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    result = run_case(tmp_path / "case", tmp_path / "out")
+    assert any("no clinical record" in warning for warning in result.warnings)
+    assert (tmp_path / "out" / "assessment.json").is_file()
 
 
 def test_invalid_patient_record_loses_nothing(case_dir: Path, tmp_path: Path) -> None:

@@ -91,6 +91,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "The patient store's database."),
     "store": ("store_ops", "The file store: check it and remove orphans."),
     "audit": ("store_ops", "The audit log."),
+    "listen": (
+        "node",
+        "Run the DICOM node: receive cases, run `hccrt run` on each complete one, send results.",
+    ),
+    "fhir": (
+        "fhir",
+        "The patient record as an HL7 FHIR R4B Bundle (R4 content accepted; docs/fhir.md).",
+    ),
     "register": (
         "fusion",
         "Register an MR (or older CT) to the planning CT with mutual information (SimpleITK): "

@@ -23,7 +23,7 @@ PatientArg = Annotated[
     typer.Argument(
         help="Patient record JSON (schema: docs/patient-schema.json). Labs in mg/dL, g/dL "
         "(bilirubin_umol_l, albumin_g_l, creatinine_umol_l accepted), tumour diameters in cm, "
-        "enzymes in U/L with their upper limits of normal.",
+        "enzymes in U/L with their upper limits of normal; or a FHIR R4B Bundle (docs/fhir.md).",
         show_default=False,
     ),
 ]

@@ -196,7 +196,8 @@ def evaluate(
     rtplan: Annotated[Path | None, typer.Option("--rtplan", help="RTPLAN file.")] = None,
     ct: Annotated[Path | None, typer.Option("--ct", help="CT series folder.")] = None,
     patient: Annotated[
-        Path | None, typer.Option("--patient", help="patient.json (Child-Pugh, assessment).")
+        Path | None,
+        typer.Option("--patient", help="patient.json or FHIR Bundle (Child-Pugh, assessment)."),
     ] = None,
     protocol: Annotated[
         str | None,

@@ -302,7 +302,7 @@ def parse_patient(data: Any) -> PatientRecord:
 
 
 def load_patient(path: str | Path) -> PatientRecord:
-    """Read and validate a patient record from a JSON file.
+    """Read and validate a patient record from a JSON file (hccrt's schema or a FHIR Bundle).
 
     Raises
     ------
@@ -310,4 +310,9 @@ def load_patient(path: str | Path) -> PatientRecord:
         One clear line naming the field, rule, value and fix: file missing, not JSON, unknown
         field, impossible or unit-confused value.
     """
-    return parse_patient(read_json_object(path, "patient"))
+    data = read_json_object(path, "patient")
+    if data.get("resourceType") == "Bundle":  # a FHIR Bundle from the EHR (docs/fhir.md)
+        from hccrt.clinical.fhir import record_from_bundle
+
+        return record_from_bundle(data).record
+    return parse_patient(data)

@@ -21,6 +21,7 @@ from pydicom.errors import InvalidDicomError
 from hccrt.errors import DicomInputError, GeometryMismatchError, InputError
 
 PATIENT_RECORD_NAME = "patient.json"
+FHIR_BUNDLE_NAME = "patient.fhir.json"  # the record as a FHIR Bundle from the EHR
 _SUPPORTED_MODALITIES = ("CT", "MR", "RTSTRUCT", "RTDOSE", "RTPLAN", "REG")
 _NON_DICOM_SUFFIXES = {".json", ".txt", ".md", ".csv", ".html", ".pdf", ".png", ".log"}
 
@@ -34,7 +35,8 @@ class CaseInventory:
     case_dir
         The folder that was read.
     patient_record
-        Path of ``patient.json`` (``None`` if absent).
+        Path of ``patient.json``, else of the FHIR Bundle ``patient.fhir.json`` (``None`` if
+        neither is there).
     ct_files
         Files of the CT series used (unsorted; the CT reader sorts them by position).
     ct_series_uid
@@ -319,9 +321,16 @@ def inventory_case(case_dir: Path) -> CaseInventory:
             f"{count} {modality} file(s) in Frame of Reference {uid}: linked to the planning CT "
             "by a registration, not used by the planning job"
         )
+    bundle = case_dir / FHIR_BUNDLE_NAME
+    record = patient_record if patient_record.is_file() else None
+    if bundle.is_file():
+        if record is None:
+            record = bundle
+        else:
+            warnings.append(f"{FHIR_BUNDLE_NAME}: not used, {PATIENT_RECORD_NAME} is the record")
     return CaseInventory(
         case_dir=case_dir,
-        patient_record=patient_record if patient_record.is_file() else None,
+        patient_record=record,
         ct_files=tuple(h.path for h in ct_by_series.get(ct_series_uid, [])),
         ct_series_uid=ct_series_uid,
         rtstruct=rtstruct_path,

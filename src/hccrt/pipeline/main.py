@@ -1,11 +1,12 @@
 """The main job, ``hccrt run``: every stage hccrt has, for what the case folder contains.
 
-Stages run in clinical order: inventory of the folder, clinical assessment (always: the case must
-have a ``patient.json``), planning (when there is CT + RTSTRUCT but no dose), plan evaluation and
-the report (when there is a dose). A stage whose inputs are missing is reported as skipped with
-the reason, never faked. Results are written to a temporary folder next to ``OUT_DIR`` and moved
-into place at the end, so an interrupted run leaves no half-written results, and an existing
-``OUT_DIR`` is replaced only when ``force`` is set.
+Stages run in clinical order: inventory of the folder, clinical assessment (always; a case
+without ``patient.json`` is assessed as an empty record, every clinical verdict "insufficient
+data", and the run says so in its warnings), planning (when there is CT + RTSTRUCT but no dose),
+plan evaluation and the report (when there is a dose). A stage whose inputs are missing is
+reported as skipped with the reason, never faked. Results are written to a temporary folder next
+to ``OUT_DIR`` and moved into place at the end, so an interrupted run leaves no half-written
+results, and an existing ``OUT_DIR`` is replaced only when ``force`` is set.
 """
 
 from __future__ import annotations
@@ -36,14 +37,19 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
         )
 
 
-def _require_patient(inventory: CaseInventory) -> PatientRecord:
+NO_RECORD_WARNING = (
+    "the case has no clinical record (patient.json or patient.fhir.json): every clinical stage is "
+    "insufficient data, "
+    "a dose is evaluated against the general 22 Gy mean normal-liver limit of seed 000, and a "
+    "case without a dose is not planned; add patient.json (docs/patient-schema.json) for the "
+    "patient's own limits and planning"
+)
+
+
+def _patient(inventory: CaseInventory) -> PatientRecord:
+    """The case's record; an empty one (every fact unknown) when the folder has none."""
     if inventory.patient_record is None:
-        raise InputError(
-            str(inventory.case_dir / "patient.json"),
-            "the case folder has no patient.json (the clinical record every stage needs)",
-            fix="write one (schema: docs/patient-schema.json; examples/patients/) or create a "
-            "sample case with `hccrt phantom --out DIR`",
-        )
+        return PatientRecord()
     return load_patient(inventory.patient_record)
 
 
@@ -86,7 +92,7 @@ def run_case(
     Parameters
     ----------
     case_dir
-        Folder with ``patient.json`` and any DICOM files.
+        Folder with any DICOM files and, normally, ``patient.json``.
     out_dir
         Result folder; must not exist (or be empty) unless ``force``.
     force
@@ -102,7 +108,7 @@ def run_case(
     _prepare_out_dir(out_dir, force)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     inventory = inventory_case(case_dir)
-    patient = _require_patient(inventory)
+    patient = _patient(inventory)
     _require_usable_images(inventory)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Workspace(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent)))
@@ -111,6 +117,8 @@ def run_case(
         work.write_json("inventory.json", json.dumps(_inventory_json(inventory), indent=2))
         work.stages.append(StageOutcome("inventory", "done", found, ("inventory.json",)))
         work.warnings.extend(inventory.warnings)
+        if inventory.patient_record is None:
+            work.warnings.append(NO_RECORD_WARNING)
         assessment = assessment_stage(patient, work)
         planned = planning_stage(inventory, patient, assessment, options or RunOptions(), work)
         evaluation_stage(inventory, planned, work)

@@ -83,6 +83,8 @@ def planning_stage(
         reason = "the case already has a dose: it is evaluated instead"
     elif not assessment.radiotherapy.indicated:
         reason = "radiotherapy is not indicated by the clinical assessment"
+        if inventory.patient_record is None:
+            reason += " (no patient record: the planner needs the Child-Pugh class)"
     rtstruct_path = inventory.rtstruct
     if reason or rtstruct_path is None:
         work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))

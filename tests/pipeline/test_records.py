@@ -1,0 +1,59 @@
+"""The main job's clinical record: patient.json, a FHIR bundle in its place, or none at all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from hccrt.clinical.fhir import bundle_from_record
+from hccrt.clinical.patient import load_patient
+from hccrt.dicom.case import inventory_case
+from hccrt.phantom import PhantomResult
+from hccrt.pipeline import run_case
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
+
+
+def _stage(out: Path, name: str) -> dict[str, str]:
+    run = json.loads((out / "run.json").read_text())
+    return next(s for s in run["stages"] if s["name"] == name)
+
+
+def test_a_fhir_bundle_replaces_patient_json(tmp_path: Path) -> None:
+    record = load_patient(EXAMPLES / "single_hcc_child_a.json")
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "patient.fhir.json").write_text(json.dumps(bundle_from_record(record)))
+    assert inventory_case(case).patient_record == case / "patient.fhir.json"
+    run_case(case, tmp_path / "out")
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    shutil.copy(EXAMPLES / "single_hcc_child_a.json", reference / "patient.json")
+    run_case(reference, tmp_path / "reference-out")
+    assessed = (tmp_path / "out" / "assessment.json").read_text()
+    assert assessed == (tmp_path / "reference-out" / "assessment.json").read_text()
+
+
+def test_patient_json_wins_over_a_bundle_with_a_warning(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLES / "single_hcc_child_a.json", tmp_path / "patient.json")
+    (tmp_path / "patient.fhir.json").write_text("{}")
+    inventory = inventory_case(tmp_path)
+    assert inventory.patient_record == tmp_path / "patient.json"
+    assert any("patient.fhir.json: not used" in w for w in inventory.warnings)
+
+
+def test_a_case_without_a_record_is_insufficient_data_and_not_planned(
+    tmp_path: Path, node_phantom: PhantomResult
+) -> None:
+    case = tmp_path / "case"
+    shutil.copytree(node_phantom.ct_dir, case / "CT")
+    shutil.copy(node_phantom.rtstruct_path, case / "RTSTRUCT.dcm")
+    result = run_case(case, tmp_path / "out")
+    assert any("no clinical record" in w and "22 Gy" in w for w in result.warnings)
+    assert _stage(tmp_path / "out", "assessment")["status"] == "done"
+    planning = _stage(tmp_path / "out", "planning")
+    assert planning["status"] == "skipped"
+    assert "no patient record: the planner needs the Child-Pugh class" in planning["detail"]
+    assessment = json.loads((tmp_path / "out" / "assessment.json").read_text())
+    assert "insufficient_data" in json.dumps(assessment["liver_function"])
