@@ -30,6 +30,7 @@ _BANDS: dict[str, tuple[float, float]] = {
     "sad_mm": (500.0, 1500.0),
     "attenuation_per_mm": (0.002, 0.012),
     "hardening_per_mm": (0.0, 0.002),
+    "kernel_scatter_scale": (0.3, 1.5),
     "source_sigma_mm": (0.0, 5.0),
     "extra_focal_fraction": (0.0, 0.3),
     "extra_focal_sigma_mm": (1.0, 60.0),
@@ -59,6 +60,10 @@ class BeamModel:
     attenuation_per_mm, hardening_per_mm
         Effective primary attenuation ``mu(d) = attenuation (1 - hardening d)`` per mm of
         water-equivalent depth ``d`` (polyenergetic beam hardening).
+    kernel_scatter_scale
+        Weight of the kernel's long-range (photon scatter) energy relative to the Monte Carlo
+        kernel, the rest going to its primary part: the spectrum-hardness parameter fitted to
+        the field-size dependence of the PDDs (1 = the tabulated kernel).
     source_sigma_mm
         Gaussian sigma of the primary (focal) source projected to the isocentre plane (mm).
     extra_focal_fraction, extra_focal_sigma_mm
@@ -86,6 +91,7 @@ class BeamModel:
     sad_mm: float
     attenuation_per_mm: float
     hardening_per_mm: float
+    kernel_scatter_scale: float
     source_sigma_mm: float
     extra_focal_fraction: float
     extra_focal_sigma_mm: float

@@ -4,8 +4,8 @@ Stages (each uses only the fields not held out):
 
 1. collimator parameters are taken as measured (MLC and jaw transmission, DLG, T&G);
 2. extra-focal source weight and width from the in-air collimator factors Sc (fluence only);
-3. primary attenuation and hardening from the PDDs beyond the build-up (Gauss-Newton on
-   ``ln(measured / model)`` against depth, which is nearly linear in both);
+3. primary attenuation, hardening and the kernel's scatter weight (spectrum hardness) from
+   the PDDs beyond the build-up (Gauss-Newton on ``ln(measured / model)``);
 4. electron contamination from build-up points (depth < 12 mm), when measured;
 5. the extra-focal weight from the total output factors when Sc was not measured;
 6. the primary source size from the profile penumbrae, when profiles were measured;
@@ -158,19 +158,37 @@ def _fit_sc(model: BeamModel, data: MeasuredBeamData, hold: tuple[FieldSize, ...
 def _fit_attenuation(
     model: BeamModel, data: MeasuredBeamData, hold: tuple[FieldSize, ...], spacing: float
 ) -> BeamModel:
+    """Gauss-Newton on ln(measured / model) beyond 40 mm for (mu0, hardening, scatter scale).
+
+    ln D depends on mu0 and the hardening nearly linearly through the depth; the dose is exactly
+    linear in the scatter scale at fixed attenuation, so two transports per field give its
+    derivative.
+    """
     curves = [c for c in data.pdds if c.field_mm not in hold]
+    delta = 0.1
     for _ in range(4):
         rows, targets = [], []
+        probe = model.kernel_scatter_scale + (delta if model.kernel_scatter_scale < 1.3 else -delta)
         for curve in curves:
-            dose = _phantom(model, curve.field_mm, curve.ssd_mm, spacing)
-            depths, values = dose.depth_dose()
+            base = _phantom(model, curve.field_mm, curve.ssd_mm, spacing)
+            other = _phantom(
+                model.with_values(kernel_scatter_scale=probe), curve.field_mm, curve.ssd_mm, spacing
+            )
+            depths, values = base.depth_dose()
+            _, values_probe = other.depth_dose()
             computed = np.interp(curve.positions_mm, depths, values / values.max())
+            shifted = np.interp(curve.positions_mm, depths, values_probe / values_probe.max())
+            slope = (np.log(shifted) - np.log(computed)) / (probe - model.kernel_scatter_scale)
             deep = curve.positions_mm >= 40.0
-            dmax = dose.dmax_mm()
-            for d, meas, calc in zip(
-                curve.positions_mm[deep], curve.values[deep], computed[deep], strict=True
+            dmax = base.dmax_mm()
+            for d, meas, calc, ds in zip(
+                curve.positions_mm[deep],
+                curve.values[deep],
+                computed[deep],
+                slope[deep],
+                strict=True,
             ):
-                rows.append([-(d - dmax), model.attenuation_per_mm * 0.5 * (d**2 - dmax**2)])
+                rows.append([-(d - dmax), model.attenuation_per_mm * 0.5 * (d**2 - dmax**2), ds])
                 targets.append(np.log(meas / calc))
         if not rows:
             return model
@@ -178,8 +196,9 @@ def _fit_attenuation(
         model = model.with_values(
             attenuation_per_mm=float(np.clip(model.attenuation_per_mm + step[0], 0.002, 0.012)),
             hardening_per_mm=float(np.clip(model.hardening_per_mm + step[1], 0.0, 0.002)),
+            kernel_scatter_scale=float(np.clip(model.kernel_scatter_scale + step[2], 0.3, 1.5)),
         )
-        if abs(step[0]) < 2e-6 and abs(step[1]) < 2e-7:
+        if abs(step[0]) < 2e-6 and abs(step[1]) < 2e-7 and abs(step[2]) < 2e-3:
             break
     return model
 

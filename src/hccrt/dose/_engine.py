@@ -202,7 +202,8 @@ def beam_dose(
     attenuation = np.exp(-np.float32(mu0) * (depth - np.float32(0.5 * hardening) * depth**2))
     attenuation = np.where(depth <= effective_depth, attenuation, 0.0).astype(np.float32)
     terma = photons * inverse_square * mu * attenuation
-    kernel_dose = collapse_cones(terma, density, grid.spacing_mm, cone_kernel())
+    kernel = cone_kernel().with_scatter_scale(model.kernel_scatter_scale)
+    kernel_dose = collapse_cones(terma, density, grid.spacing_mm, kernel)
     factor = model.gy_per_terma if gy_per_terma is None else gy_per_terma
     dose = kernel_dose * np.float32(factor)
     contamination = electron_contamination(model, effective.equivalent_square_mm)

@@ -73,6 +73,25 @@ class ConeKernel:
         """Number of cone directions."""
         return int(self.directions.shape[0])
 
+    def with_scatter_scale(self, scale: float) -> ConeKernel:
+        """The kernel with its long-range (scatter) energy scaled by ``scale``.
+
+        The energy taken from (or given to) the scatter components goes to the primary ones in
+        proportion, so the total released energy is kept: a harder spectrum has less scatter.
+        """
+        if scale == 1.0:
+            return self
+        scatter = self.fraction_b.sum()
+        primary = self.fraction_a.sum()
+        return ConeKernel(
+            directions=self.directions,
+            fraction_a=self.fraction_a * (1.0 + (1.0 - scale) * scatter / primary),
+            attenuation_a_per_mm=self.attenuation_a_per_mm,
+            fraction_b=self.fraction_b * scale,
+            attenuation_b_per_mm=self.attenuation_b_per_mm,
+            source=f"{self.source}; scatter scaled by {scale:.4f}",
+        )
+
 
 def read_edk() -> tuple[FloatArray, FloatArray, FloatArray]:
     """The tabulated kernel: cone outer angles (deg), shell outer radii (mm), ``[cone, shell]``.
