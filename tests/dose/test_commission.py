@@ -14,6 +14,7 @@ from hccrt.dose import (
     MeasuredBeamData,
     commission,
     default_model,
+    evaluate,
     phantom_dose,
     write_commissioning_report,
 )
@@ -61,14 +62,16 @@ def _synthetic(true_attenuation: float) -> MeasuredBeamData:
     return MeasuredBeamData("Linac2", "6MV", tuple(pdds), (profile,), table, source="synthetic")
 
 
-def test_the_fit_recovers_the_attenuation_and_the_report_renders(tmp_path: Path) -> None:
+def test_the_fit_removes_a_known_pdd_error_and_the_report_renders(tmp_path: Path) -> None:
     start = default_model()
-    true_attenuation = start.attenuation_per_mm * 1.06
-    data = _synthetic(true_attenuation)
+    data = _synthetic(start.attenuation_per_mm * 1.06)
+    before = evaluate(start, data, held_out=[(60.0, 60.0)], spacing_mm=SPACING_MM)
     result = commission(data, start, held_out=[(60.0, 60.0)], spacing_mm=SPACING_MM)
     assert result.model.machine == "Linac2"
-    assert abs(result.model.attenuation_per_mm / true_attenuation - 1.0) < 0.02
+    # Attenuation, hardening and scatter weight trade off on one fitted field: check the doses.
+    assert before.worst("pdd", held_out=False) > 3.0
     assert result.worst("pdd", held_out=False) < 1.0
+    assert result.worst("pdd", held_out=True) < 1.5
     assert any(r.held_out for r in result.residuals)
     json_path, html_path = write_commissioning_report(result, data, tmp_path)
     report = json.loads(json_path.read_text())

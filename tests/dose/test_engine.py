@@ -54,3 +54,15 @@ def test_a_beam_whose_energy_has_no_model_is_refused_by_name() -> None:
     fluence = open_field(model, 50.0, 50.0)
     with pytest.raises(InputError, match="energy=10MV: no beam model loaded for machine LinacX"):
         compute_dose([fluence], density, grid, BeamModelLibrary.default(), grid)
+
+
+def test_primary_attenuation_hardens_and_stays_continuous() -> None:
+    from hccrt.dose._engine import primary_attenuation
+
+    model = default_model().with_values(attenuation_per_mm=0.005, hardening_per_mm=0.001)
+    depth = np.array([0.0, 100.0, 499.9, 500.1, 800.0], dtype=np.float32)
+    values = primary_attenuation(model, depth)
+    assert np.isclose(values[0], 0.005)
+    assert np.isclose(values[1], 0.005 * 0.9 * np.exp(-0.005 * (100.0 - 0.0005 * 100.0**2)))
+    assert np.isclose(values[2], values[3], rtol=1e-3)
+    assert np.all(np.diff(values) < 0)

@@ -166,7 +166,7 @@ def _fit_attenuation(
     """
     curves = [c for c in data.pdds if c.field_mm not in hold]
     delta = 0.1
-    for _ in range(4):
+    for _ in range(6):
         rows, targets = [], []
         probe = model.kernel_scatter_scale + (delta if model.kernel_scatter_scale < 1.3 else -delta)
         for curve in curves:
@@ -188,11 +188,17 @@ def _fit_attenuation(
                 slope[deep],
                 strict=True,
             ):
-                rows.append([-(d - dmax), model.attenuation_per_mm * 0.5 * (d**2 - dmax**2), ds])
+                # d ln D / d h: the exponent (mu0 d^2 / 2) and the prefactor ln(1 - h d).
+                hard = model.attenuation_per_mm * 0.5 * (d**2 - dmax**2) - (d - dmax)
+                rows.append([-(d - dmax), hard, ds])
                 targets.append(np.log(meas / calc))
         if not rows:
             return model
-        step, *_ = np.linalg.lstsq(np.array(rows), np.array(targets), rcond=None)
+        matrix = np.array(rows)
+        if len({c.field_mm for c in curves}) < 2:
+            # The scatter weight shows only in the field-size dependence: keep it.
+            matrix[:, 2] = 0.0
+        step, *_ = np.linalg.lstsq(matrix, np.array(targets), rcond=None)
         model = model.with_values(
             attenuation_per_mm=float(np.clip(model.attenuation_per_mm + step[0], 0.002, 0.012)),
             hardening_per_mm=float(np.clip(model.hardening_per_mm + step[1], 0.0, 0.002)),

@@ -196,12 +196,7 @@ def beam_dose(
         photons[k] = _sample(effective.photons, effective, grid, w, sad)
         electrons[k] = _sample(effective.electrons, effective, grid, w, sad)
     inverse_square = ((sad / grid.w_mm) ** 2).astype(np.float32)[:, None, None]
-    mu0, hardening = model.attenuation_per_mm, model.hardening_per_mm
-    effective_depth = np.minimum(depth, np.float32(0.45 / max(hardening, 1e-12)))
-    mu = np.float32(mu0) * (1 - np.float32(hardening) * effective_depth)
-    attenuation = np.exp(-np.float32(mu0) * (depth - np.float32(0.5 * hardening) * depth**2))
-    attenuation = np.where(depth <= effective_depth, attenuation, 0.0).astype(np.float32)
-    terma = photons * inverse_square * mu * attenuation
+    terma = photons * inverse_square * primary_attenuation(model, depth)
     kernel = cone_kernel().with_scatter_scale(model.kernel_scatter_scale)
     kernel_dose = collapse_cones(terma, density, grid.spacing_mm, kernel)
     factor = model.gy_per_terma if gy_per_terma is None else gy_per_terma
@@ -216,6 +211,21 @@ def beam_dose(
         )
         dose += np.where(density >= ELECTRON_MIN_DENSITY, e_dose, 0.0).astype(np.float32)
     return dose, grid
+
+
+HARDENING_LIMIT = 0.5
+"""mu(d) stops falling where the hardening has lowered it by this fraction."""
+
+
+def primary_attenuation(model: BeamModel, depth_mm: Float32Array) -> Float32Array:
+    """``mu(d) exp(-int_0^d mu)`` with ``mu = mu0 (1 - h min(d, d_cap))``, ``h d_cap = 0.5``."""
+    mu0, hardening = model.attenuation_per_mm, model.hardening_per_mm
+    cap = HARDENING_LIMIT / hardening if hardening > 0 else np.inf
+    capped = np.minimum(depth_mm, np.float32(cap))
+    mu = mu0 * (1.0 - hardening * capped)
+    integral = mu0 * (capped - 0.5 * hardening * capped**2) + mu * (depth_mm - capped)
+    result: Float32Array = (mu * np.exp(-integral)).astype(np.float32)
+    return result
 
 
 def electron_contamination(model: BeamModel, equivalent_square_mm: float) -> float:
