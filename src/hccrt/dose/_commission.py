@@ -6,10 +6,11 @@ Stages (each uses only the fields not held out):
 2. extra-focal source weight and width from the in-air collimator factors Sc (fluence only);
 3. primary attenuation, hardening and the kernel's scatter weight (spectrum hardness) from
    the PDDs beyond the build-up (Gauss-Newton on ``ln(measured / model)``);
-4. electron contamination from build-up points (depth < 12 mm), when measured;
-5. the extra-focal weight from the total output factors when Sc was not measured;
-6. the primary source size from the profile penumbrae, when profiles were measured;
-7. absolute calibration at the reference condition.
+4. the extra-focal weight from the total output factors when Sc was not measured;
+5. the primary source size from the profile penumbrae, when profiles were measured;
+6. absolute calibration at the reference condition.
+
+Electron contamination is not fitted: it keeps the start model's values.
 """
 
 from __future__ import annotations
@@ -83,7 +84,26 @@ def commission(
     spacing_mm: float = 2.5,
     progress: Progress | None = None,
 ) -> CommissioningResult:
-    """Fit ``start``'s parameters to ``data`` (fields in ``held_out`` are not used)."""
+    """Fit ``start``'s parameters to ``data`` (fields in ``held_out`` are not used).
+
+    Parameters
+    ----------
+    data
+        Validated measurements of one machine and energy.
+    start
+        Model whose parameters start the fit (and are kept where nothing is measured).
+    held_out
+        Field sizes ``(x, y)`` in mm kept out of the fit and reported as held out.
+    spacing_mm
+        Kernel grid of the water-phantom computations (mm).
+    progress
+        Called with a message per stage.
+
+    Returns
+    -------
+    CommissioningResult
+        The calibrated model and its residuals against every measurement.
+    """
     say = progress or (lambda _message: None)
     hold = tuple((float(a), float(b)) for a, b in held_out)
     collimator = {

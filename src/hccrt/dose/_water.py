@@ -103,7 +103,28 @@ def phantom_dose(
     lateral_spacing_mm: float | None = None,
     gy_per_terma: float | None = None,
 ) -> PhantomDose:
-    """Dose per MU of an open field on a water (or slab) phantom at ``ssd_mm``."""
+    """Dose per MU of an open field on a water (or slab) phantom at ``ssd_mm``.
+
+    Parameters
+    ----------
+    model
+        Beam model (``gy_per_terma`` overrides its calibration when given).
+    field_x_mm, field_y_mm
+        Field size at the isocentre plane (mm).
+    ssd_mm
+        Source-surface distance (mm).
+    slabs
+        Layers below the surface; water below the last one.
+    spacing_mm, lateral_spacing_mm
+        Kernel grid along and across the beam (mm).
+    gy_per_terma
+        Calibration override.
+
+    Returns
+    -------
+    PhantomDose
+        Dose (Gy per MU) on the beam grid, read with :meth:`PhantomDose.at`.
+    """
     fluence = open_field(model, field_x_mm, field_y_mm)
     surface_y = -model.sad_mm + ssd_mm
     boundaries = np.cumsum([0.0] + [s.thickness_mm for s in slabs])
