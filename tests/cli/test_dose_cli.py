@@ -23,19 +23,6 @@ from tests.dose.delivery_case import (
 Cli = Callable[[list[str]], CliResult]
 
 
-def _engine_available() -> bool:
-    try:
-        import hccrt.dose._engine  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
-
-
-needs_engine = pytest.mark.skipif(
-    not _engine_available(), reason="the collapsed-cone engine is not on this branch yet"
-)
-
-
 def _run(cli: Cli, ct: Path, plan: Path, out: Path, *extra: str) -> CliResult:
     return cli(["dose", "--ct", str(ct), "--rtplan", str(plan), "--out", str(out), *extra])
 
@@ -103,7 +90,6 @@ def test_a_missing_output_folder_is_refused(cli: Cli, tmp_path: Path) -> None:
     assert "--out=" in result.stderr
 
 
-@needs_engine
 def test_an_energy_without_a_beam_model_is_refused_by_name(cli: Cli, tmp_path: Path) -> None:
     ct = write_water_ct(tmp_path / "ct")
     plan = open_field_plan(tmp_path / "plan.dcm", energy=10.0, name="BOOST")
@@ -113,7 +99,6 @@ def test_an_energy_without_a_beam_model_is_refused_by_name(cli: Cli, tmp_path: P
     assert not (tmp_path / "dose.dcm").exists()
 
 
-@needs_engine
 @pytest.mark.slow
 def test_dose_of_an_open_field_and_its_self_comparison(cli: Cli, tmp_path: Path) -> None:
     ct = write_water_ct(tmp_path / "ct")
@@ -149,7 +134,6 @@ def test_dose_of_an_open_field_and_its_self_comparison(cli: Cli, tmp_path: Path)
     assert target["difference_gy"]["dmean"] == pytest.approx(0.0, abs=1e-6)
 
 
-@needs_engine
 @pytest.mark.slow
 def test_collimator_90_turns_the_dose_in_the_patient(cli: Cli, tmp_path: Path) -> None:
     ct = write_water_ct(tmp_path / "ct")

@@ -18,7 +18,6 @@ the collapsed-cone engine of :mod:`hccrt.dose` in the CLI.
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -280,16 +279,11 @@ def collapsed_cone(model_files: Sequence[str | Path] = ()) -> tuple[ModelLibrary
     tuple
         The library and the engine, for :func:`run_dose_check`.
     """
-    try:
-        engine_module = importlib.import_module("hccrt.dose._engine")
-        model_module = importlib.import_module("hccrt.dose._beam_model")
-    except ModuleNotFoundError as error:
-        raise RuntimeError(
-            "the collapsed-cone engine (hccrt.dose._engine) is not part of this build"
-        ) from error
-    library_type = model_module.BeamModelLibrary
+    from hccrt.dose._beam_model import BeamModel, BeamModelLibrary
+    from hccrt.dose._engine import compute_dose
+
     if model_files:
-        library = library_type([model_module.BeamModel.load(Path(p)) for p in model_files])
+        library = BeamModelLibrary([BeamModel.load(Path(p)) for p in model_files])
     else:
-        library = library_type.default()
-    return library, engine_module.compute_dose
+        library = BeamModelLibrary.default()
+    return library, compute_dose
