@@ -36,7 +36,8 @@ def test_ptv_holds_the_portal_vein_thrombus(pvtt_phantom):
 
 def test_a_target_left_out_stops_the_plan(pvtt_phantom):
     ct, structures = pvtt_phantom
-    with pytest.raises(InputError, match=r"GTV_PVTT \(0 % of .* inside GTV\): target-like ROIs are not"):
+    left_out = r"GTV_PVTT \(0 % of .* inside GTV\): target-like ROIs are not"
+    with pytest.raises(InputError, match=left_out):
         prepare_case(ct.grid, ct.hu, structures.structures, target="GTV")
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.core import Dose, Image, Plan, StructureSet, summarize_plan
+from hccrt.dvh import DoseVolumeHistogram, compute_dvh
 from hccrt.errors import InputError
 from hccrt.evaluation import Evaluation, PlanFacts, converted_limits, evaluate_plan
 from hccrt.evaluation.inputs import plan_facts
@@ -251,6 +252,11 @@ def plan_in_memory(
         coverage_pct=95.0,
         source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
     )
+    target_contours = next(s for s in structures.structures if s.name == case.target)
+
+    def target_dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
+        return compute_dvh(target_contours, dose_gy, case.dose_grid, name=case.target)
+
     result = auto_plan(
         ct.hu,
         ct.grid,
@@ -264,6 +270,7 @@ def plan_in_memory(
         mlc=mlc,
         progress=say,
         assess=assess,
+        target_dvh=target_dvh,
     )
     made = [p.technique for p in result.plans]
     return PlannedCase(

@@ -31,6 +31,7 @@ from hccrt.planning.outcomes import (
     BeamDelivery,
     HardConstraintResult,
     PlanOutcome,
+    TargetDvh,
     plan_outcome,
 )
 from hccrt.planning.problem import PlanningProblem
@@ -67,6 +68,7 @@ def auto_plan(
     mlc: MlcModel | None = None,
     progress: Callable[[str], None] | None = None,
     assess: Assessor | None = None,
+    target_dvh: TargetDvh | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -85,6 +87,10 @@ def auto_plan(
         ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt`` or ``imrt``.
     assess
         The plan-evaluation protocol check; a plan passes only if it passes too.
+    target_dvh
+        The target's contour-based DVH (that of ``hccrt evaluate``): when given, each finished
+        plan is normalised on it (``coverage_pct`` % of the target volume at the coverage dose)
+        instead of on the voxel-centre mask, and its coverage is reported on it.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -122,10 +128,13 @@ def auto_plan(
             BeamDelivery(beam, (Segment(ap, float(mu)),) if mu > 0 else ())
             for beam, ap, mu in zip(beams, conformal.apertures, conformal.beam_mu, strict=True)
         )
+        deliveries, weights = _normalise_on_dvh(
+            dij, deliveries, conformal.weights_mu, masks, problem, target_dvh
+        )
         seconds = time.perf_counter() - t0
         plans.append(
             plan_outcome(
-                "3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds, assess
+                "3DCRT", dij, deliveries, weights, masks, problem, seconds, assess, target_dvh
             )
         )
         timings["3dcrt"] = seconds
@@ -140,9 +149,14 @@ def auto_plan(
         if result is not None:
             say("IMRT: leaf sequencing and final dose of the sequenced plan")
             deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
+            deliveries, weights = _normalise_on_dvh(
+                dij, deliveries, weights, masks, problem, target_dvh
+            )
             seconds = time.perf_counter() - t0
             plans.append(
-                plan_outcome("IMRT", dij, deliveries, weights, masks, problem, seconds, assess)
+                plan_outcome(
+                    "IMRT", dij, deliveries, weights, masks, problem, seconds, assess, target_dvh
+                )
             )
         timings["imrt"] = time.perf_counter() - t0
     if not plans:
@@ -174,11 +188,41 @@ def _sequence(
     total = float(delivered.sum())
     normalised = normalise_coverage(problem, delivered)
     factor = float(normalised.sum()) / total if total > 0 else 1.0
-    scaled = tuple(
+    return _scaled(tuple(deliveries), factor), delivered * factor
+
+
+def _normalise_on_dvh(
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    problem: PlanningProblem,
+    target_dvh: TargetDvh | None,
+) -> tuple[tuple[BeamDelivery, ...], npt.NDArray[np.float64]]:
+    """Scale all MU so that ``coverage_pct`` % of the target volume on ``target_dvh`` gets the
+    coverage dose; scaling up only while every hard constraint still holds (as
+    :func:`normalise_coverage` does on the voxel mask)."""
+    if target_dvh is None:
+        return deliveries, weights
+    goal = problem.target
+    dose = dij.dose_gy(weights)
+    level = target_dvh(dose).dose_at_percent(goal.coverage_pct)
+    if not np.isfinite(level) or level <= 0:
+        return deliveries, weights
+    factor = goal.coverage_dose_fraction * goal.prescription_gy / level
+    if factor > 1.0 and not all(
+        c.met(dose[masks[c.structure]] * factor) for c in problem.constraints
+    ):
+        return deliveries, weights
+    return _scaled(deliveries, factor), weights * factor
+
+
+def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:
+    """Every segment's MU times ``factor``."""
+    return tuple(
         BeamDelivery(d.beam, tuple(Segment(s.aperture, s.mu * factor) for s in d.segments))
         for d in deliveries
     )
-    return scaled, delivered * factor
 
 
 def _choose(

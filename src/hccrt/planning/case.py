@@ -177,9 +177,7 @@ def _require_targets_inside(
         inside = int((masks[name] & planned).sum())
         if voxels == 0 or inside < TARGET_INSIDE_MIN_FRACTION * voxels:
             share = 100.0 * inside / voxels if voxels else 0.0
-            left_out.append(
-                f"{name} ({share:.0f} % of {voxels * voxel_cc:.1f} cc inside {chosen})"
-            )
+            left_out.append(f"{name} ({share:.0f} % of {voxels * voxel_cc:.1f} cc inside {chosen})")
     if left_out:
         raise InputError(
             "target",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.dvh import DoseVolumeHistogram
 from hccrt.geometry.grid import Grid
 from hccrt.planning.beams import Beam
 from hccrt.planning.dij import DoseInfluence
@@ -38,6 +39,14 @@ Assessor = Callable[
     [npt.NDArray[np.float32], str, tuple[BeamDelivery, ...]], tuple[bool, tuple[str, ...]]
 ]
 """Protocol check of a plan: ``(dose_gy, technique, deliveries) -> (passes, reasons)``."""
+
+TargetDvh = Callable[[npt.NDArray[np.float32]], DoseVolumeHistogram]
+"""The target's contour-based DVH of a dose on the dose grid (the DVH ``hccrt evaluate`` uses)."""
+
+
+def dvh_coverage_pct(dvh: DoseVolumeHistogram, dose_gy: float) -> float:
+    """% of the target's volume in the dose grid receiving at least ``dose_gy``."""
+    return 100.0 * dvh.volume_at_least_cc(dose_gy) / dvh.covered_volume_cc
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,13 @@ def plan_outcome(
     problem: PlanningProblem,
     seconds: float,
     assess: Assessor | None = None,
+    target_dvh: TargetDvh | None = None,
 ) -> PlanOutcome:
-    """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``."""
+    """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``.
+
+    The coverage is read on ``target_dvh`` when given (the evaluation's contour-based DVH),
+    else on the target's voxel-centre mask.
+    """
     dose = dij.dose_gy(weights)
     verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
     goal = problem.target
@@ -141,7 +155,9 @@ def plan_outcome(
         deliveries,
         dose,
         tuple(results),
-        goal.coverage(target_dose),
+        goal.coverage(target_dose)
+        if target_dvh is None
+        else dvh_coverage_pct(target_dvh(dose), goal.coverage_dose_fraction * goal.prescription_gy),
         goal.coverage_pct,
         metrics,
         seconds,
