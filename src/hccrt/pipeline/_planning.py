@@ -271,6 +271,7 @@ def plan_in_memory(
         progress=say,
         assess=assess,
         target_dvh=target_dvh,
+        fractions=request.fractions,
     )
     made = [p.technique for p in result.plans]
     return PlannedCase(

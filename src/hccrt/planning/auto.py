@@ -35,6 +35,7 @@ from hccrt.planning.outcomes import (
     plan_outcome,
 )
 from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
 
 __all__ = [
@@ -69,6 +70,7 @@ def auto_plan(
     progress: Callable[[str], None] | None = None,
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
+    fractions: int | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -91,6 +93,10 @@ def auto_plan(
         The target's contour-based DVH (that of ``hccrt evaluate``): when given, each finished
         plan is normalised on it (``coverage_pct`` % of the target volume at the coverage dose)
         instead of on the voxel-centre mask, and its coverage is reported on it.
+    fractions
+        Number of fractions: when given, each plan's quality (conformity, gradient, hot spots:
+        :mod:`hccrt.planning.quality`) is part of whether it passes; 3DCRT is kept only when it
+        meets the limits and the quality criteria.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -118,6 +124,16 @@ def auto_plan(
     dij = compute_dose_influence(density, ct_grid, dose_grid, voxels, beams, bixels)
     timings["dose_influence"] = time.perf_counter() - start
     problem = PlanningProblem.build(dij, masks, goal, constraints)
+
+    judge = None
+    if fractions is not None:
+        course = fractions
+
+        def judge(dose: npt.NDArray[np.float32]) -> PlanQuality:
+            return assess_quality(
+                dose, masks, goal.structure, body, goal.prescription_gy, dose_grid, course
+            )
+
     plans = []
     infeasibility = ""
     if technique in ("auto", "3dcrt"):
@@ -134,7 +150,16 @@ def auto_plan(
         seconds = time.perf_counter() - t0
         plans.append(
             plan_outcome(
-                "3DCRT", dij, deliveries, weights, masks, problem, seconds, assess, target_dvh
+                "3DCRT",
+                dij,
+                deliveries,
+                weights,
+                masks,
+                problem,
+                seconds,
+                assess,
+                target_dvh,
+                judge,
             )
         )
         timings["3dcrt"] = seconds
@@ -155,7 +180,16 @@ def auto_plan(
             seconds = time.perf_counter() - t0
             plans.append(
                 plan_outcome(
-                    "IMRT", dij, deliveries, weights, masks, problem, seconds, assess, target_dvh
+                    "IMRT",
+                    dij,
+                    deliveries,
+                    weights,
+                    masks,
+                    problem,
+                    seconds,
+                    assess,
+                    target_dvh,
+                    judge,
                 )
             )
         timings["imrt"] = time.perf_counter() - t0
@@ -238,10 +272,13 @@ def _choose(
     if conformal.passes:
         return (
             conformal,
-            "3DCRT meets every hard constraint and the coverage goal (seed 000: 3DCRT first)",
+            "3DCRT meets every hard constraint, the coverage goal and the plan-quality criteria "
+            "(seed 000: 3DCRT first)",
         )
     failed = [c.label for c in conformal.constraints if not c.met]
     failed += [f"protocol: {r}" for r in conformal.protocol_reasons]
+    if conformal.quality is not None:
+        failed += [f"plan quality: {f}" for f in conformal.quality.failures]
     if conformal.coverage_pct < conformal.coverage_goal_pct - 0.1:
         failed.append(
             f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"

@@ -19,6 +19,7 @@ from hccrt.planning.beams import Beam
 from hccrt.planning.dij import DoseInfluence
 from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.quality import PlanQuality
 from hccrt.planning.sequencing import Segment
 
 
@@ -78,14 +79,17 @@ class PlanOutcome:
     note: str = ""
     protocol_passes: bool | None = None
     protocol_reasons: tuple[str, ...] = ()
+    quality: PlanQuality | None = None
 
     @property
     def passes(self) -> bool:
-        """Hard constraints met, coverage goal reached and the protocol (if any) passed."""
+        """Hard constraints met, coverage goal reached, the protocol (if any) passed and the
+        plan-quality criteria (if assessed) met."""
         return (
             all(c.met for c in self.constraints)
             and self.coverage_pct >= self.coverage_goal_pct - 0.1
             and self.protocol_passes is not False
+            and (self.quality is None or self.quality.acceptable)
         )
 
     @property
@@ -117,6 +121,7 @@ def plan_outcome(
     seconds: float,
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
+    quality: Callable[[npt.NDArray[np.float32]], PlanQuality] | None = None,
 ) -> PlanOutcome:
     """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``.
 
@@ -163,4 +168,5 @@ def plan_outcome(
         seconds,
         protocol_passes=verdict,
         protocol_reasons=reasons,
+        quality=quality(dose) if quality is not None else None,
     )
