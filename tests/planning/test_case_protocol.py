@@ -52,6 +52,10 @@ def test_child_pugh_limits_from_seed():
     b = default_constraints("b", {NORMAL_LIVER})
     assert (a[0].dose_gy, b[0].dose_gy) == (23.0, 6.0)
     assert "seed 000" in a[0].source
+    # Issue 13 item 5: the CP-B decision on fractionation is stated with the limit.
+    assert "not converted by EQD2" in b[0].source
+    assert "4-6 Gy fractions" in b[0].source
+    assert "not converted" not in a[0].source
     assert any(c.structure == "SpinalCord" and "UNCONFIRMED" in c.source for c in a)
     with pytest.raises(ClinicalInputError, match="Child-Pugh"):
         default_constraints("C", {NORMAL_LIVER})

@@ -34,6 +34,16 @@ NORMAL_LIVER_MEAN_GY: Mapping[str, float] = {
 """Seed 000 mean normal-liver tolerance by Child-Pugh class (Gy), read from the protocol."""
 
 
+CP_B_NOT_CONVERTED = (
+    "applied as stated at every fractionation, SBRT included (not converted by EQD2): the seed's "
+    "6 Gy comes from domestic hypofractionated data, and QUANTEC (Pan 2010) states Child-Pugh B "
+    "mean < 6 Gy for 4-6 Gy fractions (UNCONFIRMED in clinical-facts 4.3), so it is not a 2 Gy "
+    "per fraction limit that an LQ conversion could move to 3-5 fractions; a CP-B SBRT plan above "
+    "it fails, and a physician's limit is given with --liver-mean-limit-gy (reported as override)"
+)
+"""Decision on the Child-Pugh B mean normal-liver limit in hypofractionated and SBRT courses."""
+
+
 def _oar_defaults() -> tuple[tuple[str, str, float, str], ...]:
     """Organ defaults of the planner, read from the conventional protocol (the one home).
 
@@ -91,6 +101,8 @@ def default_constraints(
         )
     if normal_liver_mean_gy is None:
         limit, source = NORMAL_LIVER_MEAN_GY[cls], f"{SEED_000} (class {cls})"
+        if cls == "B":
+            source = f"{source}; {CP_B_NOT_CONVERTED}"
     else:
         limit, source = float(normal_liver_mean_gy), "user override of the seed 000 limit"
     constraints = [DoseConstraint(NORMAL_LIVER, "mean", limit, source=source)]
