@@ -93,3 +93,22 @@ def test_converted_limits_equal_those_of_an_evaluation(planned: tuple[PlannedCas
             assert limit.derivation == same.derivation
     cord = next(limit for limit in limits if limit.structure == "SpinalCord")
     assert cord.limit < 50.0  # the 5 x 10 Gy cord limit moved to 10 fractions by LQ
+
+
+@pytest.mark.slow
+def test_rtplan_ssd_is_ray_traced_to_the_body_surface(planned: tuple[PlannedCase, Path]) -> None:
+    """Issue 13: SourceToSurfaceDistance was the SAD (1000 mm). The synthetic body is an ellipse
+    (semi-axes 140 x 100 mm) centred on the axis; the isocentre lies at about (-60, -5) mm."""
+    import pydicom
+
+    result, out = planned
+    iso = np.array(result.case.isocenter_mm)
+    surface_y = -100.0 * np.sqrt(1.0 - (iso[0] / 140.0) ** 2)  # anterior surface at x = iso x
+    expected_g0 = 1000.0 - (iso[1] - surface_y)
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    ssd = {
+        b.BeamName: float(b.ControlPointSequence[0].SourceToSurfaceDistance)
+        for b in ds.BeamSequence
+    }
+    assert ssd["B1_G000"] == pytest.approx(expected_g0, abs=3.5)
+    assert all(700.0 < v < 1000.0 for v in ssd.values())

@@ -16,9 +16,8 @@ def water_cube() -> tuple[Grid, np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def pvtt_phantom(tmp_path_factory: pytest.TempPathFactory):
+def pvtt_phantom_files(tmp_path_factory: pytest.TempPathFactory):
     """A reduced phantom (128 x 128, 6 mm slices, no noise): one 3 cm GTV and a GTV_PVTT."""
-    from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.phantom import PhantomOptions, generate_phantom
 
     options = PhantomOptions(
@@ -29,5 +28,13 @@ def pvtt_phantom(tmp_path_factory: pytest.TempPathFactory):
         slice_thickness_mm=6.0,
         noise_sd_hu=0.0,
     )
-    result = generate_phantom(tmp_path_factory.mktemp("pvtt"), options)
+    return generate_phantom(tmp_path_factory.mktemp("pvtt"), options)
+
+
+@pytest.fixture(scope="session")
+def pvtt_phantom(pvtt_phantom_files):
+    """The CT and structure set of :func:`pvtt_phantom_files`."""
+    from hccrt.dicom import read_ct_series, read_rtstruct
+
+    result = pvtt_phantom_files
     return read_ct_series(result.ct_dir), read_rtstruct(result.rtstruct_path)

@@ -30,7 +30,9 @@ from hccrt.pipeline._payloads import plan_payload
 from hccrt.pipeline._plan_files import write_plan_files
 from hccrt.planning import Technique, plan_record
 from hccrt.planning.auto import auto_plan
+from hccrt.planning.beam_block import central_ssd
 from hccrt.planning.case import PlanningCase, beams_for, prepare_case
+from hccrt.planning.hu_density import HuDensityTable
 from hccrt.planning.mlc import millennium_like_mlc
 from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.outcomes import AutoPlanResult, BeamDelivery
@@ -217,6 +219,12 @@ def plan_in_memory(
     constraints = merge_constraints(seed_constraints, from_protocol)
     masks = {**case.masks, **extra_masks}
     mlc = millennium_like_mlc()
+    beams = beams_for(case, request.gantry_deg)
+    density = HuDensityTable()(ct.hu)
+    ssd_mm = {
+        b.name: round(central_ssd(density, ct.grid, b, np.asarray(b.isocenter_mm)), 1)
+        for b in beams
+    }
     plans: dict[str, Plan] = {}
     doses: dict[str, Dose] = {}
     evaluations: dict[str, Evaluation] = {}
@@ -230,6 +238,7 @@ def plan_in_memory(
             request.prescription_gy,
             request.fractions,
             ct.grid.frame_of_reference_uid,
+            ssd_mm=ssd_mm,
         )
         dose = Dose(case.dose_grid, dose_gy)
         evaluation = evaluate_plan(
@@ -265,7 +274,7 @@ def plan_in_memory(
         case.body,
         goal,
         constraints,
-        beams_for(case, request.gantry_deg),
+        beams,
         request.technique,
         mlc=mlc,
         progress=say,

@@ -7,7 +7,7 @@ as in the RTPLAN FractionGroupSequence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -20,7 +20,13 @@ __all__ = ["plan_record"]
 
 
 def _beam(
-    number: int, delivery: BeamDelivery, mlc: MlcModel, fractions: int, machine: str, energy: str
+    number: int,
+    delivery: BeamDelivery,
+    mlc: MlcModel,
+    fractions: int,
+    machine: str,
+    energy: str,
+    ssd_mm: float | None,
 ) -> Beam:
     beam = delivery.beam
     segments = delivery.segments
@@ -66,6 +72,7 @@ def _beam(
         monitor_units=total_mu / fractions,
         sad_mm=beam.sad_mm,
         mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
+        ssd_mm=ssd_mm,
     )
 
 
@@ -79,6 +86,7 @@ def plan_record(
     label: str = "HCC",
     machine: str = "GENERIC_6MV",
     energy: str = "6MV",
+    ssd_mm: Mapping[str, float] | None = None,
 ) -> Plan:
     """The plan of ``deliveries`` as a core :class:`~hccrt.core.Plan` record.
 
@@ -94,6 +102,9 @@ def plan_record(
         Frame of Reference of the isocentres (the planning CT's).
     label, machine, energy
         RTPlanLabel, TreatmentMachineName and nominal energy.
+    ssd_mm
+        Source-to-surface distance (mm) per beam name, ray-traced along the central axis
+        (:func:`hccrt.planning.beam_block.central_ssd`); written as SourceToSurfaceDistance.
 
     Returns
     -------
@@ -108,7 +119,8 @@ def plan_record(
     if isinstance(fractions, bool) or not isinstance(fractions, int) or fractions < 1:
         raise InputError("fractions", "must be >= 1", fractions, "")
     beams = tuple(
-        _beam(n, d, mlc, fractions, machine, energy) for n, d in enumerate(deliveries, start=1)
+        _beam(n, d, mlc, fractions, machine, energy, (ssd_mm or {}).get(d.beam.name))
+        for n, d in enumerate(deliveries, start=1)
     )
     return Plan(
         beams=beams,
