@@ -112,3 +112,29 @@ def test_rtplan_ssd_is_ray_traced_to_the_body_surface(planned: tuple[PlannedCase
     }
     assert ssd["B1_G000"] == pytest.approx(expected_g0, abs=3.5)
     assert all(700.0 < v < 1000.0 for v in ssd.values())
+
+
+@pytest.mark.slow
+def test_rtplan_is_complete_and_dciodvfy_clean(planned: tuple[PlannedCase, Path]) -> None:
+    """Tolerance table, BeamDose per beam at the isocentre, a dose reference on the PTV ROI."""
+    import pydicom
+
+    from tests.dciodvfy import dciodvfy_errors
+
+    result, out = planned
+    assert dciodvfy_errors(out / "RTPLAN.dcm") == []
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    structures = pydicom.dcmread(out / "RTSTRUCT.dcm")
+    ptv_number = next(
+        int(r.ROINumber) for r in structures.StructureSetROISequence if r.ROIName == "PTV"
+    )
+    reference = ds.DoseReferenceSequence[0]
+    assert reference.DoseReferenceStructureType == "VOLUME"
+    assert int(reference.ReferencedROINumber) == ptv_number
+    assert int(ds.ToleranceTableSequence[0].ToleranceTableNumber) == 1
+    assert all(int(b.ReferencedToleranceTableNumber) == 1 for b in ds.BeamSequence)
+    beam_doses = [float(r.BeamDose) for r in ds.FractionGroupSequence[0].ReferencedBeamSequence]
+    dose = result.doses[result.chosen]
+    iso = np.rint(dose.grid.world_to_index(np.array([result.case.isocenter_mm])))[0]
+    at_iso = float(dose.dose_gy[tuple(iso.astype(int))]) / 25
+    assert sum(beam_doses) == pytest.approx(at_iso, rel=1e-3)

@@ -239,6 +239,7 @@ def plan_in_memory(
             request.fractions,
             ct.grid.frame_of_reference_uid,
             ssd_mm=ssd_mm,
+            target_roi=case.target,
         )
         dose = Dose(case.dose_grid, dose_gy)
         evaluation = evaluate_plan(
@@ -327,6 +328,7 @@ def write_planned(
         rtstruct_path,
         planned.structures.sop_instance_uid,
         planned.derived,
+        next(s.number for s in planned.structures.structures if s.name == planned.case.target),
     )
     request = planned.request
     payload = plan_payload(

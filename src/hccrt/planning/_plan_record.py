@@ -73,6 +73,9 @@ def _beam(
         sad_mm=beam.sad_mm,
         mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
         ssd_mm=ssd_mm,
+        beam_dose_gy=None
+        if delivery.isocenter_dose_gy is None
+        else round(delivery.isocenter_dose_gy / fractions, 5),
     )
 
 
@@ -87,6 +90,7 @@ def plan_record(
     machine: str = "GENERIC_6MV",
     energy: str = "6MV",
     ssd_mm: Mapping[str, float] | None = None,
+    target_roi: str | None = None,
 ) -> Plan:
     """The plan of ``deliveries`` as a core :class:`~hccrt.core.Plan` record.
 
@@ -105,11 +109,14 @@ def plan_record(
     ssd_mm
         Source-to-surface distance (mm) per beam name, ray-traced along the central axis
         (:func:`hccrt.planning.beam_block.central_ssd`); written as SourceToSurfaceDistance.
+    target_roi
+        The prescription's target ROI (the RTPLAN's dose reference refers to it).
 
     Returns
     -------
     Plan
-        One beam per delivery, two control points per segment, MU per fraction.
+        One beam per delivery, two control points per segment, MU per fraction, BeamDose per
+        fraction at the isocentre when the delivery carries it.
 
     Raises
     ------
@@ -127,5 +134,6 @@ def plan_record(
         fractions=fractions,
         frame_of_reference_uid=frame_of_reference_uid,
         prescription_gy=float(prescription_gy),
+        target_roi=target_roi,
         label=label,
     )

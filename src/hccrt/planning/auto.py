@@ -147,6 +147,7 @@ def auto_plan(
         deliveries, weights = _normalise_on_dvh(
             dij, deliveries, conformal.weights_mu, masks, problem, target_dvh
         )
+        deliveries = _with_isocenter_dose(dij, deliveries, weights)
         seconds = time.perf_counter() - t0
         plans.append(
             plan_outcome(
@@ -177,6 +178,7 @@ def auto_plan(
             deliveries, weights = _normalise_on_dvh(
                 dij, deliveries, weights, masks, problem, target_dvh
             )
+            deliveries = _with_isocenter_dose(dij, deliveries, weights)
             seconds = time.perf_counter() - t0
             plans.append(
                 plan_outcome(
@@ -249,6 +251,29 @@ def _normalise_on_dvh(
     ):
         return deliveries, weights
     return _scaled(deliveries, factor), weights * factor
+
+
+def _with_isocenter_dose(
+    dij: DoseInfluence, deliveries: tuple[BeamDelivery, ...], weights: npt.NDArray[np.float64]
+) -> tuple[BeamDelivery, ...]:
+    """Each beam's whole-course dose at the voxel nearest its isocentre (the RTPLAN's
+    BeamDose, per fraction, at the dose specification point); unset when that voxel is not in
+    the dose-influence matrix."""
+    result = []
+    for b, delivery in enumerate(deliveries):
+        index = np.rint(dij.grid.world_to_index(np.asarray([delivery.beam.isocenter_mm])))[0]
+        dose = None
+        if np.all((index >= 0) & (index < np.array(dij.grid.shape))):
+            one = np.zeros(dij.grid.shape, dtype=bool)
+            one[tuple(index.astype(np.int64))] = True
+            rows = dij.rows_of(one)
+            if rows.size:
+                beam_weights = np.zeros_like(weights)
+                cols = dij.bixels.of_beam(b)
+                beam_weights[cols] = weights[cols]
+                dose = float(dij.operator.rows(rows).matvec(beam_weights)[0])
+        result.append(BeamDelivery(delivery.beam, delivery.segments, dose))
+    return tuple(result)
 
 
 def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:

@@ -29,6 +29,8 @@ class BeamDelivery:
 
     beam: Beam
     segments: tuple[Segment, ...]
+    isocenter_dose_gy: float | None = None
+    """Whole-course dose of this beam at the isocentre voxel (Gy), when computed."""
 
     @property
     def mu(self) -> float:
