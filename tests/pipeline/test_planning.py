@@ -138,3 +138,21 @@ def test_rtplan_is_complete_and_dciodvfy_clean(planned: tuple[PlannedCase, Path]
     iso = np.rint(dose.grid.world_to_index(np.array([result.case.isocenter_mm])))[0]
     at_iso = float(dose.dose_gy[tuple(iso.astype(int))]) / 25
     assert sum(beam_doses) == pytest.approx(at_iso, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_closed_leaf_pairs_are_parked_under_the_jaw(planned: tuple[PlannedCase, Path]) -> None:
+    """Issue 13: closed pairs were left abutting at x = 0 inside the field, with no gap."""
+    import pydicom
+
+    _, out = planned
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    for beam in ds.BeamSequence:
+        for cp in beam.ControlPointSequence:
+            by_type = {p.RTBeamLimitingDeviceType: p for p in cp.BeamLimitingDevicePositionSequence}
+            x1 = float(by_type["ASYMX"].LeafJawPositions[0])
+            leaves = np.array(by_type["MLCX"].LeafJawPositions, dtype=float).reshape(2, -1)
+            gaps = leaves[1] - leaves[0]
+            assert gaps.min() >= 0.5 - 1e-6
+            closed = gaps < 0.5 + 1e-6
+            assert np.all(leaves[1][closed] <= x1)

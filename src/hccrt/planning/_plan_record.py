@@ -15,8 +15,28 @@ from hccrt.core import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
 from hccrt.errors import InputError
 from hccrt.planning.mlc import MlcModel
 from hccrt.planning.outcomes import BeamDelivery
+from hccrt.planning.sequencing import Segment
 
 __all__ = ["plan_record"]
+
+
+PARK_BEHIND_JAW_MM = 5.0
+"""Closed leaf pairs are parked this far behind the X1 jaw edge (under the jaw)."""
+
+
+def _deliverable_leaves(segment: Segment, mlc: MlcModel, x1_jaw_mm: float) -> np.ndarray:
+    """Leaf positions a linac accepts: every pair at least ``mlc.min_leaf_gap_mm`` apart,
+    closed pairs parked under the X1 jaw instead of abutting inside the field."""
+    leaves = np.array(segment.aperture.leaves_mm, dtype=np.float64)
+    gap = mlc.min_leaf_gap_mm
+    closed = np.ones(leaves.shape[0], dtype=bool)
+    closed[segment.aperture.open_pairs] = False
+    park = x1_jaw_mm - PARK_BEHIND_JAW_MM
+    leaves[closed] = (park - gap, park)
+    narrow = ~closed & (leaves[:, 1] - leaves[:, 0] < gap)
+    centre = leaves[narrow].mean(axis=1)
+    leaves[narrow] = np.stack([centre - gap / 2, centre + gap / 2], axis=1)
+    return leaves
 
 
 def _beam(
@@ -45,7 +65,7 @@ def _beam(
     points: list[ControlPoint] = []
     cumulative = 0.0
     for segment in segments:
-        leaves = LeafBank(segment.aperture.leaves_mm)
+        leaves = LeafBank(_deliverable_leaves(segment, mlc, x_jaw[0]))
         for edge in (0, 1):
             if edge == 1:
                 cumulative += segment.mu / total_mu
