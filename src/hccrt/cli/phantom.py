@@ -67,6 +67,15 @@ def phantom(
             help="Add a tumour thrombus in the right portal vein (ROI GTV_PVTT).",
         ),
     ] = False,
+    tumor_segment: Annotated[
+        int | None,
+        typer.Option(
+            "--tumor-segment",
+            help="Couinaud segment of the first tumour: 8 dome, 7 posterior, 6/5 inferior right "
+            "(near the duodenum and colon), 4 medial, 2/3 left lobe (near the stomach). "
+            "Default: chosen from the seed.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -89,6 +98,7 @@ def phantom(
         tumor_count=tumor_count,
         child_pugh=child_pugh.strip().upper(),
         portal_vein_thrombus=portal_vein_thrombus,
+        tumor_segment=tumor_segment,
     )
     with progress_bar("phantom", None) as advance:
         result = generate_phantom(out, options, force=force, advance=advance)

@@ -196,6 +196,7 @@ def generate_phantom(
         np.random.default_rng(options.seed),
         avoid=() if thrombus is None else (thrombus,),
         slice_z_mm=slice_z,
+        first_segment=options.tumor_segment,
     )
     anatomy = build_anatomy(tumors, thrombus)
     _prepare(target, force)
