@@ -99,3 +99,32 @@ def test_auto_keeps_3dcrt_only_when_it_meets_the_quality_criteria(tmp_path):
     assert {"ci_rtog", "paddick_ci", "r50", "d2cm_pct", "max_outside_ptv_pct"} <= set(
         side_by_side["3DCRT"]["metrics"]
     )
+
+
+@pytest.mark.slow
+def test_3dcrt_caps_all_normal_tissue_after_normalisation_and_prunes_beams(tmp_path):
+    """Dome tumour (segment 8), 45 Gy/3, seven coplanar beams. Before issue 13 the 105 % cap
+    acted on a normal-tissue sample before the normalisation: V105 outside the PTV was 13 % of
+    the PTV volume (max 107 %), and a beam kept 1 % of the MU."""
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.phantom import PhantomOptions, generate_phantom
+    from hccrt.pipeline import PlanRequest, plan_in_memory
+    from hccrt.pipeline._plan_case_dir import hccrt_plan_context
+
+    options = PhantomOptions(
+        seed=1,
+        tumor_diameter_cm=3.0,
+        tumor_segment=8,
+        matrix_size=128,
+        slice_thickness_mm=6.0,
+        noise_sd_hu=0.0,
+    )
+    files = generate_phantom(tmp_path / "dome", options)
+    ct, structures = read_ct_series(files.ct_dir), read_rtstruct(files.rtstruct_path)
+    request = PlanRequest(45.0, 3, technique="3dcrt")
+    (plan,) = plan_in_memory(ct, structures, request, hccrt_plan_context(request)).result.plans
+    assert plan.quality is not None
+    assert plan.quality.metrics["v105_outside_pct_of_ptv"] < 8.0
+    assert plan.quality.metrics["max_outside_ptv_pct"] < 107.0
+    mu = np.array([d.mu for d in plan.deliveries])
+    assert np.all((mu == 0) | (mu >= 0.02 * mu.sum()))
