@@ -72,8 +72,8 @@ def test_entrance_hot_spot_under_the_skin_fails():
 
 @pytest.mark.slow
 def test_auto_keeps_3dcrt_only_when_it_meets_the_quality_criteria(tmp_path):
-    """SBRT 45 Gy/3 on the synthetic abdomen: the 3DCRT plan covers the PTV but spreads the
-    prescription dose (R100 about 2), so auto escalates to IMRT and the payload shows both."""
+    """SBRT 30 Gy/3 on the synthetic abdomen: the 3DCRT plan covers the PTV but spreads the
+    prescription dose (R100 about 1.9), so auto escalates to IMRT and the payload shows both."""
     from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.pipeline import PlanRequest, plan_in_memory
     from hccrt.pipeline._payloads import evaluation_payload
@@ -83,7 +83,7 @@ def test_auto_keeps_3dcrt_only_when_it_meets_the_quality_criteria(tmp_path):
     folder = write_case(tmp_path, gtv_radius_mm=15.0)
     ct = read_ct_series(folder / "CT")
     structures = read_rtstruct(folder / "RTSTRUCT.dcm")
-    request = PlanRequest(45.0, 3)
+    request = PlanRequest(30.0, 3)
     planned = plan_in_memory(ct, structures, request, hccrt_plan_context(request))
     conformal, imrt = planned.result.plans
     assert conformal.quality is not None

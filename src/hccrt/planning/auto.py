@@ -236,8 +236,9 @@ def _normalise_on_dvh(
     target_dvh: TargetDvh | None,
 ) -> tuple[tuple[BeamDelivery, ...], npt.NDArray[np.float64]]:
     """Scale all MU so that ``coverage_pct`` % of the target volume on ``target_dvh`` gets the
-    coverage dose; scaling up only while every hard constraint still holds (as
-    :func:`normalise_coverage` does on the voxel mask)."""
+    coverage dose; scaling up is refused when it would break a hard constraint that holds
+    (a constraint the plan already fails does not stop the normalisation: the plan is reported
+    as failing it at the prescribed coverage)."""
     if target_dvh is None:
         return deliveries, weights
     goal = problem.target
@@ -246,8 +247,9 @@ def _normalise_on_dvh(
     if not np.isfinite(level) or level <= 0:
         return deliveries, weights
     factor = goal.coverage_dose_fraction * goal.prescription_gy / level
-    if factor > 1.0 and not all(
-        c.met(dose[masks[c.structure]] * factor) for c in problem.constraints
+    if factor > 1.0 and any(
+        c.met(dose[masks[c.structure]]) and not c.met(dose[masks[c.structure]] * factor)
+        for c in problem.constraints
     ):
         return deliveries, weights
     return _scaled(deliveries, factor), weights * factor
