@@ -4,7 +4,8 @@ are not met".
 :func:`auto_plan` takes a CT (HU on a grid), structure masks on a dose grid and the
 prescription, computes the beamlet dose once, makes the 3DCRT plan, checks it against the hard
 constraints, the target coverage and the plan-quality criteria (:mod:`hccrt.planning.quality`),
-and only if it fails optimises and sequences an IMRT plan on the same beams. Both plans are returned with the reason for the choice.
+and only if it fails optimises and sequences an IMRT plan on the same beams. Both plans are
+returned with the reason for the choice.
 """
 
 from __future__ import annotations
