@@ -76,3 +76,25 @@ def test_couinaud_planes() -> None:
     assert couinaud_segment((-18, 30, -55)) == 1
     assert couinaud_segment((22, -35, -38)) == 2
     assert couinaud_segment((35, -50, -55)) == 3
+
+
+@pytest.mark.parametrize("segment", [2, 3, 4, 5, 6, 7, 8])
+def test_first_tumor_in_the_requested_segment(segment: int) -> None:
+    """``hccrt phantom --tumor-segment``: dome (8), left lobe (2, 3), near the stomach/duodenum."""
+    liver, envelope = liver_space()
+    tumors = place_tumors(liver, envelope, 2, 30.0, np.random.default_rng(3), first_segment=segment)
+    assert tumors[0].name == "GTV"
+    assert tumors[0].segment == segment
+
+
+def test_tumor_segment_is_validated() -> None:
+    from hccrt.phantom import PhantomOptions
+
+    with pytest.raises(InputError, match="--tumor-segment=1: must be a Couinaud segment"):
+        PhantomOptions(tumor_segment=1)
+    liver, envelope = liver_space()
+    with pytest.raises(InputError, match="does not fit in this segment"):
+        place_tumors(liver, envelope, 1, 100.0, np.random.default_rng(1), first_segment=2)
+    # Options left at None keep the key (and UIDs) of phantoms made before the option existed.
+    assert "tumor_segment" not in PhantomOptions().key()
+    assert '"tumor_segment": 8' in PhantomOptions(tumor_segment=8).key()

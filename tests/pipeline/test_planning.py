@@ -93,3 +93,66 @@ def test_converted_limits_equal_those_of_an_evaluation(planned: tuple[PlannedCas
             assert limit.derivation == same.derivation
     cord = next(limit for limit in limits if limit.structure == "SpinalCord")
     assert cord.limit < 50.0  # the 5 x 10 Gy cord limit moved to 10 fractions by LQ
+
+
+@pytest.mark.slow
+def test_rtplan_ssd_is_ray_traced_to_the_body_surface(planned: tuple[PlannedCase, Path]) -> None:
+    """Issue 13: SourceToSurfaceDistance was the SAD (1000 mm). The synthetic body is an ellipse
+    (semi-axes 140 x 100 mm) centred on the axis; the isocentre lies at about (-60, -5) mm."""
+    import pydicom
+
+    result, out = planned
+    iso = np.array(result.case.isocenter_mm)
+    surface_y = -100.0 * np.sqrt(1.0 - (iso[0] / 140.0) ** 2)  # anterior surface at x = iso x
+    expected_g0 = 1000.0 - (iso[1] - surface_y)
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    ssd = {
+        b.BeamName: float(b.ControlPointSequence[0].SourceToSurfaceDistance)
+        for b in ds.BeamSequence
+    }
+    assert ssd["B1_G000"] == pytest.approx(expected_g0, abs=3.5)
+    assert all(700.0 < v < 1000.0 for v in ssd.values())
+
+
+@pytest.mark.slow
+def test_rtplan_is_complete_and_dciodvfy_clean(planned: tuple[PlannedCase, Path]) -> None:
+    """Tolerance table, BeamDose per beam at the isocentre, a dose reference on the PTV ROI."""
+    import pydicom
+
+    from tests.dciodvfy import dciodvfy_errors
+
+    result, out = planned
+    assert dciodvfy_errors(out / "RTPLAN.dcm") == []
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    structures = pydicom.dcmread(out / "RTSTRUCT.dcm")
+    ptv_number = next(
+        int(r.ROINumber) for r in structures.StructureSetROISequence if r.ROIName == "PTV"
+    )
+    reference = ds.DoseReferenceSequence[0]
+    assert reference.DoseReferenceStructureType == "VOLUME"
+    assert int(reference.ReferencedROINumber) == ptv_number
+    assert int(ds.ToleranceTableSequence[0].ToleranceTableNumber) == 1
+    assert all(int(b.ReferencedToleranceTableNumber) == 1 for b in ds.BeamSequence)
+    beam_doses = [float(r.BeamDose) for r in ds.FractionGroupSequence[0].ReferencedBeamSequence]
+    dose = result.doses[result.chosen]
+    iso = np.rint(dose.grid.world_to_index(np.array([result.case.isocenter_mm])))[0]
+    at_iso = float(dose.dose_gy[tuple(iso.astype(int))]) / 25
+    assert sum(beam_doses) == pytest.approx(at_iso, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_closed_leaf_pairs_are_parked_under_the_jaw(planned: tuple[PlannedCase, Path]) -> None:
+    """Issue 13: closed pairs were left abutting at x = 0 inside the field, with no gap."""
+    import pydicom
+
+    _, out = planned
+    ds = pydicom.dcmread(out / "RTPLAN.dcm")
+    for beam in ds.BeamSequence:
+        for cp in beam.ControlPointSequence:
+            by_type = {p.RTBeamLimitingDeviceType: p for p in cp.BeamLimitingDevicePositionSequence}
+            x1 = float(by_type["ASYMX"].LeafJawPositions[0])
+            leaves = np.array(by_type["MLCX"].LeafJawPositions, dtype=float).reshape(2, -1)
+            gaps = leaves[1] - leaves[0]
+            assert gaps.min() >= 0.5 - 1e-6
+            closed = gaps < 0.5 + 1e-6
+            assert np.all(leaves[1][closed] <= x1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -52,6 +54,10 @@ def test_child_pugh_limits_from_seed():
     b = default_constraints("b", {NORMAL_LIVER})
     assert (a[0].dose_gy, b[0].dose_gy) == (23.0, 6.0)
     assert "seed 000" in a[0].source
+    # Issue 13 item 5: the CP-B decision on fractionation is stated with the limit.
+    assert "not converted by EQD2" in b[0].source
+    assert "4-6 Gy fractions" in b[0].source
+    assert "not converted" not in a[0].source
     assert any(c.structure == "SpinalCord" and "UNCONFIRMED" in c.source for c in a)
     with pytest.raises(ClinicalInputError, match="Child-Pugh"):
         default_constraints("C", {NORMAL_LIVER})
@@ -79,3 +85,51 @@ def test_protocol_limits_become_hard_constraints(synthetic):
     assert sum(c.structure == NORMAL_LIVER and c.kind == "mean" for c in merged) == 1
     assert sum(c.structure == "SpinalCord" for c in merged) == 1
     assert extra == {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Limit:
+    """A converted protocol limit as the evaluation gives it (the ProtocolLimit attributes)."""
+
+    id: str
+    structure: str
+    metric: str
+    comparator: str
+    limit: float
+    priority: str = "mandatory"
+    source_status: str = "V2"
+    structure_in_plan: tuple[str, ...] = ()
+    derivation: str = "as contoured"
+
+
+def test_volume_and_critical_volume_limits_become_dvh_constraints():
+    """Issue 13 item 4: stomach D10cc, duodenum D5cc, the 700 cc rule and the kidney 200 cc
+    rule were evaluated but never optimised."""
+    shape = (10, 10, 10)  # 1 cc voxels
+    organ = np.zeros(shape, dtype=bool)
+    organ[:5] = True  # 500 cc
+    liver = np.ones(shape, dtype=bool)  # 1000 cc
+    masks = {"Stomach": organ, "Duodenum": organ, "Liver-GTV": liver, "Kidneys": organ}
+    limits = [
+        _Limit("stomach_d10cc", "Stomach", "D10cc[Gy]", "<", 18.0),
+        _Limit("duodenum_d5cc", "Duodenum", "D5cc[Gy]", "<", 17.0),
+        _Limit("liver_700cc", "Liver-GTV", "CV15.00Gy[cc]", ">=", 700.0),
+        _Limit("kidney_200cc", "Kidneys", "CV16Gy[cc]", ">=", 200.0),
+        _Limit("liver_big", "Liver-GTV", "CV10Gy[cc]", ">=", 1500.0),  # larger than the organ
+    ]
+    made, _ = constraints_from_protocol(limits, masks, 1.0, "test")
+    by_id = {c.source.split(": ")[1].split(" ")[0]: c for c in made}
+    assert set(by_id) == {"stomach_d10cc", "duodenum_d5cc", "liver_700cc", "kidney_200cc"}
+    stomach = by_id["stomach_d10cc"]
+    assert (stomach.kind, stomach.dose_gy, stomach.volume_pct) == ("dvh", 18.0, 2.0)
+    assert by_id["duodenum_d5cc"].volume_pct == pytest.approx(1.0)
+    liver_rule = by_id["liver_700cc"]
+    assert (liver_rule.dose_gy, liver_rule.volume_pct) == (15.0, pytest.approx(30.0))
+    assert "700 cc spared" in liver_rule.source
+    assert by_id["kidney_200cc"].volume_pct == pytest.approx(60.0)
+    # A dose where 30 % of the liver is above 15 Gy meets the rule; 30.1 % does not.
+    dose = np.zeros(shape)
+    dose[:3] = 20.0
+    assert liver_rule.met(dose[liver], tolerance=0.0)
+    dose[3, 0, 0] = 16.0
+    assert not liver_rule.met(dose[liver], tolerance=0.0)

@@ -110,6 +110,15 @@ def phantom(
             "--lipiodol", help="Post-TACE CT: a 900 HU lipiodol deposit inside each tumour."
         ),
     ] = False,
+    tumor_segment: Annotated[
+        int | None,
+        typer.Option(
+            "--tumor-segment",
+            help="Couinaud segment of the first tumour: 8 dome, 7 posterior, 6/5 inferior right "
+            "(near the duodenum and colon), 4 medial, 2/3 left lobe (near the stomach). "
+            "Default: chosen from the seed.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -136,6 +145,7 @@ def phantom(
         mr_field_of_view=mr_fov.strip().lower(),
         mr_deformable=mr_deformable,
         lipiodol=lipiodol,
+        tumor_segment=tumor_segment,
     )
     with progress_bar("phantom", None) as advance:
         result = generate_phantom(out, options, force=force, advance=advance)

@@ -5,7 +5,9 @@ JSON keys (contract): ``chosen_technique``, ``reason``, ``infeasibility``, ``pre
 ``plans`` (technique, passes, total_mu, mu_per_fraction, files, beams), ``seconds_total``,
 ``report``, ``report_error``, ``protocol``, ``rtstruct`` (file name of the structure set with
 the built PTV, empty when none was built), ``evaluation`` (plans side by side: passes,
-protocol_verdict, protocol_reasons, coverage_pct, target_metrics, constraints, ntcp (list,
+protocol_verdict, protocol_reasons, coverage_pct, target_metrics, constraints, quality
+(acceptable, metrics: ci_rtog, paddick_ci, r50, d2cm_pct, max_outside_ptv_pct, entrance_max_pct,
+v105_outside_pct_of_ptv; checks with limit and source; table), ntcp (list,
 from the protocol evaluation), protocol_evaluation, dvh).
 """
 
@@ -48,6 +50,17 @@ def _render(payload: dict[str, Any]) -> str:
             f"NTCP(RILD) {ntcp}; protocol: {plan['protocol_verdict']}"
         )
         lines += [f"  protocol: {r}" for r in plan["protocol_reasons"]]
+        quality = plan.get("quality")
+        if quality:
+            q = quality["metrics"]
+            lines.append(
+                f"  quality: CI(RTOG) {q['ci_rtog']:.2f}, Paddick {q['paddick_ci']:.2f}, "
+                f"R50 {q['r50']:.1f}, D2cm {q['d2cm_pct']:.0f} %, max outside PTV "
+                f"{q['max_outside_ptv_pct']:.0f} %, entrance {q['entrance_max_pct']:.0f} %"
+            )
+            for c in quality["checks"]:
+                mark = "ok  " if c["met"] else "FAIL"
+                lines.append(f"  {mark} {c['name']}: {c['value']:.3g} (limit {c['limit']:.3g})")
         for c in plan["constraints"]:
             mark = "ok  " if c["met"] else "FAIL"
             lines.append(f"  {mark} {c['label']}: {c['value']:.2f} {c['unit']}  [{c['source']}]")
@@ -80,7 +93,8 @@ def plan(
         TechniqueChoice,
         typer.Option(
             "--technique",
-            help="auto = 3DCRT first, IMRT only if 3DCRT fails the limits (seed 000); "
+            help="auto = 3DCRT first, IMRT only if 3DCRT fails the limits or the plan-quality "
+            "criteria (conformity, gradient, hot spots; seed 000); "
             "3dcrt or imrt to force one.",
             case_sensitive=False,
         ),

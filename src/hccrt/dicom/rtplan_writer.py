@@ -152,7 +152,36 @@ def _beam_item(beam: Beam) -> Dataset:
     item.ControlPointSequence = DicomSequence(points)
     item.FinalCumulativeMetersetWeight = 1.0
     item.ReferencedPatientSetupNumber = 1
+    item.ReferencedToleranceTableNumber = 1
     return item
+
+
+TOLERANCES = {
+    "GantryAngleTolerance": 1.0,
+    "BeamLimitingDeviceAngleTolerance": 1.0,
+    "PatientSupportAngleTolerance": 1.0,
+    "TableTopVerticalPositionTolerance": 10.0,
+    "TableTopLongitudinalPositionTolerance": 10.0,
+    "TableTopLateralPositionTolerance": 10.0,
+}
+"""Record-and-verify tolerances (degrees; mm) of the one tolerance table, with 2 mm for jaws and
+leaves: generic departmental values (UNCONFIRMED; a clinic replaces them with its own)."""
+
+
+def _tolerance_table() -> Dataset:
+    table = Dataset()
+    table.ToleranceTableNumber = 1
+    table.ToleranceTableLabel = "HCCRT_GENERIC"
+    for keyword, value in TOLERANCES.items():
+        setattr(table, keyword, value)
+    devices = []
+    for kind in ("ASYMX", "ASYMY", "MLCX"):
+        device = Dataset()
+        device.RTBeamLimitingDeviceType = kind
+        device.BeamLimitingDevicePositionTolerance = 2.0
+        devices.append(device)
+    table.BeamLimitingDeviceToleranceSequence = DicomSequence(devices)
+    return table
 
 
 def write_rtplan(
@@ -160,6 +189,7 @@ def write_rtplan(
     plan: Plan,
     reference: PatientReference,
     technique: str = "",
+    target_roi_number: int | None = None,
 ) -> str:
     """Write the plan; return its SOPInstanceUID.
 
@@ -174,6 +204,9 @@ def write_rtplan(
         Patient, study, Frame of Reference and RTSTRUCT identity.
     technique
         Technique named in RTPlanName and RTPlanDescription (e.g. ``"3DCRT"``).
+    target_roi_number
+        ROI number of the prescription's target in the referenced structure set: the dose
+        reference is then a VOLUME referring to it (else a SITE).
 
     Returns
     -------
@@ -204,8 +237,12 @@ def write_rtplan(
         dose_ref = Dataset()
         dose_ref.DoseReferenceNumber = 1
         dose_ref.DoseReferenceUID = generate_uid()
-        dose_ref.DoseReferenceStructureType = "SITE"
-        dose_ref.DoseReferenceDescription = "target"
+        if target_roi_number is None:
+            dose_ref.DoseReferenceStructureType = "SITE"
+        else:
+            dose_ref.DoseReferenceStructureType = "VOLUME"
+            dose_ref.ReferencedROINumber = int(target_roi_number)
+        dose_ref.DoseReferenceDescription = (plan.target_roi or "target")[:64]
         dose_ref.DoseReferenceType = "TARGET"
         dose_ref.TargetPrescriptionDose = round(float(plan.prescription_gy), 4)
         ds.DoseReferenceSequence = DicomSequence([dose_ref])
@@ -213,6 +250,7 @@ def write_rtplan(
     setup.PatientSetupNumber = 1
     setup.PatientPosition = "HFS"
     ds.PatientSetupSequence = DicomSequence([setup])
+    ds.ToleranceTableSequence = DicomSequence([_tolerance_table()])
     ds.BeamSequence = DicomSequence([_beam_item(beam) for beam in plan.beams])
     group = Dataset()
     group.FractionGroupNumber = 1
@@ -224,6 +262,9 @@ def write_rtplan(
         rb = Dataset()
         rb.ReferencedBeamNumber = beam.number
         rb.BeamMeterset = round(beam.monitor_units, 3)
+        if beam.beam_dose_gy is not None:
+            rb.BeamDoseSpecificationPoint = [round(v, 2) for v in beam.isocenter_mm]
+            rb.BeamDose = round(beam.beam_dose_gy, 5)
         refs.append(rb)
     group.ReferencedBeamSequence = DicomSequence(refs)
     ds.FractionGroupSequence = DicomSequence([group])

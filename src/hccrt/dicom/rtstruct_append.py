@@ -156,7 +156,8 @@ def add_structures(
     Returns
     -------
     Dataset
-        New SOP Instance UID and creation date/time; same series, Frame of Reference and
+        New SOP Instance UID and creation date/time; same series, Frame of Reference (written
+        at the top level with PositionReferenceIndicator when the source lacks them) and
         referenced images; original ROIs untouched; each new ROI keeps its number when it is
         free, else gets the next free one.
 
@@ -198,6 +199,12 @@ def add_structures(
     result = _shallow_copy(source)
     for name, items_of_sequence in sequences.items():
         _replace(result, name, DicomSequence(items_of_sequence))
+    # The RT Structure Set IOD includes the Frame of Reference module: a source that states its
+    # frame only in ReferencedFrameOfReferenceSequence gets it at the top level in the copy.
+    if "FrameOfReferenceUID" not in result:
+        _replace(result, "FrameOfReferenceUID", frame_uid)
+    if "PositionReferenceIndicator" not in result:
+        _replace(result, "PositionReferenceIndicator", "")
     new_uid = sop_instance_uid or str(generate_uid())
     _replace(result, "SOPInstanceUID", new_uid)
     if getattr(result, "file_meta", None) is not None:

@@ -78,3 +78,20 @@ def targets_of_kind(kind: str, available: Iterable[str]) -> list[str]:
         if match and match.group("kind").upper() == kind.upper():
             result.append(name)
     return result
+
+
+def gtv_like(available: Iterable[str]) -> list[str]:
+    """Plan structures that are gross tumour volumes: ``GTV``, ``GTV_*`` (``GTV_PVTT``,
+    ``GTV_2``, ``GTVp``...) and ``IGTV`` (TG-263 target naming).
+
+    The normal liver is the liver minus all of them, and every one must lie in the planned target.
+
+    Examples
+    --------
+    >>> gtv_like(["GTV", "GTV_PVTT", "IGTV", "PTV", "Liver"])
+    ['GTV', 'GTV_PVTT', 'IGTV']
+    """
+    kinds = ("GTV", "IGTV")
+    return [
+        n for n in available if (m := _TARGET.match(n.strip())) and m.group("kind").upper() in kinds
+    ]

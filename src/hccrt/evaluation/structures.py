@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from hccrt.dvh.engine import compute_dvh, union_dvh
 from hccrt.dvh.histogram import DoseVolumeHistogram
-from hccrt.dvh.names import find_structure, targets_of_kind
+from hccrt.dvh.names import find_structure, gtv_like, targets_of_kind
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
@@ -70,7 +70,7 @@ def locate(standard_name: str, names: Sequence[str]) -> tuple[tuple[str, ...], s
         liver = find_structure("Liver", names)
         if liver is None:
             return None
-        gtvs = targets_of_kind("GTV", names)
+        gtvs = gtv_like(names)
         if not gtvs:
             return (liver,), "whole liver (no GTV contoured)"
         how = (

@@ -226,6 +226,7 @@ def generate_phantom(
         np.random.default_rng(options.seed),
         avoid=() if thrombus is None else (thrombus,),
         slice_z_mm=slice_z,
+        first_segment=options.tumor_segment,
     )
     anatomy = build_anatomy(tumors, thrombus)
     deposits = place_deposits(anatomy.tumors, options.seed) if options.lipiodol else ()

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from hccrt.errors import InputError
+from hccrt.phantom.tumors import SEGMENT_ANCHORS_MM
 
 GENERATOR_VERSION = "1"
 """Changes whenever the same options would give different files (invalidates caches)."""
@@ -18,6 +19,7 @@ _LATER_OPTIONS: dict[str, Any] = {
     "mr_field_of_view": "trunk",
     "mr_deformable": False,
     "lipiodol": False,
+    "tumor_segment": None,
 }
 
 
@@ -37,6 +39,8 @@ class PhantomOptions:
         Child-Pugh class of the clinical record, ``"A"`` or ``"B"``.
     portal_vein_thrombus
         Add a right portal vein tumour thrombus (ROI ``GTV_PVTT``).
+    tumor_segment
+        Couinaud segment of the first tumour (2-8; ``None``: chosen from the seed).
     matrix_size
         Pixels per row/column (512 for the clinical-like series; smaller for tests).
     slice_thickness_mm
@@ -60,6 +64,7 @@ class PhantomOptions:
     tumor_count: int = 1
     child_pugh: str = "A"
     portal_vein_thrombus: bool = False
+    tumor_segment: int | None = None
     matrix_size: int = 512
     slice_thickness_mm: float = 3.0
     noise_sd_hu: float = 8.0
@@ -91,6 +96,15 @@ class PhantomOptions:
                 "must be A or B (the phantom's record models RT candidates)",
                 self.child_pugh,
                 "use A or B",
+            ),
+            (
+                self.tumor_segment is None
+                or (type(self.tumor_segment) is int and self.tumor_segment in SEGMENT_ANCHORS_MM),
+                "--tumor-segment",
+                "must be a Couinaud segment of the phantom liver (2-8; 1, the caudate, is not "
+                "modelled)",
+                self.tumor_segment,
+                "e.g. 8 (dome), 2 (left lobe), 3 (near the stomach), 5 (near the duodenum)",
             ),
             (
                 64 <= self.matrix_size <= 1024,

@@ -200,6 +200,7 @@ def place_tumors(
     rng: np.random.Generator,
     avoid: Sequence[Shape] = (),
     slice_z_mm: Sequence[float] | npt.NDArray[np.float64] | None = None,
+    first_segment: int | None = None,
 ) -> tuple[PlacedTumor, ...]:
     """Place ``count`` spheres of ``diameter_mm`` with their centres in the liver.
 
@@ -209,12 +210,15 @@ def place_tumors(
     first, so small tumours lie deep in the parenchyma.
 
     With ``slice_z_mm``, centres are moved onto the nearest slice plane so that the largest
-    contour of each tumour shows its full diameter.
+    contour of each tumour shows its full diameter. With ``first_segment`` the first tumour
+    (``GTV``) is placed in that Couinaud segment (e.g. 8: dome, 2/3: left lobe, 4 and 3 near the
+    stomach, 5/6 near the duodenum and colon).
 
     Raises
     ------
     InputError
-        When the tumours cannot all fit (too many or too large for the phantom liver).
+        When the tumours cannot all fit (too many or too large for the phantom liver), or the
+        first cannot be placed in ``first_segment``.
     """
     segments = list(SEGMENT_ANCHORS_MM)
     weights = np.array([_SEGMENT_WEIGHTS[s] for s in segments])
@@ -222,11 +226,27 @@ def place_tumors(
         int(s)
         for s in rng.choice(segments, len(segments), replace=False, p=weights / weights.sum())
     ]
+    if first_segment is not None:
+        if first_segment not in SEGMENT_ANCHORS_MM:
+            raise InputError(
+                "--tumor-segment",
+                "must be a Couinaud segment of the phantom liver",
+                first_segment,
+                f"use one of {sorted(SEGMENT_ANCHORS_MM)} (the caudate, 1, is not modelled)",
+            )
+        order = [first_segment, *(s for s in order if s != first_segment)]
     placed: list[PlacedTumor] = []
     for space in (liver, envelope):  # wholly intrahepatic first, exophytic growth second
         placed = _place_in(space, liver, order, count, diameter_mm, avoid, slice_z_mm)
         if len(placed) == count:
             break
+    if first_segment is not None and placed and placed[0].segment != first_segment:
+        raise InputError(
+            "--tumor-segment",
+            f"a {diameter_mm / 10:g} cm tumour does not fit in this segment of the phantom liver",
+            first_segment,
+            "choose a smaller tumour or another segment",
+        )
     if len(placed) < count:
         raise InputError(
             "tumor_count/tumor_diameter_cm",

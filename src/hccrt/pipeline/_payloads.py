@@ -14,6 +14,7 @@ import numpy.typing as npt
 from hccrt.evaluation import Evaluation
 from hccrt.planning.case import PlanningCase
 from hccrt.planning.outcomes import AutoPlanResult
+from hccrt.planning.quality import PlanQuality
 
 
 def plan_payload(
@@ -111,6 +112,7 @@ def evaluation_payload(
                     }
                     for c in p.constraints
                 ],
+                "quality": _quality(p.quality),
                 "ntcp": protocol["ntcp"],
                 "protocol_evaluation": protocol,
                 "dvh": dvhs,
@@ -122,4 +124,25 @@ def evaluation_payload(
         "target": case.target,
         "prescription_gy": result.goal.prescription_gy,
         "plans": plans,
+    }
+
+
+def _quality(quality: PlanQuality | None) -> dict[str, Any] | None:
+    """Plan-quality metrics and criteria of one plan (``None`` when not assessed)."""
+    if quality is None:
+        return None
+    return {
+        "acceptable": quality.acceptable,
+        "metrics": {k: round(v, 3) for k, v in quality.metrics.items()},
+        "checks": [
+            {
+                "name": c.name,
+                "value": round(c.value, 3),
+                "limit": round(c.limit, 3),
+                "met": c.met,
+                "source": c.source,
+            }
+            for c in quality.checks
+        ],
+        "table": quality.table_note,
     }

@@ -26,6 +26,7 @@ def write_plan_files(
     rtstruct_path: Path,
     structure_set_uid: str,
     derived: Sequence[StructureContours],
+    target_roi_number: int | None = None,
 ) -> tuple[str, dict[str, dict[str, str]]]:
     """Write the DICOM files of every plan into ``out_dir`` (which must exist).
 
@@ -42,6 +43,8 @@ def write_plan_files(
     derived
         Targets built by the planner (e.g. PTV from GTV); when given, a copy of the structure
         set with them added is written and referenced by the plans.
+    target_roi_number
+        ROI number of the prescription's target (the RTPLAN's dose reference refers to it).
 
     Returns
     -------
@@ -69,7 +72,7 @@ def write_plan_files(
         folder.mkdir(exist_ok=True)
         name = "" if tag == chosen else f"_{tag}"
         plan_path = folder / f"RTPLAN{name}.dcm"
-        plan_uid = write_rtplan(plan_path, plan, reference, technique=tag)
+        plan_uid = write_rtplan(plan_path, plan, reference, tag, target_roi_number)
         dose_path = folder / f"RTDOSE{name}.dcm"
         dose = doses[tag]
         write_rtdose(dose_path, dose.dose_gy, dose.grid, reference, plan_uid, tag)

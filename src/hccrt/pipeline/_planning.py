@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.core import Dose, Image, Plan, StructureSet, summarize_plan
+from hccrt.dvh import DoseVolumeHistogram, compute_dvh
 from hccrt.errors import InputError
 from hccrt.evaluation import Evaluation, PlanFacts, converted_limits, evaluate_plan
 from hccrt.evaluation.inputs import plan_facts
@@ -29,7 +30,9 @@ from hccrt.pipeline._payloads import plan_payload
 from hccrt.pipeline._plan_files import write_plan_files
 from hccrt.planning import Technique, plan_record
 from hccrt.planning.auto import auto_plan
+from hccrt.planning.beam_block import central_ssd
 from hccrt.planning.case import PlanningCase, beams_for, prepare_case
+from hccrt.planning.hu_density import HuDensityTable
 from hccrt.planning.mlc import millennium_like_mlc
 from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.outcomes import AutoPlanResult, BeamDelivery
@@ -216,6 +219,12 @@ def plan_in_memory(
     constraints = merge_constraints(seed_constraints, from_protocol)
     masks = {**case.masks, **extra_masks}
     mlc = millennium_like_mlc()
+    beams = beams_for(case, request.gantry_deg)
+    density = HuDensityTable()(ct.hu)
+    ssd_mm = {
+        b.name: round(central_ssd(density, ct.grid, b, np.asarray(b.isocenter_mm)), 1)
+        for b in beams
+    }
     plans: dict[str, Plan] = {}
     doses: dict[str, Dose] = {}
     evaluations: dict[str, Evaluation] = {}
@@ -229,6 +238,8 @@ def plan_in_memory(
             request.prescription_gy,
             request.fractions,
             ct.grid.frame_of_reference_uid,
+            ssd_mm=ssd_mm,
+            target_roi=case.target,
         )
         dose = Dose(case.dose_grid, dose_gy)
         evaluation = evaluate_plan(
@@ -251,6 +262,11 @@ def plan_in_memory(
         coverage_pct=95.0,
         source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
     )
+    target_contours = next(s for s in structures.structures if s.name == case.target)
+
+    def target_dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
+        return compute_dvh(target_contours, dose_gy, case.dose_grid, name=case.target)
+
     result = auto_plan(
         ct.hu,
         ct.grid,
@@ -259,11 +275,13 @@ def plan_in_memory(
         body=case.body,
         goal=goal,
         constraints=constraints,
-        beams=beams_for(case, request.gantry_deg),
+        beams=beams,
         technique=request.technique,
         mlc=mlc,
         progress=say,
         assess=assess,
+        target_dvh=target_dvh,
+        fractions=request.fractions,
     )
     made = [p.technique for p in result.plans]
     return PlannedCase(
@@ -310,6 +328,7 @@ def write_planned(
         rtstruct_path,
         planned.structures.sop_instance_uid,
         planned.derived,
+        next(s.number for s in planned.structures.structures if s.name == planned.case.target),
     )
     request = planned.request
     payload = plan_payload(

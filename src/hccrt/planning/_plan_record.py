@@ -7,7 +7,7 @@ as in the RTPLAN FractionGroupSequence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -15,12 +15,38 @@ from hccrt.core import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
 from hccrt.errors import InputError
 from hccrt.planning.mlc import MlcModel
 from hccrt.planning.outcomes import BeamDelivery
+from hccrt.planning.sequencing import Segment
 
 __all__ = ["plan_record"]
 
 
+PARK_BEHIND_JAW_MM = 5.0
+"""Closed leaf pairs are parked this far behind the X1 jaw edge (under the jaw)."""
+
+
+def _deliverable_leaves(segment: Segment, mlc: MlcModel, x1_jaw_mm: float) -> np.ndarray:
+    """Leaf positions a linac accepts: every pair at least ``mlc.min_leaf_gap_mm`` apart,
+    closed pairs parked under the X1 jaw instead of abutting inside the field."""
+    leaves = np.array(segment.aperture.leaves_mm, dtype=np.float64)
+    gap = mlc.min_leaf_gap_mm
+    closed = np.ones(leaves.shape[0], dtype=bool)
+    closed[segment.aperture.open_pairs] = False
+    park = x1_jaw_mm - PARK_BEHIND_JAW_MM
+    leaves[closed] = (park - gap, park)
+    narrow = ~closed & (leaves[:, 1] - leaves[:, 0] < gap)
+    centre = leaves[narrow].mean(axis=1)
+    leaves[narrow] = np.stack([centre - gap / 2, centre + gap / 2], axis=1)
+    return leaves
+
+
 def _beam(
-    number: int, delivery: BeamDelivery, mlc: MlcModel, fractions: int, machine: str, energy: str
+    number: int,
+    delivery: BeamDelivery,
+    mlc: MlcModel,
+    fractions: int,
+    machine: str,
+    energy: str,
+    ssd_mm: float | None,
 ) -> Beam:
     beam = delivery.beam
     segments = delivery.segments
@@ -39,7 +65,7 @@ def _beam(
     points: list[ControlPoint] = []
     cumulative = 0.0
     for segment in segments:
-        leaves = LeafBank(segment.aperture.leaves_mm)
+        leaves = LeafBank(_deliverable_leaves(segment, mlc, x_jaw[0]))
         for edge in (0, 1):
             if edge == 1:
                 cumulative += segment.mu / total_mu
@@ -66,6 +92,10 @@ def _beam(
         monitor_units=total_mu / fractions,
         sad_mm=beam.sad_mm,
         mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
+        ssd_mm=ssd_mm,
+        beam_dose_gy=None
+        if delivery.isocenter_dose_gy is None
+        else round(delivery.isocenter_dose_gy / fractions, 5),
     )
 
 
@@ -79,6 +109,8 @@ def plan_record(
     label: str = "HCC",
     machine: str = "GENERIC_6MV",
     energy: str = "6MV",
+    ssd_mm: Mapping[str, float] | None = None,
+    target_roi: str | None = None,
 ) -> Plan:
     """The plan of ``deliveries`` as a core :class:`~hccrt.core.Plan` record.
 
@@ -94,11 +126,17 @@ def plan_record(
         Frame of Reference of the isocentres (the planning CT's).
     label, machine, energy
         RTPlanLabel, TreatmentMachineName and nominal energy.
+    ssd_mm
+        Source-to-surface distance (mm) per beam name, ray-traced along the central axis
+        (:func:`hccrt.planning.beam_block.central_ssd`); written as SourceToSurfaceDistance.
+    target_roi
+        The prescription's target ROI (the RTPLAN's dose reference refers to it).
 
     Returns
     -------
     Plan
-        One beam per delivery, two control points per segment, MU per fraction.
+        One beam per delivery, two control points per segment, MU per fraction, BeamDose per
+        fraction at the isocentre when the delivery carries it.
 
     Raises
     ------
@@ -108,12 +146,14 @@ def plan_record(
     if isinstance(fractions, bool) or not isinstance(fractions, int) or fractions < 1:
         raise InputError("fractions", "must be >= 1", fractions, "")
     beams = tuple(
-        _beam(n, d, mlc, fractions, machine, energy) for n, d in enumerate(deliveries, start=1)
+        _beam(n, d, mlc, fractions, machine, energy, (ssd_mm or {}).get(d.beam.name))
+        for n, d in enumerate(deliveries, start=1)
     )
     return Plan(
         beams=beams,
         fractions=fractions,
         frame_of_reference_uid=frame_of_reference_uid,
         prescription_gy=float(prescription_gy),
+        target_roi=target_roi,
         label=label,
     )

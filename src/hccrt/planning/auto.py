@@ -3,8 +3,9 @@ are not met".
 
 :func:`auto_plan` takes a CT (HU on a grid), structure masks on a dose grid and the
 prescription, computes the beamlet dose once, makes the 3DCRT plan, checks it against the hard
-constraints and the target coverage, and only if it fails optimises and sequences an IMRT plan
-on the same beams. Both plans are returned with the reason for the choice.
+constraints, the target coverage and the plan-quality criteria (:mod:`hccrt.planning.quality`),
+and only if it fails optimises and sequences an IMRT plan on the same beams. Both plans are
+returned with the reason for the choice.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from hccrt.planning.outcomes import (
     BeamDelivery,
     HardConstraintResult,
     PlanOutcome,
+    TargetDvh,
     plan_outcome,
 )
 from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
 
 __all__ = [
@@ -68,6 +71,8 @@ def auto_plan(
     mlc: MlcModel | None = None,
     progress: Callable[[str], None] | None = None,
     assess: Assessor | None = None,
+    target_dvh: TargetDvh | None = None,
+    fractions: int | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -86,6 +91,14 @@ def auto_plan(
         ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt`` or ``imrt``.
     assess
         The plan-evaluation protocol check; a plan passes only if it passes too.
+    target_dvh
+        The target's contour-based DVH (that of ``hccrt evaluate``): when given, each finished
+        plan is normalised on it (``coverage_pct`` % of the target volume at the coverage dose)
+        instead of on the voxel-centre mask, and its coverage is reported on it.
+    fractions
+        Number of fractions: when given, each plan's quality (conformity, gradient, hot spots:
+        :mod:`hccrt.planning.quality`) is part of whether it passes; 3DCRT is kept only when it
+        meets the limits and the quality criteria.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -113,6 +126,16 @@ def auto_plan(
     dij = compute_dose_influence(density, ct_grid, dose_grid, voxels, beams, bixels)
     timings["dose_influence"] = time.perf_counter() - start
     problem = PlanningProblem.build(dij, masks, goal, constraints)
+
+    judge = None
+    if fractions is not None:
+        course = fractions
+
+        def judge(dose: npt.NDArray[np.float32]) -> PlanQuality:
+            return assess_quality(
+                dose, masks, goal.structure, body, goal.prescription_gy, dose_grid, course
+            )
+
     plans = []
     infeasibility = ""
     if technique in ("auto", "3dcrt"):
@@ -123,10 +146,23 @@ def auto_plan(
             BeamDelivery(beam, (Segment(ap, float(mu)),) if mu > 0 else ())
             for beam, ap, mu in zip(beams, conformal.apertures, conformal.beam_mu, strict=True)
         )
+        deliveries, weights = _normalise_on_dvh(
+            dij, deliveries, conformal.weights_mu, masks, problem, target_dvh
+        )
+        deliveries = _with_isocenter_dose(dij, deliveries, weights)
         seconds = time.perf_counter() - t0
         plans.append(
             plan_outcome(
-                "3DCRT", dij, deliveries, conformal.weights_mu, masks, problem, seconds, assess
+                "3DCRT",
+                dij,
+                deliveries,
+                weights,
+                masks,
+                problem,
+                seconds,
+                assess,
+                target_dvh,
+                judge,
             )
         )
         timings["3dcrt"] = seconds
@@ -141,9 +177,24 @@ def auto_plan(
         if result is not None:
             say("IMRT: leaf sequencing and final dose of the sequenced plan")
             deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
+            deliveries, weights = _normalise_on_dvh(
+                dij, deliveries, weights, masks, problem, target_dvh
+            )
+            deliveries = _with_isocenter_dose(dij, deliveries, weights)
             seconds = time.perf_counter() - t0
             plans.append(
-                plan_outcome("IMRT", dij, deliveries, weights, masks, problem, seconds, assess)
+                plan_outcome(
+                    "IMRT",
+                    dij,
+                    deliveries,
+                    weights,
+                    masks,
+                    problem,
+                    seconds,
+                    assess,
+                    target_dvh,
+                    judge,
+                )
             )
         timings["imrt"] = time.perf_counter() - t0
     if not plans:
@@ -175,11 +226,66 @@ def _sequence(
     total = float(delivered.sum())
     normalised = normalise_coverage(problem, delivered)
     factor = float(normalised.sum()) / total if total > 0 else 1.0
-    scaled = tuple(
+    return _scaled(tuple(deliveries), factor), delivered * factor
+
+
+def _normalise_on_dvh(
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    problem: PlanningProblem,
+    target_dvh: TargetDvh | None,
+) -> tuple[tuple[BeamDelivery, ...], npt.NDArray[np.float64]]:
+    """Scale all MU so that ``coverage_pct`` % of the target volume on ``target_dvh`` gets the
+    coverage dose; scaling up is refused when it would break a hard constraint that holds
+    (a constraint the plan already fails does not stop the normalisation: the plan is reported
+    as failing it at the prescribed coverage)."""
+    if target_dvh is None:
+        return deliveries, weights
+    goal = problem.target
+    dose = dij.dose_gy(weights)
+    level = target_dvh(dose).dose_at_percent(goal.coverage_pct)
+    if not np.isfinite(level) or level <= 0:
+        return deliveries, weights
+    factor = goal.coverage_dose_fraction * goal.prescription_gy / level
+    if factor > 1.0 and any(
+        c.met(dose[masks[c.structure]]) and not c.met(dose[masks[c.structure]] * factor)
+        for c in problem.constraints
+    ):
+        return deliveries, weights
+    return _scaled(deliveries, factor), weights * factor
+
+
+def _with_isocenter_dose(
+    dij: DoseInfluence, deliveries: tuple[BeamDelivery, ...], weights: npt.NDArray[np.float64]
+) -> tuple[BeamDelivery, ...]:
+    """Each beam's whole-course dose at the voxel nearest its isocentre (the RTPLAN's
+    BeamDose, per fraction, at the dose specification point); unset when that voxel is not in
+    the dose-influence matrix."""
+    result = []
+    for b, delivery in enumerate(deliveries):
+        index = np.rint(dij.grid.world_to_index(np.asarray([delivery.beam.isocenter_mm])))[0]
+        dose = None
+        if np.all((index >= 0) & (index < np.array(dij.grid.shape))):
+            one = np.zeros(dij.grid.shape, dtype=bool)
+            one[tuple(index.astype(np.int64))] = True
+            rows = dij.rows_of(one)
+            if rows.size:
+                beam_weights = np.zeros_like(weights)
+                cols = dij.bixels.of_beam(b)
+                beam_weights[cols] = weights[cols]
+                dose = float(dij.operator.rows(rows).matvec(beam_weights)[0])
+        result.append(BeamDelivery(delivery.beam, delivery.segments, dose))
+    return tuple(result)
+
+
+def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:
+    """Every segment's MU times ``factor``."""
+    return tuple(
         BeamDelivery(d.beam, tuple(Segment(s.aperture, s.mu * factor) for s in d.segments))
         for d in deliveries
     )
-    return scaled, delivered * factor
 
 
 def _choose(
@@ -195,10 +301,13 @@ def _choose(
     if conformal.passes:
         return (
             conformal,
-            "3DCRT meets every hard constraint and the coverage goal (seed 000: 3DCRT first)",
+            "3DCRT meets every hard constraint, the coverage goal and the plan-quality criteria "
+            "(seed 000: 3DCRT first)",
         )
     failed = [c.label for c in conformal.constraints if not c.met]
     failed += [f"protocol: {r}" for r in conformal.protocol_reasons]
+    if conformal.quality is not None:
+        failed += [f"plan quality: {f}" for f in conformal.quality.failures]
     if conformal.coverage_pct < conformal.coverage_goal_pct - 0.1:
         failed.append(
             f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"

@@ -2,10 +2,13 @@
 
 Target volumes follow seed 000: "The clinical tumor volume (CTV) is GTV plus 5 mm-10 mm, and
 the planned volume (PTV) is CTV plus 6 mm under the condition of using ABC device". When the
-structure set has no PTV, CTV = GTV + 5 mm and PTV = CTV + 6 mm (ABC breath control assumed)
-are built with the exact-in-mm margins of :mod:`hccrt.geometry.margins`, kept inside the body.
-The normal liver is Liver minus GTV (QUANTEC convention, the seed's "whole liver average dose"
-being taken on the non-tumour liver).
+structure set has no PTV or CTV, CTV = (union of every GTV-like ROI: GTV, GTV_*, GTV_PVTT, IGTV)
++ 5 mm and PTV = CTV + 6 mm (ABC breath control assumed) are built with the exact-in-mm margins
+of :mod:`hccrt.geometry.margins`, kept inside the body. Every target-like ROI (GTV/CTV/ITV/PTV
+by TG-263 naming) must lie in the planned target, or the plan is refused: a tumour is never
+left out silently. The normal liver is Liver minus *all* GTVs (QUANTEC convention, the seed's
+"whole liver average dose" being taken on the non-tumour liver), the same structure the
+evaluation derives, or the contoured normal liver when the structure set has one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.dvh.names import find_structure, gtv_like, is_target
 from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid, require_same_frame
@@ -109,7 +113,18 @@ def prepare_case(
         flat = np.zeros(index.shape[0], dtype=bool)
         flat[inside] = body_ct[index[inside, 0], index[inside, 1], index[inside, 2]]
         masks[body] = flat.reshape(grid.shape)
-    chosen = target or next((n for n in ("PTV", "CTV", "GTV") if n in masks), None)
+    gtvs = gtv_like(masks)
+    chosen = target or next((n for n in ("PTV", "CTV") if n in masks), None)
+    if chosen is None and target is None and gtvs:
+        ctv = apply_margin(_union(masks, gtvs, grid.shape), grid, ctv_margin_mm, within=masks[body])
+        ptv = apply_margin(ctv, grid, ptv_margin_mm, within=masks[body])
+        masks["CTV"], masks["PTV"] = ctv, ptv
+        chosen = "PTV"
+        tumour = gtvs[0] if len(gtvs) == 1 else f"union({', '.join(gtvs)})"
+        notes.append(
+            f"PTV built: CTV = {tumour} + {ctv_margin_mm:g} mm, PTV = CTV + "
+            f"{ptv_margin_mm:g} mm (ABC), inside BODY (seed 000); every GTV-like ROI is in it"
+        )
     if chosen is None or chosen not in masks:
         raise InputError(
             "target",
@@ -117,21 +132,61 @@ def prepare_case(
             target,
             f"name the target with --target (structures: {sorted(masks)})",
         )
-    if chosen == "GTV" and target is None:
-        ctv = apply_margin(masks["GTV"], grid, ctv_margin_mm, within=masks[body])
-        ptv = apply_margin(ctv, grid, ptv_margin_mm, within=masks[body])
-        masks["CTV"], masks["PTV"] = ctv, ptv
-        chosen = "PTV"
-        notes.append(
-            f"PTV built: CTV = GTV + {ctv_margin_mm:g} mm, PTV = CTV + {ptv_margin_mm:g} mm "
-            "(ABC), inside BODY (seed 000)"
-        )
     if not np.any(masks[chosen]):
         raise InputError("target", "is empty on the dose grid", chosen, "check the contour")
-    if "Liver" in masks:
-        gtv = masks.get("GTV", np.zeros(grid.shape, dtype=bool))
-        masks[NORMAL_LIVER] = masks["Liver"] & ~gtv
+    _require_targets_inside(masks, chosen, grid.voxel_volume_cc)
+    liver = find_structure("Liver", masks)
+    if liver is not None:
+        contoured = find_structure(NORMAL_LIVER, masks)
+        if contoured is not None:
+            masks[NORMAL_LIVER] = masks[contoured]
+            notes.append(f"normal liver: {contoured} as contoured")
+        else:
+            masks[NORMAL_LIVER] = masks[liver] & ~_union(masks, gtvs, grid.shape)
+            notes.append(
+                f"normal liver: {liver} minus {', '.join(gtvs) or 'nothing (no GTV)'} "
+                "(the evaluation's Liver-GTV)"
+            )
     return PlanningCase(grid, masks, body, chosen, tuple(notes))
+
+
+def _union(
+    masks: dict[str, npt.NDArray[np.bool_]], names: Sequence[str], shape: tuple[int, int, int]
+) -> npt.NDArray[np.bool_]:
+    union = np.zeros(shape, dtype=bool)
+    for name in names:
+        union |= masks[name]
+    return union
+
+
+TARGET_INSIDE_MIN_FRACTION = 0.98
+"""Share of a target-like ROI's voxels that must lie in the planned target (voxel-centre masks
+on the dose grid; the 2 % allow for rasterisation at the edge of a zero-margin PTV)."""
+
+
+def _require_targets_inside(
+    masks: dict[str, npt.NDArray[np.bool_]], chosen: str, voxel_cc: float
+) -> None:
+    """Refuse the plan when a GTV/CTV/ITV/PTV-like ROI is left (partly) out of the target."""
+    planned = masks[chosen]
+    left_out = []
+    for name in masks:
+        if name == chosen or not is_target(name):
+            continue
+        voxels = int(masks[name].sum())
+        inside = int((masks[name] & planned).sum())
+        if voxels == 0 or inside < TARGET_INSIDE_MIN_FRACTION * voxels:
+            share = 100.0 * inside / voxels if voxels else 0.0
+            left_out.append(f"{name} ({share:.0f} % of {voxels * voxel_cc:.1f} cc inside {chosen})")
+    if left_out:
+        raise InputError(
+            "target",
+            f"target-like ROIs are not (fully) in the planned target {chosen}; a tumour would go "
+            "unplanned",
+            "; ".join(left_out),
+            "contour a PTV that holds every GTV, name it with --target, or rename ROIs that are "
+            "not targets",
+        )
 
 
 def beams_for(

@@ -4,8 +4,11 @@ Each beam gets one aperture: the BEV projection of the target grown by a penumbr
 fitted to the MLC. The beam weights (MU) minimise target under- and over-dose and the normal
 tissue and constrained-organ doses as a linear programme (scipy HiGHS); the plan is then
 normalised so that ``coverage_pct`` % of the target receives the prescription (ICRU-style
-coverage normalisation). Whether the hard constraints are met is judged afterwards: a 3DCRT
-plan that fails them is what seed 000 escalates to IMRT.
+coverage normalisation). Every body voxel outside the target is held at or below
+:data:`NORMAL_TISSUE_MAX_FRACTION` x Rx after that normalisation (active set over all normal
+tissue, not a sample), and beams with a negligible share of the MU are pruned. Whether the
+hard constraints are met is judged afterwards: a 3DCRT plan that fails them is what seed 000
+escalates to IMRT.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ from hccrt.planning.problem import PlanningProblem
 FloatArray = npt.NDArray[np.float64]
 
 NORMAL_TISSUE_MAX_FRACTION = 1.05
-"""Hard cap on the dose outside the target (sampled normal tissue), fraction of Rx, before the
-coverage normalisation."""
+"""Hard cap on the dose outside the target, fraction of Rx, *after* the coverage normalisation,
+on every body voxel outside the target (active set: the LP carries the voxels that reach the
+cap, found on the full dose of each solution)."""
+ACTIVE_SET_ROUNDS = 4
+"""Rounds of the normal-tissue active set (each adds the voxels above the cap)."""
+PRUNE_FRACTION = 0.02
+"""A beam with less than this share of the plan's MU is dropped (negligible contribution) and
+the plan re-weighted without it."""
 
 PENUMBRA_MARGIN_MM = 7.0
 """Aperture margin around the PTV's BEV outline (80/20 penumbra of a 6 MV field; UNCONFIRMED
@@ -62,11 +71,51 @@ def plan_conformal(
         columns.append(frac)
     fractions = np.stack(columns, axis=1)
     beam_dose = problem.operator.columns_dose(sp.csc_matrix(fractions))  # Gy per beam MU
-    mu = _weights(problem, beam_dose)
+    outside = ~np.isin(dij.voxels, problem.target_voxels)
+    normal_dose = dij.operator.rows(np.flatnonzero(outside)).columns_dose(sp.csc_matrix(fractions))
+    keep = np.ones(len(dij.beams), dtype=bool)
+    mu = _weights_capped(problem, beam_dose, normal_dose, keep)
+    small = mu < PRUNE_FRACTION * mu.sum()
+    if np.any(small) and not np.all(small):
+        keep = ~small
+        mu = _weights_capped(problem, beam_dose, normal_dose, keep)
     return ConformalPlan(tuple(apertures), mu, fractions @ mu)
 
 
-def _weights(problem: PlanningProblem, beam_dose: FloatArray) -> FloatArray:
+def _weights_capped(
+    problem: PlanningProblem,
+    beam_dose: FloatArray,
+    normal_dose: FloatArray,
+    keep: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Normalised beam MU whose dose stays under the cap on all normal tissue (active set).
+
+    The cap holds after the coverage normalisation: the LP bounds the active voxels by
+    ``cap / factor``, ``factor`` being the previous round's normalisation factor.
+    """
+    cap = NORMAL_TISSUE_MAX_FRACTION * problem.target.prescription_gy
+    active = np.zeros(0, dtype=np.int64)
+    mu, factor = _weights(problem, beam_dose, normal_dose[active], cap, keep)
+    for _ in range(ACTIVE_SET_ROUNDS):
+        hot = np.flatnonzero(normal_dose @ mu > cap * (1 + 1e-3))
+        if hot.size == 0:
+            break
+        active = np.union1d(active, hot)
+        mu, factor = _weights(problem, beam_dose, normal_dose[active], cap / factor, keep)
+    return mu
+
+
+def _weights(
+    problem: PlanningProblem,
+    beam_dose: FloatArray,
+    capped: FloatArray,
+    cap_gy: float,
+    keep: npt.NDArray[np.bool_],
+) -> tuple[FloatArray, float]:
+    """Beam MU minimising target under/overdose and organ dose (LP), normalised to the coverage
+    goal; ``capped`` rows (Gy per beam MU) are held at or below ``cap_gy`` before the
+    normalisation; beams not in ``keep`` get no MU. Returns the MU and the normalisation
+    factor."""
     goal = problem.target
     rx = goal.prescription_gy
     target = beam_dose[problem.rows[goal.structure]]
@@ -88,13 +137,14 @@ def _weights(problem: PlanningProblem, beam_dose: FloatArray) -> FloatArray:
         sp.hstack([sp.csr_matrix(target), zeros, -eye]),  # D - o <= 1.05 Rx
     ]
     bounds_ub = [np.full(n_t, -rx), np.full(n_t, 1.05 * rx)]
-    if normal.size:
-        # No hot spot outside the target (entrance dose of a dominant beam): D <= 1.05 Rx.
-        blocks.append(sp.hstack([sp.csr_matrix(normal), sp.csr_matrix((normal.shape[0], 2 * n_t))]))
-        bounds_ub.append(np.full(normal.shape[0], NORMAL_TISSUE_MAX_FRACTION * rx))
+    if capped.size:
+        # No hot spot outside the target (entrance dose of a dominant beam).
+        blocks.append(sp.hstack([sp.csr_matrix(capped), sp.csr_matrix((capped.shape[0], 2 * n_t))]))
+        bounds_ub.append(np.full(capped.shape[0], cap_gy))
     a_ub = sp.vstack(blocks, format="csr")
     b_ub = np.concatenate(bounds_ub)
-    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    bounds = [(0.0, None if k else 0.0) for k in keep] + [(0.0, None)] * (2 * n_t)
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if result.status != 0:
         raise InputError("3dcrt", "beam-weight optimisation failed", result.message, "")
     mu = np.asarray(result.x[:n_beams])
@@ -102,5 +152,6 @@ def _weights(problem: PlanningProblem, beam_dose: FloatArray) -> FloatArray:
     level = float(np.percentile(dose_t, 100 - goal.coverage_pct, method="lower"))
     if level <= 0:
         raise InputError("target", "receives no dose from the apertures", level, "check beams")
-    scale: FloatArray = mu * (goal.coverage_dose_fraction * rx / level)
-    return scale
+    factor = goal.coverage_dose_fraction * rx / level
+    normalised: FloatArray = mu * factor
+    return normalised, factor

@@ -21,11 +21,14 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, eq=False)
 class MlcModel:
-    """Leaf-pair boundaries along ``v`` (mm, isocentre plane) and the leaf travel limit."""
+    """Leaf-pair boundaries along ``v`` (mm, isocentre plane), the leaf travel limit and the
+    minimum gap between the two leaves of a pair (mm; 0.5 mm by default: a generic value,
+    UNCONFIRMED for any given MLC)."""
 
     name: str
     boundaries_mm: FloatArray = field(repr=False)
     max_travel_mm: float = 200.0
+    min_leaf_gap_mm: float = 0.5
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.boundaries_mm) <= 0):

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.dvh import DoseVolumeHistogram
 from hccrt.geometry.grid import Grid
 from hccrt.planning.beams import Beam
 from hccrt.planning.dij import DoseInfluence
 from hccrt.planning.objectives import TargetGoal
 from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.quality import PlanQuality
 from hccrt.planning.sequencing import Segment
 
 
@@ -27,6 +29,8 @@ class BeamDelivery:
 
     beam: Beam
     segments: tuple[Segment, ...]
+    isocenter_dose_gy: float | None = None
+    """Whole-course dose of this beam at the isocentre voxel (Gy), when computed."""
 
     @property
     def mu(self) -> float:
@@ -38,6 +42,14 @@ Assessor = Callable[
     [npt.NDArray[np.float32], str, tuple[BeamDelivery, ...]], tuple[bool, tuple[str, ...]]
 ]
 """Protocol check of a plan: ``(dose_gy, technique, deliveries) -> (passes, reasons)``."""
+
+TargetDvh = Callable[[npt.NDArray[np.float32]], DoseVolumeHistogram]
+"""The target's contour-based DVH of a dose on the dose grid (the DVH ``hccrt evaluate`` uses)."""
+
+
+def dvh_coverage_pct(dvh: DoseVolumeHistogram, dose_gy: float) -> float:
+    """% of the target's volume in the dose grid receiving at least ``dose_gy``."""
+    return 100.0 * dvh.volume_at_least_cc(dose_gy) / dvh.covered_volume_cc
 
 
 @dataclass(frozen=True)
@@ -69,14 +81,17 @@ class PlanOutcome:
     note: str = ""
     protocol_passes: bool | None = None
     protocol_reasons: tuple[str, ...] = ()
+    quality: PlanQuality | None = None
 
     @property
     def passes(self) -> bool:
-        """Hard constraints met, coverage goal reached and the protocol (if any) passed."""
+        """Hard constraints met, coverage goal reached, the protocol (if any) passed and the
+        plan-quality criteria (if assessed) met."""
         return (
             all(c.met for c in self.constraints)
             and self.coverage_pct >= self.coverage_goal_pct - 0.1
             and self.protocol_passes is not False
+            and (self.quality is None or self.quality.acceptable)
         )
 
     @property
@@ -107,8 +122,14 @@ def plan_outcome(
     problem: PlanningProblem,
     seconds: float,
     assess: Assessor | None = None,
+    target_dvh: TargetDvh | None = None,
+    quality: Callable[[npt.NDArray[np.float32]], PlanQuality] | None = None,
 ) -> PlanOutcome:
-    """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``."""
+    """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``.
+
+    The coverage is read on ``target_dvh`` when given (the evaluation's contour-based DVH),
+    else on the target's voxel-centre mask.
+    """
     dose = dij.dose_gy(weights)
     verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
     goal = problem.target
@@ -141,10 +162,13 @@ def plan_outcome(
         deliveries,
         dose,
         tuple(results),
-        goal.coverage(target_dose),
+        goal.coverage(target_dose)
+        if target_dvh is None
+        else dvh_coverage_pct(target_dvh(dose), goal.coverage_dose_fraction * goal.prescription_gy),
         goal.coverage_pct,
         metrics,
         seconds,
         protocol_passes=verdict,
         protocol_reasons=reasons,
+        quality=quality(dose) if quality is not None else None,
     )

@@ -34,6 +34,16 @@ NORMAL_LIVER_MEAN_GY: Mapping[str, float] = {
 """Seed 000 mean normal-liver tolerance by Child-Pugh class (Gy), read from the protocol."""
 
 
+CP_B_NOT_CONVERTED = (
+    "applied as stated at every fractionation, SBRT included (not converted by EQD2): the seed's "
+    "6 Gy comes from domestic hypofractionated data, and QUANTEC (Pan 2010) states Child-Pugh B "
+    "mean < 6 Gy for 4-6 Gy fractions (UNCONFIRMED in clinical-facts 4.3), so it is not a 2 Gy "
+    "per fraction limit that an LQ conversion could move to 3-5 fractions; a CP-B SBRT plan above "
+    "it fails, and a physician's limit is given with --liver-mean-limit-gy (reported as override)"
+)
+"""Decision on the Child-Pugh B mean normal-liver limit in hypofractionated and SBRT courses."""
+
+
 def _oar_defaults() -> tuple[tuple[str, str, float, str], ...]:
     """Organ defaults of the planner, read from the conventional protocol (the one home).
 
@@ -91,6 +101,8 @@ def default_constraints(
         )
     if normal_liver_mean_gy is None:
         limit, source = NORMAL_LIVER_MEAN_GY[cls], f"{SEED_000} (class {cls})"
+        if cls == "B":
+            source = f"{source}; {CP_B_NOT_CONVERTED}"
     else:
         limit, source = float(normal_liver_mean_gy), "user override of the seed 000 limit"
     constraints = [DoseConstraint(NORMAL_LIVER, "mean", limit, source=source)]
@@ -130,6 +142,9 @@ class ProtocolLimit(Protocol):
 _V_PERCENT = re.compile(r"^V(?P<dose>[\d.]+)Gy\[%\]$")
 _V_CC = re.compile(r"^V(?P<dose>[\d.]+)Gy\[cc\]$")
 _MAX_METRICS = ("D0.03cc[Gy]", "D0.035cc[Gy]", "Dmax[Gy]", "D0.1cc[Gy]")
+_D_CC = re.compile(r"^D(?P<volume>[\d.]+)cc\[Gy\]$")
+_D_PERCENT = re.compile(r"^D(?P<volume>[\d.]+)%\[Gy\]$")
+_CV_CC = re.compile(r"^CV(?P<dose>[\d.]+)Gy\[cc\]$")
 
 
 def constraints_from_protocol(
@@ -156,7 +171,9 @@ def constraints_from_protocol(
     -------
     constraints, extra_masks
         Constraints for metrics the optimiser can express (mean, near-maximum taken as the
-        voxel maximum, V_x[%], V_x[cc]); unions of plan structures (e.g. ``Kidneys``) are
+        voxel maximum, V_x[%], V_x[cc], D_x cc and D_x % as "at most that volume above the
+        limit", and critical volumes CV_x[cc] >= N as "at most (volume - N) cc at or above
+        x"); unions of plan structures (e.g. ``Kidneys``) are
         returned as extra masks. Target limits and minimum-dose limits are left to evaluation.
     """
     constraints: list[DoseConstraint] = []
@@ -164,7 +181,8 @@ def constraints_from_protocol(
     for r in results:
         if r.priority != "mandatory" or r.structure in ("PTV", "CTV", "GTV"):
             continue
-        if r.comparator not in ("<", "<="):
+        spared = _CV_CC.match(r.metric)
+        if r.comparator not in ("<", "<=") and not (spared and r.comparator in (">", ">=")):
             continue
         name = r.structure
         if name not in masks:
@@ -183,11 +201,43 @@ def constraints_from_protocol(
                 DoseConstraint(name, "dvh", float(match["dose"]), float(r.limit), source)
             )
         elif match := _V_CC.match(r.metric):
+            _add_cc(constraints, name, float(match["dose"]), float(r.limit), mask, voxel_cc, source)
+        elif match := _D_CC.match(r.metric):
+            # D_x cc <= L: at most x cc above L.
+            _add_cc(
+                constraints, name, float(r.limit), float(match["volume"]), mask, voxel_cc, source
+            )
+        elif match := _D_PERCENT.match(r.metric):
+            volume_pct = float(match["volume"])
+            if 0 < volume_pct < 100:
+                constraints.append(DoseConstraint(name, "dvh", float(r.limit), volume_pct, source))
+        elif spared:
+            # Critical volume: at least N cc below D, i.e. at most (volume - N) cc at or above D.
             volume_cc = float(mask.sum()) * voxel_cc
-            if volume_cc > 0 and float(r.limit) < volume_cc:
-                pct = float(r.limit) / volume_cc * 100.0
-                constraints.append(DoseConstraint(name, "dvh", float(match["dose"]), pct, source))
+            _add_cc(
+                constraints, name, float(spared["dose"]), volume_cc - float(r.limit), mask,
+                voxel_cc, f"{source}; critical volume >= {float(r.limit):g} cc spared",
+            )  # fmt: skip
     return tuple(constraints), extra
+
+
+def _add_cc(
+    constraints: list[DoseConstraint],
+    name: str,
+    dose_gy: float,
+    volume_cc: float,
+    mask: npt.NDArray[np.bool_],
+    voxel_cc: float,
+    source: str,
+) -> None:
+    """Add ``V(dose_gy) <= volume_cc`` as a DVH constraint in % of the structure, when it is a
+    real limit (between 0 and the structure volume; a critical volume larger than the organ
+    cannot be planned and is left to the evaluation's verdict)."""
+    total_cc = float(mask.sum()) * voxel_cc
+    if total_cc > 0 and 0 < volume_cc < total_cc:
+        constraints.append(
+            DoseConstraint(name, "dvh", dose_gy, volume_cc / total_cc * 100.0, source)
+        )
 
 
 def merge_constraints(
