@@ -5,8 +5,8 @@ The action of each attribute comes from PS3.15 Table E.1-1 as shipped, generated
 standard, by ``dicom-anonymizer`` (Kitware, BSD licence; pinned, edition 2026c) -- not from a
 hand-picked list. The actions, recursively through sequences:
 
-- ``X`` remove; ``Z`` keep the attribute, zero length; ``D`` a dummy value of its VR (a fixed
-  text, 19000101, 000000, 0);
+- ``X`` remove; ``Z`` keep the attribute, zero length; ``D`` a fixed, non-identifying value of
+  its VR (a fixed text, 19000101, 000000, 0);
 - composite actions (``X/Z``, ``X/D``, ``Z/D``, ``X/Z/D``) become ``Z``: the attribute stays
   present and empty, which conforms whether the IOD makes it Type 2 or Type 3 (a removed Type 2
   attribute would not); ``X/Z/U*`` sequences keep their items, whose UIDs are remapped;
