@@ -98,21 +98,7 @@ def _slice_dataset(
     ds.AcquisitionNumber = 1
     ds.ContentDate = series.content_date or patient.study_date
     ds.ContentTime = series.content_time or patient.study_time
-    directions = grid.directions  # rows: slice, row (j) and column (i) axes
-    spacing = grid.spacing_mm
-    position = grid.index_to_world([index, 0, 0])
-    ds.ImagePositionPatient = [format_ds(v) for v in position]
-    ds.ImageOrientationPatient = [format_ds(v) for v in (*directions[2], *directions[1])]
-    ds.PixelSpacing = [format_ds(spacing[1]), format_ds(spacing[2])]
-    ds.SliceThickness = format_ds(spacing[0])
-    ds.SliceLocation = format_ds(float(np.dot(position, directions[0])))
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.Rows, ds.Columns = grid.shape[1], grid.shape[2]
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 0
+    set_image_plane(ds, grid, index)
     ds.RescaleIntercept = str(_INTERCEPT)
     ds.RescaleSlope = "1"
     ds.RescaleType = "HU"
@@ -205,3 +191,22 @@ __all__ = [
     "make_uid",
     "write_ct_series",
 ]
+
+
+def set_image_plane(ds: Dataset, grid: Grid, index: int) -> None:
+    """Image Plane and 16-bit unsigned Image Pixel attributes of slice ``index`` of ``grid``."""
+    directions = grid.directions  # rows: slice, row (j) and column (i) axes
+    spacing = grid.spacing_mm
+    position = grid.index_to_world([index, 0, 0])
+    ds.ImagePositionPatient = [format_ds(v) for v in position]
+    ds.ImageOrientationPatient = [format_ds(v) for v in (*directions[2], *directions[1])]
+    ds.PixelSpacing = [format_ds(spacing[1]), format_ds(spacing[2])]
+    ds.SliceThickness = format_ds(spacing[0])
+    ds.SliceLocation = format_ds(float(np.dot(position, directions[0])))
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.Rows, ds.Columns = grid.shape[1], grid.shape[2]
+    ds.BitsAllocated = 16
+    ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 0

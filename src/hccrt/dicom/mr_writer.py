@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
-from hccrt.dicom.ct_writer import format_ds, make_uid
+from hccrt.dicom.ct_writer import format_ds, make_uid, set_image_plane
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
 
@@ -76,22 +76,8 @@ def _slice(
     ds.EchoTrainLength = 1
     ds.FlipAngle = format_ds(series.flip_angle_deg)
     ds.MagneticFieldStrength = format_ds(series.field_strength_t)
-    directions = grid.directions
-    spacing = grid.spacing_mm
-    position = grid.index_to_world([index, 0, 0])
-    ds.ImagePositionPatient = [format_ds(v) for v in position]
-    ds.ImageOrientationPatient = [format_ds(v) for v in (*directions[2], *directions[1])]
-    ds.PixelSpacing = [format_ds(spacing[1]), format_ds(spacing[2])]
-    ds.SliceThickness = format_ds(spacing[0])
-    ds.SpacingBetweenSlices = format_ds(spacing[0])
-    ds.SliceLocation = format_ds(float(np.dot(position, directions[0])))
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.Rows, ds.Columns = grid.shape[1], grid.shape[2]
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 0
+    set_image_plane(ds, grid, index)
+    ds.SpacingBetweenSlices = format_ds(grid.spacing_mm[0])
     return ds
 
 

@@ -107,20 +107,25 @@ seed_rule(
     ("tumors.diameter_cm",),
     AREA,
 )
+LOCATION_PASSAGE = (
+    "For example, for patients whose tumors have a maximum diameter of ≥3 cm and are located "
+    "around large blood vessels, on the surface of the liver, immediately adjacent to the "
+    "gallbladder and other areas that are not suitable for radiofrequency ablation, "
+    "stereotactic radiation therapy shows its advantages."
+)
+"""Seed 001's location passage: an SBRT advantage (SBRT-LOCATION) and not for RFA (ABL-LOCATION)."""
+LOCATION_FACTS = (
+    "tumors.diameter_cm",
+    "tumors.near_major_vessel",
+    "tumors.subcapsular",
+    "tumors.adjacent_to_gallbladder",
+)
 seed_rule(
     "SBRT-LOCATION",
     "≥ 3 cm next to vessels, surface or gallbladder: SBRT advantage",
     SEED_001,
-    "For example, for patients whose tumors have a maximum diameter of ≥3 cm and are located "
-    "around large blood vessels, on the surface of the liver, immediately adjacent to the "
-    "gallbladder and other areas that are not suitable for radiofrequency ablation, "
-    "stereotactic radiation therapy shows its advantages.",
-    (
-        "tumors.diameter_cm",
-        "tumors.near_major_vessel",
-        "tumors.subcapsular",
-        "tumors.adjacent_to_gallbladder",
-    ),
+    LOCATION_PASSAGE,
+    LOCATION_FACTS,
     AREA,
 )
 seed_rule(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hccrt.clinical.findings import Finding, finding
 from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.ebrt import LOCATION_FACTS, LOCATION_PASSAGE
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
 from hccrt.clinical.sources import SEED_001, SEED_003, Status, facts_rule, seed_rule
 
@@ -40,16 +41,8 @@ seed_rule(
     "ABL-LOCATION",
     "≥ 3 cm next to large vessels, on the surface or next to the gallbladder: not for RFA",
     SEED_001,
-    "For example, for patients whose tumors have a maximum diameter of ≥3 cm and are located "
-    "around large blood vessels, on the surface of the liver, immediately adjacent to the "
-    "gallbladder and other areas that are not suitable for radiofrequency ablation, "
-    "stereotactic radiation therapy shows its advantages.",
-    (
-        "tumors.diameter_cm",
-        "tumors.near_major_vessel",
-        "tumors.subcapsular",
-        "tumors.adjacent_to_gallbladder",
-    ),
+    LOCATION_PASSAGE,
+    LOCATION_FACTS,
     AREA,
 )
 seed_rule(
