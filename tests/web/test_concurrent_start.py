@@ -9,12 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from hccrt.store.db import current_revision, head_revision, make_engine
-from hccrt.store.models import Base
+from tests.backends import BACKENDS, POSTGRES_URL, wipe_database
 
-POSTGRES_URL = os.environ.get("HCCRT_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.slow
 
 # What `hccrt serve` does before it listens: build the app, which migrates the database.
@@ -67,32 +65,12 @@ def _start_at_once(
     return results
 
 
-def _wipe(url: str) -> None:
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(POSTGRES_URL is None, reason="HCCRT_TEST_POSTGRES_URL not set"),
-            ],
-        ),
-    ],
-)
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_four_servers_start_at_once_on_a_fresh_database(tmp_path: Path, backend: str) -> None:
     if backend == "postgresql":
         assert POSTGRES_URL is not None
         url = POSTGRES_URL
-        _wipe(url)
+        wipe_database(url)
     else:
         url = f"sqlite:///{tmp_path / 'data' / 'hccrt.sqlite3'}"
     try:
@@ -103,4 +81,4 @@ def test_four_servers_start_at_once_on_a_fresh_database(tmp_path: Path, backend:
         engine.dispose()
     finally:
         if backend == "postgresql":
-            _wipe(url)
+            wipe_database(url)

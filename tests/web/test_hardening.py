@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
 import stat
@@ -18,44 +17,21 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from hccrt.store.db import make_engine
-from hccrt.store.models import Base
 from hccrt.web.app import create_app
 from hccrt.web.settings import Settings
+from tests.backends import BACKENDS, POSTGRES_URL, wipe_database
 from tests.web.conftest import TestClient, add_accounts, make_settings, sign_in
 
-POSTGRES_URL = os.environ.get("HCCRT_TEST_POSTGRES_URL")
 NAME, MRN = "Jane Roe-Hardening", "MRN-99887766"
 RECORD = {"name": NAME, "patient_id": MRN, "bilirubin_mg_dl": 1.0}
 
 
-def _wipe(url: str) -> None:
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    POSTGRES_URL is None,
-                    reason="HCCRT_TEST_POSTGRES_URL not set (scripts/ci_services.sh starts one)",
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def any_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
     """A signed-in clinician on each backend, and the CSRF token."""
     url = None if request.param == "sqlite" else POSTGRES_URL
     if url is not None:
-        _wipe(url)
+        wipe_database(url)
     app = create_app(
         Settings(data_dir=tmp_path / "data", database_url=url, secret_key="hardening-test")
     )
@@ -65,7 +41,7 @@ def any_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
         yield client, csrf
     app.state.engine.dispose()
     if url is not None:
-        _wipe(url)
+        wipe_database(url)
 
 
 def _post_json(client: TestClient, csrf: str, path: str, body: str) -> tuple[int, str]:
@@ -238,7 +214,7 @@ def test_held_table_lock_on_postgres_gives_503_and_no_phi_in_the_log(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert POSTGRES_URL is not None
-    _wipe(POSTGRES_URL)
+    wipe_database(POSTGRES_URL)
     app = create_app(
         Settings(
             data_dir=tmp_path / "d",
@@ -270,7 +246,7 @@ def test_held_table_lock_on_postgres_gives_503_and_no_phi_in_the_log(
         holder.close()
         holder_engine.dispose()
         app.state.engine.dispose()
-        _wipe(POSTGRES_URL)
+        wipe_database(POSTGRES_URL)
 
 
 def test_unexpected_error_is_500_with_headers_and_only_its_class_logged(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,35 +12,22 @@ from sqlalchemy.exc import ProgrammingError
 
 from hccrt.store.audit import grant_app_role, verify_chain
 from hccrt.store.db import make_engine, migrate
-from hccrt.store.models import Base
 from hccrt.web.app import create_app
 from hccrt.web.settings import Settings
+from tests.backends import NEEDS_POSTGRES, POSTGRES_URL, wipe_database
 from tests.store.test_audit import APP_ROLE, app_role_url
 from tests.web.conftest import TestClient, add_accounts, finished_job, sign_in
 from tests.web.plans import small_liver_plan
 
-URL = os.environ.get("HCCRT_TEST_POSTGRES_URL")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        URL is None, reason="HCCRT_TEST_POSTGRES_URL not set (scripts/ci_services.sh starts one)"
-    ),
-]
-
-
-def _wipe(url: str) -> None:
-    engine = make_engine(url)
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
+URL = POSTGRES_URL
+pytestmark = NEEDS_POSTGRES
 
 
 @pytest.fixture
 def pg_app(tmp_path: Path) -> Iterator[FastAPI]:
     """The owner role migrates and grants; the app connects as the second role."""
     assert URL is not None
-    _wipe(URL)
+    wipe_database(URL)
     owner = make_engine(URL)
     migrate(owner)
     grant_app_role(owner, APP_ROLE)
@@ -53,7 +39,7 @@ def pg_app(tmp_path: Path) -> Iterator[FastAPI]:
     add_accounts(app)
     yield app
     app.state.engine.dispose()
-    _wipe(URL)
+    wipe_database(URL)
 
 
 def test_patient_upload_evaluation_audit_on_postgres(pg_app: FastAPI, shared_data: Path) -> None:
