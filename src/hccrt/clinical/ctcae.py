@@ -16,7 +16,8 @@ from hccrt.clinical.sources import Status, facts_rule
 facts_rule(
     "CTCAE-V5-LIVER",
     "CTCAE v5.0 ALT/AST/ALP/bilirubin grades (ULN rule; abnormal-baseline rule)",
-    "§5.2",
+    "§5.2; primary source: National Cancer Institute, Common Terminology Criteria for Adverse "
+    "Events (CTCAE) v5.0, US Department of Health and Human Services, 27 November 2017",
     "ALT/AST: G1 > ULN-3.0 × ULN (abnormal baseline 1.5-3.0 × baseline), G2 > 3.0-5.0, "
     "G3 > 5.0-20.0, G4 > 20.0. ALP: G1 > ULN-2.5 × ULN (2.0-2.5 × baseline), G2 > 2.5-5.0, "
     "G3 > 5.0-20.0, G4 > 20.0. Bilirubin: G1 > ULN-1.5 × ULN (> 1.0-1.5 × baseline), "

@@ -70,3 +70,21 @@ class TreatmentOutcome(StrEnum):
     residual = "residual"
     recurrence = "recurrence"
     unknown = "unknown"
+
+
+class Sex(StrEnum):
+    """Sex as used by MELD 3.0 (Kim et al., Gastroenterology 2021: a term for female sex)."""
+
+    female = "female"
+    male = "male"
+
+
+class TumourPattern(StrEnum):
+    """Intrahepatic tumour pattern of BCLC-B (Reig et al., J Hepatol 2022).
+
+    ``well_defined``: well-defined nodules; ``diffuse_infiltrative``: diffuse, infiltrative,
+    extensive bilobar liver involvement.
+    """
+
+    well_defined = "well_defined"
+    diffuse_infiltrative = "diffuse_infiltrative"

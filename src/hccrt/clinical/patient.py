@@ -25,7 +25,9 @@ from hccrt.clinical.enums import (
     Histology,
     PortalVeinInvasion,
     PriorTreatmentKind,
+    Sex,
     TreatmentOutcome,
+    TumourPattern,
 )
 from hccrt.clinical.units import (
     check_plausible,
@@ -46,8 +48,10 @@ __all__ = [
     "PortalVeinInvasion",
     "PriorTreatment",
     "PriorTreatmentKind",
+    "Sex",
     "TreatmentOutcome",
     "Tumor",
+    "TumourPattern",
     "VascularInvasion",
     "load_patient",
     "parse_patient",
@@ -157,6 +161,12 @@ class PatientRecord(BaseModel):
     patient_id: str | None = None
     name: str | None = None
     age_years: WholeNumber | None = Field(None, ge=0, le=120)
+    sex: Sex | None = Field(None, description="female or male (MELD 3.0 needs it).")
+    assessment_date: date | None = Field(
+        None,
+        description="Date of the data in this record (the 6-month window of the varices "
+        "screening before bevacizumab is counted back from it).",
+    )
     bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
     bilirubin_baseline_mg_dl: FiniteFloat | None = Field(
         None, description="Bilirubin before the last local treatment, mg/dL (sorafenib rule)."
@@ -166,6 +176,15 @@ class PatientRecord(BaseModel):
     creatinine_mg_dl: FiniteFloat | None = Field(None, description="Serum creatinine, mg/dL.")
     dialysis_twice_past_week: bool = Field(False, description="MELD sets creatinine to 4.0.")
     sodium_mmol_l: FiniteFloat | None = Field(None, description="Serum sodium, mmol/L.")
+    afp_ng_ml: FiniteFloat | None = Field(
+        None, ge=0, lt=10000000, description="Serum alpha-fetoprotein, ng/mL (BCLC, AFP model)."
+    )
+    platelets_10e9_l: FiniteFloat | None = Field(
+        None, gt=0, lt=5000, description="Platelet count, 10^9/L (bone-marrow suppression risk)."
+    )
+    hypersplenism: bool | None = Field(
+        None, description="Hypersplenism (seed 000: bone-marrow suppression during RT)."
+    )
     alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
     alt_uln_u_l: FiniteFloat | None = Field(
         None, gt=0, lt=1000, description="ALT upper limit of normal."
@@ -213,6 +232,32 @@ class PatientRecord(BaseModel):
     needs_rapid_symptom_relief: bool = False
     segmental_injection_possible: bool | None = Field(
         None, description="Segmental (super-selective) arterial injection feasible."
+    )
+    poor_lipiodol_deposition: bool | None = Field(
+        None, description="Poor iodine-oil (lipiodol) deposition after TACE (seed 001, RT alone)."
+    )
+    arteriovenous_shunt: bool | None = Field(
+        None, description="Arteriovenous shunt ('leak') on angiography (seed 001, RT alone)."
+    )
+    portal_obstruction_without_collaterals: bool | None = Field(
+        None,
+        description="Complete portal-vein obstruction without collateral circulation "
+        "(seed 001, RT alone).",
+    )
+    tumour_pattern: TumourPattern | None = Field(
+        None, description="well_defined nodules or diffuse_infiltrative (BCLC-B subgroups)."
+    )
+    varices_screened_date: date | None = Field(
+        None, description="Date of the last endoscopy for oesophageal varices."
+    )
+    varices_untreated_high_risk: bool | None = Field(
+        None, description="High-risk varices found at endoscopy and not yet treated."
+    )
+    autoimmune_disease: bool | None = Field(
+        None, description="Active or past autoimmune disease (immunotherapy caution)."
+    )
+    recent_bleeding: bool | None = Field(
+        None, description="Gastrointestinal or variceal bleeding within the past 6 months."
     )
 
     @model_validator(mode="before")

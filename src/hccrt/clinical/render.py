@@ -44,7 +44,8 @@ def render_assessment_text(assessment: Assessment) -> str:
         f"  Child-Pugh: {_fmt(cp.score)} class {cp.class_} ({points})",
         f"  ALBI: {_fmt(lf.albi.score)} grade {_fmt(lf.albi.grade)} "
         f"(mALBI {lf.albi.malbi_grade or 'n/a'}, cut-off UNCONFIRMED)",
-        f"  MELD: {_fmt(lf.meld.meld)}   MELD-Na: {_fmt(lf.meld.meld_na)}",
+        f"  MELD: {_fmt(lf.meld.meld)}   MELD-Na: {_fmt(lf.meld.meld_na)}   MELD 3.0: "
+        f"{_fmt(lf.meld.meld_3_0)} (beyond the seeds)",
         f"  Performance: KPS {_fmt(ps.kps)} / ECOG {_fmt(ps.ecog)} (basis: {ps.basis})",
         "Staging",
         f"  BCLC 2022: {a.staging.bclc} — {'; '.join(a.staging.bclc_detail.reasons)}",

@@ -1,4 +1,4 @@
-"""Liver-function and performance scores: Child-Pugh, ALBI, MELD / MELD-Na, KPS <-> ECOG.
+"""Liver-function and performance scores: Child-Pugh, ALBI, MELD / MELD-Na / MELD 3.0, KPS/ECOG.
 
 Each score returns ``None`` parts and a ``missing`` list instead of guessing when an input is
 absent. Formulas and cut-offs: ``clinical-facts.md`` §1 (status tags kept on the rules).
@@ -10,9 +10,9 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hccrt.clinical.patient import Ascites, Encephalopathy, PatientRecord
+from hccrt.clinical.patient import Ascites, Encephalopathy, PatientRecord, Sex
 from hccrt.clinical.settings import DEFAULT_SETTINGS, ClinicalSettings
-from hccrt.clinical.sources import Status, facts_rule
+from hccrt.clinical.sources import Status, facts_rule, literature_rule
 from hccrt.clinical.units import BILIRUBIN_UMOL_L_PER_MG_DL
 
 AREA = "Scores"
@@ -59,6 +59,29 @@ facts_rule(
     "was not retrieved: that cut-off is UNCONFIRMED).",
     Status.secondary,
     ("creatinine_mg_dl", "bilirubin_mg_dl", "inr", "sodium_mmol_l", "dialysis_twice_past_week"),
+    AREA,
+)
+literature_rule(
+    "SCORE-MELD3",
+    "MELD 3.0 (Kim WR et al., Gastroenterology 2021;161:1887-1895)",
+    "Kim WR et al., Gastroenterology 2021;161:1887-1895 (MELD 3.0; OPTN allocation since July "
+    "2023); reference/clinical-facts.md §1.3",
+    "MELD 3.0 = 1.33·(female) + 4.56·ln(Bili) + 0.82·(137 − Na) − 0.24·(137 − Na)·ln(Bili) + "
+    "9.09·ln(INR) + 11.14·ln(Cr) + 1.85·(3.5 − Alb) − 1.83·(3.5 − Alb)·ln(Cr) + 6; Bili, INR, "
+    "Cr < 1 set to 1; Cr capped at 3.0 mg/dL (3.0 with dialysis ≥ 2× in the past week); Na "
+    "bounded 125-137 mmol/L; albumin bounded 1.5-3.5 g/dL; rounded, bounded 6-40. Coefficients "
+    "and bounds checked against several public implementations citing Kim 2021 (secondary); "
+    "the paper itself was not retrieved.",
+    Status.secondary,
+    (
+        "sex",
+        "bilirubin_mg_dl",
+        "sodium_mmol_l",
+        "inr",
+        "creatinine_mg_dl",
+        "albumin_g_dl",
+        "dialysis_twice_past_week",
+    ),
     AREA,
 )
 facts_rule(
@@ -177,14 +200,20 @@ def albi(patient: PatientRecord) -> Albi:
 
 
 class Meld(BaseModel):
-    """MELD and MELD-Na (integers 6-40); ``None`` when an input is missing."""
+    """MELD, MELD-Na and MELD 3.0 (integers 6-40); ``None`` when an input is missing.
+
+    ``missing`` lists what MELD/MELD-Na lack, ``meld_3_0_missing`` what MELD 3.0 lacks (it also
+    needs sex and albumin).
+    """
 
     model_config = _FROZEN
 
     meld: int | None
     meld_na: int | None
     missing: tuple[str, ...] = ()
-    rule_ids: tuple[str, ...] = ("SCORE-MELD",)
+    meld_3_0: int | None = None
+    meld_3_0_missing: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ("SCORE-MELD", "SCORE-MELD3")
 
 
 def meld_i(creatinine_mg_dl: float, bilirubin_mg_dl: float, inr: float, dialysis: bool) -> float:
@@ -215,19 +244,90 @@ def _clip(value: float) -> int:
     return int(min(max(math.floor(value + 0.5), 6), 40))
 
 
+MELD3_CREATININE_MAX_MG_DL = 3.0
+"""MELD 3.0 caps creatinine at 3.0 mg/dL (Kim 2021; MELD and MELD-Na use 4.0)."""
+
+
+def meld_3_0_value(
+    *,
+    female: bool,
+    bilirubin_mg_dl: float,
+    sodium_mmol_l: float,
+    inr: float,
+    creatinine_mg_dl: float,
+    albumin_g_dl: float,
+    dialysis: bool = False,
+) -> float:
+    """Unrounded MELD 3.0 (Kim et al., Gastroenterology 2021) with the OPTN bounds.
+
+    Bilirubin, INR and creatinine below 1 are set to 1; creatinine is capped at 3.0 mg/dL
+    (3.0 with dialysis); sodium is bounded to 125-137 mmol/L and albumin to 1.5-3.5 g/dL.
+    """
+    bili = math.log(max(bilirubin_mg_dl, 1.0))
+    cr_value = MELD3_CREATININE_MAX_MG_DL if dialysis else creatinine_mg_dl
+    cr = math.log(min(max(cr_value, 1.0), MELD3_CREATININE_MAX_MG_DL))
+    na = 137.0 - min(max(sodium_mmol_l, 125.0), 137.0)
+    alb = 3.5 - min(max(albumin_g_dl, 1.5), 3.5)
+    return (
+        1.33 * float(female)
+        + 4.56 * bili
+        + 0.82 * na
+        - 0.24 * na * bili
+        + 9.09 * math.log(max(inr, 1.0))
+        + 11.14 * cr
+        + 1.85 * alb
+        - 1.83 * alb * cr
+        + 6.0
+    )
+
+
+def _meld_3_0(patient: PatientRecord) -> tuple[int | None, tuple[str, ...]]:
+    needed = {
+        "sex": patient.sex,
+        "bilirubin_mg_dl": patient.bilirubin_mg_dl,
+        "sodium_mmol_l": patient.sodium_mmol_l,
+        "inr": patient.inr,
+        "creatinine_mg_dl": patient.creatinine_mg_dl,
+        "albumin_g_dl": patient.albumin_g_dl,
+    }
+    if patient.dialysis_twice_past_week:
+        needed.pop("creatinine_mg_dl")
+    missing = tuple(name for name, value in needed.items() if value is None)
+    if missing:
+        return None, missing
+    assert patient.bilirubin_mg_dl is not None
+    assert patient.sodium_mmol_l is not None
+    assert patient.inr is not None
+    assert patient.albumin_g_dl is not None
+    value = meld_3_0_value(
+        female=patient.sex is Sex.female,
+        bilirubin_mg_dl=patient.bilirubin_mg_dl,
+        sodium_mmol_l=patient.sodium_mmol_l,
+        inr=patient.inr,
+        creatinine_mg_dl=patient.creatinine_mg_dl or 1.0,
+        albumin_g_dl=patient.albumin_g_dl,
+        dialysis=patient.dialysis_twice_past_week,
+    )
+    return _clip(value), ()
+
+
 def meld(patient: PatientRecord) -> Meld:
-    """MELD and MELD-Na of ``patient`` (rule SCORE-MELD)."""
+    """MELD, MELD-Na (rule SCORE-MELD) and MELD 3.0 (rule SCORE-MELD3) of ``patient``."""
+    three, three_missing = _meld_3_0(patient)
+    extra = {"meld_3_0": three, "meld_3_0_missing": three_missing}
     cr, bili, inr = patient.creatinine_mg_dl, patient.bilirubin_mg_dl, patient.inr
     needed = {"creatinine_mg_dl": cr, "bilirubin_mg_dl": bili, "inr": inr}
     if patient.dialysis_twice_past_week:
         needed.pop("creatinine_mg_dl")
     missing = tuple(name for name, value in needed.items() if value is None)
     if missing or bili is None or inr is None:
-        return Meld(meld=None, meld_na=None, missing=missing)
+        return Meld(meld=None, meld_na=None, missing=missing, **extra)
     value = meld_i(cr or 1.0, bili, inr, patient.dialysis_twice_past_week)
     if patient.sodium_mmol_l is None:
-        return Meld(meld=_clip(value), meld_na=None, missing=("sodium_mmol_l",))
-    return Meld(meld=_clip(value), meld_na=_clip(meld_na_from(value, patient.sodium_mmol_l)))
+        return Meld(meld=_clip(value), meld_na=None, missing=("sodium_mmol_l",), **extra)
+    return Meld(
+        meld=_clip(value), meld_na=_clip(meld_na_from(value, patient.sodium_mmol_l)), **extra
+    )
 
 
 class Performance(BaseModel):

@@ -68,6 +68,13 @@ class ClinicalSettings(BaseModel):
     ctv_margin_mm: FiniteFloat = Field(
         5.0, ge=5.0, le=10.0, description="GTV->CTV margin within the seed range 5-10 mm."
     )
+    low_platelets_below_10e9_l: FiniteFloat = Field(
+        100.0,
+        gt=0,
+        le=400,
+        description="Platelet count (10^9/L) below which hypersplenism is suspected for the "
+        "bone-marrow rule (SET-PLT-100, UNCONFIRMED default; EASL 2018 surrogate).",
+    )
     tumour_alpha_beta_gy: FiniteFloat = Field(
         10.0, gt=0, le=30, description="α/β of HCC for BED/EQD2 (clinical-facts §3.3, §7)."
     )

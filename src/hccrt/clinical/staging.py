@@ -19,7 +19,8 @@ AREA = "Staging"
 facts_rule(
     "STAGE-BCLC",
     "BCLC 2022 stage",
-    "§2.1",
+    "§2.1; primary source: Reig M, Forner A, Rimola J et al., BCLC strategy for prognosis "
+    "prediction and treatment recommendation: the 2022 update, J Hepatol 2022;76:681-693",
     "0: single ≤ 2 cm, ECOG 0, preserved liver function; A: single any size or 2-3 nodules "
     "≤ 3 cm, ECOG 0; B: multinodular beyond A, ECOG 0; C: portal invasion and/or extrahepatic "
     "spread, or ECOG 1-2; D: end-stage liver function or ECOG > 2. Child-Pugh C is taken as "
@@ -31,7 +32,10 @@ facts_rule(
 facts_rule(
     "STAGE-CNLC",
     "China Liver Cancer (CNLC) stage",
-    "§2.2",
+    "§2.2; primary source: National Health Commission of China, Standard for diagnosis and "
+    "treatment of primary liver cancer (2022 edition); English version: Zhou J, Sun H, Wang Z "
+    "et al., Guidelines for the Diagnosis and Treatment of Primary Liver Cancer (2022 Edition), "
+    "Liver Cancer 2023 (CNLC staging unchanged since 2019)",
     "Ia single ≤ 5 cm; Ib single > 5 cm or 2-3 tumours ≤ 3 cm; IIa 2-3 tumours max > 3 cm; "
     "IIb ≥ 4 tumours; IIIa vascular invasion; IIIb extrahepatic metastasis; all with PS 0-2 "
     "and Child-Pugh A/B; IV: PS 3-4 or Child-Pugh C.",

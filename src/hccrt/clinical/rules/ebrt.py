@@ -61,6 +61,38 @@ seed_rule(
     AREA,
 )
 seed_rule(
+    "RT-ALONE",
+    "RT alone: intervention unsuitable (poor lipiodol, AV shunt, portal obstruction) or failed",
+    SEED_001,
+    "radiotherapy alone for confined intrahepatic hepatocellular carcinoma is generally "
+    "selected for patients who cannot undergo surgery or intervention due to medical disease, "
+    "or whose tumors are too large for radiofrequency ablation (e.g., poor iodine oil "
+    "deposition, presence of arteriovenous leaks, complete portal vein obstruction without "
+    "formation of collateral circulation, etc.), and patients with poor interventional results.",
+    (
+        "poor_lipiodol_deposition",
+        "arteriovenous_shunt",
+        "portal_obstruction_without_collaterals",
+        "prior_treatments",
+    ),
+    AREA,
+)
+RT_ALONE_FACTS = {
+    "poor_lipiodol_deposition": "poor lipiodol deposition",
+    "arteriovenous_shunt": "an arteriovenous shunt",
+    "portal_obstruction_without_collaterals": "complete portal obstruction without collaterals",
+}
+"""Seed 001's examples of why intervention is unsuitable and RT alone is chosen."""
+
+
+def rt_alone_reasons(ctx: Context) -> tuple[list[str], list[str]]:
+    """(present, unknown): the RT-ALONE facts recorded true, and those not recorded."""
+    present = [text for name, text in RT_ALONE_FACTS.items() if getattr(ctx.patient, name)]
+    unknown = [name for name in RT_ALONE_FACTS if getattr(ctx.patient, name) is None]
+    return present, unknown
+
+
+seed_rule(
     "SBRT-1-3",
     "SBRT for 1-3 tumours; larger only with enough healthy liver",
     SEED_003,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hccrt.clinical.findings import Finding, finding
 from hccrt.clinical.rules.context import Context
-from hccrt.clinical.rules.ebrt import LOCATION_FACTS, LOCATION_PASSAGE
+from hccrt.clinical.rules.ebrt import LOCATION_FACTS, LOCATION_PASSAGE, rt_alone_reasons
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
 from hccrt.clinical.sources import SEED_001, SEED_003, Status, facts_rule, seed_rule
 
@@ -43,6 +43,16 @@ seed_rule(
     SEED_001,
     LOCATION_PASSAGE,
     LOCATION_FACTS,
+    AREA,
+)
+seed_rule(
+    "ABL-PEI-MARGIN",
+    "Thermal ablation treats a margin of normal tissue; PEI does not",
+    SEED_003,
+    "①All tumors can be ablated. In addition to ablating tumors, thermal ablation can also "
+    "ablate normal tissues at the tumor margins, but percutaneous ethanol injection will not "
+    "affect normal tissues at the tumor margins.",
+    ("tumors",),
     AREA,
 )
 seed_rule(
@@ -189,7 +199,7 @@ def ablation(ctx: Context) -> Option:
         text = f"largest tumour {largest:g} cm (3-5 cm): ablation combined with arterial therapy"
         found = [finding("ABL-3-5CM", text, **facts), *_caution(ctx)]
         found += [spread] if spread is not None else []
-        return option(t, Verdict.consider, found, "2A")
+        return option(t, Verdict.consider, [*found, _pei_margin()], "2A")
     if spread is not None:
         text = f"all tumours ≤ 3 cm (largest {largest:g} cm), but cure needs confined disease"
         found = [finding("ABL-3CM", text, **facts), spread, *_caution(ctx)]
@@ -200,7 +210,17 @@ def ablation(ctx: Context) -> Option:
     if count > 1:
         found.append(finding("ABL-COUNT", f"{count} tumours each ≤ 3 cm", **facts))
     found += _path_unconfirmed(ctx)
+    found.append(_pei_margin())
     return option(t, verdict, found, "2A")
+
+
+def _pei_margin() -> Finding:
+    """ABL-PEI-MARGIN: which ablation to choose when a margin of normal tissue matters."""
+    text = (
+        "method: thermal ablation (RFA, MWA, cryoablation) also ablates a margin of normal "
+        "tissue; percutaneous ethanol injection (PEI) does not treat the margin"
+    )
+    return finding("ABL-PEI-MARGIN", text)
 
 
 def _spread(ctx: Context) -> Finding | None:
@@ -307,6 +327,13 @@ def arterial(ctx: Context, therapy: Therapy) -> Option:
         )
     if ctx.cp_class == "C":
         against.append(finding("ART-PVT-CPC", "Child-Pugh class C", child_pugh_class="C"))
+    present, _ = rt_alone_reasons(ctx)
+    if present and therapy is not Therapy.y90_radioembolization:
+        text = (
+            f"{' and '.join(present)}: seed 001 counts the patient among those who cannot "
+            "undergo intervention (radiotherapy alone is selected)"
+        )
+        against.append(finding("RT-ALONE", text, rt_alone_reasons=", ".join(present)))
     if against:
         return option(therapy, Verdict.relative_contraindication, [*against, *found], "2A")
     return option(therapy, verdict, found, "2A")

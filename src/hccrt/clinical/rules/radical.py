@@ -42,7 +42,7 @@ seed_rule(
 facts_rule(
     "TX-MILAN",
     "Milan criteria (Mazzaferro, NEJM 1996)",
-    "§8.2",
+    "§8.2; primary source: Mazzaferro V et al., N Engl J Med 1996;334:693-699",
     "Single ≤ 5 cm, or 2-3 nodules each ≤ 3 cm; no macrovascular invasion; no extrahepatic spread.",
     Status.secondary,
     ("tumors", "vascular_invasion", "extrahepatic_disease"),
@@ -61,7 +61,7 @@ seed_rule(
 facts_rule(
     "SYS-BCLC",
     "BCLC-C: systemic therapy; BCLC-D: best supportive care",
-    "§2.1",
+    "§2.1; primary source: Reig M et al., J Hepatol 2022;76:681-693",
     "C (advanced): systemic first line (atezolizumab-bevacizumab, durvalumab-tremelimumab; "
     "sorafenib/lenvatinib if contraindicated); D (terminal): best supportive care.",
     Status.secondary,

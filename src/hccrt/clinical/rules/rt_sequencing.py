@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date
 from itertools import pairwise
 
-from hccrt.clinical.findings import Item, finding, item_from
+from hccrt.clinical.findings import Item, finding, item, item_from
 from hccrt.clinical.patient import PriorTreatmentKind
 from hccrt.clinical.rules.context import Context
+from hccrt.clinical.rules.ebrt import rt_alone_reasons
 from hccrt.clinical.rules.sbrt import SBRT_MIN_NORMAL_LIVER_CC
-from hccrt.clinical.sources import RULES, SEED_000, SEED_001, SEED_003, seed_rule
+from hccrt.clinical.sources import (
+    RULES,
+    SEED_000,
+    SEED_001,
+    SEED_003,
+    Status,
+    literature_rule,
+    seed_rule,
+)
 
 AREA = "Radiotherapy sequencing, RILD risk and evidence limits (seeds 000, 001, 003)"
 seed_rule(
@@ -20,6 +29,28 @@ seed_rule(
     "in patients whose radiation field involves larger volume of duodenum, jejunum and stomach;",
     ("tumors.adjacent_to_bowel",),
     AREA,
+)
+seed_rule(
+    "ACUTE-MARROW",
+    "Bone-marrow suppression during RT, especially large-volume liver RT or hypersplenism",
+    SEED_000,
+    "③ bone marrow suppression, especially in patients whose liver is illuminated in large "
+    "volume, or with hypersplenism.",
+    ("hypersplenism", "platelets_10e9_l", "tumors.diameter_cm"),
+    AREA,
+)
+literature_rule(
+    "SET-PLT-100",
+    "Platelets < 100 × 10^9/L read as a sign of hypersplenism/portal hypertension (default)",
+    "EASL Clinical Practice Guidelines: Management of hepatocellular carcinoma, J Hepatol "
+    "2018;69:182-236 (platelet count < 100 × 10^9/L as a surrogate of clinically significant "
+    "portal hypertension)",
+    "The seeds name hypersplenism but give no platelet count. hccrt flags platelets below "
+    "100 × 10^9/L (setting low_platelets_below_10e9_l) as a possible sign of hypersplenism. "
+    "UNCONFIRMED: the guideline text was not retrieved; check and override.",
+    Status.unconfirmed,
+    ("platelets_10e9_l",),
+    "Radiotherapy sequencing, RILD risk and evidence limits",
 )
 seed_rule(
     "SEQ-TACE2",
@@ -184,6 +215,7 @@ def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
         advice.append(
             item_from("two_tace_before_rt", finding("SEQ-TACE2", text, tace_sessions=len(sessions)))
         )
+    advice += _rt_alone(ctx, combined)
     warnings += _tace_spacing(sessions)
     if sessions and p.planned_rt_start_date is None:
         warnings.append(
@@ -213,16 +245,82 @@ def sequencing(ctx: Context, combined: bool) -> tuple[list[Item], list[Item]]:
     return advice, warnings
 
 
-def acute_risks(ctx: Context) -> list[Item]:
-    """Seed-000 acute toxicity to expect: GI toxicity when a tumour abuts stomach/bowel."""
-    near = [i + 1 for i, t in enumerate(ctx.patient.tumors) if t.adjacent_to_bowel]
-    if not near:
+def _rt_alone(ctx: Context, combined: bool) -> list[Item]:
+    """RT-ALONE: the seed-001 reasons to irradiate without TACE; unknown ones when combining."""
+    if not ctx.patient.tumors:
         return []
+    present, unknown = rt_alone_reasons(ctx)
+    if present:
+        text = (
+            f"{' and '.join(present)}: radiotherapy alone rather than combined with TACE (seed 001)"
+        )
+        one = finding("RT-ALONE", text, rt_alone_reasons=", ".join(present))
+        return [item_from("rt_alone", one)]
+    if combined and unknown:
+        text = (
+            "RT alone or RT + TACE: record "
+            f"{', '.join(unknown)} (seed 001 selects RT alone when intervention is unsuitable)"
+        )
+        return [item_from("rt_alone_criteria_unknown", finding("RT-ALONE", text))]
+    return []
+
+
+def acute_risks(ctx: Context) -> list[Item]:
+    """Seed-000 acute toxicity to expect: GI toxicity when a tumour abuts stomach/bowel, and
+    bone-marrow suppression with large-volume liver RT or hypersplenism."""
+    out = []
+    near = [i + 1 for i, t in enumerate(ctx.patient.tumors) if t.adjacent_to_bowel]
+    if near:
+        text = (
+            f"tumour(s) {near} next to stomach/bowel: expect nausea/vomiting, risk of upper GI "
+            "bleeding; keep duodenum, jejunum and stomach out of the field"
+        )
+        one = finding("ACUTE-GI", text, tumors_near_bowel=str(near))
+        out.append(item_from("acute_gi_toxicity", one))
+    marrow = marrow_risk(ctx)
+    if marrow is not None:
+        out.append(marrow)
+    return out
+
+
+def marrow_risk(ctx: Context) -> Item | None:
+    """ACUTE-MARROW: hypersplenism (recorded, or platelets below the setting) or a large volume.
+
+    A large irradiated liver volume is read from the largest tumour above the ``large_tumor_cm``
+    setting (TECH-LARGE): the seeds define neither.
+    """
+    p, why = ctx.patient, []
+    found = []
+    low = ctx.settings.low_platelets_below_10e9_l
+    if p.hypersplenism:
+        why.append("hypersplenism")
+    elif p.platelets_10e9_l is not None and p.platelets_10e9_l < low:
+        why.append(f"platelets {p.platelets_10e9_l:g} × 10^9/L < {low:g} (possible hypersplenism)")
+        found.append(
+            finding(
+                "SET-PLT-100",
+                f"platelets below {low:g} × 10^9/L read as possible hypersplenism (UNCONFIRMED "
+                "default)",
+                platelets_10e9_l=p.platelets_10e9_l,
+            )
+        )
+    largest = ctx.largest_cm or 0.0
+    if largest > ctx.settings.large_tumor_cm:
+        why.append(f"large-volume liver irradiation (tumour {largest:g} cm)")
+        found.append(finding("TECH-LARGE", f"'large' read as > {ctx.settings.large_tumor_cm:g} cm"))
+    if not why:
+        return None
     text = (
-        f"tumour(s) {near} next to stomach/bowel: expect nausea/vomiting, risk of upper GI "
-        "bleeding; keep duodenum, jejunum and stomach out of the field"
+        f"bone-marrow suppression risk during RT: {' and '.join(why)}; check blood counts during RT"
     )
-    return [item_from("acute_gi_toxicity", finding("ACUTE-GI", text, tumors_near_bowel=str(near)))]
+    one = finding(
+        "ACUTE-MARROW",
+        text,
+        hypersplenism=p.hypersplenism,
+        platelets_10e9_l=p.platelets_10e9_l,
+        largest_tumor_cm=ctx.largest_cm,
+    )
+    return item("bone_marrow_suppression", text, [one, *found])
 
 
 def rild_risk_factors(ctx: Context, tace_warnings: list[Item]) -> list[Item]:
