@@ -16,6 +16,7 @@ from hccrt.clinical.rules import (
     ebrt,
     fractionation,
     local_therapy,
+    modern,
     radical,
     radiotherapy,
     rt_plan,
@@ -25,6 +26,7 @@ from hccrt.clinical.rules import (
 )
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.fractionation import Fractionation
+from hccrt.clinical.rules.modern import BeyondSeeds
 from hccrt.clinical.rules.options import Option, Therapy, Verdict, option
 from hccrt.clinical.rules.rt_safety import DoseLimits, MarginRecommendation
 from hccrt.clinical.scores import (
@@ -90,6 +92,9 @@ class Assessment(BaseModel):
     notes: tuple[Item, ...]
     radiotherapy: Radiotherapy
     warnings: tuple[Item, ...]
+    beyond_seeds: BeyondSeeds | None = None
+    """BCLC 2022 in full, first-line systemic therapy, extended transplant criteria: modern
+    literature, labelled as not from the seeds (``None`` only in records made before it)."""
 
     def option(self, therapy: Therapy | str) -> Option:
         """The rated option for ``therapy``."""
@@ -330,4 +335,5 @@ def assess(patient: PatientRecord, settings: ClinicalSettings | None = None) -> 
         notes=tuple(radical.local_preferred(ctx)),
         radiotherapy=_radiotherapy(ctx, options),
         warnings=tuple(_warnings(ctx, options)),
+        beyond_seeds=modern.beyond_seeds(ctx, options),
     )

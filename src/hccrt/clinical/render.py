@@ -64,7 +64,33 @@ def render_assessment_text(assessment: Assessment) -> str:
     lines += ["", *_items("Notes", a.notes)] if a.notes else []
     lines += ["", *_rt_lines(a)]
     lines += ["", *_items("Warnings", a.warnings)]
+    lines += ["", *beyond_seeds_lines(a)] if a.beyond_seeds is not None else []
     return "\n".join(lines) + "\n"
+
+
+def beyond_seeds_lines(assessment: Assessment) -> list[str]:
+    """The "beyond the seeds" section: BCLC 2022 logic, first-line systemic options, transplant
+    criteria, each with its rule ids (their sources are the papers, not the seeds)."""
+    b = assessment.beyond_seeds
+    if b is None:
+        return []
+    bclc, tx = b.bclc_2022, b.transplant_criteria
+    lines = [b.label, f"  BCLC 2022: stage {bclc.stage}"]
+    lines += [f"    · {r}" for r in bclc.reasons]
+    lines.append(f"    {_ids(bclc.rule_ids)}")
+    lines += [f"    · {n.text} {_ids(n.rule_ids)}" for n in bclc.afp_notes]
+    lines.append("  First-line systemic therapy (rank 1 = preferred by BCLC 2022):")
+    for o in b.systemic_first_line:
+        mark = _VERDICT_MARK[o.verdict.value]
+        lines.append(f"  {mark} {o.regimen.value} (rank {o.rank}): {o.verdict.value}")
+        lines += [f"       · {r}" for r in o.reasons]
+        lines.append(f"       {_ids(o.rule_ids)}")
+    flags = {True: "within", False: "beyond", None: "insufficient_data"}
+    lines.append(
+        f"  Transplant criteria: Milan {flags[tx.milan]}, up-to-seven {flags[tx.up_to_seven]}, "
+        f"AFP model {_fmt(tx.afp_score)} ({flags[tx.afp_model_low_risk]}) {_ids(tx.rule_ids)}"
+    )
+    return lines
 
 
 def render_assessment_summary(assessment: Assessment) -> str:

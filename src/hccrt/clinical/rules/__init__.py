@@ -7,6 +7,7 @@ from hccrt.clinical.rules import (  # noqa: F401  (imported to register their ru
     ebrt,
     fractionation,
     local_therapy,
+    modern,
     radical,
     radiotherapy,
     rt_plan,
