@@ -51,6 +51,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "end, after high-dose liver RT, progression excluded) and recommend stopping RT for "
         "liver injury of grade >= 2 during RT.",
     ),
+    "board": (
+        "board",
+        "One-page tumour-board summary of a patient on a date: stages, liver function and its "
+        "trend, ranked options with reasons and sources, open questions and the prior treatment "
+        "timeline (HTML or PDF with --out).",
+    ),
     "run": (
         "run",
         "Run every hccrt stage on a case folder: assessment, planning, evaluation, report.",
