@@ -57,7 +57,8 @@ def _rule_block(rule: Rule) -> list[str]:
 def rules_markdown() -> str:
     """``docs/clinical-rules.md``: every registered rule grouped by area, with its passage."""
     import hccrt.clinical.assess
-    import hccrt.clinical.followup  # noqa: F401  (registers the follow-up rules)
+    import hccrt.clinical.course_assess
+    import hccrt.clinical.followup  # noqa: F401  (registers the follow-up and course rules)
 
     lines = [
         "# Clinical rules of hccrt",

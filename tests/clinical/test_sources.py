@@ -10,7 +10,7 @@ import pytest
 import hccrt.clinical.assess
 import hccrt.clinical.followup
 from hccrt.clinical.patient import load_patient
-from hccrt.clinical.sources import RULES, SEED_DOCUMENTS, Status
+from hccrt.clinical.sources import BEYOND_SEEDS, LITERATURE, RULES, SEED_DOCUMENTS, Status
 from tests.conftest import SHARED_DATA
 
 SEEDS_DIR = SHARED_DATA.parent
@@ -41,7 +41,11 @@ def test_rule_set_is_large_and_documented() -> None:
         assert rule.title
         assert rule.area
         if rule.status is not Status.seed:
-            assert rule.document.startswith("reference/clinical-facts.md")
+            assert rule.document.startswith(("reference/clinical-facts.md", LITERATURE))
+        if rule.document.startswith(LITERATURE):  # beyond the seeds, and labelled so
+            assert rule.title.startswith(BEYOND_SEEDS), rule.id
+            assert rule.area.startswith(BEYOND_SEEDS), rule.id
+            assert rule.status is not Status.seed
 
 
 @pytest.mark.parametrize(

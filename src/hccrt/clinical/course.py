@@ -160,6 +160,9 @@ class RtCourse(BaseModel):
     normal_liver_volume_cc: FiniteFloat | None = Field(
         None, gt=100, lt=5000, description="Liver minus GTV volume at this course, cc."
     )
+    high_dose_liver_rt: bool | None = Field(
+        None, description="The liver received high-dose RT (RILD criterion ①; None: not stated)."
+    )
     rtdose_path: str | None = Field(None, description="RTDOSE file of this course.")
     registration_path: str | None = Field(
         None,

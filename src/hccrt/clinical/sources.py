@@ -21,6 +21,10 @@ SEED_000 = "seeds/000_ac0db68d78fdb62d.txt"
 SEED_001 = "seeds/001_a7b322ccb5770179.txt"
 SEED_003 = "seeds/003_4ee64882918348db.txt"
 FACTS = "reference/clinical-facts.md"
+BEYOND_SEEDS = "Beyond the seeds"
+"""Label of every rule that no seed states (modern literature): its title and area carry it."""
+LITERATURE = "literature:"
+"""Document prefix of a rule whose source is a paper or guideline, not the facts sheet."""
 SEED_DOCUMENTS = {
     SEED_000: "Radiotherapy for hepatocellular carcinoma (indications, technique, complications)",
     SEED_001: "Stereotactic body radiotherapy for hepatocellular carcinoma",
@@ -94,6 +98,28 @@ def facts_rule(
     """Register a rule taken from ``clinical-facts.md`` (with its status tag)."""
     document = f"{FACTS} {section}"
     return register(Rule(rule_id, title, document, passage, status, inputs, area))
+
+
+def literature_rule(
+    rule_id: str,
+    title: str,
+    citation: str,
+    passage: str,
+    status: Status,
+    inputs: tuple[str, ...],
+    area: str,
+) -> Rule:
+    """Register a rule beyond the seeds, taken from the primary literature.
+
+    ``citation`` names the paper or guideline (document ``literature: <citation>``); the title
+    and the area are prefixed with :data:`BEYOND_SEEDS` so that every output item citing the rule
+    says that no seed states it. ``status`` is ``V``/``V2`` where the value was checked against a
+    retrieved source, ``UNCONFIRMED`` where not.
+    """
+    document = f"{LITERATURE} {citation}"
+    labelled = f"{BEYOND_SEEDS}: {title}"
+    area = area if area.startswith(BEYOND_SEEDS) else f"{BEYOND_SEEDS}: {area}"
+    return register(Rule(rule_id, labelled, document, passage, status, inputs, area))
 
 
 class SourceRef(BaseModel):
