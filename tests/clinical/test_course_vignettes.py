@@ -233,3 +233,17 @@ def test_start_option_names_what_is_outside_the_trial() -> None:
 def test_no_start_option_without_vascular_invasion() -> None:
     patient = parse_patient({**PATIENT, "patient_id": "VIGNETTE"})
     assert assess_course(course(tace("2026-01-05")), patient).literature_options == ()
+
+
+# Seed 003: "90 Yttrium microsphere RE increases the risk of radiographic liver disease in patients
+# with bilirubin >2 mg/dL."
+
+
+def test_y90_given_with_bilirubin_above_2_is_flagged_on_the_timeline() -> None:
+    y90 = {"kind": "y90", "date": "2025-10-08"}
+    high = assess_course(course({**LABS_CP5, "date": "2025-10-01", "bilirubin_mg_dl": 2.1}, y90))
+    assert keys(high.y90_risks) == ["y90_bilirubin"]
+    assert high.y90_risks[0].rule_ids == ("ART-Y90-BILI-2",)
+    assert "bilirubin 2.1 mg/dL > 2" in high.y90_risks[0].text
+    at_two = assess_course(course({**LABS_CP5, "date": "2025-10-01", "bilirubin_mg_dl": 2.0}, y90))
+    assert at_two.y90_risks == ()

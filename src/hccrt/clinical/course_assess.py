@@ -174,6 +174,7 @@ class CourseAssessment(BaseModel):
     scheduling: Scheduling
     literature_options: tuple[Item, ...]
     notes: tuple[str, ...]
+    y90_risks: tuple[Item, ...] = ()
 
 
 # Timeline and scores ------------------------------------------------------------------------
@@ -570,6 +571,31 @@ def _start_option(
     return [Item(key="tace_rt_start_trial", text=text, **trace([one, seed]))]
 
 
+Y90_BILIRUBIN_MG_DL = 2.0
+"""Seed 003: Y-90 "increases the risk of radiographic liver disease" above bilirubin 2 mg/dL."""
+
+
+def _y90_risks(course: PatientCourse) -> list[Item]:
+    """Seed 003: each Y-90 given with bilirubin > 2 mg/dL on the labs before it."""
+    out = []
+    for y90 in course.y90:
+        labs = _labs_before(course, y90.date)
+        bili = None if labs is None else labs.bilirubin_mg_dl
+        if labs is None or bili is None:
+            text = f"Y-90 {y90.date}: no bilirubin before it recorded (seed 003 2 mg/dL rule)"
+        elif bili > Y90_BILIRUBIN_MG_DL:
+            text = (
+                f"Y-90 {y90.date} with bilirubin {bili:g} mg/dL > 2 (labs {labs.date}): raised "
+                "risk of radiation liver disease"
+            )
+        else:
+            continue
+        out.append(
+            item_from("y90_bilirubin", finding("ART-Y90-BILI-2", text, y90_date=str(y90.date)))
+        )
+    return out
+
+
 def assess_course(
     course: PatientCourse,
     patient: PatientRecord | None = None,
@@ -632,4 +658,5 @@ def assess_course(
         scheduling=_scheduling(course, patient),
         literature_options=tuple(_start_option(course, patient, cp_class)),
         notes=cumulative.notes,
+        y90_risks=tuple(_y90_risks(course)),
     )

@@ -62,6 +62,7 @@ def render_course_text(result: CourseAssessment) -> str:
         tumour = "n/a" if y.mean_tumor_dose_gy is None else f"{y.mean_tumor_dose_gy:g} Gy"
         lines.append(f"  beside it — Y-90 {y.date}: mean liver {liver}, mean tumour {tumour}")
     lines += [f"  note: {n}" for n in cum.notes]
+    lines += _items(result.y90_risks)
     if result.reirradiation:
         head = "Re-irradiation:" if result.is_reirradiation else "Prior RT:"
         lines += ["", head, *_items(result.reirradiation)]
@@ -79,6 +80,7 @@ def render_course_text(result: CourseAssessment) -> str:
     sources = [
         *cum.sources,
         *(s for i in result.reirradiation for s in i.sources),
+        *(s for i in result.y90_risks for s in i.sources),
         *sched.sources,
         *(s for i in result.literature_options for s in i.sources),
     ]
