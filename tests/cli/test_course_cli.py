@@ -92,3 +92,25 @@ def test_followup_needs_exactly_one_input() -> None:
     )
     assert result.exit_code == 2
     assert "--plot" in result.stderr
+
+
+def test_evaluate_with_a_course_reports_the_cumulative_liver_dose(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    from tests.cli.test_evaluation_cli import breast
+
+    files = breast(shared_data)
+    prior = {"kind": "rt", "date": "2024-05-06", "end_date": "2024-05-10", "dose_gy": 14,
+             "fractions": 5, "rtdose_path": files["dose"]}  # fmt: skip
+    course = tmp_path / "course.json"
+    course.write_text(json.dumps({"events": [prior]}), encoding="utf-8")
+    result = invoke(["evaluate", "--rtstruct", files["rtss"], "--rtdose", files["dose"],
+                     "--rtplan", files["plan"], "--course", str(course), "--out",
+                     str(tmp_path / "eval"), "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    cumulative = json.loads(result.stdout)["cumulative_liver"]
+    assert cumulative["prior_courses"][0]["method"] == "voxel"
+    assert "same Frame of Reference" in cumulative["prior_courses"][0]["how"]
+    assert cumulative["status"] == "not_evaluated"  # a breast plan has no liver
+    saved = json.loads((tmp_path / "eval" / "evaluation.json").read_text(encoding="utf-8"))
+    assert saved["cumulative_liver"]["alpha_beta_gy"] == 8.0
