@@ -247,3 +247,10 @@ def test_y90_given_with_bilirubin_above_2_is_flagged_on_the_timeline() -> None:
     assert "bilirubin 2.1 mg/dL > 2" in high.y90_risks[0].text
     at_two = assess_course(course({**LABS_CP5, "date": "2025-10-01", "bilirubin_mg_dl": 2.0}, y90))
     assert at_two.y90_risks == ()
+
+
+def test_a_planned_date_that_differs_from_the_patient_record_is_said() -> None:
+    patient = parse_patient({**PATIENT, "patient_id": "VIGNETTE"})  # planned 2026-06-01
+    result = assess_course(course(tace("2026-01-05"), rt("2026-03-01")), patient)
+    assert result.scheduling.planned_rt_start == date(2026, 3, 1)
+    assert any("the course date is used here" in n for n in result.notes)

@@ -648,6 +648,19 @@ def assess_course(
         cp_class = cp.class_ if cp.class_ in ("A", "B", "C") else None
     is_reirr, reirr = _reirradiation(course, patient, before)
     cumulative = _cumulative(course, cp_class, liver_alpha_beta_gy)
+    notes = list(cumulative.notes)
+    courses = course.rt_courses
+    if (
+        patient is not None
+        and patient.planned_rt_start_date is not None
+        and courses
+        and courses[-1].status == "planned"
+        and courses[-1].date != patient.planned_rt_start_date
+    ):
+        notes.append(
+            f"the patient record plans RT for {patient.planned_rt_start_date}, the course for "
+            f"{courses[-1].date}: the course date is used here; correct one of them"
+        )
     return CourseAssessment(
         patient_id=course.patient_id or (patient.patient_id if patient else None),
         timeline=_timeline(course),
@@ -657,6 +670,6 @@ def assess_course(
         cumulative_liver_dose=cumulative,
         scheduling=_scheduling(course, patient),
         literature_options=tuple(_start_option(course, patient, cp_class)),
-        notes=cumulative.notes,
+        notes=tuple(notes),
         y90_risks=tuple(_y90_risks(course)),
     )

@@ -84,6 +84,9 @@ def render_course_text(result: CourseAssessment) -> str:
         *sched.sources,
         *(s for i in result.literature_options for s in i.sources),
     ]
+    extra = [n for n in result.notes if n not in cum.notes]
+    if extra:
+        lines += ["", *(f"Note: {n}" for n in extra)]
     lines += ["", "Sources:", *_sources(sources)]
     return "\n".join(lines) + "\n"
 
