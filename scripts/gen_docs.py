@@ -1,4 +1,4 @@
-"""Generate the patient and follow-up JSON schemas and ``docs/clinical-rules.md`` from the code.
+"""Generate the patient, follow-up and course JSON schemas and ``docs/clinical-rules.md``.
 
 Run ``.venv/bin/python scripts/gen_docs.py`` after changing the record or a rule; a test
 (tests/test_generated_docs.py) fails when the committed files differ from what this produces.
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from hccrt.clinical.course import PatientCourse
 from hccrt.clinical.followup_record import FollowupRecord
 from hccrt.clinical.patient import PatientRecord
 from hccrt.clinical.sources import RULES, SEED_DOCUMENTS, Rule
@@ -35,6 +36,11 @@ def followup_schema_text() -> str:
     return schema_text(FollowupRecord)
 
 
+def course_schema_text() -> str:
+    """The JSON schema of :class:`PatientCourse` (``docs/course-schema.json``)."""
+    return schema_text(PatientCourse)
+
+
 def _rule_block(rule: Rule) -> list[str]:
     quote = rule.passage.replace("\n", " ")
     return [
@@ -51,7 +57,8 @@ def _rule_block(rule: Rule) -> list[str]:
 def rules_markdown() -> str:
     """``docs/clinical-rules.md``: every registered rule grouped by area, with its passage."""
     import hccrt.clinical.assess
-    import hccrt.clinical.followup  # noqa: F401  (registers the follow-up rules)
+    import hccrt.clinical.course_assess
+    import hccrt.clinical.followup  # noqa: F401  (registers the follow-up and course rules)
 
     lines = [
         "# Clinical rules of hccrt",
@@ -84,6 +91,7 @@ def generated_files() -> dict[str, str]:
     return {
         "patient-schema.json": patient_schema_text(),
         "followup-schema.json": followup_schema_text(),
+        "course-schema.json": course_schema_text(),
         "clinical-rules.md": rules_markdown(),
     }
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 PatientArg = Annotated[
@@ -28,13 +29,40 @@ PatientArg = Annotated[
     ),
 ]
 FollowupArg = Annotated[
-    Path,
+    Path | None,
     typer.Argument(
-        help="Follow-up JSON (schema: docs/followup-schema.json; examples: examples/followup/): "
+        help="Follow-up JSON (schema: docs/followup-schema.json; examples: examples/followup/), "
+        "or none with --course: "
         "baseline and current labs (U/L, mg/dL, with ULNs and dates), "
         "rt_start_date, rt_end_date, rt_ongoing, high_dose_liver_rt, ascites, hepatomegaly, "
         "tumor_progression_excluded, child_pugh_score at baseline and now (docs/clinical.md).",
         show_default=False,
+    ),
+]
+
+
+CourseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--course",
+        help="Patient course JSON (schema: docs/course-schema.json; examples: examples/courses/): "
+        "dated TACE/TAE/DEB-TACE, ablation, resection, Y-90, RT courses (Gy, fractions, mean "
+        "normal-liver dose in Gy or RTDOSE), systemic lines, labs and mRECIST imaging.",
+    ),
+]
+LiverAlphaBetaOption = Annotated[
+    float,
+    typer.Option(
+        "--liver-alpha-beta-gy",
+        help="α/β of the normal liver for the cumulative EQD2 in Gy (default 8, Huang 2016).",
+        parser=finite_float,
+    ),
+]
+PlotOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot",
+        help="With --course: write a PNG trend plot of the labs with RT and TACE marked.",
     ),
 ]
 
@@ -54,11 +82,15 @@ def assess_command(
     patient: PatientArg,
     output_format: FormatOption = OutputFormat.text,
     settings: SettingsOption = None,
+    course: CourseOption = None,
+    liver_alpha_beta_gy: LiverAlphaBetaOption = 8.0,
 ) -> None:
     """Assess one HCC patient against the seed rules: Child-Pugh, ALBI, MELD, BCLC/CNLC,
     rated local therapies and the radiotherapy plan outline (intent, technique, fractionation
     with BED in Gy, CTV/PTV margins in mm, mean normal-liver dose limit in Gy), each item with
     its reasons, rule ids and sources. Missing data gives insufficient_data, never a guess.
+    With --course: the timeline, cumulative normal-liver EQD2 over the RT courses (Y-90
+    beside it), re-irradiation rules and the TACE + RT calendar (JSON key "course").
     """
     from hccrt.clinical.assess import assess
     from hccrt.clinical.patient import load_patient
@@ -66,27 +98,81 @@ def assess_command(
     from hccrt.clinical.settings import load_settings
 
     overrides = None if settings is None else load_settings(settings)
-    result = assess(load_patient(patient), overrides)
+    record = load_patient(patient)
+    result = assess(record, overrides)
+    if course is None:
 
-    def render(payload: Any) -> str:
-        return render_assessment_text(payload)
+        def render(payload: Any) -> str:
+            return render_assessment_text(payload)
 
-    emit(result, output_format, render)
+        emit(result, output_format, render)
+        return
+    from hccrt.clinical.course import load_course
+    from hccrt.clinical.course_assess import assess_course
+    from hccrt.clinical.course_render import render_course_text
+
+    course_result = assess_course(
+        load_course(course), record, liver_alpha_beta_gy=liver_alpha_beta_gy
+    )
+    payload = {**result.model_dump(mode="json", by_alias=True), "course": course_result}
+
+    def render_both(_: Any) -> str:
+        return render_assessment_text(result) + "\n" + render_course_text(course_result)
+
+    emit(payload, output_format, render_both)
 
 
-def followup_command(record: FollowupArg, output_format: FormatOption = OutputFormat.text) -> None:
+def followup_command(
+    record: FollowupArg = None,
+    output_format: FormatOption = OutputFormat.text,
+    course: CourseOption = None,
+    plot: PlotOption = None,
+) -> None:
     """Grade liver labs during/after RT (CTCAE v5.0, ULN and abnormal-baseline rules), classify
     RILD (classic / non_classic / none / indeterminate, within 4 months of RT end, after
     high-dose liver RT, progression excluded) and recommend stopping RT for liver injury of
-    grade >= 2 during RT.
+    grade >= 2 during RT. With --course: every visit of the course (grades, Child-Pugh and
+    ALBI change from baseline, RILD window, first stop-RT visit, mRECIST) and --plot PNG.
     """
+    from hccrt.errors import InputError
+
+    if (record is None) == (course is None):
+        raise InputError(
+            "FOLLOWUP", "give a follow-up file or --course, not both or neither", None,
+            "e.g. hccrt followup --course examples/courses/sbrt_followup.json",
+        )  # fmt: skip
+    if plot is not None and course is None:
+        raise InputError("--plot", "needs --course", str(plot), "add --course COURSE.json")
+    if course is not None:
+        _followup_course(course, output_format, plot)
+        return
     from hccrt.clinical.followup import followup, load_followup
     from hccrt.clinical.render import render_followup_text
 
+    assert record is not None
     result = followup(load_followup(record))
 
     def render(payload: Any) -> str:
         return render_followup_text(payload)
+
+    emit(result, output_format, render)
+
+
+def _followup_course(course: Path, output_format: OutputFormat, plot: Path | None) -> None:
+    from hccrt.clinical.course import load_course
+    from hccrt.clinical.course_followup import followup_course
+    from hccrt.clinical.course_render import render_course_followup_text
+
+    loaded = load_course(course)
+    result = followup_course(loaded)
+    if plot is not None:
+        from hccrt.clinical.course_plot import plot_course
+
+        plot_course(loaded, result, plot)
+
+    def render(payload: Any) -> str:
+        text = render_course_followup_text(payload)
+        return text + (f"Trend plot: {plot}\n" if plot is not None else "")
 
     emit(result, output_format, render)
 

@@ -230,6 +230,22 @@ def evaluate(
     ] = None,
     between_planes: BetweenPlanesOption = "slab",
     output_format: FormatOption = OutputFormat.text,
+    course: Annotated[
+        Path | None,
+        typer.Option(
+            "--course",
+            help="Patient course JSON (docs/course-schema.json) with earlier RT courses: the "
+            "normal-liver mean limit is also applied to the cumulative EQD2 (re-irradiation).",
+        ),
+    ] = None,
+    liver_alpha_beta_gy: Annotated[
+        float,
+        typer.Option(
+            "--liver-alpha-beta-gy",
+            help="With --course: normal-liver α/β in Gy for the EQD2 sum (default 8).",
+            parser=finite_float,
+        ),
+    ] = 8.0,
 ) -> None:
     """Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf."""
     from hccrt.dvh.sampling import DvhSettings
@@ -258,6 +274,8 @@ def evaluate(
         child_pugh_class=child_pugh,
         relative_unit=relative_unit,
         settings=settings,
+        course=course,
+        liver_alpha_beta_gy=liver_alpha_beta_gy,
     )
     written = write_report(evaluation, out, ct=ct_series)
     payload = evaluation.to_json()
@@ -270,6 +288,8 @@ def evaluate(
         "files": {k: str(v) for k, v in written.items()},
         "warnings": payload["warnings"],
     }
+    if "cumulative_liver" in payload:
+        summary["cumulative_liver"] = payload["cumulative_liver"]
     emit(summary, output_format, _render_evaluation)
 
 
@@ -277,6 +297,13 @@ def _render_evaluation(payload: dict[str, Any]) -> str:
     lines = [f"verdict: {payload['verdict'].upper()} (protocol {payload['protocol']})"]
     lines.extend(f"  - {r}" for r in payload["verdict_reasons"])
     lines.extend(f"recommendation: {r}" for r in payload["recommendations"])
+    cumulative = payload.get("cumulative_liver")
+    if cumulative is not None:
+        lines.append(
+            f"cumulative normal-liver EQD2 (α/β {cumulative['alpha_beta_gy']:g} Gy): "
+            f"{cumulative['cumulative_mean_eqd2_gy']} Gy ({cumulative['status']}; this plan "
+            f"alone {cumulative['plan_mean_eqd2_gy']} Gy EQD2, {cumulative['plan_mean_gy']} Gy)"
+        )
     lines.append(f"report: {payload['files']['report_html']} and {payload['files']['report_pdf']}")
     return "\n".join(lines)
 

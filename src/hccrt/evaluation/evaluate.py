@@ -62,6 +62,8 @@ def evaluate_plan(
     assessment_text: str = "",
     settings: DvhSettings | None = None,
     warnings: Sequence[str] = (),
+    prior_courses: Sequence[Any] = (),
+    liver_alpha_beta_gy: float = 8.0,
 ) -> Evaluation:
     """Evaluate a plan dose against a protocol.
 
@@ -87,6 +89,12 @@ def evaluate_plan(
         DVH settings.
     warnings
         Warnings from reading the inputs, carried into the result.
+    prior_courses
+        Earlier RT courses (:func:`hccrt.evaluation.prior_courses.prior_course_doses`): the
+        normal-liver mean limit is then also applied to the cumulative EQD2 (``cumulative_liver``
+        in the result; a failure fails the verdict), shown beside the plan alone.
+    liver_alpha_beta_gy
+        α/β of the normal liver for the cumulative EQD2 (default 8 Gy, Huang 2016).
 
     Returns
     -------
@@ -149,6 +157,18 @@ def evaluate_plan(
             reasons.append(f"{result.structure} {result.metric} could not be evaluated")
         elif result.status == ConstraintStatus.NOT_EVALUATED:
             notes.append(f"{result.structure} {result.metric}: not evaluated ({result.note})")
+    cumulative = None
+    if prior_courses:
+        cumulative = _cumulative(
+            structures, dose_gy, dose_grid, plan, cp, prior_courses, liver_alpha_beta_gy, settings
+        )
+        notes.extend(cumulative.notes)
+        if cumulative.status == "fail":
+            reasons.append(
+                f"cumulative normal-liver EQD2 {cumulative.cumulative_mean_eqd2_gy:.2f} Gy over "
+                f"this plan and {len(prior_courses)} earlier course(s) (limit < "
+                f"{cumulative.limit_gy:g} Gy, {cumulative.limit_id} read as EQD2, UNCONFIRMED)"
+            )
     ntcp = estimate_ntcp(chosen, resolver, cp, plan.fractions)
     verdict = Verdict.FAIL if reasons else Verdict.PASS
     failed = any(r.status == ConstraintStatus.FAIL and r.priority == "mandatory" for r in results)
@@ -189,4 +209,30 @@ def evaluate_plan(
         plan_structures=tuple(structures),
         patient=patient,
         assessment_text=assessment_text,
+        cumulative_liver=cumulative,
+    )
+
+
+def _cumulative(
+    structures: Sequence[StructureContours],
+    dose_gy: npt.ArrayLike,
+    dose_grid: Grid,
+    plan: PlanFacts,
+    cp: str | None,
+    prior_courses: Sequence[Any],
+    alpha_beta_gy: float,
+    settings: DvhSettings | None,
+) -> Any:
+    """The seed's mean normal-liver limit applied to the cumulative EQD2 (COURSE-CUM-LIMIT)."""
+    from hccrt.core import protocol_limit
+    from hccrt.evaluation.prior_courses import cumulative_liver_check
+
+    def liver_mean(values: npt.ArrayLike) -> float | None:
+        found = StructureResolver(structures, values, dose_grid, settings).resolve("Liver-GTV")
+        return None if found is None else float(found.dvh.dmean_gy)
+
+    limit_id = {"A": "liver_mean_cp_a", "B": "liver_mean_cp_b", None: "liver_mean_general"}.get(cp)
+    limit = None if limit_id is None else (limit_id, protocol_limit(limit_id).limit)
+    return cumulative_liver_check(
+        dose_gy, plan.fractions, prior_courses, liver_mean, limit, alpha_beta_gy
     )

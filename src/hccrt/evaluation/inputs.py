@@ -73,10 +73,15 @@ def evaluate_files(
     child_pugh_class: str | None = None,
     relative_unit: Literal["fraction", "percent"] | None = None,
     settings: DvhSettings | None = None,
+    course: Path | None = None,
+    liver_alpha_beta_gy: float = 8.0,
 ) -> tuple[Evaluation, Image | None]:
     """Read the files, evaluate the plan, and return it with the CT series (or ``None``).
 
     ``settings`` are the DVH engine's (e.g. ``DvhSettings(between_planes="smooth")``).
+    ``course`` is a patient-course JSON whose completed RT courses are summed with the plan
+    (cumulative normal-liver EQD2 at ``liver_alpha_beta_gy``; see
+    :mod:`hccrt.evaluation.prior_courses`).
 
     Raises
     ------
@@ -110,6 +115,12 @@ def evaluate_files(
     )
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
+    prior: tuple[Any, ...] = ()
+    if course is not None:
+        from hccrt.clinical.course import load_course
+        from hccrt.evaluation.prior_courses import prior_course_doses
+
+        prior = prior_course_doses(load_course(course), grid, warnings)
     ct = None
     if files.ct is not None:
         ct = read_ct_series(files.ct)
@@ -145,6 +156,8 @@ def evaluate_files(
         assessment_text=assessment_text,
         warnings=warnings,
         settings=settings,
+        prior_courses=prior,
+        liver_alpha_beta_gy=liver_alpha_beta_gy,
     )
     if len(doses) == 1 and doses[0].stored_dvhs:
         comparison = stored_dvh_comparison(structure_set.structures, doses[0], total, grid)

@@ -125,6 +125,8 @@ class Evaluation:
     patient: dict[str, Any] | None = field(repr=False, default=None)
     assessment_text: str = field(repr=False, default="")
     stored_dvh_comparison: tuple[Any, ...] = ()
+    cumulative_liver: Any = None
+    """Cumulative normal-liver EQD2 over earlier RT courses (``CumulativeLiverCheck``) or None."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``evaluation.json`` payload (plain JSON types; NaN becomes null on output)."""
@@ -150,5 +152,7 @@ class Evaluation:
             "patient": self.patient,
             "stored_dvh_comparison": self.stored_dvh_comparison,
         }
+        if self.cumulative_liver is not None:  # only with earlier RT courses (re-irradiation)
+            payload["cumulative_liver"] = self.cumulative_liver.to_json()
         result: dict[str, Any] = to_jsonable(payload)
         return result

@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -241,3 +250,19 @@ class EvaluationJob(Base):
         ForeignKey("evaluations.id", ondelete="SET NULL"), nullable=True
     )
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CourseVersion(Base):
+    """One saved state of a patient's course (issue 16; version 1 at the first save)."""
+
+    __tablename__ = "patient_courses"
+    __table_args__ = (UniqueConstraint("patient_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    course: Mapped[dict[str, Any]] = mapped_column(JSON)
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    saved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
