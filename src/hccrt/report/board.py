@@ -16,6 +16,7 @@ from fpdf import FPDF
 from hccrt import __version__
 from hccrt.clinical.board import BoardSummary, sources_of
 from hccrt.errors import InputError
+from hccrt.report.pdf import _table as table
 
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _RED = {"contraindicated", "relative_contraindication"}
@@ -56,16 +57,7 @@ def _lines(pdf: FPDF, lines: Sequence[str]) -> None:
 
 def _table(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]],
            widths: Sequence[int]) -> None:  # fmt: skip
-    pdf.set_font("DejaVu", "", 6)
-    with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=2.8) as table:
-        head = table.row()
-        for text in header:
-            head.cell(text)
-        for values in rows:
-            row = table.row()
-            for text in values:
-                row.cell(text)
-    pdf.set_font("DejaVu", "", 7)
+    table(pdf, header, rows, widths, font_pt=6, line_height_mm=2.8, body_font_pt=7)
 
 
 def render_board_pdf(summary: BoardSummary, path: Path) -> Path:

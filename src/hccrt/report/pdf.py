@@ -42,9 +42,13 @@ def _heading(pdf: FPDF, text: str) -> None:
 
 
 def _table(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]],
-           widths: Sequence[int]) -> None:  # fmt: skip
-    pdf.set_font("DejaVu", "", 7)
-    with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=3.6) as table:
+           widths: Sequence[int], *, font_pt: float = 7, line_height_mm: float = 3.6,
+           body_font_pt: float = 8) -> None:  # fmt: skip
+    """Write a header row and the rows as a left-aligned table, then restore the body font."""
+    pdf.set_font("DejaVu", "", font_pt)
+    with pdf.table(
+        col_widths=tuple(widths), text_align="LEFT", line_height=line_height_mm
+    ) as table:
         head = table.row()
         for text in header:
             head.cell(text)
@@ -52,7 +56,7 @@ def _table(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]],
             row = table.row()
             for text in values:
                 row.cell(text)
-    pdf.set_font("DejaVu", "", 8)
+    pdf.set_font("DejaVu", "", body_font_pt)
 
 
 def render_pdf(
