@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from hccrt.clinical.assess import Assessment
     from hccrt.clinical.patient import PatientRecord
+    from hccrt.core import Image
     from hccrt.dicom.case import CaseInventory
     from hccrt.dvh.histogram import DoseVolumeHistogram
     from hccrt.evaluation.evaluate import Evaluation
@@ -233,7 +234,9 @@ def run_case(case_dir: str | Path, out_dir: str | Path, **options: Any) -> RunRe
     return run(Path(case_dir), Path(out_dir), **options)
 
 
-def write_report(evaluation: Evaluation, out_dir: str | Path, ct: Any = None) -> dict[str, Path]:
+def write_report(
+    evaluation: Evaluation, out_dir: str | Path, ct: Image | None = None
+) -> dict[str, Path]:
     """Write ``evaluation.json``, ``report.html`` and ``report.pdf`` for an evaluation.
 
     Parameters
@@ -243,7 +246,8 @@ def write_report(evaluation: Evaluation, out_dir: str | Path, ct: Any = None) ->
     out_dir
         Output folder (created if needed).
     ct
-        Optional CT series (:class:`hccrt.dicom.CTSeries`) for the dose colour-wash figures.
+        Optional CT image (:class:`hccrt.core.Image`, as :func:`read_case` readers return it)
+        for the dose figures.
 
     Returns
     -------

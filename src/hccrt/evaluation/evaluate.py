@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.core import Dose
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.checks import (
@@ -36,6 +37,9 @@ from hccrt.evaluation.structures import ResolvedStructure, StructureResolver
 from hccrt.evaluation.technique import PlanFacts
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
+
+if TYPE_CHECKING:
+    from hccrt.evaluation.prior_courses import CumulativeLiverCheck, PriorCourseDose
 
 __all__ = [
     "REQUIRED_STRUCTURES",
@@ -62,7 +66,7 @@ def evaluate_plan(
     assessment_text: str = "",
     settings: DvhSettings | None = None,
     warnings: Sequence[str] = (),
-    prior_courses: Sequence[Any] = (),
+    prior_courses: Sequence[PriorCourseDose] = (),
     liver_alpha_beta_gy: float = 8.0,
 ) -> Evaluation:
     """Evaluate a plan dose against a protocol.
@@ -204,8 +208,7 @@ def evaluate_plan(
         structures=summaries,
         warnings=tuple(dict.fromkeys(notes)),
         dvhs=dvhs,
-        dose_gy=np.asarray(dose_gy),
-        dose_grid=dose_grid,
+        dose=Dose(dose_grid, np.asarray(dose_gy, dtype=np.float32)),
         plan_structures=tuple(structures),
         patient=patient,
         assessment_text=assessment_text,
@@ -219,10 +222,10 @@ def _cumulative(
     dose_grid: Grid,
     plan: PlanFacts,
     cp: str | None,
-    prior_courses: Sequence[Any],
+    prior_courses: Sequence[PriorCourseDose],
     alpha_beta_gy: float,
     settings: DvhSettings | None,
-) -> Any:
+) -> CumulativeLiverCheck:
     """The seed's mean normal-liver limit applied to the cumulative EQD2 (COURSE-CUM-LIMIT)."""
     from hccrt.core import protocol_limit
     from hccrt.evaluation.prior_courses import cumulative_liver_check

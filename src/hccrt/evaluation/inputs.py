@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from hccrt.core import Dose, Image, PlanSummary, StoredDVH
+from hccrt.core import Dose, Image, PlanSummary, StoredDVH, StructureSet
 from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.plan import StoredComparison
 from hccrt.dvh.sampling import DvhSettings
@@ -29,6 +29,7 @@ from hccrt.geometry.grid import Grid, require_same_frame
 if TYPE_CHECKING:
     from hccrt.clinical.assess import Assessment
     from hccrt.clinical.patient import PatientRecord
+    from hccrt.evaluation.prior_courses import PriorCourseDose
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def evaluate_files(
     )
     grid, total, sum_warnings = sum_doses(doses)
     warnings.extend(sum_warnings)
-    prior: tuple[Any, ...] = ()
+    prior: tuple[PriorCourseDose, ...] = ()
     if course is not None:
         from hccrt.clinical.course import load_course
         from hccrt.evaluation.prior_courses import prior_course_doses
@@ -167,12 +168,12 @@ def evaluate_files(
 
 def read_doses_gy(
     paths: Sequence[Path],
-    structure_set: Any,
+    structure_set: StructureSet,
     rtstruct_name: str,
     reference_dose_gy: float | None,
     relative_unit: Literal["fraction", "percent"] | None,
     warnings: list[str],
-) -> list[Any]:
+) -> list[Dose]:
     """Read every RTDOSE in Gy, each checked against the structure set's Frame of Reference.
 
     The readers' warnings are appended to ``warnings`` (``hccrt dvh`` and ``hccrt evaluate``

@@ -14,10 +14,10 @@ modelled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,9 @@ from hccrt.radiobiology.cumulative import (
     mean_dose_eqd2_gy,
 )
 from hccrt.radiobiology.voxel import dose_array_to_eqd2
+
+if TYPE_CHECKING:
+    from hccrt.clinical.course import PatientCourse
 
 __all__ = [
     "CumulativeLiverCheck",
@@ -98,7 +101,9 @@ class CumulativeLiverCheck:
         }
 
 
-def _rigid_to_target(registration_path: str, dose_frame: str, target_frame: str) -> Any:
+def _rigid_to_target(
+    registration_path: str, dose_frame: str, target_frame: str
+) -> npt.NDArray[np.float64]:
     """4x4 matrix mapping the earlier dose's frame to the new plan's frame, from a REG file."""
     from hccrt.registration.io import load_registration
 
@@ -112,7 +117,8 @@ def _rigid_to_target(registration_path: str, dose_frame: str, target_frame: str)
     if (result.moving_frame_uid, result.fixed_frame_uid) == (dose_frame, target_frame):
         return matrix
     if (result.fixed_frame_uid, result.moving_frame_uid) == (dose_frame, target_frame):
-        return np.linalg.inv(matrix)
+        inverse: npt.NDArray[np.float64] = np.linalg.inv(matrix).astype(np.float64)
+        return inverse
     raise InputError(
         "registration_path",
         f"joins frames {result.moving_frame_uid} and {result.fixed_frame_uid}, not the prior "
@@ -123,7 +129,7 @@ def _rigid_to_target(registration_path: str, dose_frame: str, target_frame: str)
 
 
 def prior_course_doses(
-    course: Any, target_grid: Grid, warnings: list[str] | None = None
+    course: PatientCourse, target_grid: Grid, warnings: list[str] | None = None
 ) -> tuple[PriorCourseDose, ...]:
     """The completed RT courses of ``course`` (a :class:`PatientCourse`) for the evaluation.
 
@@ -201,7 +207,7 @@ def cumulative_liver_check(
     dose_gy: npt.ArrayLike,
     fractions: int,
     prior: Sequence[PriorCourseDose],
-    liver_mean: Any,
+    liver_mean: Callable[[npt.ArrayLike], float | None],
     limit: tuple[str, float] | None,
     alpha_beta_gy: float,
 ) -> CumulativeLiverCheck:

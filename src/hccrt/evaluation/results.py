@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,11 @@ from hccrt.evaluation.protocol import Protocol
 from hccrt.evaluation.technique import PlanFacts
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
+
+if TYPE_CHECKING:
+    from hccrt.core import Dose
+    from hccrt.dvh.plan import StoredComparison
+    from hccrt.evaluation.prior_courses import CumulativeLiverCheck
 
 
 class ConstraintStatus(StrEnum):
@@ -119,14 +124,23 @@ class Evaluation:
     structures: tuple[StructureSummary, ...]
     warnings: tuple[str, ...]
     dvhs: dict[str, DoseVolumeHistogram] = field(repr=False, default_factory=dict)
-    dose_gy: npt.NDArray[np.floating[Any]] | None = field(repr=False, default=None)
-    dose_grid: Grid | None = field(repr=False, default=None)
+    dose: Dose | None = field(repr=False, default=None)
     plan_structures: tuple[StructureContours, ...] = field(repr=False, default=())
     patient: dict[str, Any] | None = field(repr=False, default=None)
     assessment_text: str = field(repr=False, default="")
-    stored_dvh_comparison: tuple[Any, ...] = ()
-    cumulative_liver: Any = None
-    """Cumulative normal-liver EQD2 over earlier RT courses (``CumulativeLiverCheck``) or None."""
+    stored_dvh_comparison: tuple[StoredComparison, ...] = ()
+    cumulative_liver: CumulativeLiverCheck | None = None
+    """Cumulative normal-liver EQD2 over earlier RT courses, or None without them."""
+
+    @property
+    def dose_gy(self) -> npt.NDArray[np.float32] | None:
+        """The evaluated dose (Gy) on :attr:`dose_grid`, or None."""
+        return None if self.dose is None else self.dose.dose_gy
+
+    @property
+    def dose_grid(self) -> Grid | None:
+        """The grid of :attr:`dose_gy`, or None."""
+        return None if self.dose is None else self.dose.grid
 
     def to_json(self) -> dict[str, Any]:
         """The ``evaluation.json`` payload (plain JSON types; NaN becomes null on output)."""
