@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from hccrt.dvh.interpolation import covered_mask, interpolate_at_indices, separable_plane_doses
 from hccrt.dvh.sampling import Slab
@@ -119,8 +118,7 @@ class InPlaneGradients:
             return np.zeros(0)
         local = (index - self.offset).T
         upper = np.asarray(self.gx.shape)[:, None] - 1
-        local = np.clip(np.rint(local), 0, upper)
-        gx = ndimage.map_coordinates(self.gx, local, order=0, mode="nearest")
-        gy = ndimage.map_coordinates(self.gy, local, order=0, mode="nearest")
+        at = tuple(np.clip(np.rint(local), 0, upper).astype(np.intp))
+        gx, gy = self.gx[at], self.gy[at]
         result: FloatArray = (gx * pixel_mm) ** 2 + (gy * pixel_mm) ** 2
         return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
@@ -62,10 +61,24 @@ def interpolate_at_indices(dose_gy: FloatArray, indices: FloatArray) -> FloatArr
     """Trilinear dose at continuous ``(N, 3)`` indices, clamped to the outermost centres."""
     if indices.shape[0] == 0:
         return np.zeros(0, dtype=np.float64)
-    upper = np.asarray(dose_gy.shape, dtype=np.float64) - 1.0
-    clamped = np.clip(indices, 0.0, upper)
-    values = ndimage.map_coordinates(dose_gy, clamped.T, order=1, mode="nearest", prefilter=False)
-    result: FloatArray = np.asarray(values, dtype=np.float64)
+    # numpy rather than scipy.ndimage.map_coordinates: the same trilinear weights, and every
+    # short command (hccrt dvh) is spared scipy.ndimage's 0.2 s import.
+    shape = np.asarray(dose_gy.shape, dtype=np.intp)
+    clamped = np.clip(indices, 0.0, (shape - 1).astype(np.float64))
+    base = np.minimum(np.floor(clamped), np.maximum(shape - 2, 0)).astype(np.intp)
+    fraction = clamped - base
+    strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.intp)
+    step = np.where(shape > 1, strides, 0)  # a single plane along an axis has no upper neighbour
+    flat = np.ascontiguousarray(dose_gy, dtype=np.float64).ravel()
+    linear = base @ strides
+    result: FloatArray = np.zeros(indices.shape[0], dtype=np.float64)
+    for dk in (0, 1):
+        wk = fraction[:, 0] if dk else 1.0 - fraction[:, 0]
+        for dj in (0, 1):
+            wkj = wk * (fraction[:, 1] if dj else 1.0 - fraction[:, 1])
+            for di in (0, 1):
+                weight = wkj * (fraction[:, 2] if di else 1.0 - fraction[:, 2])
+                result += weight * flat[linear + (dk * step[0] + dj * step[1] + di * step[2])]
     return result
 
 

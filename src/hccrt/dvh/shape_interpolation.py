@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -72,6 +71,8 @@ def signed_distance_mm(occupancy: npt.ArrayLike, pixel_mm: float) -> FloatArray:
     numpy.ndarray
         Shape ``(rows, cols)``; ``+inf`` everywhere on an empty plane.
     """
+    from scipy import ndimage  # only the smooth between-planes model needs it
+
     occ = np.asarray(occupancy, dtype=np.float64)
     if not occ.any():
         return np.full(occ.shape, np.inf)
@@ -121,6 +122,8 @@ def _limited_curvature(power: FloatArray, present: BoolArray, plane_mm: float) -
 
 def _unmatched(plane: FloatArray, neighbour: FloatArray) -> FloatArray:
     """Occupancy of the connected parts of ``plane`` that overlap nothing on ``neighbour``."""
+    from scipy import ndimage  # only the smooth between-planes model needs it
+
     labels, count = ndimage.label(plane > 0, structure=np.ones((3, 3)))
     if count == 0:
         return np.zeros_like(plane)

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import ndtr
 
 from hccrt.radiobiology._checks import fraction_count, positive
 from hccrt.radiobiology.dvh_input import (
@@ -191,7 +190,8 @@ def _ntcp(
         gamma50 = 1.0 / (params.m * math.sqrt(2.0 * math.pi))
         probability = 0.0 if geud == 0.0 else 1.0 / (1.0 + (params.td50_gy / geud) ** (4 * gamma50))
     else:
-        probability = float(ndtr((geud - params.td50_gy) / slope))
+        # standard normal CDF (scipy.special.ndtr) from math.erfc: no scipy import for this
+        probability = 0.5 * math.erfc(-(geud - params.td50_gy) / (slope * math.sqrt(2.0)))
     notes = list(dvh.warnings)
     max_per_fraction = float(physical.max()) / n_fx
     if max_per_fraction > LQ_VALIDITY_LIMIT_GY:
