@@ -52,7 +52,19 @@ def test_plan_auto_writes_readable_plan_and_dose(case_dir, tmp_path):
 def plan_50_in_10(case: str, out: str, *extra: str) -> CliResult:
     """``hccrt plan CASE --prescription-gy 50 --fractions 10 --out OUT EXTRA...``."""
     return invoke(
-        ["plan", case, "--prescription-gy", "50", "--fractions", "10", "--out", out, *extra]
+        [
+            "plan",
+            case,
+            "--prescription-gy",
+            "50",
+            "--fractions",
+            "10",
+            "--out",
+            out,
+            "--final-dose",
+            "pencil-beam",
+            *extra,
+        ]  # the collapsed-cone final dose: own test
     )
 
 

@@ -32,7 +32,7 @@ def build_case(name: str, work: Path, cohort: Path) -> Path:
          str(diameter_cm)],
         [
             "plan", str(phantom), "--prescription-gy", "50", "--fractions", "10",
-            "--technique", "3dcrt", "--out", str(plan),
+            "--technique", "3dcrt", "--final-dose", "pencil-beam", "--out", str(plan),
         ],
     ):  # fmt: skip
         try:

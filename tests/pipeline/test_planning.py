@@ -23,7 +23,9 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlannedCase, Path
     folder = write_case(tmp_path_factory.mktemp("synthetic"))
     ct = read_ct_series(folder / "CT")
     structure_set = read_rtstruct(folder / "RTSTRUCT.dcm")
-    request = PlanRequest(50.0, 25, technique="3dcrt", gantry_deg=(0.0, 120.0, 240.0))
+    request = PlanRequest(
+        50.0, 25, technique="3dcrt", gantry_deg=(0.0, 120.0, 240.0), final_dose="pencil_beam"
+    )
     result = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request))
     out = folder / "plan"
     write_planned(result, out, ct, folder / "RTSTRUCT.dcm", 0.0)

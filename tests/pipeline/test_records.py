@@ -10,7 +10,9 @@ from hccrt.clinical.fhir import bundle_from_record
 from hccrt.clinical.patient import load_patient
 from hccrt.dicom.case import inventory_case
 from hccrt.phantom import PhantomResult
-from hccrt.pipeline import run_case
+from hccrt.pipeline import RunOptions, run_case
+
+PENCIL = RunOptions(final_dose="pencil_beam")  # the final collapsed-cone dose has its own tests
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "patients"
 
@@ -26,11 +28,11 @@ def test_a_fhir_bundle_replaces_patient_json(tmp_path: Path) -> None:
     case.mkdir()
     (case / "patient.fhir.json").write_text(json.dumps(bundle_from_record(record)))
     assert inventory_case(case).patient_record == case / "patient.fhir.json"
-    run_case(case, tmp_path / "out")
+    run_case(case, tmp_path / "out", options=PENCIL)
     reference = tmp_path / "reference"
     reference.mkdir()
     shutil.copy(EXAMPLES / "single_hcc_child_a.json", reference / "patient.json")
-    run_case(reference, tmp_path / "reference-out")
+    run_case(reference, tmp_path / "reference-out", options=PENCIL)
     assessed = (tmp_path / "out" / "assessment.json").read_text()
     assert assessed == (tmp_path / "reference-out" / "assessment.json").read_text()
 
@@ -49,7 +51,7 @@ def test_a_case_without_a_record_is_insufficient_data_and_not_planned(
     case = tmp_path / "case"
     shutil.copytree(node_phantom.ct_dir, case / "CT")
     shutil.copy(node_phantom.rtstruct_path, case / "RTSTRUCT.dcm")
-    result = run_case(case, tmp_path / "out")
+    result = run_case(case, tmp_path / "out", options=PENCIL)
     assert any("no clinical record" in w and "22 Gy" in w for w in result.warnings)
     assert _stage(tmp_path / "out", "assessment")["status"] == "done"
     planning = _stage(tmp_path / "out", "planning")

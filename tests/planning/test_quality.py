@@ -83,7 +83,7 @@ def test_auto_keeps_3dcrt_only_when_it_meets_the_quality_criteria(tmp_path):
     folder = write_case(tmp_path, gtv_radius_mm=15.0)
     ct = read_ct_series(folder / "CT")
     structures = read_rtstruct(folder / "RTSTRUCT.dcm")
-    request = PlanRequest(30.0, 3)
+    request = PlanRequest(30.0, 3, final_dose="pencil_beam")
     planned = plan_in_memory(ct, structures, request, hccrt_plan_context(request))
     conformal, imrt = planned.result.plans
     assert conformal.quality is not None
@@ -121,7 +121,7 @@ def test_3dcrt_caps_all_normal_tissue_after_normalisation_and_prunes_beams(tmp_p
     )
     files = generate_phantom(tmp_path / "dome", options)
     ct, structures = read_ct_series(files.ct_dir), read_rtstruct(files.rtstruct_path)
-    request = PlanRequest(45.0, 3, technique="3dcrt")
+    request = PlanRequest(45.0, 3, technique="3dcrt", final_dose="pencil_beam")
     (plan,) = plan_in_memory(ct, structures, request, hccrt_plan_context(request)).result.plans
     assert plan.quality is not None
     assert plan.quality.metrics["v105_outside_pct_of_ptv"] < 8.0

@@ -53,7 +53,9 @@ def test_a_ptv_without_the_thrombus_is_refused(pvtt_phantom):
 @pytest.mark.slow
 def test_planned_pvtt_is_covered_and_normal_liver_agrees_with_the_evaluation(pvtt_phantom):
     ct, structures = pvtt_phantom
-    request = PlanRequest(50.0, 25, technique="3dcrt", gantry_deg=(0.0, 120.0, 240.0))
+    request = PlanRequest(
+        50.0, 25, technique="3dcrt", gantry_deg=(0.0, 120.0, 240.0), final_dose="pencil_beam"
+    )
     planned = plan_in_memory(ct, structures, request, hccrt_plan_context(request))
     dose = planned.doses["3DCRT"].dose_gy
     pvtt = dose[planned.masks["GTV_PVTT"]]

@@ -32,11 +32,19 @@ class TechniqueChoice(enum.StrEnum):
     imrt = "imrt"
 
 
+class FinalDoseChoice(enum.StrEnum):
+    """Engine of the reported plan dose."""
+
+    collapsed_cone = "collapsed-cone"
+    pencil_beam = "pencil-beam"
+
+
 def _render(payload: dict[str, Any]) -> str:
     lines = [
         f"chosen: {payload['chosen_technique']}  ({payload['reason']})",
         f"target {payload['target']}: {payload['prescription_gy']:g} Gy in "
         f"{payload['fractions']} fractions; total {payload['seconds_total']:.1f} s",
+        f"dose: {payload['final_dose']['description']}",
     ]
     lines += [f"note: {n}" for n in payload["notes"]]
     for plan in payload["evaluation"]["plans"]:
@@ -133,6 +141,16 @@ def plan(
             parser=finite_float,
         ),
     ] = None,
+    final_dose: Annotated[
+        FinalDoseChoice,
+        typer.Option(
+            "--final-dose",
+            help="Engine of the reported dose: collapsed-cone (heterogeneity-correct, the engine "
+            "of hccrt dose; the plan is renormalised on it) or pencil-beam (the optimiser's "
+            "dose, faster; not for signing in lung or gas).",
+            case_sensitive=False,
+        ),
+    ] = FinalDoseChoice.collapsed_cone,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Plan a case: 3DCRT first, IMRT if the dosimetric requirements are not met (seed 000).
@@ -166,6 +184,7 @@ def plan(
         dose_spacing_mm=dose_grid_mm,
         normal_liver_mean_gy=liver_mean_limit_gy,
         progress=progress,
+        final_dose="pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone",
     )
     emit(payload, output_format, _render)
 

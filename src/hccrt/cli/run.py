@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
 from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
+from hccrt.cli.planning import FinalDoseChoice
 
 
 class PlanTechnique(StrEnum):
@@ -51,12 +52,25 @@ def run(
     fractions: Annotated[
         int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
     ] = None,
+    final_dose: Annotated[
+        FinalDoseChoice,
+        typer.Option(
+            "--final-dose",
+            help="Engine of the reported dose: collapsed-cone (heterogeneity-correct, the engine "
+            "of hccrt dose; the plan is renormalised on it) or pencil-beam (the optimiser's "
+            "dose, faster; not for signing in lung or gas).",
+            case_sensitive=False,
+        ),
+    ] = FinalDoseChoice.collapsed_cone,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
     from hccrt.pipeline import RunOptions, run_case
 
-    options = RunOptions(technique.value, prescription_gy, fractions)  # validated before any work
+    engine: Literal["collapsed_cone", "pencil_beam"] = (
+        "pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone"
+    )
+    options = RunOptions(technique.value, prescription_gy, fractions, engine)  # validated first
     result = run_case(case_dir, out, force=force, options=options)
     emit(result, output_format, _render)
     if result.errors:

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.core import Dose, Image
 from hccrt.core.plan import Beam, Plan
 from hccrt.dicom.rtdose_writer import write_rtdose
 from hccrt.dicom.rtplan_writer import PatientReference
@@ -35,7 +36,7 @@ from hccrt.dose.check_compare import DvhDifference, GammaResult, dvh_differences
 from hccrt.dose.check_inputs import DoseCheckInputs, dose_grid_for, load_dose_check_inputs
 from hccrt.dose.fluence import BeamFluence, CollimatorParameters
 from hccrt.errors import InputError
-from hccrt.geometry.grid import Grid
+from hccrt.geometry.grid import Grid, require_same_frame
 from hccrt.planning.hu_density import HuDensityTable
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "collapsed_cone",
     "dose_grid_for",
     "load_dose_check_inputs",
+    "plan_dose",
     "run_dose_check",
 ]
 
@@ -192,15 +194,10 @@ def run_dose_check(
     plan = inputs.plan.plan
     models = _models(plan, library)
     dose_grid = inputs.dose_grid
-    by_beam = {b.number: beam_fluences(b, models[b.number].collimator) for b in plan.beams}
-    fluences = [f for beam_samples in by_beam.values() for f in beam_samples]
-    timings["fluence_s"] = time.perf_counter() - start
     table = HuDensityTable()
-    density = table(inputs.ct.hu)
-    tick = time.perf_counter()
-    per_fraction = engine(fluences, density, inputs.ct.grid, library, dose_grid, progress)
-    dose = np.asarray(per_fraction, dtype=np.float64) * plan.fractions
-    timings["dose_s"] = time.perf_counter() - tick
+    dose, directions = _course_dose(
+        plan, table(inputs.ct.hu), inputs.ct.grid, dose_grid, library, engine, progress, timings
+    )
     gamma: tuple[GammaResult, ...] = ()
     dvh: tuple[DvhDifference, ...] = ()
     if inputs.reference is not None:
@@ -227,7 +224,7 @@ def run_dose_check(
         fractions=plan.fractions,
         prescription_gy=plan.prescription_gy,
         total_mu_per_fraction=plan.total_monitor_units,
-        beams=tuple(_row(b, len(by_beam[b.number]), models[b.number]) for b in plan.beams),
+        beams=tuple(_row(b, directions[b.number], models[b.number]) for b in plan.beams),
         dose_grid_mm=float(dose_grid.spacing_mm[0]),
         dose_grid_shape=dose_grid.shape,
         max_dose_gy=float(dose.max()),
@@ -245,6 +242,80 @@ def run_dose_check(
         result = replace(result, report_html=str(html), report_pdf=str(pdf))
     timings["total_s"] = time.perf_counter() - start
     return result
+
+
+def _course_dose(
+    plan: Plan,
+    density: npt.NDArray[np.floating],
+    density_grid: Grid,
+    dose_grid: Grid,
+    library: ModelLibrary,
+    engine: DoseEngine,
+    progress: Progress | None,
+    timings: dict[str, float],
+) -> tuple[npt.NDArray[np.float64], dict[int, int]]:
+    """Whole-course dose (Gy) of ``plan`` and the number of fluence directions per beam."""
+    start = time.perf_counter()
+    models = _models(plan, library)
+    by_beam = {b.number: beam_fluences(b, models[b.number].collimator) for b in plan.beams}
+    fluences = [f for beam_samples in by_beam.values() for f in beam_samples]
+    timings["fluence_s"] = time.perf_counter() - start
+    tick = time.perf_counter()
+    per_fraction = engine(fluences, density, density_grid, library, dose_grid, progress)
+    timings["dose_s"] = time.perf_counter() - tick
+    dose = np.asarray(per_fraction, dtype=np.float64) * plan.fractions
+    return dose, {number: len(samples) for number, samples in by_beam.items()}
+
+
+def plan_dose(
+    plan: Plan,
+    ct: Image,
+    dose_grid: Grid,
+    *,
+    model_files: Sequence[str | Path] = (),
+    progress: Progress | None = None,
+) -> tuple[Dose, dict[str, float]]:
+    """The final (collapsed-cone) dose of a plan held in memory, as ``hccrt dose`` computes it.
+
+    ``hccrt plan`` and ``hccrt run`` report this dose for the chosen plan (the pencil beam
+    stays the optimiser's dose-influence model).
+
+    Parameters
+    ----------
+    plan
+        The plan (MU per fraction, fractions), in the CT's Frame of Reference.
+    ct
+        Planning CT (HU); the generic HU-to-density table converts it.
+    dose_grid
+        Output grid (same Frame of Reference as the CT).
+    model_files
+        Commissioned beam models; the shipped 6 MV model when empty.
+    progress
+        Called with ``(beam, done, total)``.
+
+    Returns
+    -------
+    tuple
+        The whole-course dose (Gy, dose to medium) and the timings (s).
+
+    Raises
+    ------
+    InputError
+        A beam whose machine and energy have no model, or a plan in another frame.
+    """
+    require_same_frame(
+        plan.frame_of_reference_uid or ct.grid.frame_of_reference_uid,
+        ct.grid.frame_of_reference_uid,
+        "plan with CT",
+    )
+    library, engine = collapsed_cone(model_files)
+    timings: dict[str, float] = {}
+    dose, _ = _course_dose(
+        plan, HuDensityTable()(ct.hu), ct.grid, dose_grid, library, engine, progress, timings
+    )
+    return Dose(
+        dose_grid, dose.astype(np.float32), referenced_plan_uid=plan.sop_instance_uid or None
+    ), timings
 
 
 def _row(beam: Beam, directions: int, model: BeamModelLike) -> BeamRow:

@@ -124,7 +124,8 @@ def process_case(case: Case, config: NodeConfig, audit: AuditLog) -> dict[str, A
     started = time.monotonic()
     try:
         record["clinical_record"] = _attach_record(case, config)
-        options = RunOptions(config.run.technique, config.run.prescription_gy, config.run.fractions)
+        how = config.run
+        options = RunOptions(how.technique, how.prescription_gy, how.fractions, how.final_dose)
         result = run_case(case.folder, out_dir, force=True, options=options)
         record["stages"] = [
             {"name": s.name, "status": s.status, "detail": s.detail} for s in result.stages

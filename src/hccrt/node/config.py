@@ -53,6 +53,7 @@ class RunSettings(BaseModel):
     technique: Literal["auto", "3dcrt", "imrt"] = "auto"
     prescription_gy: float | None = Field(None, gt=0, le=100)
     fractions: int | None = Field(None, ge=1, le=60)
+    final_dose: Literal["collapsed_cone", "pencil_beam"] = "collapsed_cone"
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> RunSettings:

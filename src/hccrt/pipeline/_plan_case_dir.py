@@ -33,6 +33,7 @@ from hccrt.pipeline._payloads import evaluation_payload
 from hccrt.pipeline._planning import (
     DEFAULT_GANTRY_DEG,
     EvaluationContext,
+    FinalDoseEngine,
     PlanRequest,
     plan_in_memory,
     write_planned,
@@ -71,6 +72,7 @@ def plan_case_dir(
     dose_spacing_mm: float = 3.0,
     normal_liver_mean_gy: float | None = None,
     progress: Callable[[str], None] | None = None,
+    final_dose: FinalDoseEngine = "collapsed_cone",
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -80,7 +82,7 @@ def plan_case_dir(
         Case folder (CT + RTSTRUCT) and output folder.
     prescription_gy, fractions, technique, child_pugh_class, target, gantry_deg
         See :class:`PlanRequest`.
-    dose_spacing_mm, normal_liver_mean_gy
+    dose_spacing_mm, normal_liver_mean_gy, final_dose
         See :class:`PlanRequest`.
     progress
         Called with a message at each step.
@@ -97,7 +99,7 @@ def plan_case_dir(
     say = progress or (lambda _m: None)
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
-        dose_spacing_mm, normal_liver_mean_gy,
+        dose_spacing_mm, normal_liver_mean_gy, final_dose,
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)

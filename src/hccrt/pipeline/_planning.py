@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ from hccrt.planning.protocol import (
 
 __all__ = [
     "DEFAULT_GANTRY_DEG",
+    "FINAL_DOSE_ENGINES",
     "EvaluationContext",
     "PlanRequest",
     "PlannedCase",
@@ -57,6 +58,15 @@ DEFAULT_GANTRY_DEG = (0.0, 40.0, 80.0, 120.0, 200.0, 260.0, 320.0)
 """Seven coplanar beams (evenly spread, avoiding a direct posterior entry; overridable)."""
 
 FactsMaker = Callable[[str, Plan, npt.NDArray[np.float32]], PlanFacts]
+
+FinalDoseEngine = Literal["collapsed_cone", "pencil_beam"]
+FINAL_DOSE_ENGINES: tuple[FinalDoseEngine, ...] = ("collapsed_cone", "pencil_beam")
+_FINAL_DOSE_TEXT = {
+    "collapsed_cone": "collapsed-cone convolution/superposition (the engine of hccrt dose), dose "
+    "to medium; the plan is renormalised on it (the pencil beam is the optimiser's model only)",
+    "pencil_beam": "the optimiser's pencil-beam dose (not heterogeneity-correct in lung or gas; "
+    "recompute with hccrt dose or plan with --final-dose collapsed-cone before signing)",
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,11 @@ class PlanRequest:
         In-plane dose-grid spacing (mm).
     normal_liver_mean_gy
         Override of the seed's mean normal-liver limit (Gy).
+    final_dose
+        ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
+        collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
+        renormalised and judged on it. ``pencil_beam``: the optimiser's beamlet dose is reported
+        (faster, not heterogeneity-correct in lung or gas; docs/planning.md).
     """
 
     prescription_gy: float
@@ -89,8 +104,13 @@ class PlanRequest:
     gantry_deg: tuple[float, ...] = DEFAULT_GANTRY_DEG
     dose_spacing_mm: float = 3.0
     normal_liver_mean_gy: float | None = None
+    final_dose: FinalDoseEngine = "collapsed_cone"
 
     def __post_init__(self) -> None:
+        if self.final_dose not in FINAL_DOSE_ENGINES:
+            raise InputError(
+                "final_dose", f"must be one of {', '.join(FINAL_DOSE_ENGINES)}", self.final_dose, ""
+            )
         if self.fractions < 1 or self.fractions > 60:
             raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
         object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
@@ -229,10 +249,8 @@ def plan_in_memory(
     doses: dict[str, Dose] = {}
     evaluations: dict[str, Evaluation] = {}
 
-    def assess(
-        dose_gy: npt.NDArray[np.float32], technique: str, deliveries: tuple[BeamDelivery, ...]
-    ) -> tuple[bool, tuple[str, ...]]:
-        plan = plan_record(
+    def record(deliveries: tuple[BeamDelivery, ...]) -> Plan:
+        return plan_record(
             tuple(d for d in deliveries if d.segments),
             mlc,
             request.prescription_gy,
@@ -241,6 +259,17 @@ def plan_in_memory(
             ssd_mm=ssd_mm,
             target_roi=case.target,
         )
+
+    def collapsed_cone(deliveries: tuple[BeamDelivery, ...]) -> npt.NDArray[np.float32]:
+        from hccrt.dose.check import plan_dose
+
+        dose, _ = plan_dose(record(deliveries), ct, case.dose_grid)
+        return dose.dose_gy
+
+    def assess(
+        dose_gy: npt.NDArray[np.float32], technique: str, deliveries: tuple[BeamDelivery, ...]
+    ) -> tuple[bool, tuple[str, ...]]:
+        plan = record(deliveries)
         dose = Dose(case.dose_grid, dose_gy)
         evaluation = evaluate_plan(
             structures.structures,
@@ -282,6 +311,7 @@ def plan_in_memory(
         assess=assess,
         target_dvh=target_dvh,
         fractions=request.fractions,
+        final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
     )
     made = [p.technique for p in result.plans]
     return PlannedCase(
@@ -335,6 +365,13 @@ def write_planned(
         planned.result, planned.case, request.prescription_gy, request.fractions, files
     )
     payload["protocol"] = planned.protocol_id
+    payload["final_dose"] = {
+        "engine": request.final_dose,
+        "description": _FINAL_DOSE_TEXT[request.final_dose],
+        "seconds": {
+            k: round(v, 2) for k, v in planned.result.timings_s.items() if k.endswith("final_dose")
+        },
+    }
     payload["rtstruct"] = rtstruct_written
     payload["seconds_total"] = round(seconds_total, 2)
     return payload

@@ -32,6 +32,8 @@ class RunOptions:
     technique: Technique = "auto"
     prescription_gy: float | None = None
     fractions: int | None = None
+    final_dose: Literal["collapsed_cone", "pencil_beam"] = "collapsed_cone"
+    """The engine of every reported plan dose (see :class:`hccrt.pipeline.PlanRequest`)."""
 
     def __post_init__(self) -> None:
         """Validate every option before any work is done (bad input: :class:`InputError`)."""
@@ -40,6 +42,10 @@ class RunOptions:
 
         if self.technique not in ("auto", "3dcrt", "imrt"):
             raise InputError("--technique", "must be auto, 3dcrt or imrt", self.technique, "")
+        if self.final_dose not in ("collapsed_cone", "pencil_beam"):
+            raise InputError(
+                "--final-dose", "must be collapsed-cone or pencil-beam", self.final_dose, ""
+            )
         if (self.prescription_gy is None) != (self.fractions is None):
             raise InputError(
                 "--prescription-gy/--fractions",

@@ -109,6 +109,7 @@ def planning_stage(
             fractions,
             technique=options.technique,
             child_pugh_class=assessment.liver_function.child_pugh.class_,
+            final_dose=options.final_dose,
         )
         ct = read_ct_series(list(inventory.ct_files))
         structure_set = read_rtstruct(rtstruct_path)

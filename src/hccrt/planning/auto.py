@@ -30,6 +30,7 @@ from hccrt.planning.outcomes import (
     Assessor,
     AutoPlanResult,
     BeamDelivery,
+    FinalDose,
     HardConstraintResult,
     PlanOutcome,
     TargetDvh,
@@ -45,6 +46,7 @@ __all__ = [
     "Assessor",
     "AutoPlanResult",
     "BeamDelivery",
+    "FinalDose",
     "HardConstraintResult",
     "PlanOutcome",
     "Technique",
@@ -73,6 +75,7 @@ def auto_plan(
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
     fractions: int | None = None,
+    final_dose: FinalDose | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -99,6 +102,10 @@ def auto_plan(
         Number of fractions: when given, each plan's quality (conformity, gradient, hot spots:
         :mod:`hccrt.planning.quality`) is part of whether it passes; 3DCRT is kept only when it
         meets the limits and the quality criteria.
+    final_dose
+        The final dose engine (e.g. collapsed cone, :func:`hccrt.dose.check.plan_dose`): when
+        given, each finished plan's dose is recomputed with it, the plan renormalised on that
+        dose (on ``target_dvh``) and judged on it; the beamlet dose stays the optimiser's.
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -136,6 +143,38 @@ def auto_plan(
                 dose, masks, goal.structure, body, goal.prescription_gy, dose_grid, course
             )
 
+    def finish(
+        name: str,
+        deliveries: tuple[BeamDelivery, ...],
+        weights: npt.NDArray[np.float64],
+        t0: float,
+    ) -> PlanOutcome:
+        deliveries, weights = _normalise_on_dvh(
+            dij, deliveries, weights, masks, problem, target_dvh
+        )
+        deliveries = _with_isocenter_dose(dij, deliveries, weights)
+        dose = None
+        if final_dose is not None:
+            say(f"{name}: final dose of the plan (collapsed cone) and renormalisation on it")
+            tick = time.perf_counter()
+            dose = np.asarray(final_dose(deliveries), dtype=np.float32)
+            factor = _dvh_factor(dose, masks, problem, target_dvh)
+            deliveries, dose = _scaled(deliveries, factor), dose * np.float32(factor)
+            timings[f"{name.lower()}_final_dose"] = time.perf_counter() - tick
+        return plan_outcome(
+            name,
+            dij,
+            deliveries,
+            weights,
+            masks,
+            problem,
+            time.perf_counter() - t0,
+            assess,
+            target_dvh,
+            judge,
+            dose_gy=dose,
+        )
+
     plans = []
     infeasibility = ""
     if technique in ("auto", "3dcrt"):
@@ -146,26 +185,8 @@ def auto_plan(
             BeamDelivery(beam, (Segment(ap, float(mu)),) if mu > 0 else ())
             for beam, ap, mu in zip(beams, conformal.apertures, conformal.beam_mu, strict=True)
         )
-        deliveries, weights = _normalise_on_dvh(
-            dij, deliveries, conformal.weights_mu, masks, problem, target_dvh
-        )
-        deliveries = _with_isocenter_dose(dij, deliveries, weights)
-        seconds = time.perf_counter() - t0
-        plans.append(
-            plan_outcome(
-                "3DCRT",
-                dij,
-                deliveries,
-                weights,
-                masks,
-                problem,
-                seconds,
-                assess,
-                target_dvh,
-                judge,
-            )
-        )
-        timings["3dcrt"] = seconds
+        plans.append(finish("3DCRT", deliveries, conformal.weights_mu, t0))
+        timings["3dcrt"] = time.perf_counter() - t0
     if technique == "imrt" or (technique == "auto" and not plans[0].passes):
         t0 = time.perf_counter()
         say("IMRT: fluence optimisation with hard constraints")
@@ -177,25 +198,7 @@ def auto_plan(
         if result is not None:
             say("IMRT: leaf sequencing and final dose of the sequenced plan")
             deliveries, weights = _sequence(dij, collimator, result.weights_mu, problem)
-            deliveries, weights = _normalise_on_dvh(
-                dij, deliveries, weights, masks, problem, target_dvh
-            )
-            deliveries = _with_isocenter_dose(dij, deliveries, weights)
-            seconds = time.perf_counter() - t0
-            plans.append(
-                plan_outcome(
-                    "IMRT",
-                    dij,
-                    deliveries,
-                    weights,
-                    masks,
-                    problem,
-                    seconds,
-                    assess,
-                    target_dvh,
-                    judge,
-                )
-            )
+            plans.append(finish("IMRT", deliveries, weights, t0))
         timings["imrt"] = time.perf_counter() - t0
     if not plans:
         raise InfeasiblePlanError(
@@ -243,18 +246,32 @@ def _normalise_on_dvh(
     as failing it at the prescribed coverage)."""
     if target_dvh is None:
         return deliveries, weights
+    factor = _dvh_factor(dij.dose_gy(weights), masks, problem, target_dvh)
+    return _scaled(deliveries, factor), weights * factor
+
+
+def _dvh_factor(
+    dose: npt.NDArray[np.float32],
+    masks: Mapping[str, npt.NDArray[np.bool_]],
+    problem: PlanningProblem,
+    target_dvh: TargetDvh | None,
+) -> float:
+    """The MU factor that puts the coverage dose on ``coverage_pct`` % of the target's
+    contour DVH; 1 when there is no DVH, no dose, or scaling up would break a hard constraint
+    that holds."""
+    if target_dvh is None:
+        return 1.0
     goal = problem.target
-    dose = dij.dose_gy(weights)
     level = target_dvh(dose).dose_at_percent(goal.coverage_pct)
     if not np.isfinite(level) or level <= 0:
-        return deliveries, weights
-    factor = goal.coverage_dose_fraction * goal.prescription_gy / level
+        return 1.0
+    factor = float(goal.coverage_dose_fraction * goal.prescription_gy / level)
     if factor > 1.0 and any(
         c.met(dose[masks[c.structure]]) and not c.met(dose[masks[c.structure]] * factor)
         for c in problem.constraints
     ):
-        return deliveries, weights
-    return _scaled(deliveries, factor), weights * factor
+        return 1.0
+    return factor
 
 
 def _with_isocenter_dose(
@@ -281,9 +298,13 @@ def _with_isocenter_dose(
 
 
 def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:
-    """Every segment's MU times ``factor``."""
+    """Every segment's MU (and the beam's isocentre dose, when known) times ``factor``."""
     return tuple(
-        BeamDelivery(d.beam, tuple(Segment(s.aperture, s.mu * factor) for s in d.segments))
+        BeamDelivery(
+            d.beam,
+            tuple(Segment(s.aperture, s.mu * factor) for s in d.segments),
+            None if d.isocenter_dose_gy is None else d.isocenter_dose_gy * factor,
+        )
         for d in deliveries
     )
 

@@ -46,6 +46,9 @@ Assessor = Callable[
 TargetDvh = Callable[[npt.NDArray[np.float32]], DoseVolumeHistogram]
 """The target's contour-based DVH of a dose on the dose grid (the DVH ``hccrt evaluate`` uses)."""
 
+FinalDose = Callable[[tuple[BeamDelivery, ...]], npt.NDArray[np.float32]]
+"""The final dose engine: ``deliveries -> whole-course dose (Gy) on the dose grid``."""
+
 
 def dvh_coverage_pct(dvh: DoseVolumeHistogram, dose_gy: float) -> float:
     """% of the target's volume in the dose grid receiving at least ``dose_gy``."""
@@ -124,13 +127,15 @@ def plan_outcome(
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
     quality: Callable[[npt.NDArray[np.float32]], PlanQuality] | None = None,
+    dose_gy: npt.NDArray[np.float32] | None = None,
 ) -> PlanOutcome:
     """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``.
 
     The coverage is read on ``target_dvh`` when given (the evaluation's contour-based DVH),
-    else on the target's voxel-centre mask.
+    else on the target's voxel-centre mask. ``dose_gy``, when given, is the final engine's
+    dose of ``deliveries`` and is evaluated instead of the beamlet dose.
     """
-    dose = dij.dose_gy(weights)
+    dose = dij.dose_gy(weights) if dose_gy is None else dose_gy
     verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
     goal = problem.target
     results = []
