@@ -33,6 +33,7 @@ from hccrt.store.files import ContentStore
 from hccrt.store.models import HealthProbe, utcnow
 from hccrt.store.repository import NotFound
 from hccrt.web import (
+    display,
     routes_admin,
     routes_assessments,
     routes_auth,
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = URLSafeSerializer(settings.resolved_secret_key())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["hccrt_version"] = __version__
+    display.install(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(InputGuard, max_json_bytes=settings.max_json_bytes)

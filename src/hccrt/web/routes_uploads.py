@@ -16,11 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hccrt.errors import InputError
 from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
-from hccrt.store.files import StoreFull
+from hccrt.store.files import StoredObject, StoreFull
 from hccrt.store.models import Evaluation, Patient, Upload
 from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
 from hccrt.web.security import CanRead, CanUpload, DbSession, Principal
-from hccrt.web.services import check_case
+from hccrt.web.services import check_case, upload_series
 from hccrt.web.settings import Settings, UploadLimits
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
@@ -176,5 +176,9 @@ def upload_detail(
             patient=patient,
             evaluations=evaluations,
             protocols=PROTOCOL_NAMES,
+            series=upload_series(
+                content_store(request),
+                [StoredObject(f.sha256, f.size_bytes) for f in row.files],
+            ),
         ),
     )

@@ -19,6 +19,7 @@ from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
 from hccrt.dicom.case import CaseInventory, inventory_case
+from hccrt.dicom.series import SeriesRow, summarize_series
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.serialize import to_jsonable
@@ -81,6 +82,11 @@ def check_case(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -
             "modalities": inventory.modalities,
             "warnings": [_display(w, folder, files) for w in inventory.warnings],
         }
+
+
+def upload_series(store: ContentStore, files: Sequence[StoredObject]) -> list[SeriesRow]:
+    """The series of an upload, one row each (modality, description, files, Frame of Reference)."""
+    return summarize_series(store.path(f.sha256) for f in files)
 
 
 def _display(text: str, folder: Path, files: Sequence[tuple[str, StoredObject]]) -> str:
