@@ -33,6 +33,7 @@ from hccrt.store.files import ContentStore
 from hccrt.store.models import HealthProbe, utcnow
 from hccrt.store.repository import NotFound
 from hccrt.web import (
+    apidocs,
     display,
     routes_admin,
     routes_assessments,
@@ -175,6 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "session's CSRF token in the X-CSRF-Token header on every POST."
         ),
         dependencies=[Depends(bounded_path_ids)],
+        docs_url=None,  # served by hccrt.web.apidocs from local files, under the CSP
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -188,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.globals["hccrt_version"] = __version__
     display.install(templates.env)
     app.state.templates = templates
+    app.mount("/static/apidocs", StaticFiles(directory=str(apidocs.assets_dir())), name="apidocs")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(InputGuard, max_json_bytes=settings.max_json_bytes)
 
@@ -201,6 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as error:  # every unhandled error: answered here, logged by class
             response = _fault_response(request, error)
         response.headers.update(SECURITY_HEADERS)
+        if request.url.path in apidocs.DOCS_PATHS:
+            response.headers["Content-Security-Policy"] = apidocs.DOCS_CSP
         response.headers.setdefault("Cache-Control", "no-store")
         route = request.scope.get("route")
         template = getattr(route, "path", "unmatched")
@@ -216,6 +222,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_handlers(app)
 
     for module in (
+        apidocs,
         routes_auth,
         routes_admin,
         routes_patients,
