@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Database, data directory, secret and upload limits (defaults: :class:`Settings`).
     """
     settings = settings or Settings()
+    settings.check_database_folder()
     private_directory(settings.data_dir)
     engine = make_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
     migrate(engine)
