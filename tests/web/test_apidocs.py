@@ -27,6 +27,8 @@ def test_api_pages_load_local_assets_only(client: TestClient, path: str) -> None
         assert response.status_code == 200, asset
         assert len(response.content) > 0
         assert "cdn.jsdelivr" not in response.text[:2000]
+        if asset.startswith("/static/apidocs/"):
+            assert response.headers["cache-control"] == "public, max-age=86400"
 
 
 def test_other_pages_keep_the_strict_csp(client: TestClient) -> None:

@@ -84,6 +84,7 @@ def test_record_and_assessment_in_words(clinician: tuple[TestClient, str]) -> No
     assert "50 Gy in 25 fractions (2 Gy per fraction, 5 per week)" in text
     assert "BED 60 Gy, EQD2 50 Gy (α/β 10 Gy)" in text
     assert "dose_per_fraction_gy" not in text
+    assert "insufficient data mm" not in text  # a unit only after a number
 
 
 def test_followup_form_labels_units_and_converts_umol(
@@ -199,7 +200,6 @@ def test_display_helpers_words_not_dicts() -> None:
         "40 Gy in 5 fractions (8 Gy per fraction)",
         "BED 72 Gy, EQD2 60 Gy (α/β 10 Gy)",
     ]
-    assert parameter_rows({"fractions": 7, "protocol_requested": "automatic", "x": None}) == [
-        ("Fractions", "7"),
-        ("Protocol requested", "automatic"),
-    ]
+    assert parameter_rows(
+        {"fractions": 7, "ntcp_parameter_sets": ["tai2009_child_pugh_a"], "x": None}
+    ) == [("Fractions", "7"), ("NTCP parameter sets", "tai2009_child_pugh_a")]  # names kept

@@ -125,11 +125,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def words(value: Any) -> str:
+def words(value: Any, choices: bool = True) -> str:
     """A stored value as text: yes/no, numbers as typed, choices in words, objects as a sentence.
 
     ``None`` is "not known"; an object shows its non-empty fields (true flags by their label
-    alone); a list joins its items with "; ".
+    alone); a list joins its items with "; ". With ``choices=False`` strings are shown as
+    stored (identifiers such as protocol or parameter-set names keep their underscores).
     """
     if value is None:
         return "not known"
@@ -138,6 +139,8 @@ def words(value: Any) -> str:
     if isinstance(value, int | float):
         return _number(value)
     if isinstance(value, str):
+        if not choices or " " in value:
+            return value
         return _WORDS.get(value.lower(), value.replace("_", " "))
     if isinstance(value, Mapping):
         parts = []
@@ -148,13 +151,13 @@ def words(value: Any) -> str:
                 parts.append(label(key).lower() if key not in _WORDS else _WORDS[key])
             else:
                 stem, unit = _split_unit(key)
-                text = words(item)
+                text = words(item, choices)
                 parts.append(
                     f"{label(stem).lower()} {text} {unit}" if unit else f"{label(key)}: {text}"
                 )
         return ", ".join(parts) or "none"
     if isinstance(value, Sequence):
-        return "; ".join(words(item) for item in value) or "none"
+        return "; ".join(words(item, choices) for item in value) or "none"
     return str(value)
 
 
@@ -223,7 +226,11 @@ def scheme_text(scheme: Mapping[str, Any]) -> list[str]:
 
 def parameter_rows(parameters: Mapping[str, Any]) -> list[tuple[str, str]]:
     """An evaluation's stored parameters as ``[(label, text)]``."""
-    return [(label(key), words(value)) for key, value in parameters.items() if value is not None]
+    return [
+        (label(key), words(value, choices=False))
+        for key, value in parameters.items()
+        if value is not None
+    ]
 
 
 def install(env: Any) -> None:
