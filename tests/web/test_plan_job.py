@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
 from hccrt.store.models import EvaluationJob, Upload
 from tests.planning.synthetic_case import write_case
-from tests.web.conftest import TestClient, finished_job, sign_in
+from tests.web.conftest import PASSWORD, TestClient, finished_job, sign_in
+from tests.web.live import LiveServer, live_server, login, prepare
+from tests.web.test_browser import ARGS, CHROMIUM
 
 RECORD = {
     "bilirubin_mg_dl": 1.0,
@@ -113,3 +117,71 @@ def test_plan_needs_a_ct_and_structures(client: TestClient, shared_data: Path) -
     )
     assert job["status"] == "error"
     assert "needs a CT series and an RTSTRUCT to plan" in job["error"]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    data = tmp_path / "data"
+    prepare(data, PASSWORD)
+    with live_server(data) as running:
+        yield running
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed")
+def test_plan_button_progress_bar_in_chromium(server: LiveServer, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with httpx.Client(base_url=server.url) as api:
+        csrf = login(api, "clinician", PASSWORD)
+        created = api.post(
+            "/api/patients",
+            json={"label": "PLAN-BROWSER", "record": RECORD},
+            headers={"X-CSRF-Token": csrf},
+        )
+        folder = write_case(tmp_path / "case")
+        files = [
+            ("files", (str(p.relative_to(folder)), p.read_bytes(), "application/dicom"))
+            for p in sorted(folder.rglob("*.dcm"))
+        ]
+        upload = api.post(
+            f"/api/patients/{created.json()['id']}/uploads",
+            files=files,
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert upload.status_code == 201, upload.text
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on(
+            "response",
+            lambda response: (
+                errors.append(f"{response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
+        page.set_default_timeout(30_000)
+        page.goto(f"{server.url}/login?next={upload.json()['url']}")
+        page.fill("#username", "clinician")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.fill("#plan-prescription", "50")
+        page.fill("#plan-fractions", "25")
+        page.click("#plan-case")
+        expect(page.locator("#job-progress")).to_be_visible()
+        expect(page.locator("#job-status")).to_contain_text("planning", timeout=60_000)
+        assert page.locator("#job-progress").evaluate("bar => bar.max") == 7
+        expect(page.locator("#planning")).to_contain_text("Planned by hccrt", timeout=300_000)
+        assert "/evaluations/" in page.url
+        assert errors == []
+        browser.close()
