@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,22 @@ pytestmark = [
         reason="/usr/bin/chromium not installed (scripts/ci_services.sh installs it)",
     ),
 ]
+
+
+RAW_DATA = ("{'", '":', '{"', "[{")
+
+
+def check_page(page: Any, folder: Path, name: str, *expected: str) -> None:
+    """Screenshot the page (a non-empty PNG), check its words and that it shows no raw data."""
+    shot = folder / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    assert shot.stat().st_size > 10_000, f"{name}: the screenshot looks empty"
+    text = page.inner_text("main")
+    for words in expected:
+        assert words in text, f"{name}: {words!r} not shown"
+    for raw in RAW_DATA:
+        assert raw not in text, f"{name}: raw data {raw!r} shown"
 
 
 @pytest.fixture
@@ -84,10 +101,15 @@ def test_clinical_workflow_in_the_browser(
         page.click("#save-patient")
         expect(page.locator("h1")).to_have_text("Patient BROWSER-1")
 
+        shots = tmp_path / "screenshots"
+        shots.mkdir()
+        check_page(page, shots, "patient", "Tumour 1: 4 cm", "Total bilirubin (mg/dL)")
+
         # Assessment.
         page.click("#assess")
         expect(page.locator("#scores")).to_contain_text("class A")
         expect(page.locator("#options")).to_contain_text("sbrt")
+        check_page(page, shots, "assessment", "Gy in", "fractions", "BED")
         page.click("h1 a")
 
         # Upload with the XHR progress bar.
@@ -100,6 +122,7 @@ def test_clinical_workflow_in_the_browser(
         assert page.locator("#upload-progress").evaluate("e => e.value") == 100
         expect(page.locator("#upload-status")).to_contain_text("RTSTRUCT 1")
         page.click("#upload-link")
+        check_page(page, shots, "upload", "3 files in 3 series", "RTSTRUCT", "RTDOSE", "RTPLAN")
 
         # Evaluation: constraints, DVH drawn in the browser, overlays, PDF download.
         page.click("#evaluate")  # the job page reloads itself until the evaluation is stored
@@ -109,6 +132,7 @@ def test_clinical_workflow_in_the_browser(
         assert page.locator("#dvh-plot svg polyline").count() >= 1
         assert page.locator(".overlays img").count() >= 1
         page.wait_for_load_state("load")  # images decoded
+        check_page(page, shots, "evaluation", "Verdict", "Protocol requested: automatic")
         natural_width = page.locator(".overlays img").first.evaluate("img => img.naturalWidth")
         assert natural_width > 0
         with page.expect_download() as download_info:
@@ -121,6 +145,7 @@ def test_clinical_workflow_in_the_browser(
         # Follow-up visit: graded, and drawn in the labs-over-time chart.
         page.click("h1 a")
         page.click("#new-followup")
+        check_page(page, shots, "followup_form", "ALT upper limit of normal", "U/L")
         page.fill("[name='rt_start_date']", "2026-01-05")
         page.check("[name='rt_ongoing']")
         for prefix, date, alt in (

@@ -77,6 +77,11 @@ def test_evaluate_upload_show_and_download_report(
     assert "Liver-GTV" in text
     assert "7 fractions, prescription 14.00 Gy" in text
     assert 'id="dvh-data"' in page.text
+    header = text.split('id="evaluation-header"')[1].split("</table>")[0]
+    assert "Fractions: 7" in header
+    assert "Protocol requested: automatic" in header
+    assert "{" not in header
+    assert '":' not in header
 
     evaluation_id = job["evaluation_id"]
     assert page.url.path == f"/evaluations/{evaluation_id}"

@@ -294,6 +294,7 @@ def test_data_dir_and_sqlite_files_are_private(tmp_path: Path, app: FastAPI) -> 
 
 def test_database_url_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     database = tmp_path / "elsewhere" / "store.sqlite3"
+    database.parent.mkdir()  # hccrt creates no folder outside the data folder (test_startup.py)
     url_file = tmp_path / "database-url"
     url_file.write_text(f"sqlite:///{database}\n")
     monkeypatch.delenv("HCCRT_DATABASE_URL", raising=False)

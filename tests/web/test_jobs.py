@@ -100,7 +100,9 @@ def test_burst_is_queued_or_refused_with_retry_after_and_others_are_served(
             assert waiting == 6
             job_page = viewer.get("/jobs/1")
             assert "Waiting for a free worker" in job_page.text
-            assert '<meta http-equiv="refresh"' in job_page.text
+            assert '<meta http-equiv="refresh"' in job_page.text  # without JavaScript
+            assert '<script src="/static/job.js"></script>' in job_page.text  # polls the status
+            assert '<progress id="job-progress" max="4" value="0">' in job_page.text
     finally:
         gate.set()
 

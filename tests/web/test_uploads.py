@@ -63,7 +63,9 @@ def test_plan_files_accepted_and_stored_by_hash(
     assert body["modalities"] == {"CT": 0, "RTSTRUCT": 1, "RTDOSE": 1, "RTPLAN": 0}
     assert body["total_bytes"] == sum((plan / n).stat().st_size for n in ("rtss.dcm", "rtdose.dcm"))
     page = client.get(body["url"])
-    assert "rtss.dcm" in page.text
+    assert "2 files in 2 series" in page.text  # one row per series, not per file
+    assert "<td>RTSTRUCT</td>" in page.text
+    assert "<td>RTDOSE</td>" in page.text
     with app.state.sessions() as session:
         stored = session.query(UploadFile).order_by(UploadFile.position).all()
         assert [f.name for f in stored] == ["rtss.dcm", "rtdose.dcm"]

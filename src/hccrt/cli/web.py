@@ -116,6 +116,7 @@ def serve(
     from hccrt.store.db import default_data_dir
     from hccrt.web.app import create_app
     from hccrt.web.settings import Settings, UploadLimits, settings_to_env
+    from hccrt.web.startup import first_admin_hint, has_accounts, require_free_port
 
     settings = Settings(
         data_dir=data_dir if data_dir is not None else default_data_dir(),
@@ -123,6 +124,8 @@ def serve(
         secure_cookies=secure_cookies,
         limits=UploadLimits(max_request_bytes=max_upload_mb * 1024 * 1024),
     )
+    if create_admin is None:
+        require_free_port(host, port)  # one line, exit 2, before any banner
     app = create_app(settings)
     if create_admin is not None:
         password = _read_admin_password()
@@ -141,6 +144,9 @@ def serve(
             "behind an HTTPS reverse proxy and pass --secure-cookies\n"
         )
     sys.stderr.write(f"hccrt web on http://{host}:{port} (data in {settings.data_dir})\n")
+    if not has_accounts(app.state.sessions):
+        options = f"--data-dir {settings.data_dir}" + (" --database URL" if database else "")
+        sys.stderr.write(first_admin_hint(options) + "\n")
     if workers == 1:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
         return

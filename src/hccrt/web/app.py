@@ -33,6 +33,8 @@ from hccrt.store.files import ContentStore
 from hccrt.store.models import HealthProbe, utcnow
 from hccrt.store.repository import NotFound
 from hccrt.web import (
+    apidocs,
+    display,
     routes_admin,
     routes_assessments,
     routes_auth,
@@ -157,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Database, data directory, secret and upload limits (defaults: :class:`Settings`).
     """
     settings = settings or Settings()
+    settings.check_database_folder()
     private_directory(settings.data_dir)
     engine = make_engine(settings.resolved_database_url(), settings.db_busy_timeout_s)
     migrate(engine)
@@ -174,6 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "session's CSRF token in the X-CSRF-Token header on every POST."
         ),
         dependencies=[Depends(bounded_path_ids)],
+        docs_url=None,  # served by hccrt.web.apidocs from local files, under the CSP
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -185,7 +190,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signer = URLSafeSerializer(settings.resolved_secret_key())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["hccrt_version"] = __version__
+    display.install(templates.env)
     app.state.templates = templates
+    app.mount("/static/apidocs", StaticFiles(directory=str(apidocs.assets_dir())), name="apidocs")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(InputGuard, max_json_bytes=settings.max_json_bytes)
 
@@ -199,6 +206,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as error:  # every unhandled error: answered here, logged by class
             response = _fault_response(request, error)
         response.headers.update(SECURITY_HEADERS)
+        if request.url.path in apidocs.DOCS_PATHS:
+            response.headers["Content-Security-Policy"] = apidocs.DOCS_CSP
+        elif request.url.path.startswith("/static/apidocs/"):  # 2.8 MB, same for every user
+            response.headers["Cache-Control"] = "public, max-age=86400"
         response.headers.setdefault("Cache-Control", "no-store")
         route = request.scope.get("route")
         template = getattr(route, "path", "unmatched")
@@ -214,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_handlers(app)
 
     for module in (
+        apidocs,
         routes_auth,
         routes_admin,
         routes_patients,

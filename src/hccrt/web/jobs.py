@@ -1,4 +1,9 @@
-"""The bounded queue of plan evaluations: a job table, a fixed number of worker slots.
+"""The bounded queue of plan evaluations and plans: a job table, a fixed number of worker slots.
+
+A plan job (``options["kind"] == "plan"``) first plans the upload's CT and RTSTRUCT
+(:func:`hccrt.web.services.plan_upload`: 3DCRT, IMRT by the seed rule), records the planned
+files as a new upload of the patient, then evaluates that upload like any other; its progress
+bar counts the planning steps before the evaluation's.
 
 A request only checks the limits and writes a ``queued`` job row (a few milliseconds); the
 evaluation runs in one of :attr:`JobLimits.workers` threads. A worker holds a database
@@ -32,7 +37,14 @@ from hccrt.store.audit import current_origin, origin_of, record_event
 from hccrt.store.files import ContentStore, StoredObject, host_name, process_alive
 from hccrt.store.models import EvaluationJob, Patient, Upload, User, utcnow
 from hccrt.store.repository import Provenance
-from hccrt.web.services import EVALUATION_STAGES, PlanEvaluationOutput, evaluate_upload
+from hccrt.web.services import (
+    EVALUATION_STAGES,
+    PLANNING_STAGES,
+    PlanEvaluationOutput,
+    evaluate_upload,
+    plan_upload,
+    record_child_pugh_class,
+)
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +259,11 @@ def run_job(sessions: sessionmaker[Session], store: ContentStore, job_id: int) -
         session.commit()
 
     output: PlanEvaluationOutput | None = None
+    planning = options.get("kind") == "plan"
+    offset = len(PLANNING_STAGES) if planning else 0
     try:
+        if planning:
+            stored = _plan_step(sessions, store, job_id, record, options)
         output = evaluate_upload(
             store,
             stored,
@@ -257,8 +273,10 @@ def run_job(sessions: sessionmaker[Session], store: ContentStore, job_id: int) -
             fractions=options.get("fractions"),
             prescription_gy=options.get("prescription_gy"),
             with_report=bool(options.get("report", True)),
-            on_stage=lambda step, stage: _set_stage(sessions, job_id, step, stage),
+            on_stage=lambda step, stage: _set_stage(sessions, job_id, offset + step, stage),
         )
+        if planning and output is not None:
+            output.result["planning"] = options["planning"]
     except InputError as error:
         message = str(error)
     except Exception as error:  # a bug in a library stage: recorded, not hidden
@@ -269,7 +287,10 @@ def run_job(sessions: sessionmaker[Session], store: ContentStore, job_id: int) -
 
     with sessions() as session:
         job = session.get(EvaluationJob, job_id)
-        upload = session.get(Upload, job.upload_id) if job is not None else None
+        if job is not None and planning and job.options.get("planned_upload_id"):
+            upload = session.get(Upload, job.options["planned_upload_id"])
+        else:
+            upload = session.get(Upload, job.upload_id) if job is not None else None
         actor = session.get(User, job.created_by) if job is not None else None
         if job is None or upload is None or actor is None:
             return
@@ -291,9 +312,55 @@ def run_job(sessions: sessionmaker[Session], store: ContentStore, job_id: int) -
         job.evaluation_id = evaluation.id
         job.status = "error" if message else "done"
         job.error = message or None
-        job.step, job.stage = len(EVALUATION_STAGES) + 1, "finished"
+        job.step, job.stage = total_steps(job.options), "finished"
         job.finished_at = utcnow()
         session.commit()
+
+
+def total_steps(options: dict[str, Any]) -> int:
+    """Steps of a job's progress bar: planning (plan jobs), evaluation, storing."""
+    planning = len(PLANNING_STAGES) if options.get("kind") == "plan" else 0
+    return planning + len(EVALUATION_STAGES) + 1
+
+
+def _plan_step(
+    sessions: sessionmaker[Session],
+    store: ContentStore,
+    job_id: int,
+    record: dict[str, Any],
+    options: dict[str, Any],
+) -> list[tuple[str, StoredObject]]:
+    """Plan the job's upload; record the planned files as a new upload of the patient.
+
+    Stores the planning summary and the new upload's id in the job's options (updating
+    ``options`` too); the evaluation that follows is of the planned files, returned here.
+    """
+    with sessions() as session:
+        job = session.get(EvaluationJob, job_id)
+        upload = session.get(Upload, job.upload_id) if job is not None else None
+        if job is None or upload is None:
+            raise InputError("job", "the upload was deleted", job_id, "plan again")
+        source = [(f.name, StoredObject(f.sha256, f.size_bytes)) for f in upload.files]
+    planned = plan_upload(
+        store,
+        source,
+        prescription_gy=float(options["prescription_gy"]),
+        fractions=int(options["fractions"]),
+        child_pugh_class=record_child_pugh_class(record),
+        on_stage=lambda step, stage: _set_stage(sessions, job_id, step, stage),
+    )
+    with sessions() as session:
+        job = session.get(EvaluationJob, job_id)
+        patient = session.get(Patient, job.patient_id) if job is not None else None
+        actor = session.get(User, job.created_by) if job is not None else None
+        if job is None or patient is None or actor is None:
+            raise InputError("job", "the patient was deleted", job_id, "plan again")
+        new = repository.save_upload(session, actor, patient, planned.files)
+        session.flush()
+        job.options = {**job.options, "planned_upload_id": new.id, "planning": planned.summary}
+        options.update(job.options)
+        session.commit()
+    return planned.files
 
 
 def job_json(job: EvaluationJob) -> dict[str, Any]:
@@ -302,7 +369,8 @@ def job_json(job: EvaluationJob) -> dict[str, Any]:
         "id": job.id,
         "status": job.status,
         "step": job.step,
-        "steps": len(EVALUATION_STAGES) + 1,
+        "steps": total_steps(job.options),
+        "kind": "plan" if job.options.get("kind") == "plan" else "evaluation",
         "stage": job.stage,
         "patient_id": job.patient_id,
         "upload_id": job.upload_id,

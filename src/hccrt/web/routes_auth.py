@@ -27,6 +27,7 @@ from hccrt.web.security import (
     read_token,
     signer,
 )
+from hccrt.web.startup import first_admin_hint, has_accounts
 
 router = APIRouter()
 DEVICE_COOKIE_DAYS = 180
@@ -40,12 +41,13 @@ def _login_page(
     request: Request, next_url: str, error: str = "", status: int = 200, retry_after: int = 0
 ) -> Response:
     token = new_login_csrf()
-    response = render(
-        request,
-        "login.html",
-        {"user": None, "login_csrf": token, "next": _safe_next(next_url), "error": error},
-        status,
-    )
+    state = request.app.state
+    if not getattr(state, "accounts_exist", False):
+        state.accounts_exist = has_accounts(state.sessions)  # once true, never asked again
+    context = {"user": None, "login_csrf": token, "next": _safe_next(next_url), "error": error}
+    if not state.accounts_exist:
+        context["first_run"] = first_admin_hint("--data-dir DIR")
+    response = render(request, "login.html", context, status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     response.set_cookie(

@@ -159,6 +159,72 @@ def evaluate_form(
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
+def _required(raw: str, kind: type[int] | type[float], field: str) -> int | float:
+    value = _number(raw, kind, field)
+    if value is None:
+        raise InputError(field, "required to plan", "(empty)", "enter the value")
+    return value
+
+
+@router.post("/uploads/{upload_id}/plan", include_in_schema=False)
+def plan_form(
+    request: Request,
+    upload_id: int,
+    principal: CanEvaluate,
+    form: FormData,
+    session: DbSession,
+) -> Response:
+    """Queue "plan this case" (3DCRT, IMRT by the seed rule) and show the job's progress page."""
+    options = {
+        "kind": "plan",
+        "protocol": None,
+        "fractions": _required(form.get("fractions", ""), int, "fractions"),
+        "prescription_gy": _required(form.get("prescription_gy", ""), float, "prescription_gy"),
+        "report": True,
+    }
+    try:
+        job = _submit(request, session, principal, upload_id, options)
+    except QueueFull as full:
+        return _busy(request, full)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+class PlanJobRequest(BaseModel):
+    """What to plan: prescription and fractions (technique by the seed rule)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    prescription_gy: float = Field(gt=0, le=100, description="Prescription dose, Gy.")
+    fractions: int = Field(gt=0, le=60, description="Number of fractions.")
+
+
+@router.post("/api/uploads/{upload_id}/plans", tags=["dicom"], status_code=202)
+def plan_api(
+    request: Request,
+    upload_id: int,
+    body: PlanJobRequest,
+    principal: CanEvaluate,
+    session: DbSession,
+) -> Response:
+    """Queue a plan of an uploaded CT + RTSTRUCT: 3DCRT, escalated to IMRT when it fails (seed 000).
+
+    202 with the job (poll its ``url``); when done, ``evaluation_url`` is the evaluation of the
+    planned files, stored as a new upload of the patient. 429/503 with ``Retry-After``.
+    """
+    options = {
+        "kind": "plan",
+        "protocol": None,
+        "fractions": body.fractions,
+        "prescription_gy": body.prescription_gy,
+        "report": True,
+    }
+    try:
+        job = _submit(request, session, principal, upload_id, options)
+    except QueueFull as full:
+        return _busy(request, full)
+    return JSONResponse(job_json(job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+
 class EvaluationRequest(BaseModel):
     """Options of a plan evaluation (all optional)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,28 +19,55 @@ from hccrt.web.services import followup_of
 router = APIRouter()
 
 
-_LAB_KEYS = (
-    "alt_u_l",
-    "alt_uln_u_l",
-    "ast_u_l",
-    "ast_uln_u_l",
-    "alp_u_l",
-    "alp_uln_u_l",
-    "bilirubin_mg_dl",
-    "bilirubin_uln_mg_dl",
-    "child_pugh_score",
+@dataclass(frozen=True)
+class LabField:
+    """A follow-up lab input: record field, label, and its units as (unit label, input field).
+
+    The first unit is the record's; another one names the SI input field that the follow-up
+    record converts on load (:func:`hccrt.clinical.units.convert_si_inputs`), so a value typed
+    in µmol/L is stored in mg/dL by the library, not by the web page.
+    """
+
+    key: str
+    label: str
+    units: tuple[tuple[str, str], ...]
+
+
+LAB_FIELDS = (
+    LabField("alt_u_l", "ALT", (("U/L", "alt_u_l"),)),
+    LabField("alt_uln_u_l", "ALT upper limit of normal", (("U/L", "alt_uln_u_l"),)),
+    LabField("ast_u_l", "AST", (("U/L", "ast_u_l"),)),
+    LabField("ast_uln_u_l", "AST upper limit of normal", (("U/L", "ast_uln_u_l"),)),
+    LabField("alp_u_l", "Alkaline phosphatase", (("U/L", "alp_u_l"),)),
+    LabField("alp_uln_u_l", "ALP upper limit of normal", (("U/L", "alp_uln_u_l"),)),
+    LabField(
+        "bilirubin_mg_dl",
+        "Total bilirubin",
+        (("mg/dL", "bilirubin_mg_dl"), ("µmol/L", "bilirubin_umol_l")),
+    ),
+    LabField(
+        "bilirubin_uln_mg_dl",
+        "Bilirubin upper limit of normal",
+        (("mg/dL", "bilirubin_uln_mg_dl"), ("µmol/L", "bilirubin_uln_umol_l")),
+    ),
+    LabField("child_pugh_score", "Child-Pugh score", (("points, 5-15", "child_pugh_score"),)),
 )
+_LAB_KEYS = tuple(f.key for f in LAB_FIELDS)
+_INPUT_TO_KEY = {field: f.key for f in LAB_FIELDS for _, field in f.units}
 
 
 def _labset(form: dict[str, str], prefix: str) -> dict[str, Any]:
     labs: dict[str, Any] = {"date": form.get(f"{prefix}.date") or None}
-    for key in _LAB_KEYS:
-        raw = form.get(f"{prefix}.{key}", "").strip()
-        if raw:
-            try:
-                labs[key] = int(raw) if key == "child_pugh_score" else float(raw)
-            except ValueError:
-                labs[key] = raw
+    for lab in LAB_FIELDS:
+        raw = form.get(f"{prefix}.{lab.key}", "").strip()
+        if not raw:
+            continue
+        chosen = form.get(f"{prefix}.{lab.key}_unit", lab.key)
+        target = chosen if chosen in {field for _, field in lab.units} else lab.key
+        try:
+            labs[target] = int(raw) if lab.key == "child_pugh_score" else float(raw)
+        except ValueError:
+            labs[target] = raw
     return labs
 
 
@@ -92,7 +120,9 @@ def followup_form(
                 values[f"baseline.{key}"] = str(patient.record[key])
         if patient.record.get("planned_rt_start_date"):
             values["rt_start_date"] = str(patient.record["planned_rt_start_date"])
-    context = page_context(principal, patient=patient, values=values, errors={}, lab_keys=_LAB_KEYS)
+    context = page_context(
+        principal, patient=patient, values=values, errors={}, lab_fields=LAB_FIELDS
+    )
     return render(request, "followup_form.html", context)
 
 
@@ -112,7 +142,7 @@ def add_followup(
         session.commit()
         errors = _followup_errors(error)
         context = page_context(
-            principal, patient=patient, values=form, errors=errors, lab_keys=_LAB_KEYS
+            principal, patient=patient, values=form, errors=errors, lab_fields=LAB_FIELDS
         )
         return render(request, "followup_form.html", context, 400)
     repository.save_followup(
@@ -133,7 +163,12 @@ def _followup_errors(error: ValidationError | InputError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for item in error.errors():
         cause = (item.get("ctx") or {}).get("error")
-        loc = ".".join(str(p) for p in item["loc"])
+        parts = [str(p) for p in item["loc"]]
+        if isinstance(cause, InputError) and cause.field in _INPUT_TO_KEY and len(parts) == 1:
+            parts.append(_INPUT_TO_KEY[cause.field])  # the SI input names its form field
+        if parts and parts[-1] in _INPUT_TO_KEY:
+            parts[-1] = _INPUT_TO_KEY[parts[-1]]
+        loc = ".".join(parts)
         if isinstance(cause, InputError):
             loc = loc or cause.field
             errors.setdefault(loc, str(cause))

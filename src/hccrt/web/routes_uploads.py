@@ -16,11 +16,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hccrt.errors import InputError
 from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
-from hccrt.store.files import StoreFull
-from hccrt.store.models import Evaluation, Patient, Upload
+from hccrt.store.files import StoredObject, StoreFull
+from hccrt.store.models import Assessment, Evaluation, Patient, Upload
 from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
 from hccrt.web.security import CanRead, CanUpload, DbSession, Principal
-from hccrt.web.services import check_case
+from hccrt.web.services import check_case, upload_series
 from hccrt.web.settings import Settings, UploadLimits
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
@@ -167,6 +167,18 @@ def upload_detail(
         .order_by(Evaluation.id.desc())
         .all()
     )
+    series = upload_series(
+        content_store(request), [StoredObject(f.sha256, f.size_bytes) for f in row.files]
+    )
+    modalities = {s.modality for s in series}
+    latest = (
+        session.query(Assessment)
+        .filter(Assessment.patient_id == row.patient_id)
+        .order_by(Assessment.id.desc())
+        .first()
+    )
+    schemes = (latest.result.get("radiotherapy") or {}).get("fractionation") or [] if latest else []
+    preferred = next((f for f in schemes if f.get("preferred")), schemes[0] if schemes else None)
     return render(
         request,
         "upload_detail.html",
@@ -176,5 +188,8 @@ def upload_detail(
             patient=patient,
             evaluations=evaluations,
             protocols=PROTOCOL_NAMES,
+            series=series,
+            can_plan={"CT", "RTSTRUCT"} <= modalities,
+            preferred=preferred,
         ),
     )

@@ -19,6 +19,7 @@ from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
 from hccrt.dicom.case import CaseInventory, inventory_case
+from hccrt.dicom.series import SeriesRow, summarize_series
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
 from hccrt.serialize import to_jsonable
@@ -34,11 +35,40 @@ _REPORT_LOCK = threading.Lock()
 EVALUATION_STAGES = ("reading the plan", "dose constraints, DVH and NTCP", "writing the report")
 """The steps :func:`evaluate_upload` reports through ``on_stage`` (numbered from 1)."""
 
+PLANNING_STAGES = (
+    "reading the CT and structures",
+    "planning: 3DCRT, then IMRT if 3DCRT fails (seed 000)",
+    "storing the planned RTSTRUCT, RTPLAN and RTDOSE",
+)
+"""The steps :func:`plan_upload` reports before the evaluation of the plan it made."""
+
 
 def assessment_of(record: PatientRecord) -> tuple[dict[str, Any], Provenance]:
     """Assess a record; returns the JSON result and its provenance."""
     result: dict[str, Any] = to_jsonable(assess(record))
     return result, Provenance(RULESET, {"function": "hccrt.clinical.assess"})
+
+
+def record_child_pugh_class(record: dict[str, Any]) -> str:
+    """The Child-Pugh class (A, B, C) of a stored record, for planning.
+
+    Raises
+    ------
+    InputError
+        When the record lacks what the score needs (the planner's liver limit depends on it).
+    """
+    from hccrt.clinical.scores import child_pugh
+
+    pseudonymous = {k: v for k, v in record.items() if k not in ("name",)}
+    score = child_pugh(PatientRecord.model_validate(pseudonymous))
+    if score.class_ not in ("A", "B", "C"):
+        raise InputError(
+            "child_pugh",
+            "unknown: the normal-liver limit of the plan depends on it",
+            f"missing {', '.join(score.missing)}",
+            "complete the patient's record (bilirubin, albumin, INR, ascites, encephalopathy)",
+        )
+    return score.class_
 
 
 def followup_of(data: dict[str, Any]) -> tuple[FollowupRecord, dict[str, Any], Provenance]:
@@ -81,6 +111,11 @@ def check_case(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -
             "modalities": inventory.modalities,
             "warnings": [_display(w, folder, files) for w in inventory.warnings],
         }
+
+
+def upload_series(store: ContentStore, files: Sequence[StoredObject]) -> list[SeriesRow]:
+    """The series of an upload, one row each (modality, description, files, Frame of Reference)."""
+    return summarize_series(store.path(f.sha256) for f in files)
 
 
 def _display(text: str, folder: Path, files: Sequence[tuple[str, StoredObject]]) -> str:
@@ -227,3 +262,115 @@ def evaluate_upload(
         },
     )
     return PlanEvaluationOutput(result, provenance, report, figures)
+
+
+@dataclass(frozen=True)
+class PlanningOutput:
+    """A case planned by :func:`plan_upload`: the files of the planned case and the summary.
+
+    Attributes
+    ----------
+    files
+        ``(name, object)`` of the CT, the RTSTRUCT with the built targets, RTPLAN and RTDOSE
+        (in the store; a new upload of the patient).
+    summary
+        Chosen technique, the reason (e.g. why IMRT after 3DCRT), prescription and fractions.
+    """
+
+    files: list[tuple[str, StoredObject]]
+    summary: dict[str, Any]
+
+
+def plan_upload(
+    store: ContentStore,
+    files: Sequence[tuple[str, StoredObject]],
+    *,
+    prescription_gy: float,
+    fractions: int,
+    child_pugh_class: str,
+    on_stage: Callable[[int, str], None] | None = None,
+) -> PlanningOutput:
+    """Plan an uploaded CT + RTSTRUCT with the library's planner (3DCRT, IMRT by the seed rule).
+
+    The planning stage of the main job (:func:`hccrt.pipeline.plan_in_memory`, technique
+    ``auto``: 3DCRT first, IMRT when 3DCRT fails the hard constraints, seed 000) with the
+    protocol limits converted to ``fractions`` and the Child-Pugh class of the patient's
+    record. The planned files go into the store; the caller records them as an upload and
+    evaluates it like any uploaded plan.
+
+    Raises
+    ------
+    InputError
+        No CT or RTSTRUCT, no Liver or target ROI, Child-Pugh C, an infeasible plan.
+    """
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.evaluation import PlanFacts
+    from hccrt.pipeline import EvaluationContext, PlanRequest, plan_in_memory
+    from hccrt.pipeline._planning import write_planned
+
+    def stage(step: int, detail: str = "") -> None:
+        if on_stage is not None:
+            name = PLANNING_STAGES[step - 1]
+            on_stage(step, f"{name}: {detail}" if detail else name)
+
+    request = PlanRequest(prescription_gy, fractions, "auto", child_pugh_class)
+
+    def facts(technique: str, _plan: Any, _dose: Any) -> PlanFacts:
+        return PlanFacts(
+            fractions,
+            prescription_gy,
+            technique.lower(),
+            technique_source="hccrt web: plan this case",
+            prescription_source="hccrt web: plan this case (prescription)",
+            fractions_source="hccrt web: plan this case (fractions)",
+            label=technique,
+        )
+
+    context = EvaluationContext(facts, child_pugh_source="the patient's record (web)")
+    with tempfile.TemporaryDirectory(prefix="plan-", dir=store.work_dir()) as tmp:
+        stage(1)
+        case = Path(tmp) / "case"
+        materialize(store, files, case)
+        try:
+            inventory = inventory_case(case)
+            if not inventory.ct_files or inventory.rtstruct is None:
+                raise InputError(
+                    "upload",
+                    "needs a CT series and an RTSTRUCT to plan",
+                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
+                    "upload the planning CT and its structure set (with Liver and GTV)",
+                )
+            ct = read_ct_series(list(inventory.ct_files))
+            structure_set = read_rtstruct(inventory.rtstruct)
+            stage(2)
+            planned = plan_in_memory(
+                ct, structure_set, request, context, lambda message: stage(2, message)
+            )
+        except InputError as error:
+            raise type(error)(
+                _display(error.field, case, files),
+                error.rule,
+                _display(str(error.value), case, files) if error.value is not None else None,
+                error.fix,
+            ) from None
+        stage(3)
+        out = Path(tmp) / "plan"
+        payload = write_planned(planned, out, ct, inventory.rtstruct, 0.0)
+        rtstruct = out / "RTSTRUCT.dcm" if (out / "RTSTRUCT.dcm").is_file() else inventory.rtstruct
+        names = {
+            **{path: f"CT/{path.name}" for path in inventory.ct_files},
+            rtstruct: "RTSTRUCT.dcm",
+            out / "RTPLAN.dcm": "RTPLAN.dcm",
+            out / "RTDOSE.dcm": "RTDOSE.dcm",
+        }
+        stored = [(name, store.put_bytes(path.read_bytes())) for path, name in names.items()]
+    summary = {
+        "chosen_technique": payload.get("chosen_technique"),
+        "reason": payload.get("reason"),
+        "infeasibility": payload.get("infeasibility"),
+        "prescription_gy": prescription_gy,
+        "fractions": fractions,
+        "child_pugh_class": child_pugh_class,
+        "protocol": payload.get("protocol"),
+    }
+    return PlanningOutput(stored, summary)

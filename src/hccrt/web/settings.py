@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hccrt.errors import InputError
 from hccrt.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
     database_url_from_environment,
@@ -92,6 +93,38 @@ class Settings:
             self.database_url
             or database_url_from_environment()
             or default_database_url(self.data_dir)
+        )
+
+    def check_database_folder(self) -> None:
+        """Refuse an SQLite file in a folder that does not exist outside the data folder.
+
+        The server creates folders only inside :attr:`data_dir`; a mistyped ``--database``
+        path would otherwise create a folder (and an empty database) anywhere.
+
+        Raises
+        ------
+        InputError
+            Naming ``--database``, the missing folder and the fix.
+        """
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parsed = make_url(self.resolved_database_url())
+        except ArgumentError:
+            return  # the engine names the bad URL
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return
+        folder = Path(parsed.database).expanduser().parent.resolve()
+        if folder.is_dir() or folder.is_relative_to(self.data_dir.expanduser().resolve()):
+            return
+        raise InputError(
+            "--database",
+            "the folder of the SQLite file does not exist (hccrt creates folders only inside "
+            "--data-dir)",
+            str(folder),
+            f"create the folder first (mkdir -p {folder}), correct the path, or leave "
+            "--database out to use the data folder",
         )
 
     def resolved_secret_key(self) -> str:
