@@ -71,9 +71,18 @@ def read_identity(paths: Sequence[Path | str]) -> PatientIdentity:
 
 
 def case_identity(
-    ct_files: Sequence[Path | str], rtstruct: Path | str | None, rtplan: Path | str | None
+    ct: Sequence[Path | str] | Path | str | None,
+    rtstruct: Path | str | None,
+    rtplan: Path | str | None,
 ) -> PatientIdentity:
-    """:func:`read_identity` of a case's RTPLAN, RTSTRUCT and first CT file."""
+    """:func:`read_identity` of a case's RTPLAN, RTSTRUCT and first CT file.
+
+    ``ct`` is the CT's files, one file, or its folder (``None``: no CT).
+    """
     paths: list[Path | str] = [p for p in (rtplan, rtstruct) if p is not None]
-    paths += list(ct_files)[:1]
+    if isinstance(ct, str | Path):
+        folder = Path(ct)
+        paths += sorted(f for f in folder.iterdir() if f.is_file())[:1] if folder.is_dir() else [ct]
+    elif ct is not None:
+        paths += list(ct)[:1]
     return read_identity(paths)
