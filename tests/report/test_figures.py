@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image as PILImage
 
-from hccrt.report.colours import default_colour, hex_colour, structure_colours
+from hccrt.report.colours import (
+    default_colour,
+    evaluation_colours,
+    hex_colour,
+    structure_colours,
+)
 from hccrt.report.figures import (
     CT_LEVEL_HU,
     CT_WINDOW_HU,
@@ -16,7 +21,7 @@ from hccrt.report.figures import (
     dose_figures,
     isodose_levels_gy,
 )
-from tests.report.cases import RX_GY, ct_on, plan_structures, smooth_dose
+from tests.report.cases import RX_GY, ct_on, evaluation, plan_structures, smooth_dose
 
 
 def test_isodose_lines_and_contours_on_all_three_planes(tmp_path: Path) -> None:
@@ -64,10 +69,21 @@ def test_targets_get_distinct_colours_even_when_the_rtstruct_gives_them_one() ->
     assert colours["PTV"] == hex_colour(default_colour("PTV"))
     # the same names give the same colours in another call (the web DVH, the PDF)
     assert structure_colours(["GTV", "CTV", "LIVER", "PTV"], dict.fromkeys(colours, red)) == colours
-    # ROI Display Colours that differ are kept
-    assert structure_colours(["GTV", "PTV"], {"GTV": (1, 2, 3), "PTV": (4, 5, 6)}) == {
-        "GTV": "#010203", "PTV": "#040506"
+    # ROI Display Colours that differ are kept; one too close to a colour taken is not
+    assert structure_colours(["GTV", "PTV"], {"GTV": (10, 20, 200), "PTV": (200, 100, 0)}) == {
+        "GTV": "#0a14c8", "PTV": "#c86400"
     }  # fmt: skip
+    close = structure_colours(["Stomach", "Duodenum"], {"Stomach": (255, 160, 80),
+                              "Duodenum": (240, 150, 70)})  # fmt: skip
+    assert close["Duodenum"] == "#f09646"  # placed first (targets, then by name)
+    assert close["Stomach"] == hex_colour(default_colour("Stomach"))
+
+
+def test_the_report_colours_a_protocol_structure_as_its_plan_structure() -> None:
+    colours = evaluation_colours(evaluation(), ["Liver-GTV"])
+    assert colours["Stomach"] == structure_colours(["Stomach"], None)["Stomach"]
+    assert {"GTV", "CTV", "PTV", "LIVER", "Liver-GTV"} <= set(colours)
+    assert len({colours[n] for n in ("GTV", "CTV", "PTV", "LIVER", "Liver-GTV")}) == 5
 
 
 def test_an_oblique_grid_gives_no_slice(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ def test_pdf_pages_show_the_html_identity_sign_off_and_figures(tmp_path: Path) -
         "Coronal",
         "Sagittal",
     )
+    assert "structures: LIVER, GTV, CTV, PTV, Stomach" in text  # the CTV too, though not evaluated
     for expected in shown:
         assert expected in text, expected
         assert expected in unescape(html), expected

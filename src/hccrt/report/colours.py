@@ -6,14 +6,15 @@ organs at risk), else a colour from a fixed palette chosen by a stable hash of t
 targets are placed first in the order GTV, ITV, CTV, PTV, so a GTV and a PTV that an RTSTRUCT
 gives the same red come out distinct: the GTV keeps the red and the PTV takes its own colour.
 
-:func:`structure_colours` is the function the web DVH can call to colour its curves the same way
-(``{"name": ..., "color": "#rrggbb"}``).
+:func:`structure_colours` (names) and :func:`evaluation_colours` (an evaluation) are what the web
+DVH can call to colour its curves as the report does (``{"name": ..., "color": "#rrggbb"}``).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 RGB = tuple[int, int, int]
 
@@ -47,6 +48,13 @@ PALETTE: tuple[RGB, ...] = (
 )  # fmt: skip
 
 _TARGET_ORDER = ("GTV", "ITV", "CTV", "PTV")
+_MIN_DISTANCE = 60.0
+"""Colours closer than this (Euclidean, RGB 0-255) count as the same colour."""
+
+
+def _near(colour: RGB, used: set[RGB]) -> bool:
+    return any(sum((a - b) ** 2 for a, b in zip(colour, u, strict=True)) < _MIN_DISTANCE**2
+               for u in used)  # fmt: skip
 
 
 def hex_colour(rgb: RGB) -> str:
@@ -86,7 +94,8 @@ def structure_colours(
     Returns
     -------
     dict
-        Name to ``#rrggbb``. No two names share a colour while the fixed colours allow it.
+        Name to ``#rrggbb``. No two names share a colour, nor two colours closer than 60 RGB
+        units, while the fixed colours allow it.
     """
     given = dict(roi_colours or {})
     used: set[RGB] = set()
@@ -94,7 +103,33 @@ def structure_colours(
     for name in sorted(dict.fromkeys(names), key=_rank):
         candidates = [c for c in (given.get(name), default_colour(name)) if c is not None]
         candidates += [c for c in PALETTE if c not in candidates]
-        chosen = next((c for c in candidates if c not in used), candidates[0])
+        chosen = next((c for c in candidates if not _near(c, used)), candidates[0])
         used.add(chosen)
         result[name] = hex_colour(chosen)
     return result
+
+
+def evaluation_colours(evaluation: Any, names: Iterable[str] = ()) -> dict[str, str]:
+    """Colours of an evaluation's structures, as in its report (dose slices and DVH plot).
+
+    Parameters
+    ----------
+    evaluation
+        A :class:`hccrt.evaluation.Evaluation` (its ``plan_structures`` give the ROI colours).
+    names
+        More names to colour (e.g. the DVH's protocol names).
+
+    Returns
+    -------
+    dict
+        Plan and protocol names to ``#rrggbb``; a protocol structure used as contoured takes
+        the colour of its plan structure.
+    """
+    roi = {s.name: s.color_rgb for s in evaluation.plan_structures}
+    summaries = list(evaluation.structures)
+    wanted = [*roi, *(s.name for s in summaries), *names]
+    colours = structure_colours(wanted, roi)
+    for summary in summaries:
+        if summary.derivation == "as contoured" and len(summary.plan_names) == 1:
+            colours[summary.name] = colours.get(summary.plan_names[0], colours[summary.name])
+    return colours

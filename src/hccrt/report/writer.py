@@ -20,7 +20,7 @@ from hccrt.core import Image
 from hccrt.core.identity import DEIDENTIFIED, PatientIdentity, person_name
 from hccrt.dvh.names import is_target
 from hccrt.evaluation.evaluate import Evaluation
-from hccrt.report.colours import structure_colours
+from hccrt.report.colours import evaluation_colours
 from hccrt.report.dvh_points import dvh_point_tables
 from hccrt.report.figures import DoseFigure, dose_figures, dvh_figure
 from hccrt.report.render import html_to_pdf, render_page
@@ -124,16 +124,6 @@ def report_context(
     }
 
 
-def _colours(evaluation: Evaluation, shown: dict[str, Any]) -> dict[str, str]:
-    """Structure colours (plan ROI colours first); a protocol name as contoured takes its plan's."""
-    roi = {s.name: s.color_rgb for s in evaluation.plan_structures}
-    colours = structure_colours(list(roi) + list(shown), roi)
-    for summary in evaluation.structures:
-        if summary.derivation == "as contoured" and len(summary.plan_names) == 1:
-            colours[summary.name] = colours.get(summary.plan_names[0], colours[summary.name])
-    return colours
-
-
 def write_report(
     evaluation: Evaluation,
     out_dir: Path | str,
@@ -171,13 +161,13 @@ def write_report(
     shown.update(
         {k[5:]: v for k, v in evaluation.dvhs.items() if k.startswith("plan:") and is_target(k[5:])}
     )
-    colours = _colours(evaluation, shown)
+    colours = evaluation_colours(evaluation, shown)
     rx = evaluation.plan.prescription_gy
     files: dict[str, Path] = {"dvh": dvh_figure(shown, out / "dvh.png", rx, colours)}
     slices: list[DoseFigure] = []
     if evaluation.dose_gy is not None and evaluation.dose_grid is not None:
         used = set(shown) | {n for s in evaluation.structures for n in s.plan_names}
-        outlined = [s for s in evaluation.plan_structures if s.name in used]
+        outlined = [s for s in evaluation.plan_structures if s.name in used or is_target(s.name)]
         preferred = [s.name for s in evaluation.plan_structures if s.name.upper().startswith(
             _PREFERRED_TARGETS)]  # fmt: skip
         slices = dose_figures(
