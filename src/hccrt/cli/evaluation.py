@@ -248,6 +248,7 @@ def evaluate(
     ] = 8.0,
 ) -> None:
     """Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf."""
+    from hccrt.dicom.identity import case_identity
     from hccrt.dvh.sampling import DvhSettings
     from hccrt.evaluation import PlanFiles, evaluate_files, files_from_case
     from hccrt.evaluation.inputs import ct_paths
@@ -277,7 +278,8 @@ def evaluate(
         course=course,
         liver_alpha_beta_gy=liver_alpha_beta_gy,
     )
-    written = write_report(evaluation, out, ct=ct_series)
+    identity = case_identity(files.ct, files.rtstruct, files.rtplan)
+    written = write_report(evaluation, out, ct=ct_series, identity=identity)
     payload = evaluation.to_json()
     summary = {
         "verdict": payload["verdict"],

@@ -1,4 +1,4 @@
-"""The one-page secondary-check report of ``hccrt dose``: HTML and PDF with the same content.
+"""The one-page secondary-check report of ``hccrt dose``: HTML, and the PDF drawn from that HTML.
 
 It names the plan, the CT, the beams (delivery, MU, angles, beam model and its source), the
 dose grid, the gamma pass rates and the DVH differences, and every note; the header says what
@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
-import matplotlib
-from fpdf import FPDF
 
 if TYPE_CHECKING:
     from hccrt.dose.check import DoseCheckInputs, DoseCheckResult
 
 __all__ = ["write_reports"]
 
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _TITLE = "hccrt secondary dose check"
 _DISCLAIMER = (
     "Independent dose calculation for review by a medical physicist; it does not approve a plan."
@@ -36,7 +33,7 @@ th{background:#eee}.small{color:#555;font-size:11px}
 <h1>{{ title }}</h1><p class="small">{{ disclaimer }}</p>
 {% for heading, header, rows in sections %}
 <h2>{{ heading }}</h2>
-<table><tr>{% for h in header %}<th>{{ h }}</th>{% endfor %}</tr>
+<table border="1" width="100%"><tr>{% for h in header %}<th>{{ h }}</th>{% endfor %}</tr>
 {% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
 </table>
 {% endfor %}
@@ -133,32 +130,10 @@ def write_reports(
         ),
         encoding="utf-8",
     )
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.add_font("DejaVu", "", str(_FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=10)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 13)
-    pdf.cell(0, 7, _TITLE, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 7)
-    pdf.cell(0, 4, _DISCLAIMER, new_x="LMARGIN", new_y="NEXT")
-    for heading, header, rows in sections:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.cell(0, 6, heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 6.5)
-        with pdf.table(text_align="LEFT", line_height=3.2) as table:
-            head = table.row()
-            for text in header:
-                head.cell(text)
-            for values in rows:
-                row = table.row()
-                for text in values:
-                    row.cell(text)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.cell(0, 6, "Notes", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 6.5)
-    for note in result.notes:
-        pdf.multi_cell(0, 3.2, f"- {note}", new_x="LMARGIN", new_y="NEXT")
-    path = folder / "dose_check.pdf"
-    pdf.output(str(path))
+    from hccrt.report.render import html_to_pdf  # the reports' one HTML-to-PDF path
+
+    path = html_to_pdf(
+        html.read_text(encoding="utf-8"), folder / "dose_check.pdf", title=_TITLE,
+        footer=_DISCLAIMER, orientation="L", body_pt=6.5,
+    )  # fmt: skip
     return html, path

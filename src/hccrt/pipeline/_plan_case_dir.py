@@ -94,6 +94,7 @@ def plan_case_dir(
     """
     from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.dicom.case import inventory_case
+    from hccrt.dicom.identity import case_identity
     from hccrt.report import write_report
 
     say = progress or (lambda _m: None)
@@ -116,7 +117,10 @@ def plan_case_dir(
     report: dict[str, Path] = {}
     report_error = ""
     try:
-        report = write_report(planned.evaluation, out_dir / "report", ct=ct)
+        report = write_report(
+            planned.evaluation, out_dir / "report", ct=ct,
+            identity=case_identity(inventory.ct_files, inventory.rtstruct, None),
+        )  # fmt: skip
     except (IndexError, ValueError, OSError) as error:  # the plan stands without its report
         report_error = f"report not written: {type(error).__name__}: {error}"
         say(report_error)

@@ -142,13 +142,16 @@ def evaluation_stage(
     inventory: CaseInventory, planned: PlanningOutcome | None, work: Workspace
 ) -> None:
     """Report the planned plan's evaluation, or evaluate the case's dose; write the report."""
+    from hccrt.dicom.identity import case_identity
     from hccrt.report import write_report
+
+    identity = case_identity(inventory.ct_files, inventory.rtstruct, inventory.rtplan)
 
     if planned is not None:
         evaluation = planned.planned.evaluation
 
         def report_planned() -> tuple[str, tuple[str, ...]]:
-            written = write_report(evaluation, work.folder, planned.ct)
+            written = write_report(evaluation, work.folder, planned.ct, identity)
             outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
             return f"verdict {evaluation.verdict}", outputs
 
@@ -169,7 +172,7 @@ def evaluation_stage(
 
     def action() -> tuple[str, tuple[str, ...]]:
         evaluation, ct = evaluate_files(files)
-        written = write_report(evaluation, work.folder, ct)
+        written = write_report(evaluation, work.folder, ct, identity)
         outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
         return f"verdict {evaluation.verdict}", outputs
 

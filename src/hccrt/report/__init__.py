@@ -1,4 +1,4 @@
-"""Plan-evaluation reports: ``evaluation.json``, self-contained HTML and PDF with figures."""
+"""Plan-evaluation reports: ``evaluation.json``, and one template rendered to HTML and to PDF."""
 
 from hccrt.report.writer import render_html, write_report
 
