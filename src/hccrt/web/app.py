@@ -36,6 +36,7 @@ from hccrt.web import (
     routes_admin,
     routes_assessments,
     routes_auth,
+    routes_board,
     routes_evaluations,
     routes_exports,
     routes_followups,
@@ -222,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_uploads,
         routes_evaluations,
         routes_exports,
+        routes_board,
     ):
         app.include_router(module.router)
 

@@ -1,0 +1,140 @@
+"""The tumour-board decision page: signed with the password, audited, immutable, shown later.
+
+Issue 16, item 7: "The board's decision is recorded with who decided, who dissented and why.
+'Signed' means the user re-authenticates ..., and the record is audited and then immutable ...
+A later assessment shows the last decision."
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi import FastAPI
+
+from hccrt.store.models import AuditEvent, BoardDecisionRecord
+from tests.web.conftest import PASSWORD, TestClient, sign_in
+
+FORM = {
+    "board_date": "2026-05-20",
+    "decision": "SBRT 5 x 8 Gy after two TACE sessions",
+    "rationale": "Child-Pugh A6, single 4 cm lesion, incomplete lipiodol deposition",
+    "decided_by": "Dr A (radiation oncology)\nDr B (hepatology)\n",
+    "dissent": "Dr C (surgery): prefers resection, the tumour is on the surface",
+}
+
+
+def _field_errors(page: str) -> dict[str, str]:
+    pattern = r'<span class="field-error" data-field="([^"]+)">([^<]*)</span>'
+    return {k: html.unescape(v) for k, v in re.findall(pattern, page)}
+
+
+@pytest.fixture
+def clinician(client: TestClient) -> tuple[TestClient, str, int]:
+    csrf = sign_in(client, "clinician")
+    created = client.post(
+        "/api/patients",
+        json={"label": "HCC-BOARD", "record": {"bilirubin_mg_dl": 1.0, "albumin_g_dl": 4.0}},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert created.status_code == 201, created.text
+    return client, csrf, int(created.json()["id"])
+
+
+def test_sign_a_decision_then_the_assessment_shows_it(
+    clinician: tuple[TestClient, str, int], app: FastAPI
+) -> None:
+    client, csrf, pid = clinician
+    assert "No decision signed yet." in client.get(f"/patients/{pid}/board").text
+    signed = client.post(
+        f"/patients/{pid}/board",
+        data={**FORM, "password": PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    page = html.unescape(client.get(f"/patients/{pid}/board").text)
+    assert "SBRT 5 x 8 Gy after two TACE sessions" in page
+    assert "Dr A (radiation oncology), Dr B (hepatology)" in page
+    assert "Dr C (surgery): prefers resection, the tumour is on the surface" in page
+    assert "by clinician on" in page
+    assessed = client.post(
+        f"/patients/{pid}/assess", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert assessed.status_code == 303
+    assessment = html.unescape(client.get(assessed.headers["location"]).text)
+    assert "Last tumour-board decision" in assessment
+    assert "SBRT 5 x 8 Gy after two TACE sessions" in assessment
+    assert "Signed by clinician" in assessment
+    with app.state.sessions() as session:
+        actions = {(e.action, e.object_type) for e in session.query(AuditEvent)}
+    assert {("sign", "board_decision"), ("reauth", "user")} <= actions
+
+
+def test_a_wrong_password_signs_nothing(
+    clinician: tuple[TestClient, str, int], app: FastAPI
+) -> None:
+    client, csrf, pid = clinician
+    refused = client.post(
+        f"/patients/{pid}/board", data={**FORM, "password": "guess", "csrf_token": csrf}
+    )
+    assert refused.status_code == 401
+    assert "type your own password again" in _field_errors(refused.text)["password"]
+    assert 'value="2026-05-20"' in refused.text  # the form keeps what was typed
+    with app.state.sessions() as session:
+        assert session.query(BoardDecisionRecord).count() == 0
+        assert session.query(AuditEvent).filter_by(action="reauth_failed").count() == 1
+
+
+def test_form_errors_are_shown_in_words_next_to_the_field(
+    clinician: tuple[TestClient, str, int],
+) -> None:
+    client, csrf, pid = clinician
+    no_reason = client.post(
+        f"/patients/{pid}/board",
+        data={**FORM, "dissent": "Dr C (surgery)", "password": PASSWORD, "csrf_token": csrf},
+    )
+    assert no_reason.status_code == 400
+    assert "each line is 'member: reason'" in _field_errors(no_reason.text)["dissent"]
+    nobody = client.post(
+        f"/patients/{pid}/board",
+        data={**FORM, "decided_by": " ", "password": PASSWORD, "csrf_token": csrf},
+    )
+    assert "decided_by=[]: no member named" in _field_errors(nobody.text)["decided_by"]
+    no_date = client.post(
+        f"/patients/{pid}/board",
+        data={**FORM, "board_date": "20.05.2026", "password": PASSWORD, "csrf_token": csrf},
+    )
+    assert "board_date=20.05.2026" in _field_errors(no_date.text)["board_date"]
+
+
+def test_api_signs_and_a_viewer_may_not(client: TestClient, app: FastAPI) -> None:
+    csrf = sign_in(client, "clinician")
+    pid = client.post(
+        "/api/patients", json={"label": "HCC-API", "record": {}}, headers={"X-CSRF-Token": csrf}
+    ).json()["id"]
+    body = {
+        "password": PASSWORD,
+        "decision": {**FORM, "decided_by": ["Dr A"], "dissent": []},
+    }
+    made = client.post(
+        f"/api/patients/{pid}/board-decisions", json=body, headers={"X-CSRF-Token": csrf}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["signed_by"] == "clinician"
+    wrong = client.post(
+        f"/api/patients/{pid}/board-decisions",
+        json={**body, "password": "nope"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert wrong.status_code == 401
+    assert [d["decided_by"] for d in client.get(f"/api/patients/{pid}/board-decisions").json()] == [
+        ["Dr A"]
+    ]
+    client.post("/logout", headers={"X-CSRF-Token": csrf})
+    viewer_csrf = sign_in(client, "viewer")
+    refused = client.post(
+        f"/api/patients/{pid}/board-decisions", json=body, headers={"X-CSRF-Token": viewer_csrf}
+    )
+    assert refused.status_code == 403
+    assert "Sign the decision" not in client.get(f"/patients/{pid}/board").text
