@@ -18,6 +18,7 @@ from tests.conftest import invoke
 from tests.web.conftest import make_settings
 
 PASSWORD = "correct horse battery"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "patients" / "single_hcc_child_a.json"
 DECISION = {
     "board_date": "2026-05-20",
     "decision": "SBRT 5 x 8 Gy",
@@ -76,3 +77,23 @@ def test_an_unknown_patient_or_account_is_named(data: Path, tmp_path: Path) -> N
     )
     assert nobody.exit_code == 2
     assert "--user=dr.z: no active account of this name" in nobody.stderr
+
+
+def test_assess_and_board_show_the_last_decision(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps(DECISION), encoding="utf-8")
+    common = ["--patient", "HCC-001", "--user", "dr.a", "--data-dir", str(data)]
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert invoke(["decision", "sign", str(path), *common]).exit_code == 0
+    store = ["--store-patient", "HCC-001", "--store-user", "dr.a", "--store-data-dir", str(data)]
+    assessed = invoke(["assess", str(EXAMPLE), *store])
+    assert assessed.exit_code == 0, assessed.stderr
+    assert "Last tumour-board decision:\nBoard of 2026-05-20: SBRT 5 x 8 Gy" in assessed.stdout
+    board = invoke(["board", str(EXAMPLE), *store, "--format", "json"])
+    assert board.exit_code == 0, board.stderr
+    assert json.loads(board.stdout)["last_board_decision"]["decided_by"][0] == "Dr A (RO)"
+    half = invoke(["assess", str(EXAMPLE), "--store-patient", "HCC-001"])
+    assert half.exit_code == 2
+    assert "--store-user: missing; give --store-patient and --store-user" in half.stderr

@@ -148,6 +148,13 @@ def last(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Show the last signed tumour-board decision of a stored patient (audited read)."""
+    emit(read_last_decision(patient, user, database, data_dir), output_format, render_decision)
+
+
+def read_last_decision(
+    label: str, user: str, database: str | None, data_dir: Path | None
+) -> dict[str, Any] | None:
+    """The last signed decision of the stored patient ``label`` as JSON (audited), or None."""
     from hccrt.cli.store_ops import _open
     from hccrt.store.board_decisions import last_decision
     from hccrt.store.db import session_factory
@@ -156,12 +163,11 @@ def last(
     try:
         with session_factory(engine)() as session:
             account = _account(session, user)
-            found = last_decision(session, account, _patient(session, account, patient))
+            found = last_decision(session, account, _patient(session, account, label))
             session.commit()
-            payload = None if found is None else found.as_json()
+            return None if found is None else found.as_json()
     finally:
         engine.dispose()
-    emit(payload, output_format, render_decision)
 
 
 def register(app: typer.Typer) -> None:
