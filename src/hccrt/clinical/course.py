@@ -56,6 +56,8 @@ __all__ = [
     "TargetLesion",
     "load_course",
     "parse_course",
+    "with_event",
+    "without_event",
 ]
 
 SCHEMA_DOC = "docs/course-schema.json"
@@ -482,3 +484,61 @@ def load_course(path: str | Path) -> PatientCourse:
     """
     path = Path(path)
     return parse_course(read_json_object(path, "course"), path.resolve().parent)
+
+
+def with_event(
+    course: PatientCourse | None, event: Any, replace: int | None = None
+) -> PatientCourse:
+    """A new course with ``event`` added (or put in place of event ``replace``), in date order.
+
+    The event goes after every event on or before its date, so events of one day keep the
+    order they were entered in. The result is validated as a whole (:func:`parse_course`).
+
+    Parameters
+    ----------
+    course
+        The current course, or None to start one.
+    event
+        The event as a JSON object (``kind``, ``date``, the fields of that kind).
+    replace
+        Index of the event that ``event`` replaces (an edit), or None (an addition).
+
+    Returns
+    -------
+    PatientCourse
+        The validated new course; ``course`` is not changed.
+
+    Raises
+    ------
+    ClinicalInputError
+        ``replace`` is not an event index, or the event or the new course is not valid (the
+        message names ``events.N.field`` of the new course).
+    """
+    base = {} if course is None else course.model_dump(mode="json", exclude_none=True)
+    events = list(base.get("events", []))
+    if replace is not None:
+        if not 0 <= replace < len(events):
+            raise _fail("event", "no such event", replace, f"give 0 to {len(events) - 1}")
+        del events[replace]
+    if not isinstance(event, dict):
+        raise _fail("event", "must be a JSON object", type(event).__name__, "give an object")
+    when = str(event.get("date") or "")
+    position = sum(1 for e in events if str(e.get("date", "")) <= when) if when else len(events)
+    events.insert(position, event)
+    return parse_course({**base, "events": events})
+
+
+def without_event(course: PatientCourse, index: int) -> PatientCourse:
+    """A new course without event ``index`` (validated; ``course`` is not changed).
+
+    Raises
+    ------
+    ClinicalInputError
+        ``index`` is not an event index, or the course without it is not valid.
+    """
+    base = course.model_dump(mode="json", exclude_none=True)
+    events = list(base["events"])
+    if not 0 <= index < len(events):
+        raise _fail("event", "no such event", index, f"give 0 to {len(events) - 1}")
+    del events[index]
+    return parse_course({**base, "events": events})

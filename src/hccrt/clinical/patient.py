@@ -333,6 +333,8 @@ def record_error(
         fix = f"did you mean {close[0]}?" if close else schema_doc
         return ClinicalInputError(loc, "unknown field", value, fix)
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    if first["type"] == "missing":  # the input is the whole enclosing object: not shown
+        return ClinicalInputError(loc, f"missing, required{more}", None, f"give it; {schema_doc}")
     return ClinicalInputError(loc, f"{first['msg']}{more}", value, schema_doc)
 
 

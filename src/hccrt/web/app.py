@@ -37,6 +37,7 @@ from hccrt.web import (
     routes_assessments,
     routes_auth,
     routes_board,
+    routes_courses,
     routes_evaluations,
     routes_exports,
     routes_followups,
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_evaluations,
         routes_exports,
         routes_board,
+        routes_courses,
     ):
         app.include_router(module.router)
 
