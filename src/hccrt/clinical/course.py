@@ -27,6 +27,20 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hccrt.clinical._lab_fields import (
+    AfpNgMl,
+    AlbuminGDl,
+    AlpUL,
+    AlpUlnUL,
+    AltUL,
+    AltUlnUL,
+    AstUL,
+    AstUlnUL,
+    BilirubinMgDl,
+    BilirubinUlnMgDl,
+    Inr,
+    PlateletsE9L,
+)
 from hccrt.clinical.enums import Ascites, Encephalopathy
 from hccrt.clinical.patient import record_error
 from hccrt.clinical.units import (
@@ -232,23 +246,21 @@ class CourseLabs(BaseModel):
 
     kind: Literal["labs"]
     date: _Date = Field(description="Date the blood was drawn.")
-    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
-    albumin_g_dl: FiniteFloat | None = Field(None, description="Serum albumin, g/dL.")
-    inr: FiniteFloat | None = None
-    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    alp_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALP, U/L.")
-    platelets_10e9_l: FiniteFloat | None = Field(
-        None, gt=0, lt=2000, description="Platelets, 10^9/L."
-    )
-    afp_ng_ml: FiniteFloat | None = Field(None, ge=0, lt=1e7, description="AFP, ng/mL.")
+    bilirubin_mg_dl: BilirubinMgDl = None
+    albumin_g_dl: AlbuminGDl = None
+    inr: Inr = None
+    alt_u_l: AltUL = None
+    ast_u_l: AstUL = None
+    alp_u_l: AlpUL = None
+    platelets_10e9_l: PlateletsE9L = None
+    afp_ng_ml: AfpNgMl = None
     ascites: Ascites | None = None
     encephalopathy: Encephalopathy | None = None
     hepatomegaly: bool | None = Field(None, description="New liver enlargement (RILD sign).")
-    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000)
-    bilirubin_uln_mg_dl: FiniteFloat | None = Field(None, gt=0, le=3)
+    alt_uln_u_l: AltUlnUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_uln_u_l: AlpUlnUL = None
+    bilirubin_uln_mg_dl: BilirubinUlnMgDl = None
 
     @model_validator(mode="before")
     @classmethod
@@ -310,10 +322,10 @@ class LabUlns(BaseModel):
 
     model_config = _FROZEN
 
-    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000)
-    bilirubin_uln_mg_dl: FiniteFloat | None = Field(None, gt=0, le=3)
+    alt_uln_u_l: AltUlnUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_uln_u_l: AlpUlnUL = None
+    bilirubin_uln_mg_dl: BilirubinUlnMgDl = None
 
 
 class PatientCourse(BaseModel):
