@@ -6,17 +6,18 @@ Issue 16, item 7: "The board's decision is recorded with who decided, who dissen
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, inspect, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from hccrt.errors import ClinicalInputError, InputError
 from hccrt.store import accounts, repository
-from hccrt.store.audit import list_events, verify_chain
+from hccrt.store.audit import grant_app_role, list_events, verify_chain
 from hccrt.store.board_decisions import (
     BoardDecisionRecord,
     ImmutableRecord,
@@ -24,7 +25,9 @@ from hccrt.store.board_decisions import (
     last_decision,
     sign_decision,
 )
-from hccrt.store.db import downgrade, migrate, session_factory
+from hccrt.store.db import downgrade, make_engine, migrate, session_factory
+from hccrt.store.models import Patient, User
+from tests.store.test_audit import APP_ROLE, app_role_url
 
 PASSWORD = "correct horse battery"
 DECISION: dict[str, Any] = {
@@ -112,6 +115,45 @@ def test_the_last_decision_is_the_latest_board(session: Session) -> None:
     assert last.decision.decision == "Second SBRT course"
     dates = [d.decision.board_date.isoformat() for d in decisions_of(session, doc, patient)]
     assert dates == ["2026-05-20", "2026-07-01"]
+
+
+def test_a_stored_assessment_sees_only_the_decisions_signed_before_it(session: Session) -> None:
+    doc, patient = _patient(session)
+    signed = sign_decision(session, doc, PASSWORD, patient, DECISION)
+    session.commit()
+    before = signed.signed_at - dt.timedelta(seconds=1)
+    assert last_decision(session, doc, patient, as_of=before) is None
+    after = last_decision(session, doc, patient, as_of=signed.signed_at + dt.timedelta(seconds=1))
+    assert after is not None
+    assert after.id == signed.id
+
+
+def test_the_app_role_may_add_decisions_but_not_change_them(session: Session) -> None:
+    owner = session.get_bind()
+    assert isinstance(owner, Engine)
+    if owner.dialect.name != "postgresql":
+        pytest.skip("table rights exist on PostgreSQL only")
+    doc, patient = _patient(session)
+    session.commit()
+    grant_app_role(owner, APP_ROLE)
+    app = make_engine(app_role_url(owner))
+    try:
+        with session_factory(app)() as as_app:
+            signer = as_app.get(User, doc.id)
+            stored = as_app.get(Patient, patient.id)
+            assert signer is not None
+            assert stored is not None
+            sign_decision(as_app, signer, PASSWORD, stored, DECISION)
+            as_app.commit()
+            for statement in (
+                "UPDATE board_decisions SET board_date = 'x'",
+                "DELETE FROM board_decisions",
+            ):
+                with pytest.raises(ProgrammingError, match="permission denied"):
+                    as_app.execute(text(statement))
+                as_app.rollback()
+    finally:
+        app.dispose()
 
 
 def test_a_signed_decision_cannot_be_changed_through_the_orm(session: Session) -> None:

@@ -47,6 +47,9 @@ def test_sign_a_decision_then_the_assessment_shows_it(
 ) -> None:
     client, csrf, pid = clinician
     assert "No decision signed yet." in client.get(f"/patients/{pid}/board").text
+    earlier = client.post(
+        f"/patients/{pid}/assess", data={"csrf_token": csrf}, follow_redirects=False
+    ).headers["location"]
     signed = client.post(
         f"/patients/{pid}/board",
         data={**FORM, "password": PASSWORD, "csrf_token": csrf},
@@ -66,6 +69,8 @@ def test_sign_a_decision_then_the_assessment_shows_it(
     assert "Last tumour-board decision" in assessment
     assert "SBRT 5 x 8 Gy after two TACE sessions" in assessment
     assert "Signed by clinician" in assessment
+    # the assessment made before the board shows no decision: it was not known then
+    assert "Last tumour-board decision" not in client.get(earlier).text
     with app.state.sessions() as session:
         actions = {(e.action, e.object_type) for e in session.query(AuditEvent)}
     assert {("sign", "board_decision"), ("reauth", "user")} <= actions

@@ -157,14 +157,20 @@ def decisions_of(session: Session, actor: User, patient: Patient) -> list[Signed
     return [_signed(session, row) for row in rows]
 
 
-def last_decision(session: Session, actor: User, patient: Patient) -> SignedDecision | None:
-    """The decision of the latest board (the last signed on that date), or None (audited)."""
-    query = (
-        select(BoardDecisionRecord)
-        .where(BoardDecisionRecord.patient_id == patient.id)
-        .order_by(BoardDecisionRecord.board_date.desc(), BoardDecisionRecord.id.desc())
-        .limit(1)
-    )
+def last_decision(
+    session: Session, actor: User, patient: Patient, as_of: datetime | None = None
+) -> SignedDecision | None:
+    """The decision of the latest board (the last signed on that date), or None (audited).
+
+    ``as_of``: only decisions signed at or before this time (a stored assessment shows the
+    decision that was known when it was made); None: all.
+    """
+    query = select(BoardDecisionRecord).where(BoardDecisionRecord.patient_id == patient.id)
+    if as_of is not None:
+        query = query.where(BoardDecisionRecord.signed_at <= as_utc(as_of))
+    query = query.order_by(
+        BoardDecisionRecord.board_date.desc(), BoardDecisionRecord.id.desc()
+    ).limit(1)
     row = session.scalars(query).first()
     if row is None:
         return None

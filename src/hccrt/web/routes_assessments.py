@@ -47,7 +47,7 @@ def assessment_page(
     """Scores, staging, options with verdicts, radiotherapy, reasons and sources."""
     row = read_owned(session, principal, Assessment, assessment_id)
     patient = session.get(Patient, row.patient_id)
-    last = last_decision_of(session, principal, patient)  # issue 16: the board's last decision
+    last = last_decision_of(session, principal, patient, row.created_at)  # issue 16
     return render(
         request,
         "assessment.html",

@@ -157,13 +157,15 @@ def api_sign(
     return JSONResponse(signed.as_json(), status_code=201)
 
 
-def last_decision_of(session: Session, principal: Principal, patient: Patient | None) -> Any:
-    """The last signed decision of ``patient`` for a page that shows it, or None.
+def last_decision_of(
+    session: Session, principal: Principal, patient: Patient | None, as_of: Any = None
+) -> Any:
+    """The last signed decision of ``patient`` (signed by ``as_of`` if given), or None.
 
     The read is audited and committed here, so a page that renders it needs no commit.
     """
     if patient is None:
         return None
-    found = last_decision(session, principal.user, patient)
+    found = last_decision(session, principal.user, patient, as_of)
     session.commit()
     return found
