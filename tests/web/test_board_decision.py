@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -143,3 +144,104 @@ def test_api_signs_and_a_viewer_may_not(client: TestClient, app: FastAPI) -> Non
     )
     assert refused.status_code == 403
     assert "Sign the decision" not in client.get(f"/patients/{pid}/board").text
+
+
+@pytest.mark.slow
+def test_over_a_real_server_course_then_signed_decision(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.web.live import live_server, login, prepare
+
+    data = tmp_path / "data"
+    prepare(data, PASSWORD)
+    with (
+        live_server(data) as server,
+        httpx.Client(base_url=server.url, follow_redirects=False) as http,
+    ):
+        csrf = login(http, "clinician", PASSWORD)
+        pid = http.post(
+            "/api/patients",
+            json={"label": "HCC-LIVE", "record": {}},
+            headers={"X-CSRF-Token": csrf},
+        ).json()["id"]
+        added = http.post(
+            f"/patients/{pid}/course/events/new?kind=tace",
+            data={"csrf_token": csrf, "base_version": "0", "date": "2026-01-10", "lipiodol": "yes"},
+        )
+        assert added.status_code == 303, added.text
+        board = http.get(f"/patients/{pid}/board").text
+        assert 'name="course_version" id="course_version" inputmode="numeric" value="1"' in board
+        signed = http.post(
+            f"/patients/{pid}/board",
+            data={**FORM, "course_version": "1", "password": PASSWORD, "csrf_token": csrf},
+        )
+        assert signed.status_code == 303, signed.text
+        listed = http.get(f"/api/patients/{pid}/board-decisions").json()
+        assert [(d["course_version"], d["signed_by"]) for d in listed] == [(1, "clinician")]
+    log = (data / "server.log").read_text()
+    assert "prefers resection" not in log  # no clinical text in the server log
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium missing")
+def test_course_and_board_in_the_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.web.live import live_server, prepare
+    from tests.web.test_browser import ARGS, CHROMIUM
+
+    data = tmp_path / "data"
+    prepare(data, PASSWORD)
+    with live_server(data) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.set_default_timeout(30_000)
+        page.goto(f"{server.url}/login")
+        page.fill("#username", "clinician")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.click("#new-patient")
+        page.fill("#label", "BROWSER-BOARD")
+        page.click("#save-patient")
+        expect(page.locator("h1")).to_have_text("Patient BROWSER-BOARD")
+
+        page.click("#patient-course")
+        page.click("text=TACE session")
+        page.fill("#date", "2026-01-10")
+        page.select_option("#lipiodol", "yes")
+        page.click("#save-event")
+        expect(page.locator("#timeline")).to_contain_text("TACE, lipiodol")
+        page.click("text=Radiotherapy course")
+        page.fill("#date", "2026-02-20")
+        page.fill("#fractions", "5")
+        page.click("#save-event")
+        expect(page.locator(".field-error[data-field='dose_gy']")).to_contain_text("missing")
+        page.fill("#dose_gy", "40")
+        page.select_option("#status", "planned")
+        page.click("#save-event")
+        expect(page.locator("#course-version")).to_contain_text("Version 2 of 2")
+        page.click("h1 a")
+
+        page.click("#board-decisions")
+        page.fill("#board_date", "2026-02-10")
+        page.fill("#decision", FORM["decision"])
+        page.fill("#rationale", FORM["rationale"])
+        page.fill("#decided_by", FORM["decided_by"])
+        page.fill("#dissent", FORM["dissent"])
+        page.fill("#password", "not my password")
+        page.click("#sign-decision")
+        expect(page.locator(".field-error[data-field='password']")).to_contain_text("wrong")
+        expect(page.locator("#course_version")).to_have_value("2")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-decision")
+        expect(page.locator("#decisions")).to_contain_text("Dr C (surgery): prefers resection")
+        page.click("h1 a")
+        page.click("#assess")
+        expect(page.locator("#last-board-decision")).to_contain_text(FORM["decision"])
+        browser.close()
+        assert errors == []
