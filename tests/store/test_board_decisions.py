@@ -102,6 +102,8 @@ def test_an_invalid_decision_is_refused_in_words(session: Session) -> None:
         sign_decision(session, doc, PASSWORD, patient, silent)
     with pytest.raises(ClinicalInputError, match=r"course_version=True: must be a number"):
         sign_decision(session, doc, PASSWORD, patient, {**DECISION, "course_version": True})
+    with pytest.raises(InputError, match=r"course_version=1: no such stored course version"):
+        sign_decision(session, doc, PASSWORD, patient, {**DECISION, "course_version": 1})
 
 
 def test_the_last_decision_is_the_latest_board(session: Session) -> None:

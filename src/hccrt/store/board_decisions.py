@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hccrt.clinical.board_decision import BoardDecision, parse_decision
@@ -26,7 +26,13 @@ from hccrt.errors import InputError
 from hccrt.store import accounts
 from hccrt.store.audit import record_event
 from hccrt.store.db import as_utc
-from hccrt.store.models import BoardDecisionRecord, ImmutableRecord, Patient, User
+from hccrt.store.models import (
+    BoardDecisionRecord,
+    CourseVersion,
+    ImmutableRecord,
+    Patient,
+    User,
+)
 
 __all__ = [
     "BoardDecisionRecord",
@@ -125,6 +131,8 @@ def sign_decision(
             signer.role,
             "sign in as a clinician (or ask an administrator for that role)",
         )
+    if valid.course_version is not None:
+        _check_course_version(session, patient, valid.course_version)
     if not accounts.confirm_password(session, signer, password, ACTION):
         raise InputError(
             "password", "wrong", "(hidden)", "type your own password again to sign the decision"
@@ -140,6 +148,20 @@ def sign_decision(
     session.flush()
     record_event(session, signer, "sign", "board_decision", row.id, patient.id)
     return _signed(session, row)
+
+
+def _check_course_version(session: Session, patient: Patient, version: int) -> None:
+    latest = session.scalar(
+        select(func.max(CourseVersion.version)).where(CourseVersion.patient_id == patient.id)
+    )
+    if latest is None or version > latest:
+        known = f"1 to {latest}" if latest else "none: no course is stored for this patient"
+        raise InputError(
+            "course_version",
+            f"no such stored course version (known: {known})",
+            version,
+            "give the version the board read, or leave it empty",
+        )
 
 
 def _ordered(patient: Patient) -> Any:

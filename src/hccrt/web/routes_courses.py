@@ -207,7 +207,7 @@ def _check_base(form: dict[str, str], latest: int) -> None:
         )
 
 
-def _kind_or_404(kind: str) -> str:
+def _known_kind(kind: str) -> str:
     if kind not in EVENT_MODELS:
         raise InputError(
             "kind", "unknown event kind", kind, f"use one of {', '.join(EVENT_MODELS)}"
@@ -283,7 +283,7 @@ def new_event_form(
     patient = repository.get_patient(session, principal.user, patient_id)
     rows = _latest(session, principal, patient)
     latest = rows[-1].version if rows else 0
-    return _event_page(request, principal, patient, _kind_or_404(kind), {}, {}, None, latest)
+    return _event_page(request, principal, patient, _known_kind(kind), {}, {}, None, latest)
 
 
 def _save_event(
@@ -335,7 +335,7 @@ def add_event(
 ) -> Response:
     """Add one event; the course is validated and saved as a new version."""
     patient = repository.get_patient(session, principal.user, patient_id)
-    return _save_event(request, principal, session, patient, _kind_or_404(kind), form, None)
+    return _save_event(request, principal, session, patient, _known_kind(kind), form, None)
 
 
 def _stored_event(rows: list[CourseVersion], index: int) -> dict[str, Any]:
