@@ -245,3 +245,33 @@ def test_course_and_board_in_the_browser(tmp_path: Path) -> None:
         expect(page.locator("#last-board-decision")).to_contain_text(FORM["decision"])
         browser.close()
         assert errors == []
+
+
+def test_the_board_page_shows_the_summary_and_its_pdf(
+    clinician: tuple[TestClient, str, int], app: FastAPI
+) -> None:
+    client, csrf, pid = clinician
+    course = {
+        "events": [
+            {"kind": "tace", "date": "2026-01-10", "lipiodol": True},
+            {"kind": "labs", "date": "2026-02-01", "bilirubin_mg_dl": 1.1, "albumin_g_dl": 3.8},
+        ]
+    }
+    stored = client.put(f"/api/patients/{pid}/course", json=course, headers={"X-CSRF-Token": csrf})
+    assert stored.status_code == 201, stored.text
+    page = html.unescape(client.get(f"/patients/{pid}/board?date=2026-02-15").text)
+    assert "Board summary of 2026-02-15" in page
+    assert "BCLC 2022" in page
+    assert "Open questions" in page
+    assert re.search(r"2026-01-10 TACE, lipiodol <small>\(course\)</small>", page)
+    assert 'value="2026-02-15"' in page  # the decision form takes the summary's date
+    pdf = client.get(f"/patients/{pid}/board/summary.pdf?date=2026-02-15")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert 'filename="board-2026-02-15.pdf"' in pdf.headers["content-disposition"]
+    with app.state.sessions() as session:
+        exported = session.query(AuditEvent).filter_by(object_type="board_summary").count()
+    assert exported == 1
+    bad = client.get(f"/patients/{pid}/board?date=15.02.2026")
+    assert bad.status_code == 400
+    assert "date=15.02.2026: not a date YYYY-MM-DD" in html.unescape(bad.text)

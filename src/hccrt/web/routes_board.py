@@ -7,6 +7,9 @@ which is then immutable. The routes only parse the form and call the store.
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,9 +18,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hccrt.clinical.board import BoardSummary, board_summary
+from hccrt.clinical.patient import PatientRecord
 from hccrt.errors import InputError
 from hccrt.store import repository
+from hccrt.store.audit import record_event
 from hccrt.store.board_decisions import decisions_of, last_decision, sign_decision
+from hccrt.store.courses import latest_course
 from hccrt.store.models import CourseVersion, Patient
 from hccrt.web.pages import FormData, commit_and_show, page_context, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
@@ -69,6 +76,28 @@ def _latest_course_version(session: Session, patient: Patient) -> int | None:
     return int(value) if value is not None else None
 
 
+def _board_date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("date", "not a date YYYY-MM-DD", text, "e.g. ?date=2026-05-20") from None
+
+
+def _summary(
+    session: Session, principal: Principal, patient: Patient, day: dt.date | None
+) -> BoardSummary:
+    """The board summary of the stored record and the latest stored course on ``day``.
+
+    ``day`` None: the record's ``assessment_date``, else today (UTC), as ``hccrt board``.
+    """
+    record = PatientRecord.model_validate(patient.record)
+    course = latest_course(session, principal.user, patient)
+    when = day or record.assessment_date or dt.datetime.now(dt.UTC).date()
+    return board_summary(record, course, when)
+
+
 def _page(
     request: Request,
     session: Session,
@@ -77,28 +106,66 @@ def _page(
     values: dict[str, str],
     errors: dict[str, str],
     status: int = 200,
+    day: dt.date | None = None,
 ) -> Response:
     decisions = decisions_of(session, principal.user, patient)
+    summary: BoardSummary | None = None
+    summary_error = ""
+    try:
+        summary = _summary(session, principal, patient, day)
+    except InputError as error:  # the decisions stay readable
+        summary_error = str(error)
     session.commit()
+    if "board_date" not in values and summary is not None:
+        values = {**values, "board_date": summary.board_date.isoformat()}
     context = page_context(
         principal,
         patient=patient,
         decisions=list(reversed(decisions)),
         values=values,
         errors=errors,
+        s=summary,
+        summary_error=summary_error,
     )
     return render(request, "board_decision.html", context, status)
 
 
 @router.get("/patients/{patient_id}/board", response_class=HTMLResponse, include_in_schema=False)
 def board_page(
-    request: Request, patient_id: int, principal: CanRead, session: DbSession
+    request: Request,
+    patient_id: int,
+    principal: CanRead,
+    session: DbSession,
+    date: str | None = None,
 ) -> Response:
-    """The patient's signed board decisions (newest first) and the form to sign a new one."""
+    """The board summary on a date (``?date=``, default as ``hccrt board``), the signed
+    decisions (newest first) and the form to sign a new one."""
     patient = repository.get_patient(session, principal.user, patient_id)
     version = _latest_course_version(session, patient)
     values = {"course_version": str(version)} if version is not None else {}
-    return _page(request, session, principal, patient, values, {})
+    return _page(request, session, principal, patient, values, {}, day=_board_date(date))
+
+
+@router.get("/patients/{patient_id}/board/summary.pdf", include_in_schema=False)
+def board_pdf(
+    patient_id: int, principal: CanRead, session: DbSession, date: str | None = None
+) -> Response:
+    """The one-page board summary as PDF (the page of ``hccrt board --out board.pdf``)."""
+    from hccrt.report.board import render_board_pdf
+
+    patient = repository.get_patient(session, principal.user, patient_id)
+    summary = _summary(session, principal, patient, _board_date(date))
+    with tempfile.TemporaryDirectory(prefix="hccrt-board-") as folder:
+        path = render_board_pdf(summary, Path(folder) / "board.pdf")
+        content = path.read_bytes()
+    record_event(session, principal.user, "export", "board_summary", patient.id, patient.id)
+    session.commit()
+    name = f"board-{summary.board_date.isoformat()}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/patients/{patient_id}/board", include_in_schema=False)
