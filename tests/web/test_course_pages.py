@@ -175,3 +175,28 @@ def test_api_stores_a_whole_course_and_a_viewer_only_reads(client: TestClient) -
     assert "segment 6 HCC (re-irradiation)" not in page  # the target is not in the summary
     assert "RT 40 Gy / 5 fx, sbrt, planned" in html.unescape(page)
     assert client.get(f"/patients/{pid}/course/events/new?kind=rt").status_code == 403
+
+
+COURSES = sorted((EXAMPLE.parent).glob("*.json"))
+
+
+@pytest.mark.parametrize("path", COURSES, ids=[p.stem for p in COURSES])
+def test_every_example_course_on_the_course_and_board_pages(client: TestClient, path: Path) -> None:
+    # Issue 16, done when: "the web pages work end to end on the examples".
+    csrf = sign_in(client, "clinician")
+    record = json.loads(
+        (path.parent / "patients" / f"{path.stem}.patient.json").read_text(encoding="utf-8")
+    )
+    pid = client.post(
+        "/api/patients", json={"label": path.stem, "record": record}, headers={"X-CSRF-Token": csrf}
+    ).json()["id"]
+    course = json.loads(path.read_text(encoding="utf-8"))
+    stored = client.put(f"/api/patients/{pid}/course", json=course, headers={"X-CSRF-Token": csrf})
+    assert stored.status_code == 201, stored.text
+    page = client.get(f"/patients/{pid}/course").text
+    assert len(re.findall(r'<tr id="event-\d+">', page)) == len(course["events"])
+    board = html.unescape(client.get(f"/patients/{pid}/board").text)
+    assert "Board summary of" in board
+    assert "The summary cannot be made" not in board
+    first = client.get(f"/patients/{pid}/course/events/0/edit")
+    assert first.status_code == 200
