@@ -12,6 +12,7 @@ import pytest
 
 from hccrt.clinical.course import PatientCourse, parse_course
 from hccrt.clinical.course_assess import assess_course
+from hccrt.clinical.course_render import render_course_text
 from hccrt.clinical.patient import parse_patient
 from hccrt.errors import ClinicalInputError
 from tests.clinical.factory import BASE as PATIENT
@@ -156,6 +157,33 @@ def test_y90_is_shown_beside_the_ebrt_sum_not_inside_it() -> None:
     assert dose.y90[0].mean_liver_dose_gy == 38
     assert "COURSE-Y90" in dose.rule_ids
     assert "beside" in dose.notes[0]
+
+
+# Issue 16: "Liver recovery between courses is not modelled; say so in the output." Rule
+# COURSE-NO-RECOVERY: "The EQD2 of earlier courses is added in full, whatever the time since".
+
+
+def test_y90_then_rt_says_liver_recovery_is_not_modelled_with_its_rule() -> None:
+    y90 = {"kind": "y90", "date": "2025-10-08", "mean_liver_dose_gy": 38}
+    result = assess_course(course(y90, rt("2026-01-26", mean_normal_liver_dose_gy=8)))
+    dose = result.cumulative_liver_dose
+    assert "COURSE-NO-RECOVERY" in dose.rule_ids
+    assert any("recovery between courses is not modelled" in n for n in dose.notes)
+    text = render_course_text(result)
+    assert "note: liver recovery between courses is not modelled" in text
+    assert "COURSE-NO-RECOVERY (D)" in text  # with its source
+    assert "beside it — Y-90 2025-10-08: mean liver 38" in text
+
+
+def test_two_y90_without_ebrt_also_say_it_and_one_y90_alone_does_not() -> None:
+    first = {"kind": "y90", "date": "2025-03-01", "mean_liver_dose_gy": 30}
+    second = {"kind": "y90", "date": "2025-10-08", "mean_liver_dose_gy": 38}
+    twice = assess_course(course(first, second)).cumulative_liver_dose
+    assert "COURSE-NO-RECOVERY" in twice.rule_ids
+    assert any("not modelled" in n for n in twice.notes)
+    once = assess_course(course(second)).cumulative_liver_dose
+    assert "COURSE-NO-RECOVERY" not in once.rule_ids
+    assert not any("not modelled" in n for n in once.notes)
 
 
 # Huang 2016 (Radiat Oncol 11:89): "A pretreatment Child-Turcotte-Pugh (CTP) score ≥6 was the only

@@ -97,6 +97,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "The patient store's database."),
     "store": ("store_ops", "The file store: check it and remove orphans."),
     "audit": ("store_ops", "The audit log."),
+    "decision": (
+        "decision",
+        "Tumour-board decisions in the patient store: sign one, show the last.",
+    ),
     "listen": (
         "node",
         "Run the DICOM node: receive cases, run `hccrt run` on each complete one, send results.",

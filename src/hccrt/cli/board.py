@@ -3,7 +3,8 @@
 JSON keys (``--format json``): ``patient_id``, ``board_date``, ``stages``, ``liver_function``,
 ``liver_trend.{points,summary}``, ``options[].{rank,name,verdict,group,reasons,sources}``,
 ``radiotherapy``, ``transplant``, ``open_questions[].{topic,question,rule_ids}``, ``warnings``,
-``timeline[].{date,kind,text,origin}`` and the full ``assessment``.
+``timeline[].{date,kind,text,origin}`` and the full ``assessment``; with ``--store-patient``
+also ``last_board_decision`` (the last signed decision in the store, or null).
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._board_store import (
+    StoreDataDirOption,
+    StorePatientOption,
+    StoreUserOption,
+    decision_text,
+    last_decision_payload,
+)
 from hccrt.cli.clinical import PatientArg, SettingsOption
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 from hccrt.errors import InputError
@@ -75,6 +83,9 @@ def board_command(
     out: OutOption = None,
     output_format: FormatOption = OutputFormat.text,
     settings: SettingsOption = None,
+    store_patient: StorePatientOption = None,
+    store_user: StoreUserOption = None,
+    store_data_dir: StoreDataDirOption = None,
 ) -> None:
     """One-page tumour-board summary of a patient on a date: stages, liver function and its
     trend, ranked options with reasons and sources, open questions and the prior treatment
@@ -89,6 +100,7 @@ def board_command(
     overrides = None if settings is None else load_settings(settings)
     day = _board_date(date, record.assessment_date)
     summary = board_summary(record, timeline, day, overrides)
+    decision = last_decision_payload(store_patient, store_user, store_data_dir)
     if out is not None:
         from hccrt.report.board import write_board
 
@@ -100,6 +112,10 @@ def board_command(
     def render(payload: Any) -> str:
         return render_board_text(payload)
 
+    if store_patient is not None:  # the last signed decision after the summary (text, JSON)
+        payload = {**summary.model_dump(mode="json"), "last_board_decision": decision}
+        emit(payload, output_format, lambda _: render_board_text(summary) + decision_text(decision))
+        return
     emit(summary, output_format, render)
 
 

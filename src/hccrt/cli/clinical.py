@@ -16,6 +16,13 @@ from typing import Annotated, Any
 
 import typer
 
+from hccrt.cli._board_store import (
+    StoreDataDirOption,
+    StorePatientOption,
+    StoreUserOption,
+    decision_text,
+    last_decision_payload,
+)
 from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
 
@@ -84,6 +91,9 @@ def assess_command(
     settings: SettingsOption = None,
     course: CourseOption = None,
     liver_alpha_beta_gy: LiverAlphaBetaOption = 8.0,
+    store_patient: StorePatientOption = None,
+    store_user: StoreUserOption = None,
+    store_data_dir: StoreDataDirOption = None,
 ) -> None:
     """Assess one HCC patient against the seed rules: Child-Pugh, ALBI, MELD, BCLC/CNLC,
     rated local therapies and the radiotherapy plan outline (intent, technique, fractionation
@@ -91,6 +101,8 @@ def assess_command(
     its reasons, rule ids and sources. Missing data gives insufficient_data, never a guess.
     With --course: the timeline, cumulative normal-liver EQD2 over the RT courses (Y-90
     beside it), re-irradiation rules and the TACE + RT calendar (JSON key "course").
+    With --store-patient: the last signed tumour-board decision (JSON key
+    "last_board_decision").
     """
     from hccrt.clinical.assess import assess
     from hccrt.clinical.patient import load_patient
@@ -100,6 +112,10 @@ def assess_command(
     overrides = None if settings is None else load_settings(settings)
     record = load_patient(patient)
     result = assess(record, overrides)
+    decision = last_decision_payload(store_patient, store_user, store_data_dir)
+    if store_patient is not None:
+        _emit_with_decision(result, course, record, liver_alpha_beta_gy, decision, output_format)
+        return
     if course is None:
 
         def render(payload: Any) -> str:
@@ -120,6 +136,33 @@ def assess_command(
         return render_assessment_text(result) + "\n" + render_course_text(course_result)
 
     emit(payload, output_format, render_both)
+
+
+def _emit_with_decision(
+    result: Any,
+    course: Path | None,
+    record: Any,
+    liver_alpha_beta_gy: float,
+    decision: dict[str, Any] | None,
+    output_format: OutputFormat,
+) -> None:
+    """``hccrt assess`` output followed by the last signed tumour-board decision."""
+    from hccrt.clinical.render import render_assessment_text
+
+    payload = {**result.model_dump(mode="json", by_alias=True)}
+    text = render_assessment_text(result)
+    if course is not None:
+        from hccrt.clinical.course import load_course
+        from hccrt.clinical.course_assess import assess_course
+        from hccrt.clinical.course_render import render_course_text
+
+        course_result = assess_course(
+            load_course(course), record, liver_alpha_beta_gy=liver_alpha_beta_gy
+        )
+        payload["course"] = course_result
+        text += "\n" + render_course_text(course_result)
+    payload["last_board_decision"] = decision
+    emit(payload, output_format, lambda _: text + decision_text(decision))
 
 
 def followup_command(

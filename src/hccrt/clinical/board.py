@@ -239,7 +239,7 @@ def _prior_text(t: PriorTreatment) -> str:
     return f"{text}{f' ({t.notes})' if t.notes else ''}"
 
 
-def _event_text(event: Any) -> str:
+def event_text(event: Any) -> str:
     """A one-line summary of a course event, from the fields its ``kind`` has."""
     kind = str(getattr(event, "kind", "event"))
 
@@ -298,7 +298,7 @@ def timeline(
         if event.date <= board_date and getattr(event, "kind", None) != "labs":
             out.append(
                 TimelineEntry(
-                    date=event.date, kind=str(event.kind), text=_event_text(event), origin="course"
+                    date=event.date, kind=str(event.kind), text=event_text(event), origin="course"
                 )
             )
     return sorted(out, key=lambda e: e.date)

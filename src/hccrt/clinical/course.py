@@ -27,6 +27,20 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hccrt.clinical._lab_fields import (
+    AfpNgMl,
+    AlbuminGDl,
+    AlpUL,
+    AlpUlnUL,
+    AltUL,
+    AltUlnUL,
+    AstUL,
+    AstUlnUL,
+    BilirubinMgDl,
+    BilirubinUlnMgDl,
+    Inr,
+    PlateletsE9L,
+)
 from hccrt.clinical.enums import Ascites, Encephalopathy
 from hccrt.clinical.patient import record_error
 from hccrt.clinical.units import (
@@ -56,6 +70,8 @@ __all__ = [
     "TargetLesion",
     "load_course",
     "parse_course",
+    "with_event",
+    "without_event",
 ]
 
 SCHEMA_DOC = "docs/course-schema.json"
@@ -230,23 +246,21 @@ class CourseLabs(BaseModel):
 
     kind: Literal["labs"]
     date: _Date = Field(description="Date the blood was drawn.")
-    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
-    albumin_g_dl: FiniteFloat | None = Field(None, description="Serum albumin, g/dL.")
-    inr: FiniteFloat | None = None
-    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    alp_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALP, U/L.")
-    platelets_10e9_l: FiniteFloat | None = Field(
-        None, gt=0, lt=2000, description="Platelets, 10^9/L."
-    )
-    afp_ng_ml: FiniteFloat | None = Field(None, ge=0, lt=1e7, description="AFP, ng/mL.")
+    bilirubin_mg_dl: BilirubinMgDl = None
+    albumin_g_dl: AlbuminGDl = None
+    inr: Inr = None
+    alt_u_l: AltUL = None
+    ast_u_l: AstUL = None
+    alp_u_l: AlpUL = None
+    platelets_10e9_l: PlateletsE9L = None
+    afp_ng_ml: AfpNgMl = None
     ascites: Ascites | None = None
     encephalopathy: Encephalopathy | None = None
     hepatomegaly: bool | None = Field(None, description="New liver enlargement (RILD sign).")
-    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000)
-    bilirubin_uln_mg_dl: FiniteFloat | None = Field(None, gt=0, le=3)
+    alt_uln_u_l: AltUlnUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_uln_u_l: AlpUlnUL = None
+    bilirubin_uln_mg_dl: BilirubinUlnMgDl = None
 
     @model_validator(mode="before")
     @classmethod
@@ -308,10 +322,10 @@ class LabUlns(BaseModel):
 
     model_config = _FROZEN
 
-    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000)
-    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000)
-    bilirubin_uln_mg_dl: FiniteFloat | None = Field(None, gt=0, le=3)
+    alt_uln_u_l: AltUlnUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_uln_u_l: AlpUlnUL = None
+    bilirubin_uln_mg_dl: BilirubinUlnMgDl = None
 
 
 class PatientCourse(BaseModel):
@@ -482,3 +496,61 @@ def load_course(path: str | Path) -> PatientCourse:
     """
     path = Path(path)
     return parse_course(read_json_object(path, "course"), path.resolve().parent)
+
+
+def with_event(
+    course: PatientCourse | None, event: Any, replace: int | None = None
+) -> PatientCourse:
+    """A new course with ``event`` added (or put in place of event ``replace``), in date order.
+
+    The event goes after every event on or before its date, so events of one day keep the
+    order they were entered in. The result is validated as a whole (:func:`parse_course`).
+
+    Parameters
+    ----------
+    course
+        The current course, or None to start one.
+    event
+        The event as a JSON object (``kind``, ``date``, the fields of that kind).
+    replace
+        Index of the event that ``event`` replaces (an edit), or None (an addition).
+
+    Returns
+    -------
+    PatientCourse
+        The validated new course; ``course`` is not changed.
+
+    Raises
+    ------
+    ClinicalInputError
+        ``replace`` is not an event index, or the event or the new course is not valid (the
+        message names ``events.N.field`` of the new course).
+    """
+    base = {} if course is None else course.model_dump(mode="json", exclude_none=True)
+    events = list(base.get("events", []))
+    if replace is not None:
+        if not 0 <= replace < len(events):
+            raise _fail("event", "no such event", replace, f"give 0 to {len(events) - 1}")
+        del events[replace]
+    if not isinstance(event, dict):
+        raise _fail("event", "must be a JSON object", type(event).__name__, "give an object")
+    when = str(event.get("date") or "")
+    position = sum(1 for e in events if str(e.get("date", "")) <= when) if when else len(events)
+    events.insert(position, event)
+    return parse_course({**base, "events": events})
+
+
+def without_event(course: PatientCourse, index: int) -> PatientCourse:
+    """A new course without event ``index`` (validated; ``course`` is not changed).
+
+    Raises
+    ------
+    ClinicalInputError
+        ``index`` is not an event index, or the course without it is not valid.
+    """
+    base = course.model_dump(mode="json", exclude_none=True)
+    events = list(base["events"])
+    if not 0 <= index < len(events):
+        raise _fail("event", "no such event", index, f"give 0 to {len(events) - 1}")
+    del events[index]
+    return parse_course({**base, "events": events})

@@ -308,7 +308,12 @@ def _cumulative(
     if y90:
         found.append(finding("COURSE-Y90", Y90_BESIDE))
         notes.append(Y90_BESIDE)
+    several = len(doses) + len(y90) > 1  # liver-directed courses (EBRT and Y-90) in a row
+    if several:
+        found.append(finding("COURSE-NO-RECOVERY", NO_RECOVERY))
     if not doses:
+        if several:
+            notes.append(NO_RECOVERY)
         return CumulativeLiverDose(
             alpha_beta_gy=alpha_beta_gy,
             courses=(),
@@ -343,8 +348,6 @@ def _cumulative(
     if any(d.method == "mean_dose" for d in doses):
         found.append(finding("COURSE-CUM-MEAN", MEAN_DOSE_APPROXIMATION))
         notes.append(MEAN_DOSE_APPROXIMATION)
-    if len(doses) > 1:
-        found.append(finding("COURSE-NO-RECOVERY", NO_RECOVERY))
     notes.append(NO_RECOVERY)
     if total is None:
         status = "insufficient_data"

@@ -13,6 +13,16 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hccrt.clinical._lab_fields import (
+    AlpUL,
+    AlpUlnUL,
+    AltUL,
+    AltUlnUL,
+    AstUL,
+    AstUlnUL,
+    BilirubinMgDl,
+    BilirubinUlnMgDl,
+)
 from hccrt.clinical.patient import record_error
 from hccrt.clinical.units import (
     BILIRUBIN_UMOL_L_PER_MG_DL,
@@ -23,7 +33,7 @@ from hccrt.clinical.units import (
     si_schema_properties,
 )
 from hccrt.errors import ClinicalInputError
-from hccrt.numbers import FiniteFloat, WholeNumber
+from hccrt.numbers import WholeNumber
 
 _Date = date  # the LabSet field is named ``date``; the alias keeps the annotation unambiguous
 _SI = (
@@ -46,18 +56,14 @@ class LabSet(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_add_si_alternatives)
 
     date: _Date = Field(description="Date the blood was drawn (ISO 8601).")
-    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    alt_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000, description="ALT ULN, U/L.")
-    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    ast_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=1000, description="AST ULN, U/L.")
-    alp_u_l: FiniteFloat | None = Field(
-        None, gt=0, lt=100000, description="Alkaline phosphatase, U/L."
-    )
-    alp_uln_u_l: FiniteFloat | None = Field(None, gt=0, lt=2000, description="ALP ULN, U/L.")
-    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
-    bilirubin_uln_mg_dl: FiniteFloat | None = Field(
-        None, gt=0, le=3, description="Bilirubin upper limit of normal, mg/dL."
-    )
+    alt_u_l: AltUL = None
+    alt_uln_u_l: AltUlnUL = None
+    ast_u_l: AstUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_u_l: AlpUL = None
+    alp_uln_u_l: AlpUlnUL = None
+    bilirubin_mg_dl: BilirubinMgDl = None
+    bilirubin_uln_mg_dl: BilirubinUlnMgDl = None
     child_pugh_score: WholeNumber | None = Field(
         None, ge=5, le=15, description="Child-Pugh score 5-15 on this date (RILD-CP2 rule)."
     )

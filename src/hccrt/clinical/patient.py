@@ -18,6 +18,19 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hccrt.clinical._lab_fields import (
+    AfpNgMl,
+    AlbuminGDl,
+    AlpUL,
+    AlpUlnUL,
+    AltUL,
+    AltUlnUL,
+    AstUL,
+    AstUlnUL,
+    BilirubinMgDl,
+    Inr,
+    PlateletsE9L,
+)
 from hccrt.clinical.enums import (
     Ascites,
     Encephalopathy,
@@ -167,38 +180,30 @@ class PatientRecord(BaseModel):
         description="Date of the data in this record (the 6-month window of the varices "
         "screening before bevacizumab is counted back from it).",
     )
-    bilirubin_mg_dl: FiniteFloat | None = Field(None, description="Total bilirubin, mg/dL.")
+    bilirubin_mg_dl: BilirubinMgDl = None
     bilirubin_baseline_mg_dl: FiniteFloat | None = Field(
         None, description="Bilirubin before the last local treatment, mg/dL (sorafenib rule)."
     )
-    albumin_g_dl: FiniteFloat | None = Field(None, description="Serum albumin, g/dL.")
-    inr: FiniteFloat | None = Field(None, description="International normalised ratio.")
+    albumin_g_dl: AlbuminGDl = None
+    inr: Inr = None
     creatinine_mg_dl: FiniteFloat | None = Field(None, description="Serum creatinine, mg/dL.")
     dialysis_twice_past_week: bool = Field(False, description="MELD sets creatinine to 4.0.")
     sodium_mmol_l: FiniteFloat | None = Field(None, description="Serum sodium, mmol/L.")
-    afp_ng_ml: FiniteFloat | None = Field(
-        None, ge=0, lt=10000000, description="Serum alpha-fetoprotein, ng/mL (BCLC, AFP model)."
+    afp_ng_ml: AfpNgMl = Field(
+        None, description="Serum alpha-fetoprotein, ng/mL (BCLC, AFP model)."
     )
-    platelets_10e9_l: FiniteFloat | None = Field(
-        None, gt=0, lt=5000, description="Platelet count, 10^9/L (bone-marrow suppression risk)."
+    platelets_10e9_l: PlateletsE9L = Field(
+        None, description="Platelet count, 10^9/L (bone-marrow suppression risk)."
     )
     hypersplenism: bool | None = Field(
         None, description="Hypersplenism (seed 000: bone-marrow suppression during RT)."
     )
-    alt_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="ALT, U/L.")
-    alt_uln_u_l: FiniteFloat | None = Field(
-        None, gt=0, lt=1000, description="ALT upper limit of normal."
-    )
-    ast_u_l: FiniteFloat | None = Field(None, gt=0, lt=100000, description="AST, U/L.")
-    ast_uln_u_l: FiniteFloat | None = Field(
-        None, gt=0, lt=1000, description="AST upper limit of normal."
-    )
-    alp_u_l: FiniteFloat | None = Field(
-        None, gt=0, lt=100000, description="Alkaline phosphatase, U/L."
-    )
-    alp_uln_u_l: FiniteFloat | None = Field(
-        None, gt=0, lt=2000, description="ALP upper limit of normal."
-    )
+    alt_u_l: AltUL = None
+    alt_uln_u_l: AltUlnUL = None
+    ast_u_l: AstUL = None
+    ast_uln_u_l: AstUlnUL = None
+    alp_u_l: AlpUL = None
+    alp_uln_u_l: AlpUlnUL = None
     kps: WholeNumber | None = Field(
         None, ge=0, le=100, multiple_of=10, description="Karnofsky 0-100."
     )
@@ -333,6 +338,8 @@ def record_error(
         fix = f"did you mean {close[0]}?" if close else schema_doc
         return ClinicalInputError(loc, "unknown field", value, fix)
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    if first["type"] == "missing":  # the input is the whole enclosing object: not shown
+        return ClinicalInputError(loc, f"missing, required{more}", None, f"give it; {schema_doc}")
     return ClinicalInputError(loc, f"{first['msg']}{more}", value, schema_doc)
 
 

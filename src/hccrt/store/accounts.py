@@ -278,6 +278,27 @@ def _claim_password_check(session: Session, user: User) -> None:
         raise SignInThrottled("username", retry_at)
 
 
+def confirm_password(session: Session, user: User, password: str, action: str) -> bool:
+    """Check ``user``'s password again to sign ``action`` (e.g. ``"sign_board_decision"``).
+
+    Audited either way (``reauth`` / ``reauth_failed`` with the action as detail) and counted on
+    the user name's back-off like a sign-in, as :func:`reauthenticate` is; it needs no login
+    session, so the CLI can use it too.
+
+    Raises
+    ------
+    SignInThrottled
+        Too many wrong passwords for this user name recently.
+    """
+    _claim_password_check(session, user)
+    if not user.active or not verify_password(user.password_hash, password):
+        record_event(session, user, "reauth_failed", "user", user.id, detail=action)
+        return False
+    throttle.reset(session, name_throttle_key(user.username))
+    record_event(session, user, "reauth", "user", user.id, detail=action)
+    return True
+
+
 def reauthenticate(session: Session, login: LoginSession, password: str) -> bool:
     """Check the password again for a sensitive action (audited either way; counted on the
     user name's back-off like a sign-in, so a stolen session cannot guess the password).

@@ -211,18 +211,21 @@ def grant_app_role(owner: Engine, role: str) -> None:
 
     Run as the owner of the tables (the role that runs the migrations). The application then
     connects as ``role``; it can append audit events and move the chain head, but an UPDATE or
-    DELETE on ``audit_events`` fails with a permission error.
+    DELETE on ``audit_events`` or ``board_decisions`` (signed tumour-board decisions) fails with a
+    permission error.
     """
     if owner.dialect.name != "postgresql":
         raise ValueError("table rights exist on PostgreSQL only")
     quoted = owner.dialect.identifier_preparer.quote(role)
-    tables = [t for t in Base.metadata.sorted_tables if t.name != "audit_events"]
+    append_only = ("audit_events", "board_decisions")
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in append_only]
     with owner.begin() as connection:
         connection.execute(text(f"GRANT SELECT ON alembic_version TO {quoted}"))
         for table in tables:
             connection.execute(
                 text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table.name} TO {quoted}")
             )
-        connection.execute(text(f"REVOKE ALL ON audit_events FROM {quoted}"))
-        connection.execute(text(f"GRANT SELECT, INSERT ON audit_events TO {quoted}"))
+        for name in append_only:
+            connection.execute(text(f"REVOKE ALL ON {name} FROM {quoted}"))
+            connection.execute(text(f"GRANT SELECT, INSERT ON {name} TO {quoted}"))
         connection.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))

@@ -20,8 +20,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hccrt.errors import InputError
 
 
 def utcnow() -> dt.datetime:
@@ -266,3 +269,39 @@ class CourseVersion(Base):
     course: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     saved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class ImmutableRecord(InputError):
+    """An attempt to change or delete a row that is kept unchanged once written."""
+
+
+class BoardDecisionRecord(Base):
+    """A signed tumour-board decision (issue 16): written once, never changed nor deleted.
+
+    ``decision`` holds the validated :class:`hccrt.clinical.board_decision.BoardDecision`.
+    The ORM refuses an update or a delete of a loaded row (:class:`ImmutableRecord`), and the
+    database refuses any UPDATE or DELETE on the table (triggers of migration 0006).
+    """
+
+    __tablename__ = "board_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    board_date: Mapped[str] = mapped_column(String(10))
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    course_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    signed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def _refuse_change(_mapper: Any, _connection: Any, target: BoardDecisionRecord) -> None:
+    raise ImmutableRecord(
+        "board_decisions",
+        "a signed board decision cannot be changed or deleted",
+        target.id,
+        "record and sign a new decision; the earlier one stays in the history",
+    )
+
+
+event.listen(BoardDecisionRecord, "before_update", _refuse_change)
+event.listen(BoardDecisionRecord, "before_delete", _refuse_change)

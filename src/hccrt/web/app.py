@@ -38,6 +38,8 @@ from hccrt.web import (
     routes_admin,
     routes_assessments,
     routes_auth,
+    routes_board,
+    routes_courses,
     routes_evaluations,
     routes_exports,
     routes_followups,
@@ -234,6 +236,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_uploads,
         routes_evaluations,
         routes_exports,
+        routes_board,
+        routes_courses,
     ):
         app.include_router(module.router)
 

@@ -12,6 +12,7 @@ from hccrt.clinical.patient import PatientRecord
 from hccrt.store import repository
 from hccrt.store.models import Assessment, Patient
 from hccrt.web.pages import commit_and_show, page_context, provenance_json, read_owned, render
+from hccrt.web.routes_board import last_decision_of
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 from hccrt.web.services import assessment_of
 
@@ -46,8 +47,11 @@ def assessment_page(
     """Scores, staging, options with verdicts, radiotherapy, reasons and sources."""
     row = read_owned(session, principal, Assessment, assessment_id)
     patient = session.get(Patient, row.patient_id)
+    last = last_decision_of(session, principal, patient, row.created_at)  # issue 16
     return render(
-        request, "assessment.html", page_context(principal, row=row, a=row.result, patient=patient)
+        request,
+        "assessment.html",
+        page_context(principal, row=row, a=row.result, patient=patient, last_decision=last),
     )
 
 
