@@ -324,3 +324,21 @@ def test_child_pugh_b_sbrt_doses_are_adjusted() -> None:
         f.bed_gy for f in cp_a.radiotherapy.fractionation if f.key.startswith("sbrt")
     )
     assert all("EBRT-CPB" in f.rule_ids for f in b_schemes)
+
+
+def test_child_pugh_b7_and_b8_sbrt_differ() -> None:
+    """Clinical-facts §1.1 (S31): "Child-Pugh class A vs B7 is used as an eligibility split in
+    several SBRT series (e.g., Jang 2013 included 'CTP B7')" — B7 gets the individualised
+    (isotoxic) dose, B8 the caution that it lies outside the series' eligibility; both labelled
+    as beyond the seeds."""
+    b7 = run(tumors=[tumor(3.0)], resectable=False, bilirubin_mg_dl=2.5, albumin_g_dl=3.2)
+    b8 = run(tumors=[tumor(3.0)], resectable=False, bilirubin_mg_dl=2.5, albumin_g_dl=3.2,
+             inr=1.8)  # fmt: skip
+    assert (b7.liver_function.child_pugh.score, b8.liver_function.child_pugh.score) == (7, 8)
+    for assessment, text in ((b7, "B7: dose individualised"), (b8, "B8: outside the SBRT")):
+        sbrt = [f for f in assessment.radiotherapy.fractionation if f.key.startswith("sbrt")]
+        assert sbrt
+        assert all("SBRT-CPB-SCORE" in f.rule_ids for f in sbrt)
+        assert any(text in r for f in sbrt for r in f.reasons)
+    cp_a = run(tumors=[tumor(3.0)], resectable=False)
+    assert not any("SBRT-CPB-SCORE" in f.rule_ids for f in cp_a.radiotherapy.fractionation)

@@ -7,7 +7,14 @@ from pydantic import Field
 from hccrt.clinical.findings import Finding, Traced, finding, trace
 from hccrt.clinical.rules.context import Context
 from hccrt.clinical.rules.sbrt import SBRT_MIN_NORMAL_LIVER_CC
-from hccrt.clinical.sources import SEED_000, SEED_001, Status, facts_rule, seed_rule
+from hccrt.clinical.sources import (
+    SEED_000,
+    SEED_001,
+    Status,
+    facts_rule,
+    literature_rule,
+    seed_rule,
+)
 from hccrt.radiobiology import bed_lq, eqd2_lq
 
 AREA = "Radiotherapy fractionation (seeds 000, 001)"
@@ -142,6 +149,23 @@ def scheme(
     )
 
 
+literature_rule(
+    "SBRT-CPB-SCORE",
+    "Child-Pugh B7 vs B8-9 before SBRT: individualised (isotoxic) dose",
+    "Jang WI et al., Radiat Oncol 2013;8:250; Radiat Oncol 2013;8:249; clinical-facts §1.1, "
+    "§4 (S31)",
+    "SBRT series use Child-Pugh A vs B7 as their eligibility split (Jang 2013 included "
+    "Child-Pugh B7), and Child-Pugh class B vs A was the only factor significant for grade >= 2 "
+    "RILD after SBRT (Radiat Oncol 2013;8:249). hccrt's reading: in B7 the reduced SBRT dose "
+    "is individualised to the normal-liver limit (isotoxic: the highest dose level that meets "
+    "it); B8-9 lies outside the SBRT series' eligibility, so the SBRT schemes carry that "
+    "caution and the conventional schemes are the ones the evidence covers.",
+    Status.verified,
+    ("child_pugh.score",),
+    AREA,
+)
+
+
 def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fractionation]:
     """Conventional, hypofractionated and (when SBRT fits) the seed-001 SBRT schemes."""
     p, ab = ctx.patient, ctx.settings.tumour_alpha_beta_gy
@@ -184,6 +208,19 @@ def fractionation(ctx: Context, intent: str | None, sbrt_ok: bool) -> list[Fract
         if reduced
         else []
     )
+    score = ctx.child_pugh.score
+    if reduced and score is not None:
+        adjust.append(
+            finding(
+                "SBRT-CPB-SCORE",
+                "Child-Pugh B7: dose individualised to the normal-liver limit (isotoxic)"
+                if score == 7
+                else f"Child-Pugh B{score}: outside the SBRT series' eligibility (A or B7); "
+                "individualised dose only, the conventional schemes are the evidence-covered "
+                "option",
+                child_pugh_score=score,
+            )
+        )
     if largest < 5.0:
         small = finding(
             "SBRT-SMALL",
