@@ -364,29 +364,7 @@ def lipiodol(
             _write_atomically({out: target.read_bytes()})
     payload = {
         "rtstruct": str(out) if candidates else None,
-        "threshold_hu": report.threshold_hu,
-        "threshold_source": report.threshold_source,
-        "min_volume_cc": report.min_volume_cc,
-        "candidates": [
-            {
-                "name": c.name,
-                "volume_cc": round(c.volume_cc, 3),
-                "mean_hu": round(c.mean_hu, 1),
-                "max_hu": round(c.max_hu, 1),
-                "centroid_mm": [round(v, 1) for v in c.centroid_mm],
-                "segment": c.segment,
-                "nearest_structure": c.nearest_structure,
-                "nearest_distance_mm": round(c.nearest_distance_mm, 1),
-            }
-            for c in report.candidates
-        ],
-        "gtv": report.gtv_name,
-        "gtv_volume_cc": report.gtv_volume_cc,
-        "dice": report.dice,
-        "inside_gtv_cc": report.inside_gtv_cc,
-        "outside_gtv_cc": report.outside_gtv_cc,
-        "deposition_fraction": report.deposition_fraction,
-        "poor_deposition": report.poor_deposition,
+        **report.to_json(),
         "suggestion": suggestion,
     }
     emit(payload, output_format, _lipiodol_text)

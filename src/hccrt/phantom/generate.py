@@ -273,6 +273,7 @@ def generate_phantom(
         options.portal_vein_thrombus,
         volumes["Liver"] - gtv_cc,
         date(STUDY_DATETIME.year, STUDY_DATETIME.month, STUDY_DATETIME.day),
+        lipiodol=options.lipiodol,
     )
     (target / "patient.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
     files = {str(p.relative_to(target)): _sha256(p) for p in _own_files(target)}

@@ -23,6 +23,8 @@ from hccrt.clinical.patient import (
     Histology,
     PatientRecord,
     PortalVeinInvasion,
+    PriorTreatment,
+    PriorTreatmentKind,
     Tumor,
     VascularInvasion,
 )
@@ -73,6 +75,7 @@ def build_record(
     portal_vein_thrombus: bool,
     normal_liver_volume_cc: float,
     study_date: date,
+    lipiodol: bool = False,
 ) -> PatientRecord:
     """The patient record matching the phantom's options and anatomy.
 
@@ -90,6 +93,9 @@ def build_record(
         Liver minus GTV volume from the contours, cc.
     study_date
         Date of the planning CT; radiotherapy is planned to start 14 days later.
+    lipiodol
+        The CT is post-TACE (``--lipiodol``): the record holds a conventional (lipiodol) TACE
+        6 weeks before the CT, with the deposition left for ``hccrt run`` to measure.
     """
     labs = _LABS[child_pugh]
     tumors: Sequence[Tumor] = [_tumor_facts(t, anatomy) for t in anatomy.tumors]
@@ -123,4 +129,15 @@ def build_record(
         extrahepatic_disease=tuple[ExtrahepaticDisease, ...](),
         planned_rt_start_date=study_date + timedelta(days=14),
         normal_liver_volume_cc=round(normal_liver_volume_cc, 1),
+        prior_treatments=(
+            (
+                PriorTreatment(
+                    kind=PriorTreatmentKind.tace,
+                    date=study_date - timedelta(weeks=6),
+                    notes="conventional TACE with lipiodol (synthetic)",
+                ),
+            )
+            if lipiodol
+            else ()
+        ),
     )

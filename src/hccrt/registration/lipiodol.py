@@ -87,6 +87,35 @@ class LipiodolReport:
             return None
         return self.deposition_fraction < POOR_DEPOSITION_FRACTION
 
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON types: the threshold, every candidate and the comparison with the GTV."""
+        return {
+            "threshold_hu": self.threshold_hu,
+            "threshold_source": self.threshold_source,
+            "min_volume_cc": self.min_volume_cc,
+            "candidates": [
+                {
+                    "name": c.name,
+                    "volume_cc": round(c.volume_cc, 3),
+                    "mean_hu": round(c.mean_hu, 1),
+                    "max_hu": round(c.max_hu, 1),
+                    "centroid_mm": [round(v, 1) for v in c.centroid_mm],
+                    "segment": c.segment,
+                    "nearest_structure": c.nearest_structure,
+                    "nearest_distance_mm": round(c.nearest_distance_mm, 1),
+                }
+                for c in self.candidates
+            ],
+            "gtv": self.gtv_name,
+            "gtv_volume_cc": self.gtv_volume_cc,
+            "dice": self.dice,
+            "inside_gtv_cc": self.inside_gtv_cc,
+            "outside_gtv_cc": self.outside_gtv_cc,
+            "deposition_fraction": self.deposition_fraction,
+            "poor_deposition": self.poor_deposition,
+            "poor_deposition_cut_off": POOR_DEPOSITION_FRACTION,
+        }
+
 
 def _mask(structure: StructureContours, grid: Grid) -> npt.NDArray[np.bool_]:
     occupancy = structure_occupancy(structure, grid, 4, axial="centre", on_outside="clip")
