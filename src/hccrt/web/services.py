@@ -149,7 +149,20 @@ class PlanEvaluationOutput:
 
 
 def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]]:
-    """Cumulative DVH curves for the browser: ``[{name, volume_cc, dose_gy[], volume_pct[]}]``."""
+    """Cumulative DVH curves for the browser: ``[{name, color, volume_cc, dose_gy, volume_pct}]``.
+
+    ``color`` (``#rrggbb``) is the structure's colour in the PDF report of the same evaluation
+    (:func:`hccrt.report.colours.evaluation_colours`, with the names the report's DVH shows),
+    so the web DVH and the report draw a structure in one colour.
+    """
+    from hccrt.dvh.names import is_target
+    from hccrt.report.colours import evaluation_colours
+
+    # The names of the report's DVH plot (hccrt.report.writer): protocol structures and the
+    # plan's targets. The colour choice depends on the set of names, so it is the same set.
+    report_names = [k for k in evaluation.dvhs if not k.startswith("plan:")]
+    report_names += [k[5:] for k in evaluation.dvhs if k.startswith("plan:") and is_target(k[5:])]
+    colours = evaluation_colours(evaluation, dict.fromkeys(report_names))
     curves = []
     shown: set[str] = set()
     # Protocol structures first; a plan ROI of the same name ("plan:NAME") is the same curve.
@@ -162,6 +175,7 @@ def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]
         curves.append(
             {
                 "name": name,
+                "color": colours.get(name) or evaluation_colours(evaluation, [name])[name],
                 "volume_cc": round(float(dvh.volume_cc), 3),
                 "dose_gy": [round(float(d), 4) for d in dose],
                 "volume_pct": [round(float(100.0 * v / dvh.volume_cc), 4) for v in volume],
