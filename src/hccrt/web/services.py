@@ -11,17 +11,19 @@ import logging
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
+from hccrt.core.identity import PatientIdentity
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.dicom.series import SeriesRow, summarize_series
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
+from hccrt.evaluation.inputs import PlanFiles
 from hccrt.serialize import to_jsonable
 from hccrt.store.files import ContentStore, ObjectSource, StoredObject
 from hccrt.store.repository import Provenance
@@ -138,6 +140,21 @@ def require_plan_objects(summary: dict[str, Any]) -> None:
         )
 
 
+def upload_identity(
+    plan_files: PlanFiles, folder: Path, files: Sequence[tuple[str, StoredObject]]
+) -> PatientIdentity:
+    """The patient identity and plan date of an upload, as ``hccrt evaluate`` reads them.
+
+    :func:`hccrt.dicom.identity.case_identity` of the upload's RTPLAN, RTSTRUCT and first CT
+    file (laid out in ``folder``); its ``source`` names the uploaded files, not the
+    temporary ones. The report prints it in its identity header, like the command line's.
+    """
+    from hccrt.dicom.identity import case_identity
+
+    identity = case_identity(plan_files.ct, plan_files.rtstruct, plan_files.rtplan)
+    return replace(identity, source=_display(identity.source, folder, files))
+
+
 @dataclass(frozen=True)
 class PlanEvaluationOutput:
     """A plan evaluation ready to store: JSON result, provenance, report and figure objects."""
@@ -228,8 +245,9 @@ def evaluate_upload(
         )
         try:
             stage(2)
+            plan_files = files_from_case(case)
             evaluation, ct = evaluate_files(
-                files_from_case(case),
+                plan_files,
                 protocol=protocol,
                 fractions=fractions,
                 prescription_gy=prescription_gy,
@@ -247,8 +265,9 @@ def evaluate_upload(
         try:
             if with_report:
                 stage(3)
+                identity = upload_identity(plan_files, case, files)
                 with _REPORT_LOCK:
-                    paths = write_report(evaluation, Path(tmp) / "report", ct)
+                    paths = write_report(evaluation, Path(tmp) / "report", ct, identity)
         except Exception as error:  # keep the evaluation even when the report fails
             log.exception("report writer failed")
             report_error = f"the PDF report could not be written ({type(error).__name__}: {error})"
