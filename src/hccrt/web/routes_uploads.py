@@ -18,9 +18,10 @@ from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
 from hccrt.store.files import StoredObject, StoreFull
 from hccrt.store.models import Assessment, Evaluation, Patient, Upload
+from hccrt.web.jobs import planned_uploads
 from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
 from hccrt.web.security import CanRead, CanUpload, DbSession, Principal
-from hccrt.web.services import check_case, upload_series
+from hccrt.web.services import FINAL_DOSE_CHOICES, check_case, upload_series
 from hccrt.web.settings import Settings, UploadLimits
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
@@ -191,5 +192,7 @@ def upload_detail(
             series=series,
             can_plan={"CT", "RTSTRUCT"} <= modalities,
             preferred=preferred,
+            planned=planned_uploads(session, row.patient_id).get(row.id),
+            final_dose_choices=FINAL_DOSE_CHOICES,
         ),
     )

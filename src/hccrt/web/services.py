@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
@@ -321,6 +321,7 @@ def plan_upload(
     prescription_gy: float,
     fractions: int,
     child_pugh_class: str,
+    final_dose: str = "collapsed_cone",
     on_stage: Callable[[int, str], None] | None = None,
 ) -> PlanningOutput:
     """Plan an uploaded CT + RTSTRUCT with the library's planner (3DCRT, IMRT by the seed rule).
@@ -328,8 +329,10 @@ def plan_upload(
     The planning stage of the main job (:func:`hccrt.pipeline.plan_in_memory`, technique
     ``auto``: 3DCRT first, IMRT when 3DCRT fails the hard constraints, seed 000) with the
     protocol limits converted to ``fractions`` and the Child-Pugh class of the patient's
-    record. The planned files go into the store; the caller records them as an upload and
-    evaluates it like any uploaded plan.
+    record. ``final_dose`` is the engine of the reported dose (:data:`FINAL_DOSE_CHOICES`):
+    ``collapsed_cone`` (default, the dose to sign) or ``pencil_beam`` (the optimiser's dose, a
+    fast preview). The planned files go into the store; the caller records them as an upload
+    and evaluates it like any uploaded plan.
 
     Raises
     ------
@@ -346,7 +349,13 @@ def plan_upload(
             name = PLANNING_STAGES[step - 1]
             on_stage(step, f"{name}: {detail}" if detail else name)
 
-    request = PlanRequest(prescription_gy, fractions, "auto", child_pugh_class)
+    request = PlanRequest(
+        prescription_gy,
+        fractions,
+        "auto",
+        child_pugh_class,
+        final_dose=final_dose_engine(final_dose),
+    )
 
     def facts(technique: str, _plan: Any, _dose: Any) -> PlanFacts:
         return PlanFacts(
@@ -405,5 +414,69 @@ def plan_upload(
         "fractions": fractions,
         "child_pugh_class": child_pugh_class,
         "protocol": payload.get("protocol"),
+        "final_dose": payload.get("final_dose"),
     }
     return PlanningOutput(stored, summary)
+
+
+FinalDose = Literal["collapsed_cone", "pencil_beam"]
+
+FINAL_DOSE_CHOICES: dict[FinalDose, str] = {
+    "collapsed_cone": "collapsed cone (dose to medium, the dose to sign)",
+    "pencil_beam": "pencil beam (fast preview, not for signing)",
+}
+"""The final-dose engines a web plan offers (:class:`hccrt.pipeline.PlanRequest`), in words."""
+
+
+def final_dose_engine(raw: str | None) -> FinalDose:
+    """The final-dose engine of a plan request; empty means ``collapsed_cone`` (the default).
+
+    Raises
+    ------
+    InputError
+        For a name that is not in :data:`FINAL_DOSE_CHOICES`.
+    """
+    name = (raw or "").strip() or "collapsed_cone"
+    if name not in FINAL_DOSE_CHOICES:
+        raise InputError(
+            "final_dose",
+            "not a final-dose engine",
+            name if name.isidentifier() and len(name) <= 64 else "(refused)",
+            f"choose one of {', '.join(FINAL_DOSE_CHOICES)} (collapsed_cone to sign)",
+        )
+    return name
+
+
+def planned_by_hccrt(options: dict[str, Any], job_id: int, source_upload_id: int) -> dict[str, Any]:
+    """What "Plan this case" made, in words, from a finished plan job's options.
+
+    Returns
+    -------
+    dict
+        ``{job_id, source_upload_id, chosen_technique, prescription_gy, fractions,
+        final_dose, for_signing, text}``: ``final_dose`` is the engine of the plan's
+        ``final_dose`` entry (``collapsed_cone`` or ``pencil_beam``); ``for_signing`` is false
+        for the pencil-beam preview; ``text`` is the sentence the pages show.
+    """
+    summary = options.get("planning") or {}
+    entry = summary.get("final_dose") or {}
+    engine = str(entry.get("engine") or options.get("final_dose") or "collapsed_cone")
+    technique = summary.get("chosen_technique") or "no technique (infeasible)"
+    rx = summary.get("prescription_gy", options.get("prescription_gy"))
+    fractions = summary.get("fractions", options.get("fractions"))
+    engine_words = FINAL_DOSE_CHOICES.get(cast(FinalDose, engine), engine)
+    text = (
+        f"Planned by hccrt from upload {source_upload_id}: {technique}, "
+        f"{'?' if rx is None else f'{float(rx):g}'} Gy in {fractions} fractions; "
+        f"final dose: {engine_words}"
+    )
+    return {
+        "job_id": job_id,
+        "source_upload_id": source_upload_id,
+        "chosen_technique": summary.get("chosen_technique"),
+        "prescription_gy": rx,
+        "fractions": fractions,
+        "final_dose": engine,
+        "for_signing": engine == "collapsed_cone",
+        "text": text,
+    }
