@@ -480,3 +480,84 @@ def planned_by_hccrt(options: dict[str, Any], job_id: int, source_upload_id: int
         "for_signing": engine == "collapsed_cone",
         "text": text,
     }
+
+
+def has_fusion(series: Sequence[SeriesRow]) -> bool:
+    """Whether an upload's series include a CT, an MR and a registration (REG) to fuse them."""
+    modalities = {row.modality for row in series}
+    return {"CT", "MR", "REG"} <= modalities
+
+
+def fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> bytes:
+    """PNG of the planning CT with the registered MR of an upload (checkerboard, for review).
+
+    The upload's REG (the first one whose moving series is uploaded) maps the MR onto the CT;
+    :func:`hccrt.registration.display.fused_view_png` draws the axial and coronal planes through
+    the target (the first non-empty GTV/ITV/CTV/PTV of the CT's RTSTRUCT, its contours drawn),
+    else through the middle of the MR mapped onto the CT.
+
+    Raises
+    ------
+    InputError
+        No CT, no REG, no uploaded series that a REG registers, unreadable series (the readers'
+        messages, with the uploaded file names).
+    """
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.dvh.names import is_target
+    from hccrt.registration.display import fused_view_png
+    from hccrt.registration.io import load_registration
+
+    with tempfile.TemporaryDirectory(prefix="fuse-", dir=store.work_dir()) as tmp:
+        case = Path(tmp) / "case"
+        materialize(store, files, case)
+        try:
+            inventory = inventory_case(case)
+            if not inventory.ct_files or not inventory.registrations:
+                raise InputError(
+                    "upload",
+                    "needs a CT series, an MR series and a registration (REG) to fuse",
+                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
+                    "upload the planning CT, the MR and the REG of hccrt register",
+                )
+            ct = read_ct_series(list(inventory.ct_files))
+            moving = None
+            for reg in sorted(inventory.registrations):
+                _, result = load_registration(reg)
+                candidates = [
+                    path for path in inventory.registered_files if path not in inventory.rtdoses
+                ]
+                try:
+                    moving = read_ct_series(
+                        candidates, series_instance_uid=result.moving_series_uid
+                    )
+                except InputError:
+                    continue
+                break
+            if moving is None:
+                raise InputError(
+                    "upload",
+                    "holds no image series that its registration (REG) registers",
+                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
+                    "upload the MR series named by the REG",
+                )
+            targets = []
+            if inventory.rtstruct is not None:
+                order = ("GTV", "ITV", "CTV", "PTV")
+                structures = read_rtstruct(inventory.rtstruct).structures
+                targets = sorted(
+                    (s for s in structures if is_target(s.name) and not s.is_empty),
+                    key=lambda s: next(
+                        (n for n, p in enumerate(order) if s.name.upper().startswith(p)),
+                        len(order),
+                    ),
+                )
+        except InputError as error:
+            raise type(error)(
+                _display(error.field, case, files),
+                error.rule,
+                _display(str(error.value), case, files) if error.value is not None else None,
+                error.fix,
+            ) from None
+        title = f"{moving.modality} on CT through the {result.kind} registration (review)"
+        with _REPORT_LOCK:
+            return fused_view_png(ct, moving, result, targets, title=title)

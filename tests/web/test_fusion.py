@@ -1,0 +1,103 @@
+"""Image fusion on the upload page: a real CT + MR + REG upload shows the fused view (PNG)."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hccrt.dicom.spatial_registration import (
+    SeriesReference,
+    SpatialRegistration,
+    write_spatial_registration,
+)
+from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
+from tests.web.conftest import TestClient, sign_in
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
+    """A small phantom with a matching MR and a REG holding its known MR -> CT transform."""
+    options = PhantomOptions(seed=5, matrix_size=128, slice_thickness_mm=6.0, mr=True)
+    result = generate_phantom(tmp_path_factory.mktemp("web_fusion"), options)
+    matrix = json.loads(result.mr_transform_path.read_text())["moving_to_fixed"]
+    registration = SpatialRegistration(
+        SeriesReference.from_directory(result.ct_dir),
+        SeriesReference.from_directory(result.mr_dir),
+        np.asarray(matrix),
+    )
+    write_spatial_registration(registration, result.out_dir / "REG.dcm")
+    return result
+
+
+def _upload(client: TestClient, csrf: str, label: str, paths: list[Path], root: Path) -> int:
+    created = client.post(
+        "/api/patients", json={"label": label, "record": {}}, headers={"X-CSRF-Token": csrf}
+    )
+    assert created.status_code == 201, created.text
+    files = [
+        ("files", (str(p.relative_to(root)), p.read_bytes(), "application/dicom")) for p in paths
+    ]
+    response = client.post(
+        f"/api/patients/{created.json()['id']}/uploads", files=files, headers={"X-CSRF-Token": csrf}
+    )
+    assert response.status_code == 201, response.text
+    upload_id: int = response.json()["upload_id"]
+    return upload_id
+
+
+def test_upload_of_ct_mr_and_reg_shows_the_fused_view(
+    client: TestClient, case: PhantomResult
+) -> None:
+    csrf = sign_in(client, "clinician")
+    root = case.out_dir
+    paths = [
+        *sorted(case.ct_dir.glob("*.dcm")),
+        *sorted(case.mr_dir.glob("*.dcm")),
+        case.rtstruct_path,
+        root / "REG.dcm",
+    ]
+    upload_id = _upload(client, csrf, "FUSE-1", paths, root)
+    page = client.get(f"/uploads/{upload_id}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert 'id="fusion"' in page.text
+    assert f'src="/uploads/{upload_id}/fused.png"' in page.text
+    assert "the MR mapped onto it through the uploaded registration (REG)" in text
+    for modality in ("CT", "MR", "REG"):
+        assert f"<td>{modality}</td>" in page.text
+
+    image = client.get(f"/uploads/{upload_id}/fused.png")
+    assert image.status_code == 200, image.text
+    assert image.headers["content-type"] == "image/png"
+    picture = Image.open(io.BytesIO(image.content))
+    assert picture.size == (1100, 580)
+    # The planes hold the images: many grey levels (CT and MR tiles), not a blank figure.
+    grey = np.asarray(picture.convert("L"))
+    assert len(np.unique(grey)) > 64
+    # The GTV's contour is drawn on the axial plane in its ROI colour (not grey).
+    rgb = np.asarray(picture.convert("RGB")).astype(int)
+    coloured = (np.ptp(rgb, axis=2) > 80).sum()
+    assert coloured > 50
+
+
+def test_upload_without_mr_and_reg_has_no_fused_view(
+    client: TestClient, case: PhantomResult
+) -> None:
+    csrf = sign_in(client, "clinician")
+    root = case.out_dir
+    paths = [*sorted(case.ct_dir.glob("*.dcm")), case.rtstruct_path]
+    upload_id = _upload(client, csrf, "FUSE-2", paths, root)
+    assert 'id="fusion"' not in client.get(f"/uploads/{upload_id}").text
+    refused = client.get(f"/uploads/{upload_id}/fused.png")
+    assert refused.status_code == 400
+    assert "needs a CT series, an MR series and a registration (REG) to fuse" in html.unescape(
+        refused.text
+    )
