@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,7 +19,9 @@ from hccrt.dicom.spatial_registration import (
     write_spatial_registration,
 )
 from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
-from tests.web.conftest import TestClient, sign_in
+from tests.web.conftest import PASSWORD, TestClient, sign_in
+from tests.web.live import LiveServer, live_server, login, prepare
+from tests.web.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.slow
 
@@ -101,3 +105,75 @@ def test_upload_without_mr_and_reg_has_no_fused_view(
     assert "needs a CT series, an MR series and a registration (REG) to fuse" in html.unescape(
         refused.text
     )
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    data = tmp_path / "data"
+    prepare(data, PASSWORD)
+    with live_server(data) as running:
+        yield running
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium not installed")
+def test_fused_view_loads_in_chromium_under_the_csp(
+    server: LiveServer, case: PhantomResult
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    root = case.out_dir
+    paths = [
+        *sorted(case.ct_dir.glob("*.dcm")),
+        *sorted(case.mr_dir.glob("*.dcm")),
+        case.rtstruct_path,
+        root / "REG.dcm",
+    ]
+    with httpx.Client(base_url=server.url, timeout=60) as api:
+        csrf = login(api, "clinician", PASSWORD)
+        created = api.post(
+            "/api/patients", json={"label": "FUSE-B", "record": {}}, headers={"X-CSRF-Token": csrf}
+        )
+        files = [
+            ("files", (str(p.relative_to(root)), p.read_bytes(), "application/dicom"))
+            for p in paths
+        ]
+        upload = api.post(
+            f"/api/patients/{created.json()['id']}/uploads",
+            files=files,
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert upload.status_code == 201, upload.text
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
+        )
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on(
+            "response",
+            lambda response: (
+                errors.append(f"{response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
+        page.set_default_timeout(60_000)
+        page.goto(f"{server.url}/login?next={upload.json()['url']}")
+        page.fill("#username", "clinician")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        image = page.locator("#fusion img")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => { const i = document.querySelector('#fusion img');"
+            " return i && i.complete && i.naturalWidth > 0; }"
+        )
+        assert image.evaluate("i => i.naturalWidth") == 1100
+        assert errors == []
+        browser.close()
