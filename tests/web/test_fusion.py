@@ -90,6 +90,8 @@ def test_upload_of_ct_mr_and_reg_shows_the_fused_view(
     rgb = np.asarray(picture.convert("RGB")).astype(int)
     coloured = (np.ptp(rgb, axis=2) > 80).sum()
     assert coloured > 50
+    # A second view of the page gets the same picture (kept, not rendered again).
+    assert client.get(f"/uploads/{upload_id}/fused.png").content == image.content
 
 
 def test_upload_without_mr_and_reg_has_no_fused_view(

@@ -10,6 +10,7 @@ import json
 import logging
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -488,7 +489,27 @@ def has_fusion(series: Sequence[SeriesRow]) -> bool:
     return {"CT", "MR", "REG"} <= modalities
 
 
+_FUSED_CACHE: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+_FUSED_CACHE_SIZE = 8
+"""The last fused views rendered, by the SHA-256 of the upload's files (a page view each)."""
+
+
 def fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> bytes:
+    """The fused view of an upload (:func:`render_fused_view`), kept for the last 8 uploads."""
+    key = tuple(obj.sha256 for _, obj in files)
+    with _REPORT_LOCK:
+        if key in _FUSED_CACHE:
+            _FUSED_CACHE.move_to_end(key)
+            return _FUSED_CACHE[key]
+    png = render_fused_view(store, files)
+    with _REPORT_LOCK:
+        _FUSED_CACHE[key] = png
+        while len(_FUSED_CACHE) > _FUSED_CACHE_SIZE:
+            _FUSED_CACHE.popitem(last=False)
+    return png
+
+
+def render_fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> bytes:
     """PNG of the planning CT with the registered MR of an upload (checkerboard, for review).
 
     The upload's REG (the first one whose moving series is uploaded) maps the MR onto the CT;
