@@ -130,6 +130,38 @@ def test_plan_this_case_runs_as_a_job_and_stores_the_planned_files(
     assert 'id="planned"' not in client.get(f"/uploads/{upload_id}").text
 
 
+@pytest.mark.slow
+def test_plan_api_defaults_to_the_collapsed_cone_final_dose(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """The one web test about the final dose: the default engine is the collapsed cone."""
+    csrf = sign_in(client, "clinician")
+    created = client.post(
+        "/api/patients", json={"label": "CC-1", "record": RECORD}, headers={"X-CSRF-Token": csrf}
+    )
+    patient_id = created.json()["id"]
+    upload_id = _upload_folder(client, csrf, patient_id, write_case(tmp_path / "case"))
+    job = finished_job(
+        client,
+        client.post(
+            f"/api/uploads/{upload_id}/plans",
+            json={"prescription_gy": 50, "fractions": 25},
+            headers={"X-CSRF-Token": csrf},
+        ),
+        timeout_s=600,
+    )
+    assert job["status"] == "done", job
+    api = client.get(f"/api/evaluations/{job['evaluation_id']}").json()
+    final = api["result"]["planning"]["final_dose"]
+    assert final["engine"] == "collapsed_cone"
+    assert "collapsed-cone" in final["description"]
+    planned_id = api["upload_id"]
+    planned_page = html.unescape(client.get(f"/uploads/{planned_id}").text)
+    assert "final dose: collapsed cone (dose to medium, the dose to sign)" in planned_page
+    assert "not for signing" not in planned_page.split('id="planned"')[1].split("</p>")[0]
+    assert 'class="planned" id="planned"' in client.get(f"/uploads/{planned_id}").text
+
+
 def test_plan_needs_a_ct_and_structures(client: TestClient, shared_data: Path) -> None:
     csrf = sign_in(client, "clinician")
     created = client.post(
