@@ -43,6 +43,7 @@ from hccrt.web.services import (
     PlanEvaluationOutput,
     evaluate_upload,
     plan_upload,
+    planned_by_hccrt,
     record_child_pugh_class,
 )
 
@@ -347,6 +348,7 @@ def _plan_step(
         prescription_gy=float(options["prescription_gy"]),
         fractions=int(options["fractions"]),
         child_pugh_class=record_child_pugh_class(record),
+        final_dose=str(options.get("final_dose") or "collapsed_cone"),
         on_stage=lambda step, stage: _set_stage(sessions, job_id, step, stage),
     )
     with sessions() as session:
@@ -392,3 +394,23 @@ def queue_position(session: Session, job: EvaluationJob) -> int:
         select(EvaluationJob.id).where(EvaluationJob.status == "queued", EvaluationJob.id < job.id)
     ).all()
     return len(ahead)
+
+
+def planned_uploads(session: Session, patient_id: int) -> dict[int, dict[str, Any]]:
+    """The uploads of a patient that "Plan this case" made: upload id -> what was planned.
+
+    Read from the plan jobs' options (``planned_upload_id`` and the planning summary with its
+    ``final_dose`` entry); see :func:`hccrt.web.services.planned_by_hccrt`.
+    """
+    jobs = session.scalars(
+        select(EvaluationJob)
+        .where(EvaluationJob.patient_id == patient_id)
+        .order_by(EvaluationJob.id)
+    ).all()
+    planned: dict[int, dict[str, Any]] = {}
+    for job in jobs:
+        options = job.options or {}
+        upload_id = options.get("planned_upload_id")
+        if options.get("kind") == "plan" and isinstance(upload_id, int):
+            planned[upload_id] = planned_by_hccrt(options, job.id, job.upload_id)
+    return planned

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -25,6 +25,7 @@ from hccrt.web.pages import (
     render,
 )
 from hccrt.web.security import CanEvaluate, CanRead, DbSession, Principal
+from hccrt.web.services import final_dose_engine
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ def plan_form(
         "protocol": None,
         "fractions": _required(form.get("fractions", ""), int, "fractions"),
         "prescription_gy": _required(form.get("prescription_gy", ""), float, "prescription_gy"),
+        "final_dose": final_dose_engine(form.get("final_dose")),
         "report": True,
     }
     try:
@@ -190,12 +192,18 @@ def plan_form(
 
 
 class PlanJobRequest(BaseModel):
-    """What to plan: prescription and fractions (technique by the seed rule)."""
+    """What to plan: prescription, fractions and final-dose engine (technique by the seed rule)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     prescription_gy: float = Field(gt=0, le=100, description="Prescription dose, Gy.")
     fractions: int = Field(gt=0, le=60, description="Number of fractions.")
+    final_dose: Literal["collapsed_cone", "pencil_beam"] = Field(
+        "collapsed_cone",
+        description="Engine of the reported dose: collapsed_cone (dose to medium, the dose to "
+        "sign; about a minute) or pencil_beam (the optimiser's dose: fast preview, not for "
+        "signing).",
+    )
 
 
 @router.post("/api/uploads/{upload_id}/plans", tags=["dicom"], status_code=202)
@@ -216,6 +224,7 @@ def plan_api(
         "protocol": None,
         "fractions": body.fractions,
         "prescription_gy": body.prescription_gy,
+        "final_dose": body.final_dose,
         "report": True,
     }
     try:

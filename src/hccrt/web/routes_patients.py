@@ -15,6 +15,7 @@ from hccrt.store import repository
 from hccrt.store.models import Patient
 from hccrt.store.repository import MAX_PAGE_SIZE, PatientPage
 from hccrt.web import patient_form
+from hccrt.web.jobs import planned_uploads
 from hccrt.web.pages import FormData, commit_and_show, page_context, read_patient, render
 from hccrt.web.security import CanEditPatient, CanRead, DbSession, Principal
 
@@ -170,6 +171,7 @@ def patient_page(
             patient=patient,
             assessments=assessments,
             uploads=uploads,
+            planned=planned_uploads(session, patient.id),
             evaluations=evaluations,
             followups=followups,
             lab_json=json.dumps({"visits": series}).replace("<", "\\u003c"),

@@ -18,9 +18,16 @@ from hccrt.evaluation.protocol import PROTOCOL_NAMES
 from hccrt.store import repository
 from hccrt.store.files import StoredObject, StoreFull
 from hccrt.store.models import Assessment, Evaluation, Patient, Upload
+from hccrt.web.jobs import planned_uploads
 from hccrt.web.pages import content_store, page_context, read_owned, read_patient, render
 from hccrt.web.security import CanRead, CanUpload, DbSession, Principal
-from hccrt.web.services import check_case, upload_series
+from hccrt.web.services import (
+    FINAL_DOSE_CHOICES,
+    check_case,
+    fused_view,
+    has_fusion,
+    upload_series,
+)
 from hccrt.web.settings import Settings, UploadLimits
 from hccrt.web.uploads import IncomingFile, UploadRejected, store_upload
 
@@ -191,5 +198,26 @@ def upload_detail(
             series=series,
             can_plan={"CT", "RTSTRUCT"} <= modalities,
             preferred=preferred,
+            planned=planned_uploads(session, row.patient_id).get(row.id),
+            fusion=has_fusion(series),
+            final_dose_choices=FINAL_DOSE_CHOICES,
         ),
     )
+
+
+@router.get("/uploads/{upload_id}/fused.png", include_in_schema=False)
+def fused_png(
+    request: Request,
+    upload_id: int,
+    principal: CanRead,
+    session: DbSession,
+) -> Response:
+    """The CT with the registered MR of an upload (checkerboard PNG, for review).
+
+    400 naming what is missing when the upload holds no CT, MR and REG to fuse.
+    """
+    row = read_owned(session, principal, Upload, upload_id)
+    stored = [(f.name, StoredObject(f.sha256, f.size_bytes)) for f in row.files]
+    session.commit()  # release the connection before the rendering
+    png = fused_view(content_store(request), stored)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -10,18 +10,21 @@ import json
 import logging
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from hccrt.clinical.assess import RULESET, assess
 from hccrt.clinical.followup import FollowupRecord, followup
 from hccrt.clinical.patient import PatientRecord
+from hccrt.core.identity import PatientIdentity
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.dicom.series import SeriesRow, summarize_series
 from hccrt.errors import InputError
 from hccrt.evaluation.evaluate import Evaluation
+from hccrt.evaluation.inputs import PlanFiles
 from hccrt.serialize import to_jsonable
 from hccrt.store.files import ContentStore, ObjectSource, StoredObject
 from hccrt.store.repository import Provenance
@@ -138,6 +141,21 @@ def require_plan_objects(summary: dict[str, Any]) -> None:
         )
 
 
+def upload_identity(
+    plan_files: PlanFiles, folder: Path, files: Sequence[tuple[str, StoredObject]]
+) -> PatientIdentity:
+    """The patient identity and plan date of an upload, as ``hccrt evaluate`` reads them.
+
+    :func:`hccrt.dicom.identity.case_identity` of the upload's RTPLAN, RTSTRUCT and first CT
+    file (laid out in ``folder``); its ``source`` names the uploaded files, not the
+    temporary ones. The report prints it in its identity header, like the command line's.
+    """
+    from hccrt.dicom.identity import case_identity
+
+    identity = case_identity(plan_files.ct, plan_files.rtstruct, plan_files.rtplan)
+    return replace(identity, source=_display(identity.source, folder, files))
+
+
 @dataclass(frozen=True)
 class PlanEvaluationOutput:
     """A plan evaluation ready to store: JSON result, provenance, report and figure objects."""
@@ -149,7 +167,20 @@ class PlanEvaluationOutput:
 
 
 def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]]:
-    """Cumulative DVH curves for the browser: ``[{name, volume_cc, dose_gy[], volume_pct[]}]``."""
+    """Cumulative DVH curves for the browser: ``[{name, color, volume_cc, dose_gy, volume_pct}]``.
+
+    ``color`` (``#rrggbb``) is the structure's colour in the PDF report of the same evaluation
+    (:func:`hccrt.report.colours.evaluation_colours`, with the names the report's DVH shows),
+    so the web DVH and the report draw a structure in one colour.
+    """
+    from hccrt.dvh.names import is_target
+    from hccrt.report.colours import evaluation_colours
+
+    # The names of the report's DVH plot (hccrt.report.writer): protocol structures and the
+    # plan's targets. The colour choice depends on the set of names, so it is the same set.
+    report_names = [k for k in evaluation.dvhs if not k.startswith("plan:")]
+    report_names += [k[5:] for k in evaluation.dvhs if k.startswith("plan:") and is_target(k[5:])]
+    colours = evaluation_colours(evaluation, dict.fromkeys(report_names))
     curves = []
     shown: set[str] = set()
     # Protocol structures first; a plan ROI of the same name ("plan:NAME") is the same curve.
@@ -162,6 +193,7 @@ def dvh_curves(evaluation: Evaluation, points: int = 200) -> list[dict[str, Any]
         curves.append(
             {
                 "name": name,
+                "color": colours.get(name) or evaluation_colours(evaluation, [name])[name],
                 "volume_cc": round(float(dvh.volume_cc), 3),
                 "dose_gy": [round(float(d), 4) for d in dose],
                 "volume_pct": [round(float(100.0 * v / dvh.volume_cc), 4) for v in volume],
@@ -214,8 +246,9 @@ def evaluate_upload(
         )
         try:
             stage(2)
+            plan_files = files_from_case(case)
             evaluation, ct = evaluate_files(
-                files_from_case(case),
+                plan_files,
                 protocol=protocol,
                 fractions=fractions,
                 prescription_gy=prescription_gy,
@@ -233,8 +266,9 @@ def evaluate_upload(
         try:
             if with_report:
                 stage(3)
+                identity = upload_identity(plan_files, case, files)
                 with _REPORT_LOCK:
-                    paths = write_report(evaluation, Path(tmp) / "report", ct)
+                    paths = write_report(evaluation, Path(tmp) / "report", ct, identity)
         except Exception as error:  # keep the evaluation even when the report fails
             log.exception("report writer failed")
             report_error = f"the PDF report could not be written ({type(error).__name__}: {error})"
@@ -288,6 +322,7 @@ def plan_upload(
     prescription_gy: float,
     fractions: int,
     child_pugh_class: str,
+    final_dose: str = "collapsed_cone",
     on_stage: Callable[[int, str], None] | None = None,
 ) -> PlanningOutput:
     """Plan an uploaded CT + RTSTRUCT with the library's planner (3DCRT, IMRT by the seed rule).
@@ -295,8 +330,10 @@ def plan_upload(
     The planning stage of the main job (:func:`hccrt.pipeline.plan_in_memory`, technique
     ``auto``: 3DCRT first, IMRT when 3DCRT fails the hard constraints, seed 000) with the
     protocol limits converted to ``fractions`` and the Child-Pugh class of the patient's
-    record. The planned files go into the store; the caller records them as an upload and
-    evaluates it like any uploaded plan.
+    record. ``final_dose`` is the engine of the reported dose (:data:`FINAL_DOSE_CHOICES`):
+    ``collapsed_cone`` (default, the dose to sign) or ``pencil_beam`` (the optimiser's dose, a
+    fast preview). The planned files go into the store; the caller records them as an upload
+    and evaluates it like any uploaded plan.
 
     Raises
     ------
@@ -313,7 +350,13 @@ def plan_upload(
             name = PLANNING_STAGES[step - 1]
             on_stage(step, f"{name}: {detail}" if detail else name)
 
-    request = PlanRequest(prescription_gy, fractions, "auto", child_pugh_class)
+    request = PlanRequest(
+        prescription_gy,
+        fractions,
+        "auto",
+        child_pugh_class,
+        final_dose=final_dose_engine(final_dose),
+    )
 
     def facts(technique: str, _plan: Any, _dose: Any) -> PlanFacts:
         return PlanFacts(
@@ -372,5 +415,170 @@ def plan_upload(
         "fractions": fractions,
         "child_pugh_class": child_pugh_class,
         "protocol": payload.get("protocol"),
+        "final_dose": payload.get("final_dose"),
     }
     return PlanningOutput(stored, summary)
+
+
+FinalDose = Literal["collapsed_cone", "pencil_beam"]
+
+FINAL_DOSE_CHOICES: dict[FinalDose, str] = {
+    "collapsed_cone": "collapsed cone (dose to medium, the dose to sign)",
+    "pencil_beam": "pencil beam (fast preview, not for signing)",
+}
+"""The final-dose engines a web plan offers (:class:`hccrt.pipeline.PlanRequest`), in words."""
+
+
+def final_dose_engine(raw: str | None) -> FinalDose:
+    """The final-dose engine of a plan request; empty means ``collapsed_cone`` (the default).
+
+    Raises
+    ------
+    InputError
+        For a name that is not in :data:`FINAL_DOSE_CHOICES`.
+    """
+    name = (raw or "").strip() or "collapsed_cone"
+    if name not in FINAL_DOSE_CHOICES:
+        raise InputError(
+            "final_dose",
+            "not a final-dose engine",
+            name if name.isidentifier() and len(name) <= 64 else "(refused)",
+            f"choose one of {', '.join(FINAL_DOSE_CHOICES)} (collapsed_cone to sign)",
+        )
+    return name
+
+
+def planned_by_hccrt(options: dict[str, Any], job_id: int, source_upload_id: int) -> dict[str, Any]:
+    """What "Plan this case" made, in words, from a finished plan job's options.
+
+    Returns
+    -------
+    dict
+        ``{job_id, source_upload_id, chosen_technique, prescription_gy, fractions,
+        final_dose, for_signing, text}``: ``final_dose`` is the engine of the plan's
+        ``final_dose`` entry (``collapsed_cone`` or ``pencil_beam``); ``for_signing`` is false
+        for the pencil-beam preview; ``text`` is the sentence the pages show.
+    """
+    summary = options.get("planning") or {}
+    entry = summary.get("final_dose") or {}
+    engine = str(entry.get("engine") or options.get("final_dose") or "collapsed_cone")
+    technique = summary.get("chosen_technique") or "no technique (infeasible)"
+    rx = summary.get("prescription_gy", options.get("prescription_gy"))
+    fractions = summary.get("fractions", options.get("fractions"))
+    engine_words = FINAL_DOSE_CHOICES.get(cast(FinalDose, engine), engine)
+    text = (
+        f"Planned by hccrt from upload {source_upload_id}: {technique}, "
+        f"{'?' if rx is None else f'{float(rx):g}'} Gy in {fractions} fractions; "
+        f"final dose: {engine_words}"
+    )
+    return {
+        "job_id": job_id,
+        "source_upload_id": source_upload_id,
+        "chosen_technique": summary.get("chosen_technique"),
+        "prescription_gy": rx,
+        "fractions": fractions,
+        "final_dose": engine,
+        "for_signing": engine == "collapsed_cone",
+        "text": text,
+    }
+
+
+def has_fusion(series: Sequence[SeriesRow]) -> bool:
+    """Whether an upload's series include a CT, an MR and a registration (REG) to fuse them."""
+    modalities = {row.modality for row in series}
+    return {"CT", "MR", "REG"} <= modalities
+
+
+_FUSED_CACHE: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+_FUSED_CACHE_SIZE = 8
+"""The last fused views rendered, by the SHA-256 of the upload's files (a page view each)."""
+
+
+def fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> bytes:
+    """The fused view of an upload (:func:`render_fused_view`), kept for the last 8 uploads."""
+    key = tuple(obj.sha256 for _, obj in files)
+    with _REPORT_LOCK:
+        if key in _FUSED_CACHE:
+            _FUSED_CACHE.move_to_end(key)
+            return _FUSED_CACHE[key]
+    png = render_fused_view(store, files)
+    with _REPORT_LOCK:
+        _FUSED_CACHE[key] = png
+        while len(_FUSED_CACHE) > _FUSED_CACHE_SIZE:
+            _FUSED_CACHE.popitem(last=False)
+    return png
+
+
+def render_fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObject]]) -> bytes:
+    """PNG of the planning CT with the registered MR of an upload (checkerboard, for review).
+
+    The upload's REG (the first one whose moving series is uploaded) maps the MR onto the CT;
+    :func:`hccrt.registration.display.fused_view_png` draws the axial and coronal planes through
+    the target (the first non-empty GTV/ITV/CTV/PTV of the CT's RTSTRUCT, its contours drawn),
+    else through the middle of the MR mapped onto the CT.
+
+    Raises
+    ------
+    InputError
+        No CT, no REG, no uploaded series that a REG registers, unreadable series (the readers'
+        messages, with the uploaded file names).
+    """
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.dvh.names import is_target
+    from hccrt.registration.display import fused_view_png
+    from hccrt.registration.io import load_registration
+
+    with tempfile.TemporaryDirectory(prefix="fuse-", dir=store.work_dir()) as tmp:
+        case = Path(tmp) / "case"
+        materialize(store, files, case)
+        try:
+            inventory = inventory_case(case)
+            if not inventory.ct_files or not inventory.registrations:
+                raise InputError(
+                    "upload",
+                    "needs a CT series, an MR series and a registration (REG) to fuse",
+                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
+                    "upload the planning CT, the MR and the REG of hccrt register",
+                )
+            ct = read_ct_series(list(inventory.ct_files))
+            moving = None
+            for reg in sorted(inventory.registrations):
+                _, result = load_registration(reg)
+                candidates = [
+                    path for path in inventory.registered_files if path not in inventory.rtdoses
+                ]
+                try:
+                    moving = read_ct_series(
+                        candidates, series_instance_uid=result.moving_series_uid
+                    )
+                except InputError:
+                    continue
+                break
+            if moving is None:
+                raise InputError(
+                    "upload",
+                    "holds no image series that its registration (REG) registers",
+                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
+                    "upload the MR series named by the REG",
+                )
+            targets = []
+            if inventory.rtstruct is not None:
+                order = ("GTV", "ITV", "CTV", "PTV")
+                structures = read_rtstruct(inventory.rtstruct).structures
+                targets = sorted(
+                    (s for s in structures if is_target(s.name) and not s.is_empty),
+                    key=lambda s: next(
+                        (n for n, p in enumerate(order) if s.name.upper().startswith(p)),
+                        len(order),
+                    ),
+                )
+        except InputError as error:
+            raise type(error)(
+                _display(error.field, case, files),
+                error.rule,
+                _display(str(error.value), case, files) if error.value is not None else None,
+                error.fix,
+            ) from None
+        title = f"{moving.modality} on CT through the {result.kind} registration (review)"
+        with _REPORT_LOCK:
+            return fused_view_png(ct, moving, result, targets, title=title)
