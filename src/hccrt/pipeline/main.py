@@ -21,6 +21,7 @@ from hccrt import __version__
 from hccrt.clinical.patient import PatientRecord, load_patient
 from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
+from hccrt.pipeline._fusion import fusion_stage
 from hccrt.pipeline._lipiodol import lipiodol_stage
 from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Workspace, summary_text
 from hccrt.pipeline.stages import assessment_stage, evaluation_stage, planning_stage
@@ -120,10 +121,11 @@ def run_case(
         work.warnings.extend(inventory.warnings)
         if inventory.patient_record is None:
             work.warnings.append(NO_RECORD_WARNING)
+        review = fusion_stage(inventory, work)
         patient = lipiodol_stage(inventory, patient, work)
         assessment = assessment_stage(patient, work)
         planned = planning_stage(inventory, patient, assessment, options or RunOptions(), work)
-        evaluation_stage(inventory, planned, work)
+        evaluation_stage(inventory, planned, work, () if review is None else (review,))
         result = RunResult(
             case_dir=str(case_dir),
             out_dir=str(out_dir),

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hccrt.clinical.assess import Assessment, assess
@@ -139,9 +140,13 @@ def planning_stage(
 
 
 def evaluation_stage(
-    inventory: CaseInventory, planned: PlanningOutcome | None, work: Workspace
+    inventory: CaseInventory,
+    planned: PlanningOutcome | None,
+    work: Workspace,
+    review: Sequence[tuple[Path, str]] = (),
 ) -> None:
-    """Report the planned plan's evaluation, or evaluate the case's dose; write the report."""
+    """Report the planned plan's evaluation, or evaluate the case's dose; write the report
+    (with the ``review`` figures, e.g. the fused view of :mod:`hccrt.pipeline._fusion`)."""
     from hccrt.dicom.identity import case_identity
     from hccrt.report import write_report
 
@@ -151,7 +156,7 @@ def evaluation_stage(
         evaluation = planned.planned.evaluation
 
         def report_planned() -> tuple[str, tuple[str, ...]]:
-            written = write_report(evaluation, work.folder, planned.ct, identity)
+            written = write_report(evaluation, work.folder, planned.ct, identity, review)
             outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
             return f"verdict {evaluation.verdict}", outputs
 
@@ -172,7 +177,7 @@ def evaluation_stage(
 
     def action() -> tuple[str, tuple[str, ...]]:
         evaluation, ct = evaluate_files(files)
-        written = write_report(evaluation, work.folder, ct, identity)
+        written = write_report(evaluation, work.folder, ct, identity, review)
         outputs = tuple(str(p.relative_to(work.folder)) for p in written.values())
         return f"verdict {evaluation.verdict}", outputs
 

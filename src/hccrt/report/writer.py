@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ def write_report(
     out_dir: Path | str,
     ct: Image | None = None,
     identity: PatientIdentity | None = None,
+    review: Sequence[tuple[Path, str]] = (),
 ) -> dict[str, Path]:
     """Write the evaluation and its report into ``out_dir`` (created if needed).
 
@@ -145,6 +147,9 @@ def write_report(
         Patient identity and plan date (:func:`hccrt.dicom.identity.read_identity`); without
         one, the CT's and the patient record's fields are used, and absent fields show the
         de-identified label.
+    review
+        Figures the clinician reviews before signing, as ``(PNG path, caption)`` (e.g. the
+        fused CT/MR view of ``hccrt run``); shown in an "Images for review" section.
 
     Returns
     -------
@@ -186,6 +191,7 @@ def write_report(
         evaluation, json.loads(dumps(payload)),
         {"dvh": files["dvh"], "slices": slices, "dvhs": shown}, header,
     )  # fmt: skip
+    context["review_figures"] = [{"uri": _data_uri(p), "caption": c} for p, c in review]
     html = render_html(context)
     html_path = out / "report.html"
     html_path.write_text(html, encoding="utf-8")
