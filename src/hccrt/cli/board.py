@@ -104,7 +104,7 @@ def board_command(
     if out is not None:
         from hccrt.report.board import write_board
 
-        written = write_board(summary, out)
+        written = write_board(summary, out, decision)
         sys.stderr.write(f"wrote {written}\n")
         if output_format is OutputFormat.text:
             return

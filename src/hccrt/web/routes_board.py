@@ -152,11 +152,15 @@ def board_pdf(
 ) -> Response:
     """The one-page board summary as PDF (the page of ``hccrt board --out board.pdf``)."""
     from hccrt.report.board import render_board_pdf
+    from hccrt.store.board_decisions import last_decision
 
     patient = repository.get_patient(session, principal.user, patient_id)
     summary = _summary(session, principal, patient, _board_date(date))
+    signed = last_decision(session, principal.user, patient)
     with tempfile.TemporaryDirectory(prefix="hccrt-board-") as folder:
-        path = render_board_pdf(summary, Path(folder) / "board.pdf")
+        path = render_board_pdf(
+            summary, Path(folder) / "board.pdf", None if signed is None else signed.as_json()
+        )
         content = path.read_bytes()
     record_event(session, principal.user, "export", "board_summary", patient.id, patient.id)
     session.commit()
