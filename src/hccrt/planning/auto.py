@@ -155,7 +155,7 @@ def auto_plan(
         deliveries = _with_isocenter_dose(dij, deliveries, weights)
         dose = None
         if final_dose is not None:
-            say(f"{name}: final dose of the plan (collapsed cone) and renormalisation on it")
+            say(f"{name}: final dose of the plan and renormalisation on it")
             tick = time.perf_counter()
             dose = np.asarray(final_dose(deliveries), dtype=np.float32)
             factor = _dvh_factor(dose, masks, problem, target_dvh)
