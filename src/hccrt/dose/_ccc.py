@@ -55,29 +55,42 @@ def collapse_cones(
     numpy.ndarray
         ``[w, v, u]`` dose (float32), in the unit of ``terma``.
     """
-    dose = np.zeros(terma.shape, dtype=np.float32)
     spacing = np.asarray(spacing_mm, dtype=np.float64)
+    # Directions are grouped by the axis they advance fastest on; for each group the volumes are
+    # transposed once into C order with that axis first, so that every plane of the sweep is a
+    # contiguous block (strided planes: 2.0 s instead of 1.4 s for the 78 directions on a
+    # 140 x 110 x 110 grid).
+    by_axis: dict[int, list[int]] = {}
     for index in range(kernel.size):
         du, dv, dw = kernel.directions[index]
-        # Direction in (w, v, u) array order, in voxels per mm of path.
         per_voxel = np.array([dw, dv, du]) / spacing
-        axis = int(np.argmax(np.abs(per_voxel)))
+        by_axis.setdefault(int(np.argmax(np.abs(per_voxel))), []).append(index)
+    dose = np.zeros(terma.shape, dtype=np.float32)
+    done = 0
+    for axis, indices in sorted(by_axis.items()):
         others = [a for a in range(3) if a != axis]
         order = [axis, *others]
-        t_view = np.transpose(terma, order)
-        r_view = np.transpose(density, order)
-        d_view = np.transpose(dose, order)
-        if per_voxel[axis] < 0:
-            t_view, r_view, d_view = t_view[::-1], r_view[::-1], d_view[::-1]
-        shear = per_voxel[others] / abs(per_voxel[axis])
-        step_mm = float(1.0 / abs(per_voxel[axis]))
-        components = (
-            (float(kernel.fraction_a[index]), float(kernel.attenuation_a_per_mm[index])),
-            (float(kernel.fraction_b[index]), float(kernel.attenuation_b_per_mm[index])),
-        )
-        _sweep(t_view, r_view, d_view, shear, step_mm, components)
-        if progress is not None:
-            progress(index + 1, kernel.size)
+        t_axis = np.ascontiguousarray(np.transpose(terma, order))
+        r_axis = np.ascontiguousarray(np.transpose(density, order))
+        d_axis = np.zeros(t_axis.shape, dtype=np.float32)
+        for index in indices:
+            du, dv, dw = kernel.directions[index]
+            # Direction in (w, v, u) array order, in voxels per mm of path.
+            per_voxel = np.array([dw, dv, du]) / spacing
+            t_view, r_view, d_view = t_axis, r_axis, d_axis
+            if per_voxel[axis] < 0:
+                t_view, r_view, d_view = t_view[::-1], r_view[::-1], d_view[::-1]
+            shear = per_voxel[others] / abs(per_voxel[axis])
+            step_mm = float(1.0 / abs(per_voxel[axis]))
+            components = (
+                (float(kernel.fraction_a[index]), float(kernel.attenuation_a_per_mm[index])),
+                (float(kernel.fraction_b[index]), float(kernel.attenuation_b_per_mm[index])),
+            )
+            _sweep(t_view, r_view, d_view, shear, step_mm, components)
+            done += 1
+            if progress is not None:
+                progress(done, kernel.size)
+        dose += np.transpose(d_axis, np.argsort(order))
     return dose
 
 
