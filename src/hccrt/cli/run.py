@@ -54,10 +54,12 @@ def run(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
+    from hccrt.cli._progress import command_progress
     from hccrt.pipeline import RunOptions, run_case
 
     options = RunOptions(technique.value, prescription_gy, fractions)  # validated before any work
-    result = run_case(case_dir, out, force=force, options=options)
+    with command_progress(output_format) as progress:
+        result = run_case(case_dir, out, force=force, options=options, progress=progress)
     emit(result, output_format, _render)
     if result.errors:
         raise typer.Exit(1)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from hccrt.pipeline._planning import (
     write_planned,
 )
 from hccrt.planning import Technique
+from hccrt.progress import NO_PROGRESS, Progress
 
 __all__ = ["hccrt_plan_context", "plan_case_dir"]
 
@@ -70,7 +71,7 @@ def plan_case_dir(
     gantry_deg: Sequence[float] = DEFAULT_GANTRY_DEG,
     dose_spacing_mm: float = 3.0,
     normal_liver_mean_gy: float | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -83,7 +84,8 @@ def plan_case_dir(
     dose_spacing_mm, normal_liver_mean_gy
         See :class:`PlanRequest`.
     progress
-        Called with a message at each step.
+        Three stages (reading, planning with its beams and IMRT iterations, report) and a note
+        at each step (:mod:`hccrt.progress`).
 
     Returns
     -------
@@ -94,7 +96,7 @@ def plan_case_dir(
     from hccrt.dicom.case import inventory_case
     from hccrt.report import write_report
 
-    say = progress or (lambda _m: None)
+    say = progress.note
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
         dose_spacing_mm, normal_liver_mean_gy,
@@ -105,12 +107,13 @@ def plan_case_dir(
         raise InputError("case_dir", "holds no CT series", str(case_dir), "add the planning CT")
     if inventory.rtstruct is None:
         raise InputError("case_dir", "holds no RTSTRUCT", str(case_dir), "add the structure set")
-    say("reading CT and RTSTRUCT")
+    progress.stage("reading CT and RTSTRUCT", 1, 3)
     ct = read_ct_series(list(inventory.ct_files))
     structure_set = read_rtstruct(inventory.rtstruct)
-    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), say)
+    progress.stage("planning", 2, 3)
+    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), progress)
     payload = write_planned(planned, out_dir, ct, inventory.rtstruct, time.perf_counter() - start)
-    say("writing the evaluation report of the chosen plan")
+    progress.stage("writing the plan files and the report", 3, 3)
     report: dict[str, Path] = {}
     report_error = ""
     try:

@@ -42,6 +42,7 @@ from hccrt.planning.protocol import (
     default_constraints,
     merge_constraints,
 )
+from hccrt.progress import NO_PROGRESS, Progress
 
 __all__ = [
     "DEFAULT_GANTRY_DEG",
@@ -163,7 +164,7 @@ def plan_in_memory(
     structure_set: StructureSet,
     request: PlanRequest,
     context: EvaluationContext,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> PlannedCase:
     """Plan a case held in memory; nothing is read or written.
 
@@ -176,7 +177,7 @@ def plan_in_memory(
     context
         How each plan is evaluated (:class:`EvaluationContext`).
     progress
-        Called with a message at each step.
+        Notes and steps (beams, IMRT iterations) of the planner (:mod:`hccrt.progress`).
 
     Returns
     -------
@@ -189,7 +190,6 @@ def plan_in_memory(
     InputError
         No Liver ROI, no target, Child-Pugh C, or an infeasible plan.
     """
-    say = progress or (lambda _m: None)
     case = prepare_case(
         ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm
     )
@@ -278,7 +278,7 @@ def plan_in_memory(
         beams=beams,
         technique=request.technique,
         mlc=mlc,
-        progress=say,
+        progress=progress,
         assess=assess,
         target_dvh=target_dvh,
         fractions=request.fractions,

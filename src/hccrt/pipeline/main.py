@@ -23,6 +23,10 @@ from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Workspace, summary_text
 from hccrt.pipeline.stages import assessment_stage, evaluation_stage, planning_stage
+from hccrt.progress import NO_PROGRESS, Progress
+
+STAGE_COUNT = 4
+"""Stages of :func:`run_case` as its ``progress`` sees them."""
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
@@ -86,6 +90,7 @@ def run_case(
     *,
     force: bool = False,
     options: RunOptions | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunResult:
     """Run every available stage on a case folder and write the results to ``out_dir``.
 
@@ -99,6 +104,9 @@ def run_case(
         Replace an existing ``out_dir`` (only after the new results are complete).
     options
         Planning options (technique, prescription).
+    progress
+        Told of the four stages (inventory, assessment, planning, evaluation and report) and of
+        the planner's beams and IMRT iterations (:mod:`hccrt.progress`).
 
     Returns
     -------
@@ -107,6 +115,7 @@ def run_case(
     """
     _prepare_out_dir(out_dir, force)
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    progress.stage("inventory of the case folder", 1, STAGE_COUNT)
     inventory = inventory_case(case_dir)
     patient = _patient(inventory)
     _require_usable_images(inventory)
@@ -119,8 +128,12 @@ def run_case(
         work.warnings.extend(inventory.warnings)
         if inventory.patient_record is None:
             work.warnings.append(NO_RECORD_WARNING)
+        progress.stage("clinical assessment", 2, STAGE_COUNT)
         assessment = assessment_stage(patient, work)
-        planned = planning_stage(inventory, patient, assessment, options or RunOptions(), work)
+        progress.stage("planning", 3, STAGE_COUNT)
+        run_options = options or RunOptions()
+        planned = planning_stage(inventory, patient, assessment, run_options, work, progress)
+        progress.stage("evaluation and report", 4, STAGE_COUNT)
         evaluation_stage(inventory, planned, work)
         result = RunResult(
             case_dir=str(case_dir),

@@ -20,6 +20,7 @@ from hccrt.dicom.case import CaseInventory
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFiles
 from hccrt.pipeline.results import RunOptions, StageOutcome, Workspace
+from hccrt.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from hccrt.core import Image
@@ -67,6 +68,7 @@ def planning_stage(
     assessment: Assessment,
     options: RunOptions,
     work: Workspace,
+    progress: Progress = NO_PROGRESS,
 ) -> PlanningOutcome | None:
     """Plan a case that has CT + RTSTRUCT but no dose; return the plan in memory.
 
@@ -120,7 +122,7 @@ def planning_stage(
             assessment_text=text,
             warnings=structure_set.warnings,
         )
-        planned = plan_in_memory(ct, structure_set, request, context)
+        planned = plan_in_memory(ct, structure_set, request, context, progress)
         plan_dir = work.folder / "plan"
         payload = write_planned(planned, plan_dir, ct, rtstruct_path, time.perf_counter() - start)
         work.write_json("plan/plan.json", json.dumps(payload, indent=2))
