@@ -18,6 +18,8 @@ import numpy.typing as npt
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.checks import (
+    REQUIRED_STRUCTURES,
+    advice_facts,
     child_pugh_applies,
     estimate_ntcp,
     evaluate_constraint,
@@ -45,8 +47,6 @@ __all__ = [
     "StructureSummary",
     "evaluate_plan",
 ]
-
-REQUIRED_STRUCTURES = ("Liver-GTV", "PTV")
 
 
 def evaluate_plan(
@@ -171,7 +171,6 @@ def evaluate_plan(
             )
     ntcp = estimate_ntcp(chosen, resolver, cp, plan.fractions)
     verdict = Verdict.FAIL if reasons else Verdict.PASS
-    failed = any(r.status == ConstraintStatus.FAIL and r.priority == "mandatory" for r in results)
     dvhs = {key: value.dvh for key, value in resolver._cache.items() if value is not None}
     summaries = tuple(
         StructureSummary(
@@ -200,7 +199,10 @@ def evaluate_plan(
         plan=plan,
         constraints=tuple(results),
         ntcp=(ntcp,),
-        recommendations=recommendations(verdict, failed, plan),
+        recommendations=recommendations(
+            verdict,
+            advice_facts(results, cp, cumulative is not None and cumulative.status == "fail", plan),
+        ),
         structures=summaries,
         warnings=tuple(dict.fromkeys(notes)),
         dvhs=dvhs,

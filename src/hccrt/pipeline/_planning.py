@@ -23,6 +23,7 @@ from hccrt.core import Dose, Image, Plan, StructureSet, summarize_plan
 from hccrt.dvh import DoseVolumeHistogram, compute_dvh
 from hccrt.errors import InputError
 from hccrt.evaluation import Evaluation, PlanFacts, converted_limits, evaluate_plan
+from hccrt.evaluation.checks import with_imrt_tried
 from hccrt.evaluation.inputs import plan_facts
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.mask_contours import occupancy_to_contours
@@ -284,6 +285,16 @@ def plan_in_memory(
         fractions=request.fractions,
     )
     made = [p.technique for p in result.plans]
+    imrt_failed = result.infeasibility or (
+        "IMRT" in evaluations and evaluations["IMRT"].verdict != "pass"
+    )
+    if imrt_failed and "3DCRT" in evaluations:  # no "re-plan with IMRT" once IMRT was tried
+        outcome = (
+            f"infeasible: {result.infeasibility}"
+            if result.infeasibility
+            else "its plan fails: " + "; ".join(evaluations["IMRT"].verdict_reasons)
+        )
+        evaluations["3DCRT"] = with_imrt_tried(evaluations["3DCRT"], outcome)
     return PlannedCase(
         request=request,
         result=result,
