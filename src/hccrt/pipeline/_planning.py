@@ -72,7 +72,8 @@ class PlanRequest:
     technique
         ``auto`` (3DCRT, IMRT if 3DCRT fails), ``3dcrt`` or ``imrt``.
     child_pugh_class
-        ``A`` or ``B`` (seed 000 normal-liver limit and the protocol's class-specific limits).
+        ``A`` or ``B`` (seed 000 normal-liver limit and the protocol's class-specific limits);
+        ``None`` when unknown: the general 22 Gy mean normal-liver limit of seed 000.
     target
         Target ROI name (default: built PTV from the GTV).
     gantry_deg
@@ -86,7 +87,7 @@ class PlanRequest:
     prescription_gy: float
     fractions: int
     technique: Technique = "auto"
-    child_pugh_class: str = "A"
+    child_pugh_class: str | None = "A"
     target: str | None = None
     gantry_deg: tuple[float, ...] = DEFAULT_GANTRY_DEG
     dose_spacing_mm: float = 3.0

@@ -43,10 +43,10 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
 
 NO_RECORD_WARNING = (
     "the case has no clinical record (patient.json or patient.fhir.json): every clinical stage is "
-    "insufficient data, "
-    "a dose is evaluated against the general 22 Gy mean normal-liver limit of seed 000, and a "
-    "case without a dose is not planned; add patient.json (docs/patient-schema.json) for the "
-    "patient's own limits and planning"
+    "insufficient data; a dose is evaluated, and a case without a dose is planned (with the "
+    "assessment's default scheme unless --prescription-gy/--fractions are given), against the "
+    "general 22 Gy mean normal-liver limit of seed 000; add patient.json (docs/patient-schema.json"
+    ") or a FHIR bundle for the patient's own Child-Pugh limits"
 )
 
 

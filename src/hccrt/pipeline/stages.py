@@ -39,6 +39,13 @@ def assessment_stage(patient: PatientRecord, work: Workspace) -> Assessment:
     return assessment
 
 
+NO_RECORD_PLANNING = (
+    "; no clinical record: clinical stages insufficient data, planned with the general 22 Gy "
+    "mean normal-liver limit of seed 000"
+)
+"""Added to the planning detail of a case without ``patient.json`` or a FHIR bundle."""
+
+
 def _prescription(assessment: Assessment, options: RunOptions) -> tuple[float, int, str]:
     """Prescription for planning: the options, else the scheme the assessment prefers."""
     if options.prescription_gy is not None and options.fractions is not None:
@@ -83,10 +90,8 @@ def planning_stage(
         reason = f"needs {' and '.join(missing)}"
     elif inventory.rtdoses:
         reason = "the case already has a dose: it is evaluated instead"
-    elif not assessment.radiotherapy.indicated:
+    elif not assessment.radiotherapy.indicated and inventory.patient_record is not None:
         reason = "radiotherapy is not indicated by the clinical assessment"
-        if inventory.patient_record is None:
-            reason += " (no patient record: the planner needs the Child-Pugh class)"
     rtstruct_path = inventory.rtstruct
     if reason or rtstruct_path is None:
         work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))
@@ -106,11 +111,14 @@ def planning_stage(
     def action() -> tuple[str, tuple[str, ...]]:
         start = time.perf_counter()
         dose_gy, fractions, why = _prescription(assessment, options)
+        no_record = inventory.patient_record is None
+        if no_record:  # every clinical fact unknown: the general limit, the default scheme
+            why += NO_RECORD_PLANNING
         request = PlanRequest(
             dose_gy,
             fractions,
             technique=options.technique,
-            child_pugh_class=assessment.liver_function.child_pugh.class_,
+            child_pugh_class=None if no_record else assessment.liver_function.child_pugh.class_,
         )
         ct = read_ct_series(list(inventory.ct_files))
         structure_set = read_rtstruct(rtstruct_path)
