@@ -101,6 +101,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "node",
         "Run the DICOM node: receive cases, run `hccrt run` on each complete one, send results.",
     ),
+    "pull": (
+        "pull",
+        "Pull a study from a PACS (C-FIND, then C-GET) into a case folder for `hccrt run`.",
+    ),
     "fhir": (
         "fhir",
         "The patient record as an HL7 FHIR R4B Bundle (R4 content accepted; docs/fhir.md).",
