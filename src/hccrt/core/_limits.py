@@ -55,7 +55,8 @@ class SourcedLimit:
 def _raw(protocol: str) -> dict[str, Any]:
     path = _PROTOCOLS / f"{protocol}.json"
     if not path.is_file():
-        known = sorted(p.name.removesuffix(".json") for p in _PROTOCOLS.iterdir() if p.name.endswith(".json"))
+        names = (p.name for p in _PROTOCOLS.iterdir())
+        known = sorted(n.removesuffix(".json") for n in names if n.endswith(".json"))
         raise InputError("protocol", "not a packaged protocol", protocol, f"use one of {known}")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
