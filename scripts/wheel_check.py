@@ -202,6 +202,13 @@ def check_installed(bin_dir: Path, patient: Path, work: Path) -> list[str]:
     if "hccrt[web]" not in refused or "internal error" in refused:
         raise CheckFailed(f"hccrt serve without the web extra said: {refused}")
     passed.append(f"hccrt serve without [web]: exit 2, {refused.strip().splitlines()[-1]}")
+    cases = work / "no-cases"
+    cases.mkdir(exist_ok=True)
+    for command in (["db", "upgrade"], ["cohort", "evaluate", str(cases), "--out", "c.parquet"]):
+        said = _run([bin_dir / "hccrt", *command], cwd=work, expect=2)
+        if "pip install 'hccrt[web]'" not in said or "internal error" in said:
+            raise CheckFailed(f"hccrt {command[0]} without the web extra said: {said}")
+        passed.append(f"hccrt {command[0]} without [web]: exit 2, names the extra")
     return passed
 
 
