@@ -12,7 +12,8 @@ Usage: ``python scripts/wheel_check.py WORK_DIR [PATIENT_JSON]`` (run with the p
 4. a fresh venv where ``pip install --no-index --find-links WHEELHOUSE hccrt.whl`` installs the
    base package (no ``[web]`` extra);
 5. in that venv: ``hccrt assess PATIENT_JSON --format json``, the packaged schemas and
-   protocols, and ``hccrt serve`` naming the ``[web]`` extra (exit 2).
+   protocols (``hccrt schema patient``), and ``hccrt serve``, ``db`` and ``cohort`` naming the
+   ``[web]`` extra (exit 2).
 
 Exit 0 when every check passes; otherwise the failing step is printed and the exit code is 1.
 """
@@ -198,6 +199,8 @@ def check_installed(bin_dir: Path, patient: Path, work: Path) -> list[str]:
     )
     limit = _run([bin_dir / "python", "-c", probe], cwd=work).strip()
     passed.append(f"packaged schemas read; protocol liver mean limit {limit} Gy")
+    printed = json.loads(_run([bin_dir / "hccrt", "schema", "patient"], cwd=work))
+    passed.append(f"hccrt schema patient: {len(printed['properties'])} fields")
     refused = _run([bin_dir / "hccrt", "serve"], cwd=work, expect=2)
     if "hccrt[web]" not in refused or "internal error" in refused:
         raise CheckFailed(f"hccrt serve without the web extra said: {refused}")

@@ -58,6 +58,7 @@ def test_the_wheel_installs_offline_and_runs_assess(tmp_path: Path) -> None:
     assert "built hccrt-" in done.stdout
     assert "hccrt assess single_hcc_child_a.json: exit 0" in done.stdout
     assert "protocol liver mean limit 22.0 Gy" in done.stdout
+    assert "hccrt schema patient: " in done.stdout
     assert "exit 2, error: hccrt serve: needs the web extra" in done.stdout
     assert "pip install 'hccrt[web]'" in done.stdout
     assert "hccrt db without [web]: exit 2, names the extra" in done.stdout

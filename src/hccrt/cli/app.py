@@ -105,6 +105,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pull",
         "Pull a study from a PACS (C-FIND, then C-GET) into a case folder for `hccrt run`.",
     ),
+    "schema": (
+        "schema",
+        "Print the JSON schema of a patient, follow-up or course record (docs/*-schema.json).",
+    ),
     "fhir": (
         "fhir",
         "The patient record as an HL7 FHIR R4B Bundle (R4 content accepted; docs/fhir.md).",
