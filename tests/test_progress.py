@@ -39,3 +39,18 @@ def test_the_counter_adds_increments_and_stops_at_the_total(
         advance(steps)
     assert [e[2] for e in recorded.events] == expected
     assert {e[3] for e in recorded.events} == {4}
+
+
+def test_a_message_callback_is_accepted_where_progress_is() -> None:
+    from hccrt.progress import NotesOnly, as_progress
+
+    said: list[str] = []
+    wrapped = as_progress(said.append)
+    assert isinstance(wrapped, NotesOnly)
+    wrapped.stage("planning", 2, 3)
+    wrapped.step("beams", 1, 7)
+    wrapped.note("IMRT: leaf sequencing")
+    assert said == ["stage 2/3: planning", "beams 1/7", "IMRT: leaf sequencing"]
+    recorded = RecordedProgress()
+    assert as_progress(recorded) is recorded
+    assert as_progress(None) is NO_PROGRESS

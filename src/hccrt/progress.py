@@ -10,10 +10,20 @@ and is the default everywhere, so library calls stay silent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Protocol, runtime_checkable
 
-__all__ = ["NO_PROGRESS", "NoProgress", "Progress", "RecordedProgress", "StepCounter"]
+__all__ = [
+    "NO_PROGRESS",
+    "NoProgress",
+    "NotesOnly",
+    "Progress",
+    "ProgressLike",
+    "RecordedProgress",
+    "StepCounter",
+    "as_progress",
+]
 
 
 @runtime_checkable
@@ -49,6 +59,42 @@ class NoProgress:
 
 NO_PROGRESS: Final[Progress] = NoProgress()
 """The default: no progress is shown."""
+
+
+@dataclass(frozen=True)
+class NotesOnly:
+    """A :class:`Progress` made of a message callback (the older ``progress(message)`` form).
+
+    Stages and steps become messages too (``"stage 2/4: planning"``, ``"beams 3/7"``).
+    """
+
+    say: Callable[[str], None]
+
+    def stage(self, name: str, number: int, total: int) -> None:
+        """Say the stage as a message."""
+        self.say(f"stage {number}/{total}: {name}")
+
+    def step(self, what: str, done: int, total: int) -> None:
+        """Say the step count as a message."""
+        self.say(f"{what} {done}/{total}")
+
+    def note(self, message: str) -> None:
+        """Pass the message on."""
+        self.say(message)
+
+
+ProgressLike = Progress | Callable[[str], None] | None
+"""What the library's ``progress`` parameters accept: a :class:`Progress`, a message callback
+(wrapped in :class:`NotesOnly`) or ``None`` (silent)."""
+
+
+def as_progress(progress: ProgressLike) -> Progress:
+    """The :class:`Progress` for a ``progress`` argument (see :data:`ProgressLike`)."""
+    if progress is None:
+        return NO_PROGRESS
+    if isinstance(progress, Progress):
+        return progress
+    return NotesOnly(progress)
 
 
 @dataclass

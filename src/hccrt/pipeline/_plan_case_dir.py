@@ -38,7 +38,7 @@ from hccrt.pipeline._planning import (
     write_planned,
 )
 from hccrt.planning import Technique
-from hccrt.progress import NO_PROGRESS, Progress
+from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = ["hccrt_plan_context", "plan_case_dir"]
 
@@ -71,7 +71,7 @@ def plan_case_dir(
     gantry_deg: Sequence[float] = DEFAULT_GANTRY_DEG,
     dose_spacing_mm: float = 3.0,
     normal_liver_mean_gy: float | None = None,
-    progress: Progress = NO_PROGRESS,
+    progress: ProgressLike = NO_PROGRESS,
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -85,7 +85,7 @@ def plan_case_dir(
         See :class:`PlanRequest`.
     progress
         Three stages (reading, planning with its beams and IMRT iterations, report) and a note
-        at each step (:mod:`hccrt.progress`).
+        at each step (:mod:`hccrt.progress`; a message callback is accepted too).
 
     Returns
     -------
@@ -96,6 +96,7 @@ def plan_case_dir(
     from hccrt.dicom.case import inventory_case
     from hccrt.report import write_report
 
+    progress = as_progress(progress)
     say = progress.note
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),

@@ -43,7 +43,7 @@ from hccrt.planning.protocol import (
     default_constraints,
     merge_constraints,
 )
-from hccrt.progress import NO_PROGRESS, Progress
+from hccrt.progress import NO_PROGRESS, ProgressLike
 
 __all__ = [
     "DEFAULT_GANTRY_DEG",
@@ -166,7 +166,7 @@ def plan_in_memory(
     structure_set: StructureSet,
     request: PlanRequest,
     context: EvaluationContext,
-    progress: Progress = NO_PROGRESS,
+    progress: ProgressLike = NO_PROGRESS,
 ) -> PlannedCase:
     """Plan a case held in memory; nothing is read or written.
 
@@ -179,7 +179,8 @@ def plan_in_memory(
     context
         How each plan is evaluated (:class:`EvaluationContext`).
     progress
-        Notes and steps (beams, IMRT iterations) of the planner (:mod:`hccrt.progress`).
+        Notes and steps (beams, IMRT iterations) of the planner (:mod:`hccrt.progress`); a
+        message callback ``progress(message)`` is accepted too.
 
     Returns
     -------

@@ -38,7 +38,7 @@ from hccrt.planning.outcomes import (
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
-from hccrt.progress import NO_PROGRESS, Progress
+from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = [
     "BIXEL_MM",
@@ -70,7 +70,7 @@ def auto_plan(
     technique: Technique = "auto",
     hu_table: HuDensityTable | None = None,
     mlc: MlcModel | None = None,
-    progress: Progress = NO_PROGRESS,
+    progress: ProgressLike = NO_PROGRESS,
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
     fractions: int | None = None,
@@ -104,6 +104,7 @@ def auto_plan(
         :mod:`hccrt.planning.quality`) is part of whether it passes; 3DCRT is kept only when it
         meets the limits and the quality criteria.
     """
+    progress = as_progress(progress)
     say = progress.note
     timings: dict[str, float] = {}
     if technique not in ("auto", "3dcrt", "imrt"):
