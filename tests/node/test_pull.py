@@ -21,7 +21,7 @@ from hccrt.dicom.case import inventory_case
 from hccrt.dicom.incoming import identify_file
 from hccrt.errors import InputError
 from hccrt.node.config import load_remote
-from hccrt.phantom import PhantomResult
+from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
 from tests.conftest import invoke
 from tests.node.conftest import case_files, free_port
 
@@ -38,7 +38,14 @@ def _rest(method: str, path: str, body: bytes | None = None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pacs_study(node_phantom: PhantomResult) -> Iterator[tuple[str, str, int]]:
+def pull_phantom(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
+    """A small phantom of its own (seed 5): test_orthanc.py adds and deletes the seed-3 study."""
+    options = PhantomOptions(seed=5, matrix_size=128, slice_thickness_mm=6.0)
+    return generate_phantom(tmp_path_factory.mktemp("pull_phantom"), options)
+
+
+@pytest.fixture(scope="module")
+def pacs_study(pull_phantom: PhantomResult) -> Iterator[tuple[str, str, int]]:
     """The phantom case in Orthanc: (patient ID, study UID, CT slices); deleted afterwards."""
     try:
         _rest("GET", "/system")
@@ -47,9 +54,9 @@ def pacs_study(node_phantom: PhantomResult) -> Iterator[tuple[str, str, int]]:
         if os.environ.get("CI"):
             pytest.fail(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
         pytest.skip(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
-    files = case_files(node_phantom)
+    files = case_files(pull_phantom)
     uploaded = [_rest("POST", "/instances", path.read_bytes()) for path in files]
-    identity = identify_file(node_phantom.rtstruct_path)
+    identity = identify_file(pull_phantom.rtstruct_path)
     try:
         yield identity.patient_id, identity.study_uid, len(files) - 1
     finally:
