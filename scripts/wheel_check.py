@@ -1,7 +1,7 @@
 """Build hccrt's wheel, install it in a fresh venv from local wheels only, and run it.
 
-Usage: ``python scripts/wheel_check.py WORK_DIR [PATIENT_JSON]`` (run with the project's venv:
-``.venv/bin/python scripts/wheel_check.py /tmp/wheel-check``). Steps, all offline:
+Usage: ``python scripts/wheel_check.py WORK_DIR [PATIENT_JSON] [--web]`` (with the project's
+venv: ``.venv/bin/python scripts/wheel_check.py /tmp/wheel-check``). Steps, all offline:
 
 1. a build environment with the setuptools pinned in ``constraints.txt`` (the running Python's
    own when it is recent enough, else a venv that gets it from pip's cache or index once);
@@ -13,7 +13,9 @@ Usage: ``python scripts/wheel_check.py WORK_DIR [PATIENT_JSON]`` (run with the p
    base package (no ``[web]`` extra);
 5. in that venv: ``hccrt assess PATIENT_JSON --format json``, the packaged schemas and
    protocols (``hccrt schema patient``), and ``hccrt serve``, ``db`` and ``cohort`` naming the
-   ``[web]`` extra (exit 2).
+   ``[web]`` extra (exit 2);
+6. with ``--web``: ``hccrt[web]`` installed the same way, and ``hccrt serve`` answers
+   ``/healthz`` on a free loopback port.
 
 Exit 0 when every check passes; otherwise the failing step is printed and the exit code is 1.
 """
@@ -29,11 +31,15 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATIENT = ROOT / "examples" / "patients" / "single_hcc_child_a.json"
@@ -106,33 +112,43 @@ def build_wheel(python: Path, work: Path) -> Path:
     return wheel
 
 
-def runtime_closure(wheel: Path) -> list[metadata.Distribution]:
-    """The installed distributions that hccrt's base install needs (transitively)."""
+def _marker_holds(requirement: Any, extras: frozenset[str]) -> bool:
+    if requirement.marker is None:
+        return True
+    return any(requirement.marker.evaluate({"extra": extra}) for extra in {"", *extras})
+
+
+def runtime_closure(wheel: Path, extras: frozenset[str] = frozenset()) -> list[Any]:
+    """The installed distributions that ``hccrt[EXTRAS]`` needs (transitively, with extras)."""
     from packaging.requirements import Requirement
 
     with zipfile.ZipFile(wheel) as archive:
         (meta_name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         meta = archive.read(meta_name).decode("utf-8")
     todo = [
-        line.split(":", 1)[1].strip()
+        (line.split(":", 1)[1].strip(), extras)
         for line in meta.splitlines()
         if line.startswith("Requires-Dist:")
     ]
-    found: dict[str, metadata.Distribution] = {}
+    found: dict[str, Any] = {}
+    expanded: set[tuple[str, frozenset[str]]] = set()
     while todo:
-        requirement = Requirement(todo.pop())
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+        text, parent_extras = todo.pop()
+        requirement = Requirement(text)
+        if not _marker_holds(requirement, parent_extras):
             continue
         key = _key(requirement.name)
-        if key in found:
+        wanted = frozenset(requirement.extras)
+        if (key, wanted) in expanded:
             continue
+        expanded.add((key, wanted))
         try:
             found[key] = metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError as error:
             raise CheckFailed(
                 f"{requirement.name} is not installed here: cannot repack it"
             ) from error
-        todo += found[key].requires or []
+        todo += [(r, wanted) for r in found[key].requires or []]
     return list(found.values())
 
 
@@ -215,12 +231,52 @@ def check_installed(bin_dir: Path, patient: Path, work: Path) -> list[str]:
     return passed
 
 
+def check_web(wheel: Path, wheelhouse: Path, bin_dir: Path, work: Path) -> str:
+    """Install ``hccrt[web]`` from the wheelhouse and start ``hccrt serve``; what it answered."""
+    for dist in runtime_closure(wheel, frozenset({"web"})):
+        repack(dist, wheelhouse)
+    pip_install = [bin_dir / "python", "-m", "pip", "install", "--quiet", "--no-index"]
+    _run([*pip_install, "--find-links", wheelhouse, f"{wheel}[web]"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    command = [
+        str(bin_dir / "hccrt"),
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(work / "web"),
+    ]
+    server = subprocess.Popen(
+        command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                said = server.stdout.read() if server.stdout is not None else ""
+                raise CheckFailed(f"hccrt serve exited {server.returncode}: {said}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
+                    return f"hccrt[web]: hccrt serve answered /healthz with {reply.status}"
+            except OSError:
+                time.sleep(0.5)
+        raise CheckFailed("hccrt serve did not answer /healthz within 120 s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every step in ``argv[0]`` (a work folder); print what passed."""
     args = sys.argv[1:] if argv is None else argv
     if not args:
         sys.stderr.write(__doc__ or "")
         return 2
+    web = "--web" in args
+    args = [a for a in args if a != "--web"]
     work = Path(args[0]).resolve()
     patient = Path(args[1]).resolve() if len(args) > 1 else DEFAULT_PATIENT
     work.mkdir(parents=True, exist_ok=True)
@@ -234,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         for dist in closure:
             repack(dist, wheelhouse)
         print(f"wheelhouse: {len(closure)} installed distributions repacked", flush=True)
-        for line in check_installed(install(wheel, wheelhouse, work), patient, work):
-            print(line)
+        bin_dir = install(wheel, wheelhouse, work)
+        for line in check_installed(bin_dir, patient, work):
+            print(line, flush=True)
+        if web:
+            print(check_web(wheel, wheelhouse, bin_dir, work), flush=True)
     except CheckFailed as failure:
         sys.stderr.write(f"wheel check failed: {failure}\n")
         return 1

@@ -44,11 +44,11 @@ def test_the_check_without_a_folder_prints_its_usage() -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_the_wheel_installs_offline_and_runs_assess(tmp_path: Path) -> None:
+def test_the_wheel_installs_offline_and_runs_assess_and_serve(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(ROOT / "src")
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(tmp_path)],
+        [sys.executable, str(SCRIPT), str(tmp_path), "--web"],
         capture_output=True,
         text=True,
         check=False,
@@ -63,3 +63,4 @@ def test_the_wheel_installs_offline_and_runs_assess(tmp_path: Path) -> None:
     assert "pip install 'hccrt[web]'" in done.stdout
     assert "hccrt db without [web]: exit 2, names the extra" in done.stdout
     assert "hccrt cohort without [web]: exit 2, names the extra" in done.stdout
+    assert "hccrt[web]: hccrt serve answered /healthz with 200" in done.stdout
