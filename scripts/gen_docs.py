@@ -18,6 +18,8 @@ from hccrt.clinical.patient import PatientRecord
 from hccrt.clinical.sources import RULES, SEED_DOCUMENTS, Rule
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
+SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "src" / "hccrt" / "schemas"
+"""The package-data copies of the schemas (``hccrt.schemas``): an installed hccrt ships them."""
 
 
 def schema_text(model: type[BaseModel]) -> str:
@@ -96,14 +98,30 @@ def generated_files() -> dict[str, str]:
     }
 
 
+def package_files() -> dict[str, str]:
+    """Map of file name under ``src/hccrt/schemas/`` to its generated content (the schemas)."""
+    return {name: text for name, text in generated_files().items() if name.endswith(".json")}
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Write the generated documentation files into ``docs/`` (or the directory given)."""
+    """Write the generated files into ``docs/`` and the schemas into the package.
+
+    With a directory argument, write only the ``docs/`` files, into that directory.
+    """
     args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else DOCS_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    for name, text in generated_files().items():
-        (target / name).write_text(text, encoding="utf-8")
-        sys.stdout.write(f"wrote {target / name}\n")
+    targets = (
+        [(Path(args[0]), generated_files())]
+        if args
+        else [
+            (DOCS_DIR, generated_files()),
+            (SCHEMAS_DIR, package_files()),
+        ]
+    )
+    for target, files in targets:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (target / name).write_text(text, encoding="utf-8")
+            sys.stdout.write(f"wrote {target / name}\n")
 
 
 if __name__ == "__main__":

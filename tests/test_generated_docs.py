@@ -31,6 +31,23 @@ def test_generated_docs_are_fresh(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", sorted(GENERATOR.package_files()))
+def test_packaged_schemas_are_fresh(name: str) -> None:
+    from hccrt.schemas import schema_text
+
+    assert schema_text(name.removesuffix("-schema.json")) == GENERATOR.generated_files()[name], (
+        f"src/hccrt/schemas/{name} is stale: run .venv/bin/python scripts/gen_docs.py"
+    )
+
+
+def test_an_unknown_schema_names_the_known_ones() -> None:
+    from hccrt.errors import InputError
+    from hccrt.schemas import schema_text
+
+    with pytest.raises(InputError, match=r"schema=patients: not a packaged schema; use one of"):
+        schema_text("patients")
+
+
 def test_the_generator_writes_into_the_folder_it_is_given(tmp_path: Path) -> None:
     GENERATOR.main([str(tmp_path)])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(GENERATOR.generated_files())

@@ -62,3 +62,20 @@ def test_a_pydantic_validation_error_becomes_one_input_line() -> None:
     assert _as_validation_error(caught.value) is caught.value
     assert _as_validation_error(ValueError("x")) is None
     assert _validation_message(caught.value).startswith("dose_gy=fifty: Input should be")
+
+
+def test_a_missing_web_extra_package_names_the_extra() -> None:
+    # Issue 18 item 7: the base install's `hccrt db` / `cohort` said "internal error: No module
+    # named 'alembic'". (scripts/wheel_check.py checks it in a real base install.)
+    from hccrt.cli.app import _missing_extra_line
+
+    missing = ModuleNotFoundError("No module named 'alembic'", name="alembic")
+    assert _missing_extra_line(missing, ["db", "upgrade"]) == (
+        "hccrt db: needs the web extra (Python package 'alembic' is not installed); "
+        "install it: pip install 'hccrt[web]'"
+    )
+    deep = ModuleNotFoundError("No module named 'dask.distributed'", name="dask.distributed")
+    assert _missing_extra_line(deep, ["--verbose", "cohort"]) is not None
+    other = ModuleNotFoundError("No module named 'numpy'", name="numpy")  # a bug, not the extra
+    assert _missing_extra_line(other, ["dvh"]) is None
+    assert _missing_extra_line(ValueError("x"), ["dvh"]) is None

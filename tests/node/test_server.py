@@ -131,22 +131,24 @@ def test_a_complete_case_is_planned_and_the_results_come_back(
 
 
 @pytest.mark.slow
-def test_a_case_without_a_record_is_assessed_as_insufficient_data(
+def test_a_case_without_a_record_is_planned_with_the_general_limit(
     tmp_path: Path, start_node: StartNode, node_phantom: PhantomResult, receiver: Receiver
 ) -> None:
+    # Issue 18 item 1: no FHIR bundle or patient.json: planned with clinical stages
+    # "insufficient data" and the general 22 Gy limit, and the results still come back.
     node = start_node(write_config(tmp_path, back_port=receiver.port, timeout_s=600.0))
     files = case_files(node_phantom)
     assert send(files, node.port) == [0] * len(files)
     runs = tmp_path / "store" / "results"
-    wait_for(lambda: bool(list(runs.rglob("run-1.json"))), 300, "the case's run")
+    wait_for(lambda: bool(list(runs.rglob("run-1.json"))), 600, "the case's run")
     record = json.loads(next(runs.rglob("run-1.json")).read_text())
-    assert record["status"] == "done, nothing sent (no results to send)"
+    assert record["status"] == "done", record
     assert "no clinical record" in record["clinical_record"]
     planning = next(s for s in record["stages"] if s["name"] == "planning")
-    assert planning["status"] == "skipped"
-    assert "no patient record" in planning["detail"]
+    assert planning["status"] == "done", planning
+    assert "general 22 Gy mean normal-liver limit" in planning["detail"]
     assert any("22 Gy" in w for w in record["warnings"])
-    assert receiver.received == []
+    assert "1.2.840.10008.5.1.4.1.1.481.2" in {c for c, _ in receiver.received}  # RTDOSE
 
 
 # pynetdicom 3.0.4 leaves the socket of a refused connection for the garbage collector.

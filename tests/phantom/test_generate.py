@@ -104,3 +104,26 @@ def test_hounsfield_units(small_phantom: PhantomResult) -> None:
     assert at(-240.0, -240.0) <= -960.0  # air
     assert at(0.0, 55.0) > 250.0  # vertebral body
     assert -140.0 < at(0.0, 5.0 - 120.0 + 6.0) < -60.0  # anterior subcutaneous fat
+
+
+@pytest.mark.slow
+def test_generation_reports_four_stages_with_slices_and_rois(tmp_path: Path) -> None:
+    from hccrt.progress import RecordedProgress
+    from tests.phantom.conftest import SMALL
+
+    recorded = RecordedProgress()
+    options = PhantomOptions(seed=3, **SMALL)  # type: ignore[arg-type]
+    result = generate_phantom(tmp_path / "p", options, progress=recorded)
+    stages = [e[1:] for e in recorded.events if e[0] == "stage"]
+    assert [s[1:] for s in stages] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    slices = len(list(result.ct_dir.glob("*.dcm")))
+    for number in (1, 2):
+        start = recorded.events.index(("stage", *stages[number - 1]))
+        end = recorded.events.index(("stage", *stages[number]))
+        done = [e[2:] for e in recorded.events[start:end] if e[0] == "step"]
+        assert done[-1] == (slices, slices)
+    rois = [e[2:] for e in recorded.events if e[0] == "step" and e[1] == "ROIs"]
+    assert rois[-1][0] == rois[-1][1] == len(result.summary["structures"])
+    cached = RecordedProgress()
+    generate_phantom(tmp_path / "p", options, progress=cached)
+    assert cached.events == []  # a cached phantom does no work to report

@@ -158,3 +158,23 @@ def test_closed_leaf_pairs_are_parked_under_the_jaw(planned: tuple[PlannedCase, 
             assert gaps.min() >= 0.5 - 1e-6
             closed = gaps < 0.5 + 1e-6
             assert np.all(leaves[1][closed] <= x1)
+
+
+@pytest.mark.slow
+def test_auto_planning_with_imrt_infeasible_does_not_advise_imrt(tmp_path: Path) -> None:
+    # Issue 18 item 6: the chosen 3DCRT plan said "Re-plan with IMRT" after IMRT had failed.
+    case = write_case(tmp_path / "case")
+    request = PlanRequest(
+        50.0, 25, technique="auto", gantry_deg=(0.0, 120.0, 240.0), normal_liver_mean_gy=1.0
+    )
+    planned = plan_in_memory(
+        read_ct_series(case / "CT"),
+        read_rtstruct(case / "RTSTRUCT.dcm"),
+        request,
+        hccrt_plan_context(request),
+    )
+    three_d = planned.evaluations["3DCRT"]
+    assert three_d.verdict == "fail"
+    assert planned.result.infeasibility or planned.evaluations["IMRT"].verdict == "fail"
+    assert not any("Re-plan with IMRT" in r for r in three_d.recommendations)
+    assert any(r.startswith("IMRT was tried") for r in three_d.recommendations)

@@ -133,3 +133,15 @@ def test_volume_and_critical_volume_limits_become_dvh_constraints():
     assert liver_rule.met(dose[liver], tolerance=0.0)
     dose[3, 0, 0] = 16.0
     assert not liver_rule.met(dose[liver], tolerance=0.0)
+
+
+def test_an_unknown_child_pugh_class_plans_with_the_general_limit() -> None:
+    # Issue 18 item 1: a case without a clinical record is planned with seed 000's general limit.
+    from hccrt.planning.protocol import default_constraints
+
+    (liver,) = default_constraints(None, {"Liver-GTV"})
+    assert (liver.structure, liver.kind, liver.dose_gy) == ("Liver-GTV", "mean", 22.0)
+    assert "liver_mean_general" in liver.source
+    assert "Child-Pugh class unknown" in liver.source
+    with pytest.raises(ClinicalInputError, match=r"child_pugh_class=C: seed 000 gives a normal"):
+        default_constraints("C", {"Liver-GTV"})

@@ -126,6 +126,36 @@ def test_infeasible_constraints_are_named(phantom):
         optimise_imrt(problem, outer_iterations=2, inner_iterations=30)
 
 
+def test_the_dose_influence_and_imrt_report_beams_and_iterations(phantom):
+    from hccrt.progress import RecordedProgress
+
+    dij, masks = phantom
+    recorded = RecordedProgress()
+    compute_dose_influence(
+        np.ones(dij.grid.shape, dtype=np.float32),
+        dij.grid,
+        dij.grid,
+        dij.voxels,
+        dij.beams,
+        dij.bixels,
+        on_beam=lambda done, total: recorded.step("beams", done, total),
+    )
+    problem = PlanningProblem.build(dij, masks, TargetGoal("PTV", 50.0, coverage_pct=90.0), ())
+    optimise_imrt(
+        problem,
+        outer_iterations=3,
+        inner_iterations=5,
+        require_coverage=False,
+        on_iteration=lambda done, total: recorded.step("IMRT iterations", done, total),
+    )
+    beams = [e[2:] for e in recorded.events if e[1] == "beams"]
+    assert beams == [(n, 5) for n in range(1, 6)]
+    iterations = [e[2:] for e in recorded.events if e[1] == "IMRT iterations"]
+    assert iterations[-1] == (3, 3)  # ends at the total even when the loop stops early
+    assert [done for done, _ in iterations] == sorted(done for done, _ in iterations)
+    assert {total for _, total in iterations} == {3}
+
+
 def test_missing_structure_in_constraint(phantom):
     dij, masks = phantom
     goal = TargetGoal("PTV", 50.0)

@@ -105,6 +105,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "node",
         "Run the DICOM node: receive cases, run `hccrt run` on each complete one, send results.",
     ),
+    "pull": (
+        "pull",
+        "Pull a study from a PACS (C-FIND, then C-GET) into a case folder for `hccrt run`.",
+    ),
+    "schema": (
+        "schema",
+        "Print the JSON schema of a patient, follow-up or course record (docs/*-schema.json).",
+    ),
     "fhir": (
         "fhir",
         "The patient record as an HL7 FHIR R4B Bundle (R4 content accepted; docs/fhir.md).",
@@ -250,6 +258,31 @@ def _as_validation_error(error: Exception) -> ValidationError | None:
     return None
 
 
+WEB_EXTRA_MODULES = frozenset(
+    {
+        "alembic", "argon2", "confusable_homoglyphs", "dask", "distributed", "fastapi",
+        "itsdangerous", "multipart", "pandas", "psycopg", "pyarrow", "python_multipart",
+        "sqlalchemy", "uvicorn", "zxcvbn",
+    }
+)  # fmt: skip
+"""Import names of the ``[web]`` extra (server, store, cohorts): missing ones name the extra."""
+
+
+def _missing_extra_line(error: Exception, argv: list[str] | None) -> str | None:
+    """The one-line message for a package of the ``[web]`` extra that is not installed."""
+    if not isinstance(error, ModuleNotFoundError) or error.name is None:
+        return None
+    module = error.name.split(".")[0]
+    if module not in WEB_EXTRA_MODULES:
+        return None
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    command = f"hccrt {words[0]}" if words else "this command"
+    return (
+        f"{command}: needs the web extra (Python package {module!r} is not installed); "
+        "install it: pip install 'hccrt[web]'"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit: 0 ok, 2 bad input (one line on stderr), 1 internal error."""
     try:
@@ -271,6 +304,10 @@ def main(argv: list[str] | None = None) -> None:
         invalid = _as_validation_error(error)
         if invalid is not None:
             sys.stderr.write(f"error: {_validation_message(invalid)}\n")
+            sys.exit(2)
+        extra = _missing_extra_line(error, argv)
+        if extra is not None:
+            sys.stderr.write(f"error: {extra}\n")
             sys.exit(2)
         from hccrt.cli._input import os_error_line
 

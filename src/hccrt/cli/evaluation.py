@@ -248,6 +248,7 @@ def evaluate(
     ] = 8.0,
 ) -> None:
     """Evaluate a plan against an HCC protocol and write evaluation.json, report.html/.pdf."""
+    from hccrt.cli._progress import command_progress
     from hccrt.dicom.identity import case_identity
     from hccrt.dvh.sampling import DvhSettings
     from hccrt.evaluation import PlanFiles, evaluate_files, files_from_case
@@ -266,20 +267,23 @@ def evaluate(
             "input", "give a CASE_DIR or --rtstruct and --rtdose", None,
             "e.g. hccrt evaluate case/ --out report/",
         )  # fmt: skip
-    evaluation, ct_series = evaluate_files(
-        files,
-        protocol=protocol,
-        technique=technique,
-        prescription_gy=prescription_gy,
-        fractions=fractions,
-        child_pugh_class=child_pugh,
-        relative_unit=relative_unit,
-        settings=settings,
-        course=course,
-        liver_alpha_beta_gy=liver_alpha_beta_gy,
-    )
-    identity = case_identity(files.ct, files.rtstruct, files.rtplan)
-    written = write_report(evaluation, out, ct=ct_series, identity=identity)
+    with command_progress(output_format) as progress:
+        progress.stage("reading the DICOM and evaluating the plan", 1, 2)
+        evaluation, ct_series = evaluate_files(
+            files,
+            protocol=protocol,
+            technique=technique,
+            prescription_gy=prescription_gy,
+            fractions=fractions,
+            child_pugh_class=child_pugh,
+            relative_unit=relative_unit,
+            settings=settings,
+            course=course,
+            liver_alpha_beta_gy=liver_alpha_beta_gy,
+        )
+        progress.stage("writing the report", 2, 2)
+        identity = case_identity(files.ct, files.rtstruct, files.rtplan)
+        written = write_report(evaluation, out, ct=ct_series, identity=identity)
     payload = evaluation.to_json()
     summary = {
         "verdict": payload["verdict"],

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from hccrt.cli._input import finite_float
-from hccrt.cli.output import FormatOption, OutputFormat, emit, progress_bar
+from hccrt.cli.output import FormatOption, OutputFormat, emit
 
 
 def _render(payload: dict[str, Any]) -> str:
@@ -133,6 +133,7 @@ def phantom(
 
     The same options give byte-identical files; rerunning into the same folder is a no-op.
     """
+    from hccrt.cli._progress import command_progress
     from hccrt.phantom import PhantomOptions, generate_phantom
 
     options = PhantomOptions(
@@ -147,8 +148,8 @@ def phantom(
         lipiodol=lipiodol,
         tumor_segment=tumor_segment,
     )
-    with progress_bar("phantom", None) as advance:
-        result = generate_phantom(out, options, force=force, advance=advance)
+    with command_progress(output_format) as progress:
+        result = generate_phantom(out, options, force=force, progress=progress)
     payload: dict[str, Any] = {
         "out_dir": str(result.out_dir),
         "cached": result.cached,

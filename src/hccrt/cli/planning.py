@@ -14,7 +14,6 @@ from the protocol evaluation), protocol_evaluation, dvh).
 from __future__ import annotations
 
 import enum
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -169,23 +168,25 @@ def plan(
     if gantry_angles:
         angles = number_list(gantry_angles, "--gantry-angles", "0,90,180")
 
-    def progress(message: str) -> None:
-        sys.stderr.write(f"[plan] {message}\n")
+    from hccrt.cli._progress import command_progress
 
-    payload = plan_case_dir(
-        case_dir,
-        out,
-        prescription_gy,
-        fractions,
-        technique=technique.value,
-        child_pugh_class=child_pugh,
-        target=target,
-        gantry_deg=angles,
-        dose_spacing_mm=dose_grid_mm,
-        normal_liver_mean_gy=liver_mean_limit_gy,
-        progress=progress,
-        final_dose="pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone",
-    )
+    with command_progress(output_format) as progress:
+        payload = plan_case_dir(
+            case_dir,
+            out,
+            prescription_gy,
+            fractions,
+            technique=technique.value,
+            child_pugh_class=child_pugh,
+            target=target,
+            gantry_deg=angles,
+            dose_spacing_mm=dose_grid_mm,
+            normal_liver_mean_gy=liver_mean_limit_gy,
+            progress=progress,
+            final_dose="pencil_beam"
+            if final_dose is FinalDoseChoice.pencil_beam
+            else "collapsed_cone",
+        )
     emit(payload, output_format, _render)
 
 

@@ -65,13 +65,15 @@ def run(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
+    from hccrt.cli._progress import command_progress
     from hccrt.pipeline import RunOptions, run_case
 
     engine: Literal["collapsed_cone", "pencil_beam"] = (
         "pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone"
     )
     options = RunOptions(technique.value, prescription_gy, fractions, engine)  # validated first
-    result = run_case(case_dir, out, force=force, options=options)
+    with command_progress(output_format) as progress:
+        result = run_case(case_dir, out, force=force, options=options, progress=progress)
     emit(result, output_format, _render)
     if result.errors:
         raise typer.Exit(1)

@@ -212,10 +212,10 @@ def cohort_evaluate(
     NTCP as a fraction). Exit code 1 when every case has failed, 2 for bad input or an
     unreachable scheduler.
     """
-    from hccrt.cli.output import progress_bar
+    from hccrt.cli._progress import command_progress
     from hccrt.cohort.runner import run_cohort
 
-    with progress_bar("cohort", total=None) as advance:
+    with command_progress(output_format) as progress:
         result = run_cohort(
             cases_dir,
             out,
@@ -226,7 +226,7 @@ def cohort_evaluate(
             plot_path=plot,
             evaluator=evaluator,
             processes=processes,
-            on_case_done=lambda _row: advance(1),
+            progress=progress,
         )
     emit(result.to_json(), output_format, _render_summary)
     summary = result.summary

@@ -30,6 +30,7 @@ from hccrt._threads import one_numerical_thread
 from hccrt.cohort.journal import Journal
 from hccrt.cohort.summary import plot_ntcp_vs_dose, summarize
 from hccrt.errors import InputError
+from hccrt.progress import NO_PROGRESS, Progress
 
 DEFAULT_EVALUATOR = "hccrt.cohort.plan:plan_evaluation_row"
 ALLOWED_FAILURES = 1
@@ -218,6 +219,7 @@ def run_cohort(
     evaluator: str = DEFAULT_EVALUATOR,
     processes: bool = False,
     on_case_done: Callable[[dict[str, Any]], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> CohortResult:
     """Evaluate every pending case of ``cases_dir``, journal each row, rewrite ``out``.
 
@@ -242,10 +244,16 @@ def run_cohort(
     evaluator
         ``module:function`` that turns ``(case_dir, protocol)`` into a row (default: the plan
         evaluation of :mod:`hccrt.cohort.plan`).
+    on_case_done
+        Called with each case's row as it is journaled.
+    progress
+        Told of the three stages (finding the cases; evaluating them, case by case; the table
+        and plot) (:mod:`hccrt.progress`).
     """
     import dask
     from distributed import Client, as_completed
 
+    progress.stage("finding the cases", 1, 3)
     cases_dir = cases_dir.expanduser().resolve()
     cases = discover_cases(cases_dir)
     load_evaluator(evaluator)  # fail early, not once per case
@@ -257,6 +265,7 @@ def run_cohort(
         if c.name not in done or (retry_failed and done[c.name].get("status") == "error")
     ]
     run_id = uuid.uuid4().hex[:12]
+    progress.stage(f"evaluating {len(pending)} cases", 2, 3)
     if pending:
         with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
             cluster = _local_cluster(workers, processes) if scheduler is None else None
@@ -279,18 +288,21 @@ def run_cohort(
                     for i, c in enumerate(pending)
                 ]
                 case_of = dict(zip((f.key for f in futures), pending, strict=True))
-                for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                completed = as_completed(futures)  # type: ignore[no-untyped-call]
+                for finished, future in enumerate(completed, start=1):
                     try:
                         row = future.result()
                     except Exception as error:  # KilledWorker, lost worker: this case only
                         row = _lost_case_row(case_of[future.key], protocol, run_id, error)
                     journal.write(row)
+                    progress.step("cases", finished, len(pending))
                     if on_case_done is not None:
                         on_case_done(row)
             finally:
                 client.close()
                 if cluster is not None:
                     cluster.close()
+    progress.stage("results table and plot", 3, 3)
     table = journal.consolidate()
     plot = plot_path if plot_path is not None else out.with_suffix(".png")
     has_plot = plot_ntcp_vs_dose(table, plot)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 from hccrt.errors import InputError
@@ -22,7 +22,8 @@ __all__ = ["CONVENTIONAL", "SourcedLimit", "planning_defaults", "protocol_limit"
 CONVENTIONAL = "hcc_conventional"
 """The protocol of conventionally fractionated courses, home of the fractionation-free limits."""
 
-_PROTOCOLS = Path(__file__).resolve().parents[1] / "evaluation" / "protocols"
+# Package data, read through importlib.resources (works from a wheel or a zip, not only a checkout).
+_PROTOCOLS = files("hccrt").joinpath("evaluation", "protocols")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class SourcedLimit:
 def _raw(protocol: str) -> dict[str, Any]:
     path = _PROTOCOLS / f"{protocol}.json"
     if not path.is_file():
-        known = sorted(p.stem for p in _PROTOCOLS.glob("*.json"))
+        names = (p.name for p in _PROTOCOLS.iterdir())
+        known = sorted(n.removesuffix(".json") for n in names if n.endswith(".json"))
         raise InputError("protocol", "not a packaged protocol", protocol, f"use one of {known}")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data

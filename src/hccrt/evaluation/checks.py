@@ -1,4 +1,4 @@
-"""The checks behind a plan evaluation: one constraint, the RILD NTCP and the recommendation.
+"""The checks behind a plan evaluation: one constraint, the RILD NTCP and the advice.
 
 Used by :func:`hccrt.evaluation.evaluate_plan`, which applies them to every constraint of the
 protocol and combines them into the verdict.
@@ -7,12 +7,14 @@ protocol and combines them into the verdict.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 
 from hccrt.evaluation.limits import compare, convert_constraint, metric_value
 from hccrt.evaluation.protocol import Constraint, Protocol
 from hccrt.evaluation.results import (
     ConstraintResult,
     ConstraintStatus,
+    Evaluation,
     NtcpEstimate,
     NtcpStatus,
     Verdict,
@@ -123,21 +125,112 @@ def estimate_ntcp(
     )
 
 
-def recommendations(verdict: Verdict, failed: bool, plan: PlanFacts) -> tuple[str, ...]:
-    """The recommendation for a verdict (seed 000: 3DCRT first, IMRT if it fails)."""
+REQUIRED_STRUCTURES = ("Liver-GTV", "PTV")
+"""Structures without which the verdict cannot be ``pass`` (normal liver, target coverage)."""
+
+
+@dataclass(frozen=True)
+class AdviceFacts:
+    """What the advice rests on: what was measured and what was already tried.
+
+    Parameters
+    ----------
+    failed
+        Mandatory constraints that failed (``"Liver-GTV Dmean[Gy]"``).
+    missing
+        Required structures (:data:`REQUIRED_STRUCTURES`) that could not be evaluated.
+    child_pugh_c
+        The patient is Child-Pugh C (the seeds give no normal-liver tolerance).
+    cumulative_failed
+        The cumulative normal-liver dose with earlier courses fails its limit.
+    technique
+        The plan's technique (``3dcrt``, ``imrt``, ...; ``None``: unknown).
+    imrt_tried
+        Empty when IMRT was not tried for this case; else what it gave (e.g. "infeasible: ...").
+    """
+
+    failed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    child_pugh_c: bool = False
+    cumulative_failed: bool = False
+    technique: str | None = None
+    imrt_tried: str = ""
+
+
+def advice_facts(
+    results: tuple[ConstraintResult, ...] | list[ConstraintResult],
+    child_pugh_class: str | None,
+    cumulative_failed: bool,
+    plan: PlanFacts,
+) -> AdviceFacts:
+    """The :class:`AdviceFacts` of an evaluation's constraint results and patient."""
+    mandatory = [r for r in results if r.priority == "mandatory"]
+    failing = (r for r in mandatory if r.status == ConstraintStatus.FAIL)
+    failed = tuple(f"{r.structure} {r.metric}" for r in failing)
+    missing = tuple(
+        dict.fromkeys(
+            r.structure
+            for r in mandatory
+            if r.status == ConstraintStatus.NOT_EVALUATED and r.structure in REQUIRED_STRUCTURES
+        )
+    )
+    return AdviceFacts(failed, missing, child_pugh_class == "C", cumulative_failed, plan.technique)
+
+
+def recommendations(verdict: Verdict, facts: AdviceFacts) -> tuple[str, ...]:
+    """The advice for a verdict: one item per cause found, none that contradicts the facts.
+
+    The one home of the evaluation's advice (seed 000: 3DCRT first, IMRT if it fails). Each
+    item answers a cause that ``facts`` records: missing structures are asked for only when a
+    required structure is missing, re-planning with IMRT only for a 3DCRT plan when IMRT has not
+    already been tried, and a Child-Pugh C patient is referred to the indication, not to
+    re-planning.
+    """
     if verdict == Verdict.PASS:
         return ()
-    if not failed:
-        return (
-            "Contour the missing structures (normal liver needs Liver and the GTVs; coverage "
-            "needs a PTV) and evaluate again: the verdict cannot be 'pass' without them.",
+    advice: list[str] = []
+    if facts.child_pugh_c:
+        advice.append(
+            "Child-Pugh C: the seeds give no safe normal-liver dose (seed 000 plans Child-Pugh A "
+            "and B), so no plan can pass; review the indication for radiotherapy with the team."
         )
-    if plan.technique == "3dcrt":
-        return (
+    if facts.missing:
+        advice.append(
+            f"Contour the missing structures ({', '.join(facts.missing)}: normal liver needs "
+            "Liver and the GTVs; coverage needs a PTV) and evaluate again: the verdict cannot be "
+            "'pass' without them."
+        )
+    if facts.failed and facts.technique == "3dcrt" and not facts.imrt_tried:
+        advice.append(
             "Re-plan with IMRT: the 3DCRT plan does not meet the dosimetric requirements. "
-            + TECHNIQUE_RULE,
+            + TECHNIQUE_RULE
         )
-    return (
-        "The plan does not meet the protocol; re-optimise (e.g. lower normal-liver dose, "
-        "respiratory control per seed 000) or review the dose prescription with the team.",
+    elif facts.failed and facts.imrt_tried:
+        advice.append(
+            f"IMRT was tried and does not meet them either ({facts.imrt_tried}): lower the "
+            "prescription, review the limits and the target with the team, or consider another "
+            "local therapy."
+        )
+    elif facts.failed:
+        advice.append(
+            "The plan does not meet the protocol; re-optimise (e.g. lower normal-liver dose, "
+            "respiratory control per seed 000) or review the dose prescription with the team."
+        )
+    if facts.cumulative_failed:
+        advice.append(
+            "The cumulative normal-liver dose with the earlier course(s) is above its limit: "
+            "review the re-irradiation (dose, liver volume, interval) with the team."
+        )
+    return tuple(advice)
+
+
+def with_imrt_tried(evaluation: Evaluation, outcome: str) -> Evaluation:
+    """The evaluation of a plan, its advice redone knowing that IMRT was tried (``outcome``)."""
+    facts = advice_facts(
+        evaluation.constraints,
+        evaluation.child_pugh_class,
+        evaluation.cumulative_liver is not None and evaluation.cumulative_liver.status == "fail",
+        evaluation.plan,
     )
+    advice = recommendations(evaluation.verdict, replace(facts, imrt_tried=outcome))
+    return replace(evaluation, recommendations=advice)

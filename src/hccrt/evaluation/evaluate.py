@@ -19,6 +19,8 @@ from hccrt.core import Dose
 from hccrt.dvh.sampling import DvhSettings
 from hccrt.errors import InputError
 from hccrt.evaluation.checks import (
+    REQUIRED_STRUCTURES,
+    advice_facts,
     child_pugh_applies,
     estimate_ntcp,
     evaluate_constraint,
@@ -49,8 +51,6 @@ __all__ = [
     "StructureSummary",
     "evaluate_plan",
 ]
-
-REQUIRED_STRUCTURES = ("Liver-GTV", "PTV")
 
 
 def evaluate_plan(
@@ -175,7 +175,6 @@ def evaluate_plan(
             )
     ntcp = estimate_ntcp(chosen, resolver, cp, plan.fractions)
     verdict = Verdict.FAIL if reasons else Verdict.PASS
-    failed = any(r.status == ConstraintStatus.FAIL and r.priority == "mandatory" for r in results)
     dvhs = {key: value.dvh for key, value in resolver._cache.items() if value is not None}
     summaries = tuple(
         StructureSummary(
@@ -204,7 +203,10 @@ def evaluate_plan(
         plan=plan,
         constraints=tuple(results),
         ntcp=(ntcp,),
-        recommendations=recommendations(verdict, failed, plan),
+        recommendations=recommendations(
+            verdict,
+            advice_facts(results, cp, cumulative is not None and cumulative.status == "fail", plan),
+        ),
         structures=summaries,
         warnings=tuple(dict.fromkeys(notes)),
         dvhs=dvhs,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hccrt.errors import InputError
 
-__all__ = ["NodeConfig", "RemoteNode", "RunSettings", "load_node_config"]
+__all__ = ["NodeConfig", "RemoteNode", "RunSettings", "load_node_config", "load_remote"]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 # PS3.5 AE title: 1-16 characters of the default repertoire, no backslash or control characters.
@@ -170,3 +170,49 @@ def load_node_config(path: Path | None = None, **overrides: Any) -> NodeConfig:
         raise InputError(
             f"node.toml:{field}", first["msg"], first.get("input"), "see docs/node.md"
         ) from None
+
+
+def load_remote(path: Path, name: str) -> tuple[str, RemoteNode]:
+    """One remote node of the TOML configuration, and this node's calling AE title.
+
+    Only ``[node] ae_title`` and ``[remotes.NAME]`` are read (``hccrt pull`` needs no store).
+
+    Parameters
+    ----------
+    path
+        The node's TOML file.
+    name
+        A key of ``[remotes]``.
+
+    Returns
+    -------
+    ae_title, remote
+        hccrt's AE title (default ``HCCRT``) and the validated remote node.
+
+    Raises
+    ------
+    InputError
+        Missing or malformed file, an unknown remote, an invalid remote or AE title.
+    """
+    data = _read_toml(path)
+    remotes = data.get("remotes", {})
+    if not isinstance(remotes, dict) or name not in remotes:
+        known = ", ".join(sorted(remotes)) if isinstance(remotes, dict) else ""
+        raise InputError(
+            "--from",
+            f"not a [remotes] entry of {path.name} ({known or 'none defined'})",
+            name,
+            f"add [remotes.{name}] with ae_title, host and port (docs/node.md)",
+        )
+    node = data.get("node", {})
+    try:
+        ae_title = _ae_title(str(node.get("ae_title", "HCCRT")))
+    except ValueError as error:
+        raise InputError("node.toml:node.ae_title", str(error), node.get("ae_title")) from None
+    try:
+        return ae_title, RemoteNode.model_validate(remotes[name])
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        where = f"node.toml:remotes.{name}.{field}"
+        raise InputError(where, first["msg"], first.get("input"), "see docs/node.md") from None

@@ -56,6 +56,7 @@ from hccrt.phantom.shapes import Sphere
 from hccrt.phantom.structures import contour_structure
 from hccrt.phantom.synthesis import synthesize_ct
 from hccrt.phantom.tumors import PORTAL_VEIN_THROMBUS, PlacedTumor, place_tumors
+from hccrt.progress import NO_PROGRESS, Progress, StepCounter
 
 FIELD_OF_VIEW_MM = 500.0
 STUDY_DATETIME = datetime(2026, 1, 5, 9, 30, 0)
@@ -181,12 +182,16 @@ def _prepare(out_dir: Path, force: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
+PHANTOM_STAGES = 4
+"""Stages of :func:`generate_phantom` as its ``progress`` sees them."""
+
+
 def generate_phantom(
     out_dir: str | Path,
     options: PhantomOptions | None = None,
     *,
     force: bool = False,
-    advance: Callable[[int], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> PhantomResult:
     """Write the synthetic liver patient into ``out_dir`` (or reuse an identical cached one).
 
@@ -198,8 +203,9 @@ def generate_phantom(
         What to generate (defaults: seed 1, one 4 cm tumour, Child-Pugh A).
     force
         Replace the phantom files of a folder that holds another phantom or other files.
-    advance
-        Progress callback; called with the number of steps done (``2 x slices + ROIs``).
+    progress
+        Told of the four stages (CT synthesis and writing, slice by slice; contouring, ROI by
+        ROI; the RTSTRUCT, MR and record) (:mod:`hccrt.progress`). A cached phantom reports none.
 
     Raises
     ------
@@ -232,7 +238,11 @@ def generate_phantom(
     deposits = place_deposits(anatomy.tumors, options.seed) if options.lipiodol else ()
     ct_layers = anatomy.layers + tuple(Layer("lipiodol", d.shape) for d in deposits)
     _prepare(target, force)
-    hu = synthesize_ct(ct_layers, grid, options.seed, options.noise_sd_hu, advance)
+    slices = grid.shape[0]
+    progress.stage("synthesising the CT", 1, PHANTOM_STAGES)
+    hu = synthesize_ct(
+        ct_layers, grid, options.seed, options.noise_sd_hu, StepCounter(progress, "slices", slices)
+    )
     patient = PatientStudy(
         patient_name=f"PHANTOM^LIVER{options.seed}",
         patient_id=f"PHANTOM-{options.seed}",
@@ -247,8 +257,13 @@ def generate_phantom(
     if options.lipiodol:
         description = "Synthetic post-TACE CT (portal venous, lipiodol)"
     series = CTSeriesInfo(uids["ct"], series_description=description)
-    ct = write_ct_series(hu, grid, target / "CT", patient, series, advance=advance)
-    structures = _contours(anatomy, slice_z, grid.frame_of_reference_uid, advance)
+    progress.stage("writing the CT series", 2, PHANTOM_STAGES)
+    written = StepCounter(progress, "slices", slices)
+    ct = write_ct_series(hu, grid, target / "CT", patient, series, advance=written)
+    progress.stage("contouring the ROIs", 3, PHANTOM_STAGES)
+    contoured = StepCounter(progress, "ROIs", len(anatomy.organs))
+    structures = _contours(anatomy, slice_z, grid.frame_of_reference_uid, contoured)
+    progress.stage("writing the RTSTRUCT, the MR and the record", 4, PHANTOM_STAGES)
     rtstruct = build_rtstruct(
         ct,
         structures,

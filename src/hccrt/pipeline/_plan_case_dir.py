@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from hccrt.pipeline._planning import (
     write_planned,
 )
 from hccrt.planning import Technique
+from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = ["hccrt_plan_context", "plan_case_dir"]
 
@@ -71,7 +72,7 @@ def plan_case_dir(
     gantry_deg: Sequence[float] = DEFAULT_GANTRY_DEG,
     dose_spacing_mm: float = 3.0,
     normal_liver_mean_gy: float | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressLike = NO_PROGRESS,
     final_dose: FinalDoseEngine = "collapsed_cone",
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
@@ -85,7 +86,8 @@ def plan_case_dir(
     dose_spacing_mm, normal_liver_mean_gy, final_dose
         See :class:`PlanRequest`.
     progress
-        Called with a message at each step.
+        Three stages (reading, planning with its beams and IMRT iterations, report) and a note
+        at each step (:mod:`hccrt.progress`; a message callback is accepted too).
 
     Returns
     -------
@@ -97,7 +99,8 @@ def plan_case_dir(
     from hccrt.dicom.identity import case_identity
     from hccrt.report import write_report
 
-    say = progress or (lambda _m: None)
+    progress = as_progress(progress)
+    say = progress.note
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
         dose_spacing_mm, normal_liver_mean_gy, final_dose,
@@ -108,12 +111,13 @@ def plan_case_dir(
         raise InputError("case_dir", "holds no CT series", str(case_dir), "add the planning CT")
     if inventory.rtstruct is None:
         raise InputError("case_dir", "holds no RTSTRUCT", str(case_dir), "add the structure set")
-    say("reading CT and RTSTRUCT")
+    progress.stage("reading CT and RTSTRUCT", 1, 3)
     ct = read_ct_series(list(inventory.ct_files))
     structure_set = read_rtstruct(inventory.rtstruct)
-    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), say)
+    progress.stage("planning", 2, 3)
+    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), progress)
     payload = write_planned(planned, out_dir, ct, inventory.rtstruct, time.perf_counter() - start)
-    say("writing the evaluation report of the chosen plan")
+    progress.stage("writing the plan files and the report", 3, 3)
     report: dict[str, Path] = {}
     report_error = ""
     try:

@@ -23,6 +23,7 @@ from hccrt.core import Dose, Image, Plan, StructureSet, summarize_plan
 from hccrt.dvh import DoseVolumeHistogram, compute_dvh
 from hccrt.errors import InputError
 from hccrt.evaluation import Evaluation, PlanFacts, converted_limits, evaluate_plan
+from hccrt.evaluation.checks import with_imrt_tried
 from hccrt.evaluation.inputs import plan_facts
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.mask_contours import occupancy_to_contours
@@ -42,6 +43,7 @@ from hccrt.planning.protocol import (
     default_constraints,
     merge_constraints,
 )
+from hccrt.progress import NO_PROGRESS, ProgressLike
 
 __all__ = [
     "DEFAULT_GANTRY_DEG",
@@ -80,7 +82,8 @@ class PlanRequest:
     technique
         ``auto`` (3DCRT, IMRT if 3DCRT fails), ``3dcrt`` or ``imrt``.
     child_pugh_class
-        ``A`` or ``B`` (seed 000 normal-liver limit and the protocol's class-specific limits).
+        ``A`` or ``B`` (seed 000 normal-liver limit and the protocol's class-specific limits);
+        ``None`` when unknown: the general 22 Gy mean normal-liver limit of seed 000.
     target
         Target ROI name (default: built PTV from the GTV).
     gantry_deg
@@ -99,7 +102,7 @@ class PlanRequest:
     prescription_gy: float
     fractions: int
     technique: Technique = "auto"
-    child_pugh_class: str = "A"
+    child_pugh_class: str | None = "A"
     target: str | None = None
     gantry_deg: tuple[float, ...] = DEFAULT_GANTRY_DEG
     dose_spacing_mm: float = 3.0
@@ -183,7 +186,7 @@ def plan_in_memory(
     structure_set: StructureSet,
     request: PlanRequest,
     context: EvaluationContext,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressLike = NO_PROGRESS,
 ) -> PlannedCase:
     """Plan a case held in memory; nothing is read or written.
 
@@ -196,7 +199,8 @@ def plan_in_memory(
     context
         How each plan is evaluated (:class:`EvaluationContext`).
     progress
-        Called with a message at each step.
+        Notes and steps (beams, IMRT iterations) of the planner (:mod:`hccrt.progress`); a
+        message callback ``progress(message)`` is accepted too.
 
     Returns
     -------
@@ -209,7 +213,6 @@ def plan_in_memory(
     InputError
         No Liver ROI, no target, Child-Pugh C, or an infeasible plan.
     """
-    say = progress or (lambda _m: None)
     case = prepare_case(
         ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm
     )
@@ -307,13 +310,23 @@ def plan_in_memory(
         beams=beams,
         technique=request.technique,
         mlc=mlc,
-        progress=say,
+        progress=progress,
         assess=assess,
         target_dvh=target_dvh,
         fractions=request.fractions,
         final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
     )
     made = [p.technique for p in result.plans]
+    imrt_failed = result.infeasibility or (
+        "IMRT" in evaluations and evaluations["IMRT"].verdict != "pass"
+    )
+    if imrt_failed and "3DCRT" in evaluations:  # no "re-plan with IMRT" once IMRT was tried
+        outcome = (
+            f"infeasible: {result.infeasibility}"
+            if result.infeasibility
+            else "its plan fails: " + "; ".join(evaluations["IMRT"].verdict_reasons)
+        )
+        evaluations["3DCRT"] = with_imrt_tried(evaluations["3DCRT"], outcome)
     return PlannedCase(
         request=request,
         result=result,

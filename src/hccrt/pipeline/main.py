@@ -25,6 +25,10 @@ from hccrt.pipeline._fusion import fusion_stage
 from hccrt.pipeline._lipiodol import lipiodol_stage
 from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Workspace, summary_text
 from hccrt.pipeline.stages import assessment_stage, evaluation_stage, planning_stage
+from hccrt.progress import NO_PROGRESS, Progress
+
+STAGE_COUNT = 4
+"""Stages of :func:`run_case` as its ``progress`` sees them."""
 
 
 def _prepare_out_dir(out_dir: Path, force: bool) -> None:
@@ -41,10 +45,10 @@ def _prepare_out_dir(out_dir: Path, force: bool) -> None:
 
 NO_RECORD_WARNING = (
     "the case has no clinical record (patient.json or patient.fhir.json): every clinical stage is "
-    "insufficient data, "
-    "a dose is evaluated against the general 22 Gy mean normal-liver limit of seed 000, and a "
-    "case without a dose is not planned; add patient.json (docs/patient-schema.json) for the "
-    "patient's own limits and planning"
+    "insufficient data; a dose is evaluated, and a case without a dose is planned (with the "
+    "assessment's default scheme unless --prescription-gy/--fractions are given), against the "
+    "general 22 Gy mean normal-liver limit of seed 000; add patient.json (docs/patient-schema.json"
+    ") or a FHIR bundle for the patient's own Child-Pugh limits"
 )
 
 
@@ -88,6 +92,7 @@ def run_case(
     *,
     force: bool = False,
     options: RunOptions | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunResult:
     """Run every available stage on a case folder and write the results to ``out_dir``.
 
@@ -101,6 +106,9 @@ def run_case(
         Replace an existing ``out_dir`` (only after the new results are complete).
     options
         Planning options (technique, prescription).
+    progress
+        Told of the four stages (inventory, assessment, planning, evaluation and report) and of
+        the planner's beams and IMRT iterations (:mod:`hccrt.progress`).
 
     Returns
     -------
@@ -109,6 +117,7 @@ def run_case(
     """
     _prepare_out_dir(out_dir, force)
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    progress.stage("inventory of the case folder", 1, STAGE_COUNT)
     inventory = inventory_case(case_dir)
     patient = _patient(inventory)
     _require_usable_images(inventory)
@@ -121,10 +130,14 @@ def run_case(
         work.warnings.extend(inventory.warnings)
         if inventory.patient_record is None:
             work.warnings.append(NO_RECORD_WARNING)
+        progress.stage("clinical assessment", 2, STAGE_COUNT)
         review = fusion_stage(inventory, work)
         patient = lipiodol_stage(inventory, patient, work)
         assessment = assessment_stage(patient, work)
-        planned = planning_stage(inventory, patient, assessment, options or RunOptions(), work)
+        progress.stage("planning", 3, STAGE_COUNT)
+        run_options = options or RunOptions()
+        planned = planning_stage(inventory, patient, assessment, run_options, work, progress)
+        progress.stage("evaluation and report", 4, STAGE_COUNT)
         evaluation_stage(inventory, planned, work, () if review is None else (review,))
         result = RunResult(
             case_dir=str(case_dir),

@@ -21,6 +21,7 @@ from hccrt.dicom.case import CaseInventory
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFiles
 from hccrt.pipeline.results import RunOptions, StageOutcome, Workspace
+from hccrt.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
     from hccrt.core import Image
@@ -37,6 +38,13 @@ def assessment_stage(patient: PatientRecord, work: Workspace) -> Assessment:
         StageOutcome("assessment", "done", "scores, staging, options, radiotherapy", outputs)
     )
     return assessment
+
+
+NO_RECORD_PLANNING = (
+    "; no clinical record: clinical stages insufficient data, planned with the general 22 Gy "
+    "mean normal-liver limit of seed 000"
+)
+"""Added to the planning detail of a case without ``patient.json`` or a FHIR bundle."""
 
 
 def _prescription(assessment: Assessment, options: RunOptions) -> tuple[float, int, str]:
@@ -68,6 +76,7 @@ def planning_stage(
     assessment: Assessment,
     options: RunOptions,
     work: Workspace,
+    progress: Progress = NO_PROGRESS,
 ) -> PlanningOutcome | None:
     """Plan a case that has CT + RTSTRUCT but no dose; return the plan in memory.
 
@@ -82,10 +91,8 @@ def planning_stage(
         reason = f"needs {' and '.join(missing)}"
     elif inventory.rtdoses:
         reason = "the case already has a dose: it is evaluated instead"
-    elif not assessment.radiotherapy.indicated:
+    elif not assessment.radiotherapy.indicated and inventory.patient_record is not None:
         reason = "radiotherapy is not indicated by the clinical assessment"
-        if inventory.patient_record is None:
-            reason += " (no patient record: the planner needs the Child-Pugh class)"
     rtstruct_path = inventory.rtstruct
     if reason or rtstruct_path is None:
         work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))
@@ -105,11 +112,14 @@ def planning_stage(
     def action() -> tuple[str, tuple[str, ...]]:
         start = time.perf_counter()
         dose_gy, fractions, why = _prescription(assessment, options)
+        no_record = inventory.patient_record is None
+        if no_record:  # every clinical fact unknown: the general limit, the default scheme
+            why += NO_RECORD_PLANNING
         request = PlanRequest(
             dose_gy,
             fractions,
             technique=options.technique,
-            child_pugh_class=assessment.liver_function.child_pugh.class_,
+            child_pugh_class=None if no_record else assessment.liver_function.child_pugh.class_,
             final_dose=options.final_dose,
         )
         ct = read_ct_series(list(inventory.ct_files))
@@ -122,7 +132,7 @@ def planning_stage(
             assessment_text=text,
             warnings=structure_set.warnings,
         )
-        planned = plan_in_memory(ct, structure_set, request, context)
+        planned = plan_in_memory(ct, structure_set, request, context, progress)
         plan_dir = work.folder / "plan"
         payload = write_planned(planned, plan_dir, ct, rtstruct_path, time.perf_counter() - start)
         work.write_json("plan/plan.json", json.dumps(payload, indent=2))

@@ -11,7 +11,7 @@ returned with the reason for the choice.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ from hccrt.planning.outcomes import (
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
+from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = [
     "BIXEL_MM",
@@ -71,13 +72,16 @@ def auto_plan(
     technique: Technique = "auto",
     hu_table: HuDensityTable | None = None,
     mlc: MlcModel | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressLike = NO_PROGRESS,
     assess: Assessor | None = None,
     target_dvh: TargetDvh | None = None,
     fractions: int | None = None,
     final_dose: FinalDose | None = None,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
+
+    ``progress`` gets a note per step, ``step("beams", ...)`` while the dose-influence matrix is
+    computed and ``step("IMRT iterations", ...)`` while IMRT is optimised.
 
     Parameters
     ----------
@@ -107,7 +111,8 @@ def auto_plan(
         given, each finished plan's dose is recomputed with it, the plan renormalised on that
         dose (on ``target_dvh``) and judged on it; the beamlet dose stays the optimiser's.
     """
-    say = progress or (lambda _msg: None)
+    progress = as_progress(progress)
+    say = progress.note
     timings: dict[str, float] = {}
     if technique not in ("auto", "3dcrt", "imrt"):
         raise InputError("technique", "must be auto, 3dcrt or imrt", technique, "")
@@ -130,7 +135,15 @@ def auto_plan(
     bixels = select_bixels(beams, target_points, BIXEL_MM, PENUMBRA_MARGIN_MM + BIXEL_MM)
     voxels = np.flatnonzero(masks[body].ravel())
     say(f"dose influence: {len(beams)} beams, {bixels.count} beamlets, {voxels.size} voxels")
-    dij = compute_dose_influence(density, ct_grid, dose_grid, voxels, beams, bixels)
+    dij = compute_dose_influence(
+        density,
+        ct_grid,
+        dose_grid,
+        voxels,
+        beams,
+        bixels,
+        on_beam=lambda done, total: progress.step("beams", done, total),
+    )
     timings["dose_influence"] = time.perf_counter() - start
     problem = PlanningProblem.build(dij, masks, goal, constraints)
 
@@ -191,7 +204,10 @@ def auto_plan(
         t0 = time.perf_counter()
         say("IMRT: fluence optimisation with hard constraints")
         try:
-            result = optimise_imrt(problem)
+            result = optimise_imrt(
+                problem,
+                on_iteration=lambda done, total: progress.step("IMRT iterations", done, total),
+            )
         except InfeasiblePlanError as error:
             infeasibility = str(error)
             result = None

@@ -14,6 +14,7 @@ beamlet's peak dose are dropped; the matrix is stored as scipy CSR in float32.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,6 +84,7 @@ def compute_dose_influence(
     model: PhotonBeamModel | None = None,
     cutoff_mm: float = 20.0,
     threshold: float = 1e-3,
+    on_beam: Callable[[int, int], None] | None = None,
 ) -> DoseInfluence:
     """Compute the dose-influence matrix of all beamlets on ``dose_voxels`` of ``dose_grid``.
 
@@ -101,6 +103,8 @@ def compute_dose_influence(
         carried by the far-scatter operator out to :data:`FAR_REACH_MM`.
     threshold
         Entries below this fraction of the beamlet's central-axis dmax dose are dropped.
+    on_beam
+        Called as ``on_beam(done, len(beams))`` after each beam's block is computed.
     """
     beam_model = model or load_generic_6mv()
     if dose_grid.frame_of_reference_uid != ct_grid.frame_of_reference_uid:
@@ -126,5 +130,7 @@ def compute_dose_influence(
         blocks.append(near)
         if far_op is not None:
             far.append(far_op)
+        if on_beam is not None:
+            on_beam(b + 1, len(beams))
     matrix = concatenate_columns(blocks, voxels.size)
     return DoseInfluence(DoseOperator(matrix, tuple(far)), voxels, dose_grid, beams, bixels)

@@ -20,6 +20,7 @@ system. Med Phys 2000;27:701-711. Nocedal J, Wright SJ. Numerical Optimization, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,8 +49,12 @@ def optimise_imrt(
     inner_iterations: int = 80,
     normal_tissue_weight: float = 0.002,
     require_coverage: bool = True,
+    on_iteration: Callable[[int, int], None] | None = None,
 ) -> ImrtResult:
     """Optimise the fluence of all beamlets (see module docstring).
+
+    ``on_iteration(done, outer_iterations)`` is called after each outer iteration (and with
+    ``done == outer_iterations`` when the loop stops early).
 
     Raises
     ------
@@ -98,7 +103,9 @@ def optimise_imrt(
         return float(f) * 100.0, op.rmatvec(grad_rows) * (w0 * 100.0)
 
     previous = -np.inf
-    for _ in range(outer_iterations):
+    for outer in range(1, outer_iterations + 1):
+        if on_iteration is not None and outer > 1:
+            on_iteration(outer - 1, outer_iterations)
         _update_dvh_sets(problem, op.matvec(w), dvh_sets)
         res = minimize(
             fun,
@@ -126,6 +133,8 @@ def optimise_imrt(
         if reached >= goal.coverage_pct or reached - previous < 0.5:
             break
         previous = reached
+    if on_iteration is not None:
+        on_iteration(outer_iterations, outer_iterations)
     w = normalise_coverage(problem, w)
     dose = op.matvec(w)
     values = {c.label: c.value(dose[problem.rows[c.structure]]) for c in problem.constraints}

@@ -77,29 +77,39 @@ OAR_DEFAULTS: tuple[tuple[str, str, float, str], ...] = _oar_defaults()
 """``(structure, kind, dose_gy, source)`` of the planner's organ defaults (from the protocol)."""
 
 
+GENERAL_NORMAL_LIVER = protocol_limit("liver_mean_general")
+"""The mean normal-liver limit when the Child-Pugh class is unknown (seed 000, 22 Gy)."""
+
+
 def default_constraints(
-    child_pugh_class: str, available: set[str], normal_liver_mean_gy: float | None = None
+    child_pugh_class: str | None, available: set[str], normal_liver_mean_gy: float | None = None
 ) -> tuple[DoseConstraint, ...]:
     """Hard constraints for the structures present: normal-liver mean plus OAR defaults.
 
     Parameters
     ----------
     child_pugh_class
-        ``"A"`` or ``"B"`` (seed 000 gives no limit for class C: planning is refused).
+        ``"A"`` or ``"B"`` (seed 000 gives no limit for class C: planning is refused); ``None``
+        when unknown (no clinical record): the general limit :data:`GENERAL_NORMAL_LIVER`.
     available
         Structure names that exist (the normal liver must be among them).
     normal_liver_mean_gy
         Override of the seed's limit (reported as such).
     """
-    cls = child_pugh_class.strip().upper()
-    if cls not in NORMAL_LIVER_MEAN_GY:
+    cls = "" if child_pugh_class is None else child_pugh_class.strip().upper()
+    if child_pugh_class is not None and cls not in NORMAL_LIVER_MEAN_GY:
         raise ClinicalInputError(
             "child_pugh_class",
             "seed 000 gives a normal-liver tolerance only for Child-Pugh A (23 Gy) and B (6 Gy)",
             child_pugh_class,
             "use A or B; class C is outside the seed's indications for liver RT",
         )
-    if normal_liver_mean_gy is None:
+    if normal_liver_mean_gy is None and child_pugh_class is None:
+        general = GENERAL_NORMAL_LIVER
+        limit = general.limit
+        source = f"{general.protocol} {general.id} ({general.status}): {general.source} "
+        source += "(Child-Pugh class unknown)"
+    elif normal_liver_mean_gy is None:
         limit, source = NORMAL_LIVER_MEAN_GY[cls], f"{SEED_000} (class {cls})"
         if cls == "B":
             source = f"{source}; {CP_B_NOT_CONVERTED}"
