@@ -103,6 +103,14 @@ def serve(
             help="Server processes (plan evaluations are CPU-bound: up to one per core).",
         ),
     ] = 1,
+    node_store: Annotated[
+        Path | None,
+        typer.Option(
+            "--node-store",
+            help="The --store folder of hccrt listen: its received cases are listed on "
+            "/received for import as patients.",
+        ),
+    ] = None,
 ) -> None:
     """Run the web application: patients, assessment, DICOM upload, plan evaluation, reports.
 
@@ -123,7 +131,15 @@ def serve(
         database_url=database,
         secure_cookies=secure_cookies,
         limits=UploadLimits(max_request_bytes=max_upload_mb * 1024 * 1024),
+        node_store=node_store,
     )
+    if node_store is not None and not node_store.is_dir():
+        raise InputError(
+            "--node-store",
+            "is not a folder",
+            str(node_store),
+            "give the --store folder of hccrt listen",
+        )
     if create_admin is None:
         require_free_port(host, port)  # one line, exit 2, before any banner
     app = create_app(settings)

@@ -44,6 +44,7 @@ from hccrt.web import (
     routes_exports,
     routes_followups,
     routes_patients,
+    routes_received,
     routes_uploads,
 )
 from hccrt.web.faults import Fault, classify
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_assessments,
         routes_followups,
         routes_uploads,
+        routes_received,
         routes_evaluations,
         routes_exports,
         routes_board,

@@ -75,6 +75,9 @@ class Settings:
         Upload limits.
     jobs
         Evaluation queue: worker slots, queue length, per-account limit.
+    node_store
+        The ``--store`` folder of ``hccrt listen`` whose received cases ``/received`` lists
+        for import (``None``: none).
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -86,6 +89,7 @@ class Settings:
     max_json_bytes: int = DEFAULT_MAX_JSON_BYTES
     min_free_bytes: int = 100 * 1024 * 1024
     jobs: JobLimits = field(default_factory=JobLimits)
+    node_store: Path | None = None
 
     def resolved_database_url(self) -> str:
         """The database URL to use (see ``database_url``)."""
@@ -147,6 +151,7 @@ class Settings:
 
 ENV_DATA_DIR = "HCCRT_SERVE_DATA_DIR"
 ENV_DATABASE = "HCCRT_SERVE_DATABASE_URL"
+ENV_NODE_STORE = "HCCRT_SERVE_NODE_STORE"
 ENV_SECURE = "HCCRT_SERVE_SECURE_COOKIES"
 ENV_MAX_UPLOAD = "HCCRT_SERVE_MAX_UPLOAD_BYTES"
 
@@ -161,6 +166,8 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
     }
     if settings.database_url:
         env[ENV_DATABASE] = settings.database_url
+    if settings.node_store is not None:
+        env[ENV_NODE_STORE] = str(settings.node_store)
     return env
 
 
@@ -171,4 +178,5 @@ def settings_from_env() -> Settings:
         database_url=os.environ.get(ENV_DATABASE) or None,
         secure_cookies=os.environ.get(ENV_SECURE) == "1",
         limits=UploadLimits(max_request_bytes=int(os.environ[ENV_MAX_UPLOAD])),
+        node_store=Path(os.environ[ENV_NODE_STORE]) if os.environ.get(ENV_NODE_STORE) else None,
     )
