@@ -1,5 +1,6 @@
 """The main job, ``hccrt run``, and the planning stage (``hccrt plan``): the one orchestrator."""
 
+from hccrt.pipeline._isotoxic import IsotoxicPlan, IsotoxicRequest, plan_isotoxic
 from hccrt.pipeline._plan_case_dir import plan_case_dir
 from hccrt.pipeline._planning import (
     DEFAULT_GANTRY_DEG,
@@ -15,6 +16,8 @@ from hccrt.planning import Technique
 __all__ = [
     "DEFAULT_GANTRY_DEG",
     "EvaluationContext",
+    "IsotoxicPlan",
+    "IsotoxicRequest",
     "PlanRequest",
     "PlannedCase",
     "RunOptions",
@@ -23,6 +26,7 @@ __all__ = [
     "Technique",
     "plan_case_dir",
     "plan_in_memory",
+    "plan_isotoxic",
     "run_case",
     "summary_text",
 ]
