@@ -98,6 +98,14 @@ def plan(
             parser=finite_float,
         ),
     ] = None,
+    prescription: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--prescription",
+            help="Another target with its own prescription, ROI=GY (repeatable, e.g. "
+            "PTV_Low=40); without --prescription-gy the highest is the primary target.",
+        ),
+    ] = None,
     isotoxic: Annotated[
         bool,
         typer.Option(
@@ -186,9 +194,17 @@ def plan(
     (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
     from hccrt.errors import InputError
-    from hccrt.pipeline import DEFAULT_GANTRY_DEG, IsotoxicRequest, plan_case_dir
+    from hccrt.pipeline import (
+        DEFAULT_GANTRY_DEG,
+        IsotoxicRequest,
+        parse_prescriptions,
+        plan_case_dir,
+    )
     from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
 
+    prescription_gy, target, extra = parse_prescriptions(
+        prescription or (), prescription_gy, target
+    )
     search = None
     if isotoxic or dose_levels is not None or ntcp_max is not None:
         if not isotoxic or prescription_gy is not None:
@@ -228,6 +244,7 @@ def plan(
         progress=progress,
         final_dose="pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone",
         isotoxic=search,
+        prescriptions=extra,
     )
     emit(payload, output_format, _render)
 

@@ -7,6 +7,7 @@ from hccrt.pipeline._planning import (
     EvaluationContext,
     PlannedCase,
     PlanRequest,
+    parse_prescriptions,
     plan_in_memory,
 )
 from hccrt.pipeline.main import run_case
@@ -24,6 +25,7 @@ __all__ = [
     "RunResult",
     "StageOutcome",
     "Technique",
+    "parse_prescriptions",
     "plan_case_dir",
     "plan_in_memory",
     "plan_isotoxic",

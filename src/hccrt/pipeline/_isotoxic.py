@@ -257,6 +257,11 @@ def plan_isotoxic(
     from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, check_dose_gy
 
     say = progress or (lambda _m: None)
+    if request.prescriptions:
+        raise InputError(
+            "--prescription", "cannot be combined with --isotoxic (one target is searched)",
+            [roi for roi, _ in request.prescriptions], "plan the extra targets without --isotoxic",
+        )  # fmt: skip
     levels, levels_source = isotoxic_dose_levels(request.fractions, isotoxic.dose_levels_gy)
     for level in levels:
         check_dose_gy("--dose-levels / --fractions", level / request.fractions, DOSE_PER_FRACTION)

@@ -82,6 +82,7 @@ def plan_case_dir(
     progress: Callable[[str], None] | None = None,
     final_dose: FinalDoseEngine = "collapsed_cone",
     isotoxic: IsotoxicRequest | None = None,
+    prescriptions: Sequence[tuple[str, float]] = (),
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -99,6 +100,8 @@ def plan_case_dir(
         Plan at the highest dose level the normal liver tolerates
         (:func:`hccrt.pipeline._isotoxic.plan_isotoxic`); ``prescription_gy`` is then ignored
         (``None`` allowed) and ``plan.json`` gets an ``isotoxic`` entry.
+    prescriptions
+        Further targets with their own prescriptions, ``(ROI, Gy)`` (see :class:`PlanRequest`).
 
     Returns
     -------
@@ -120,7 +123,7 @@ def plan_case_dir(
         )  # fmt: skip
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
-        dose_spacing_mm, normal_liver_mean_gy, final_dose,
+        dose_spacing_mm, normal_liver_mean_gy, final_dose, tuple(prescriptions),
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)

@@ -49,6 +49,7 @@ __all__ = [
     "EvaluationContext",
     "PlanRequest",
     "PlannedCase",
+    "parse_prescriptions",
     "plan_in_memory",
     "write_planned",
     "written_plan_facts",
@@ -89,6 +90,11 @@ class PlanRequest:
         In-plane dose-grid spacing (mm).
     normal_liver_mean_gy
         Override of the seed's mean normal-liver limit (Gy).
+    prescriptions
+        Further targets with their own whole-course prescriptions, ``((ROI, Gy), ...)`` (e.g.
+        ``(("PTV_Low", 40.0),)`` beside a 50 Gy primary target): each must be an ROI of the
+        structure set, named once, not the primary target, within the dose bands
+        (:mod:`hccrt.radiobiology.dose_bands`) and not above ``prescription_gy``.
     final_dose
         ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
         collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
@@ -105,6 +111,7 @@ class PlanRequest:
     dose_spacing_mm: float = 3.0
     normal_liver_mean_gy: float | None = None
     final_dose: FinalDoseEngine = "collapsed_cone"
+    prescriptions: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.final_dose not in FINAL_DOSE_ENGINES:
@@ -114,6 +121,7 @@ class PlanRequest:
         if self.fractions < 1 or self.fractions > 60:
             raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
         object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
+        object.__setattr__(self, "prescriptions", _checked_prescriptions(self))
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,76 @@ class PlannedCase:
         return self.evaluations[self.chosen]
 
 
+def _checked_prescriptions(request: PlanRequest) -> tuple[tuple[str, float], ...]:
+    """The extra targets' prescriptions, checked (see :class:`PlanRequest`)."""
+    from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
+
+    seen: set[str] = set()
+    checked = []
+    for roi, dose in request.prescriptions:
+        field_name = f"--prescription {roi}"
+        gy = check_dose_gy(field_name, dose, TOTAL_DOSE)
+        check_dose_gy(f"{field_name} / --fractions", gy / request.fractions, DOSE_PER_FRACTION)
+        if roi in seen or roi == request.target:
+            raise InputError(
+                "--prescription", "names a target twice (each target gets one prescription)",
+                roi, "give each ROI once, and not the primary target (--target)",
+            )  # fmt: skip
+        if gy > request.prescription_gy:
+            raise InputError(
+                field_name,
+                f"above the primary prescription ({request.prescription_gy:g} Gy)",
+                gy,
+                "give the highest-dose target with --target and --prescription-gy",
+            )
+        seen.add(roi)
+        checked.append((roi, gy))
+    return tuple(checked)
+
+
+def parse_prescriptions(
+    entries: Sequence[str], prescription_gy: float | None, target: str | None
+) -> tuple[float | None, str | None, tuple[tuple[str, float], ...]]:
+    """Read ``ROI=GY`` entries (``--prescription``) beside ``--prescription-gy``/``--target``.
+
+    Without ``prescription_gy`` the highest-dose entry becomes the primary target (its ROI the
+    target, its dose the prescription).
+
+    Returns
+    -------
+    prescription_gy, target, extra
+        The primary prescription and target, and the extra ``(ROI, Gy)`` targets.
+
+    Raises
+    ------
+    InputError
+        An entry that is not ``ROI=GY`` with a finite number.
+    """
+    from hccrt.numbers import check_number
+
+    pairs = []
+    for entry in entries:
+        roi, sep, dose = entry.partition("=")
+        if not sep or not roi.strip() or not dose.strip():
+            raise InputError("--prescription", "must be ROI=GY", entry, "e.g. PTV_Low=40")
+        name = f"--prescription {roi.strip()}"
+        try:
+            value = float(dose.strip())
+        except ValueError:
+            raise InputError(name, "must be a dose in Gy", dose, "e.g. PTV_Low=40") from None
+        pairs.append((roi.strip(), check_number(name, value)))
+    if prescription_gy is None and pairs:
+        primary = max(range(len(pairs)), key=lambda n: pairs[n][1])
+        if target is not None and target != pairs[primary][0]:
+            raise InputError(
+                "--target", "differs from the highest-dose --prescription ROI", target,
+                f"drop --target or give --prescription-gy for {target}",
+            )  # fmt: skip
+        roi, prescription_gy = pairs.pop(primary)
+        target = roi
+    return prescription_gy, target, tuple(pairs)
+
+
 def written_plan_facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
     """Plan facts as the written RTPLAN and RTDOSE state them (technique from the beams)."""
     summary = summarize_plan(plan)
@@ -210,9 +288,11 @@ def plan_in_memory(
         No Liver ROI, no target, Child-Pugh C, or an infeasible plan.
     """
     say = progress or (lambda _m: None)
+    extra_names = tuple(roi for roi, _ in request.prescriptions)
     case = prepare_case(
-        ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm
-    )
+        ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm,
+        extra_targets=extra_names,
+    )  # fmt: skip
     available = set(case.masks)
     if NORMAL_LIVER not in available:
         raise InputError(
@@ -291,6 +371,10 @@ def plan_in_memory(
         coverage_pct=95.0,
         source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
     )
+    extra_goals = tuple(
+        TargetGoal(roi, gy, coverage_pct=95.0, source=f"{goal.source}; its own prescription")
+        for roi, gy in request.prescriptions
+    )
     target_contours = next(s for s in structures.structures if s.name == case.target)
 
     def target_dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
@@ -312,6 +396,7 @@ def plan_in_memory(
         target_dvh=target_dvh,
         fractions=request.fractions,
         final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
+        extra_goals=extra_goals,
     )
     made = [p.technique for p in result.plans]
     return PlannedCase(

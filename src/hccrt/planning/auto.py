@@ -76,6 +76,7 @@ def auto_plan(
     target_dvh: TargetDvh | None = None,
     fractions: int | None = None,
     final_dose: FinalDose | None = None,
+    extra_goals: tuple[TargetGoal, ...] = (),
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -106,6 +107,10 @@ def auto_plan(
         The final dose engine (e.g. collapsed cone, :func:`hccrt.dose.check.plan_dose`): when
         given, each finished plan's dose is recomputed with it, the plan renormalised on that
         dose (on ``target_dvh``) and judged on it; the beamlet dose stays the optimiser's.
+    extra_goals
+        Further targets with their own (not higher) prescriptions: IMRT optimises each one's
+        coverage, the 3DCRT apertures cover them, both plans are normalised on ``goal`` and
+        each target's coverage is checked (a plan passes only when every target is covered).
     """
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
@@ -125,6 +130,15 @@ def auto_plan(
     collimator = mlc or millennium_like_mlc()
     start = time.perf_counter()
     density = table(hu)
+    for extra in extra_goals:
+        if extra.structure not in masks or not np.any(masks[extra.structure]):
+            raise InputError(
+                "target",
+                "an extra target is missing or empty on the dose grid",
+                extra.structure,
+                "contour it or leave its prescription out",
+            )
+        target = target | masks[extra.structure]  # the beamlets cover every target
     k, j, i = np.nonzero(target)
     target_points = dose_grid.index_to_world(np.stack([k, j, i], axis=1).astype(np.float64))
     bixels = select_bixels(beams, target_points, BIXEL_MM, PENUMBRA_MARGIN_MM + BIXEL_MM)
@@ -132,7 +146,7 @@ def auto_plan(
     say(f"dose influence: {len(beams)} beams, {bixels.count} beamlets, {voxels.size} voxels")
     dij = compute_dose_influence(density, ct_grid, dose_grid, voxels, beams, bixels)
     timings["dose_influence"] = time.perf_counter() - start
-    problem = PlanningProblem.build(dij, masks, goal, constraints)
+    problem = PlanningProblem.build(dij, masks, goal, constraints, extra_targets=extra_goals)
 
     judge = None
     if fractions is not None:
@@ -333,6 +347,12 @@ def _choose(
         failed.append(
             f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"
         )
+    failed += [
+        f"coverage of {t.structure} ({t.prescription_gy:g} Gy) {t.coverage_pct:.1f} % < "
+        f"{t.goal_pct:g} %"
+        for t in conformal.targets[1:]
+        if not t.met
+    ]
     why = "3DCRT fails " + ", ".join(failed)
     if len(plans) > 1:
         imrt = plans[1]

@@ -3,6 +3,8 @@
 Objective (quadratic, per voxel, normalised by structure size):
 
 * target underdose below the prescription and overdose above ``max_dose_fraction`` x Rx;
+* the same for every extra target at its own prescription (overdose only outside the
+  higher-dose targets);
 * a small normal-tissue term (dose-squared of a normal-tissue sample, steering fall-off).
 
 Hard constraints (:class:`DoseConstraint`) enter as augmented-Lagrangian terms: mean-dose limits
@@ -27,7 +29,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 
 from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError
-from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.problem import PlanningProblem, own_rows_key
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -76,6 +78,18 @@ def optimise_imrt(
     cold = min(goal.coverage_dose_fraction * 1.03, 0.5 * (1 + goal.max_dose_fraction)) * rx
     iterations = 0
     dvh_sets: dict[str, npt.NDArray[np.int64]] = {}
+    # Extra targets (own, lower prescriptions): underdose on the whole target, overdose only
+    # outside every higher-dose target; the same weight and scale as the primary target's terms.
+    extras = [
+        (
+            problem.rows[g.structure],
+            problem.rows[own_rows_key(g.structure)],
+            min(g.coverage_dose_fraction * 1.03, 0.5 * (1 + g.max_dose_fraction))
+            * g.prescription_gy,
+            g.max_dose_fraction * g.prescription_gy,
+        )
+        for g in problem.extra_targets
+    ]
 
     def fun(x: FloatArray) -> tuple[float, FloatArray]:
         dose = op.matvec(x * w0).astype(np.float64)
@@ -85,6 +99,13 @@ def optimise_imrt(
         over = np.maximum(dt - hot, 0.0)
         f = (under @ under + over @ over) / (t_rows.size * rx * rx)
         grad_rows[t_rows] += 2 * (under + over) / (t_rows.size * rx * rx)
+        for rows_all, rows_own, cold_e, hot_e in extras:
+            low = np.minimum(dose[rows_all] - cold_e, 0.0)
+            f += (low @ low) / (max(rows_all.size, 1) * rx * rx)
+            grad_rows[rows_all] += 2 * low / (max(rows_all.size, 1) * rx * rx)
+            high = np.maximum(dose[rows_own] - hot_e, 0.0)
+            f += (high @ high) / (max(rows_own.size, 1) * rx * rx)
+            grad_rows[rows_own] += 2 * high / (max(rows_own.size, 1) * rx * rx)
         if n_rows.size:
             dn = dose[n_rows]
             f += normal_tissue_weight * (dn @ dn) / (n_rows.size * rx * rx)
