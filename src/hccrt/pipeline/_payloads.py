@@ -110,6 +110,7 @@ def evaluation_payload(
                         "limit": c.limit,
                         "unit": c.unit,
                         "met": c.met,
+                        "hard": c.hard,
                         "source": c.source,
                     }
                     for c in p.constraints

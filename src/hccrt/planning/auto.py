@@ -283,6 +283,7 @@ def _dvh_factor(
     if factor > 1.0 and any(
         c.met(dose[masks[c.structure]]) and not c.met(dose[masks[c.structure]] * factor)
         for c in problem.constraints
+        if c.hard
     ):
         return 1.0
     return factor
@@ -339,7 +340,7 @@ def _choose(
             "3DCRT meets every hard constraint, the coverage goal and the plan-quality criteria "
             "(seed 000: 3DCRT first)",
         )
-    failed = [c.label for c in conformal.constraints if not c.met]
+    failed = [c.label for c in conformal.constraints if c.hard and not c.met]
     failed += [f"protocol: {r}" for r in conformal.protocol_reasons]
     if conformal.quality is not None:
         failed += [f"plan quality: {f}" for f in conformal.quality.failures]

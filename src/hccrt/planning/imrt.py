@@ -8,11 +8,15 @@ Objective (quadratic, per voxel, normalised by structure size):
 * a small normal-tissue term (dose-squared of a normal-tissue sample, steering fall-off).
 
 Hard constraints (:class:`DoseConstraint`) enter as augmented-Lagrangian terms: mean-dose limits
-are one linear inequality each; maximum-dose limits one per voxel; DVH limits ``V(D) <= v %``
-are convexified per outer iteration by constraining the ``(100 - v) %`` coldest voxels to
-``D`` (Wu & Mohan 2000). After the outer iterations every constraint is evaluated; if one is
-still violated the optimiser raises :class:`InfeasiblePlanError` naming the violated limits and
-the target coverage they conflict with, instead of returning a silently violated plan.
+are one linear inequality each; gEUD and LKB-NTCP limits (the NTCP limit as its equivalent gEUD,
+on the LQ-converted dose) one smooth inequality each, with the analytic gEUD gradient;
+maximum-dose limits one per voxel; DVH limits ``V(D) <= v %`` are convexified per outer
+iteration by constraining the ``(100 - v) %`` coldest voxels to ``D`` (Wu & Mohan 2000). Soft
+objectives (``priority`` set) are the same terms with a fixed weight (10 x priority) and no
+multiplier; they never make a plan infeasible. After the outer iterations every hard constraint
+is evaluated; if one is still violated the optimiser raises :class:`InfeasiblePlanError` naming
+the violated limits, by how much, and the target coverage they conflict with, instead of
+returning a silently violated plan.
 
 References
 ----------
@@ -71,7 +75,8 @@ def optimise_imrt(
     # The optimiser works on x = w / w0 (order 1) so its tolerances are meaningful.
     w = np.full(n, w0)
     lam = {c.label: 0.0 for c in problem.constraints}
-    mu = {c.label: 10.0 for c in problem.constraints}
+    # Soft objectives keep a fixed penalty weight (10 x priority) and no multiplier.
+    mu = {c.label: 10.0 * (c.priority or 1.0) for c in problem.constraints}
     hot = goal.max_dose_fraction * rx
     # Aim slightly above the coverage dose: a quadratic underdose penalty leaves voxels just
     # below its reference, so the reference sits 3 % above the dose that must cover the target.
@@ -134,6 +139,8 @@ def optimise_imrt(
         dose = op.matvec(w)
         violated = False
         for c in problem.constraints:
+            if not c.hard:
+                continue
             g = _violation(c, dose, problem, dvh_sets)
             lam[c.label] = max(0.0, lam[c.label] + mu[c.label] * g)
             if g > 0.005:
@@ -150,10 +157,16 @@ def optimise_imrt(
     w = normalise_coverage(problem, w)
     dose = op.matvec(w)
     values = {c.label: c.value(dose[problem.rows[c.structure]]) for c in problem.constraints}
-    broken = [c for c in problem.constraints if not c.met(dose[problem.rows[c.structure]])]
+    broken = [
+        c for c in problem.constraints if c.hard and not c.met(dose[problem.rows[c.structure]])
+    ]
     coverage = goal.coverage(dose[t_rows])
     if broken or (require_coverage and coverage < goal.coverage_pct - 0.5):
-        detail = "; ".join(f"{c.label}: achieved {values[c.label]:.2f}" for c in broken)
+        detail = "; ".join(
+            f"{c.label}: achieved {values[c.label]:.2f} {c.unit}, "
+            f"{values[c.label] - c.limit():.2f} {c.unit} over the limit"
+            for c in broken
+        )
         raise InfeasiblePlanError(
             "constraints",
             "cannot be met together with the target coverage "
@@ -183,7 +196,7 @@ def normalise_coverage(problem: PlanningProblem, w: FloatArray) -> FloatArray:
     if factor <= 1.0:
         return scaled
     new_dose = dose * factor
-    if all(c.met(new_dose[problem.rows[c.structure]]) for c in problem.constraints):
+    if all(c.met(new_dose[problem.rows[c.structure]]) for c in problem.constraints if c.hard):
         return scaled
     return w
 
@@ -216,6 +229,12 @@ def _constraint_term(
     if rows.size == 0:
         return 0.0
     s = _scale(c)
+    if c.kind in ("geud", "ntcp"):
+        value, gradient = c.geud_gradient(dose[rows])
+        g = (value - c.dose_gy) / s
+        shifted = max(0.0, lam / mu + g)
+        grad_rows[rows] += mu * shifted / s * gradient
+        return float(0.5 * mu * shifted * shifted)
     if c.kind == "mean":
         g = (dose[rows].mean() - c.dose_gy) / s
         shifted = max(0.0, lam / mu + g)
@@ -237,6 +256,8 @@ def _violation(
         return 0.0
     if c.kind == "mean":
         return float((dose[rows].mean() - c.dose_gy) / _scale(c))
+    if c.kind in ("geud", "ntcp"):
+        return float((c.geud(dose[rows]) - c.dose_gy) / _scale(c))
     return float((dose[subset].max(initial=0.0) - c.dose_gy) / _scale(c))
 
 

@@ -67,6 +67,8 @@ class HardConstraintResult:
     unit: str
     met: bool
     source: str
+    hard: bool = True
+    """False for a soft (prioritised) objective: a miss is reported, the plan still passes."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class PlanOutcome:
         """Hard constraints met, every target's coverage goal reached, the protocol (if any)
         passed and the plan-quality criteria (if assessed) met."""
         return (
-            all(c.met for c in self.constraints)
+            all(c.met for c in self.constraints if c.hard)
             and self.coverage_pct >= self.coverage_goal_pct - 0.1
             and all(t.met for t in self.targets)
             and self.protocol_passes is not False
@@ -168,9 +170,10 @@ def plan_outcome(
                 c.structure,
                 c.value(organ),
                 c.limit(),
-                "%" if c.kind == "dvh" else "Gy",
+                c.unit,
                 c.met(organ),
                 c.source,
+                c.hard,
             )
         )
     target_dose = dose[masks[goal.structure]]
