@@ -132,6 +132,31 @@ def plan(
             "--ntcp-parameters", help="LKB parameter set of --ntcp-max (default Dawson 2002)."
         ),
     ] = "dawson2002_primary",
+    liver_ntcp_objective: Annotated[
+        float | None,
+        typer.Option(
+            "--liver-ntcp-objective",
+            help="IMRT objective: normal-liver LKB NTCP(RILD) at most this (%), Child-Pugh "
+            "class's parameters (Tai 2009).",
+            parser=finite_float,
+        ),
+    ] = None,
+    liver_geud_objective: Annotated[
+        float | None,
+        typer.Option(
+            "--liver-geud-objective",
+            help="IMRT objective: normal-liver gEUD (LQ-converted dose) at most this (Gy).",
+            parser=finite_float,
+        ),
+    ] = None,
+    objective_priority: Annotated[
+        float,
+        typer.Option(
+            "--objective-priority",
+            help="Weight of the liver objectives (soft); 0 makes them hard constraints.",
+            parser=finite_float,
+        ),
+    ] = 1.0,
     technique: Annotated[
         TechniqueChoice,
         typer.Option(
@@ -245,6 +270,9 @@ def plan(
         final_dose="pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone",
         isotoxic=search,
         prescriptions=extra,
+        liver_ntcp_objective_pct=liver_ntcp_objective,
+        liver_geud_objective_gy=liver_geud_objective,
+        objective_priority=objective_priority or None,
     )
     emit(payload, output_format, _render)
 

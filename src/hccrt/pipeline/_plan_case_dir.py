@@ -83,6 +83,9 @@ def plan_case_dir(
     final_dose: FinalDoseEngine = "collapsed_cone",
     isotoxic: IsotoxicRequest | None = None,
     prescriptions: Sequence[tuple[str, float]] = (),
+    liver_ntcp_objective_pct: float | None = None,
+    liver_geud_objective_gy: float | None = None,
+    objective_priority: float | None = 1.0,
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -102,6 +105,8 @@ def plan_case_dir(
         (``None`` allowed) and ``plan.json`` gets an ``isotoxic`` entry.
     prescriptions
         Further targets with their own prescriptions, ``(ROI, Gy)`` (see :class:`PlanRequest`).
+    liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority
+        Normal-liver NTCP/gEUD objectives of the IMRT optimiser (see :class:`PlanRequest`).
 
     Returns
     -------
@@ -124,6 +129,7 @@ def plan_case_dir(
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
         dose_spacing_mm, normal_liver_mean_gy, final_dose, tuple(prescriptions),
+        liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority,
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)

@@ -40,6 +40,7 @@ from hccrt.planning.protocol import (
     NORMAL_LIVER,
     constraints_from_protocol,
     default_constraints,
+    liver_objectives,
     merge_constraints,
 )
 
@@ -95,6 +96,14 @@ class PlanRequest:
         ``(("PTV_Low", 40.0),)`` beside a 50 Gy primary target): each must be an ROI of the
         structure set, named once, not the primary target, within the dose bands
         (:mod:`hccrt.radiobiology.dose_bands`) and not above ``prescription_gy``.
+    liver_ntcp_objective_pct, liver_geud_objective_gy
+        IMRT objectives on the normal liver: LKB NTCP(RILD) at most this (%) and gEUD at most
+        this (Gy), with the Child-Pugh class's LKB parameters (Tai 2009, the evaluation's
+        default) on the dose converted by LQ to the fit's fractionation
+        (:func:`hccrt.planning.protocol.liver_objectives`).
+    objective_priority
+        Weight of those objectives (soft, default 1); ``None`` makes them hard constraints
+        (mandatory: the plan is infeasible when they cannot be met).
     final_dose
         ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
         collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
@@ -112,6 +121,9 @@ class PlanRequest:
     normal_liver_mean_gy: float | None = None
     final_dose: FinalDoseEngine = "collapsed_cone"
     prescriptions: tuple[tuple[str, float], ...] = ()
+    liver_ntcp_objective_pct: float | None = None
+    liver_geud_objective_gy: float | None = None
+    objective_priority: float | None = 1.0
 
     def __post_init__(self) -> None:
         if self.final_dose not in FINAL_DOSE_ENGINES:
@@ -122,6 +134,19 @@ class PlanRequest:
             raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
         object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
         object.__setattr__(self, "prescriptions", _checked_prescriptions(self))
+        ntcp, priority = self.liver_ntcp_objective_pct, self.objective_priority
+        if ntcp is not None and not (np.isfinite(ntcp) and 0 < ntcp < 100):
+            raise InputError(
+                "--liver-ntcp-objective", "must be a percentage in (0, 100)", ntcp, "e.g. 5 or 10"
+            )
+        if self.liver_geud_objective_gy is not None:
+            from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
+
+            check_dose_gy("--liver-geud-objective", self.liver_geud_objective_gy, TOTAL_DOSE)
+        if priority is not None and not (np.isfinite(priority) and priority > 0):
+            raise InputError(
+                "--objective-priority", "must be > 0 (None: hard constraints)", priority, "e.g. 1"
+            )
 
 
 @dataclass(frozen=True)
@@ -316,7 +341,10 @@ def plan_in_memory(
     from_protocol, extra_masks = constraints_from_protocol(
         limits, case.masks, case.dose_grid.voxel_volume_cc, protocol.id
     )
-    constraints = merge_constraints(seed_constraints, from_protocol)
+    constraints = merge_constraints(seed_constraints, from_protocol) + liver_objectives(
+        request.child_pugh_class, request.fractions, request.liver_ntcp_objective_pct,
+        request.liver_geud_objective_gy, request.objective_priority,
+    )  # fmt: skip
     masks = {**case.masks, **extra_masks}
     mlc = millennium_like_mlc()
     beams = beams_for(case, request.gantry_deg)
