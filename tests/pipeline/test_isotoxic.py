@@ -99,6 +99,10 @@ def test_isotoxic_search_picks_the_highest_level_under_the_liver_limit(synthetic
     )
     assert "predicted to fail: 36, 39 Gy" in result.reason
     assert "user override" in result.criterion
+    # The synthetic liver is too small for the protocol's 700 cc rule: said, not hidden.
+    assert rows[33.0].plan_passes is False
+    assert rows[36.0].plan_passes is None
+    assert "meets the liver criterion but not every other requirement" in result.reason
     payload = result.payload()
     assert payload["chosen_dose_gy"] == 33.0
     assert payload["source"] == ISOTOXIC_SOURCE

@@ -130,6 +130,7 @@ class IsotoxicLevel:
     ntcp_pct: float | None = None
     coverage_pct: float | None = None
     passes: bool | None = None
+    plan_passes: bool | None = None
     note: str = ""
 
 
@@ -273,6 +274,7 @@ def plan_isotoxic(
         return plan_in_memory(ct, structure_set, at, context_for(at), say)
 
     base = plan_at(levels[0])
+    made = {levels[0]: base}
     limit = _liver_limit(base)
     mean_limit = DoseConstraint(NORMAL_LIVER, "mean", limit.limit)
     criterion = f"normal-liver ({NORMAL_LIVER}) mean <= {limit.limit:g} Gy [{limit.source}]"
@@ -338,6 +340,7 @@ def plan_isotoxic(
             rows[i] = dataclasses.replace(rows[i], planned=True, passes=False, note=str(error))
             failures.append(f"{levels[i]:g} Gy: no plan ({error.rule})")
             continue
+        made[levels[i]] = planned
         mean, ntcp, cover, ok = achieved(planned)
         rows[i] = dataclasses.replace(
             rows[i], planned=True, liver_mean_gy=mean, ntcp_pct=ntcp, coverage_pct=cover,
@@ -372,6 +375,23 @@ def plan_isotoxic(
             reason += f"; not re-planned (at most {MAX_REPLANS} re-plans): {', '.join(untried)} Gy"
     else:
         reason += "; it is the highest level offered"
+    rows = [
+        dataclasses.replace(row, plan_passes=made[row.dose_gy].result.chosen.passes)
+        if row.dose_gy in made
+        else row
+        for row in rows
+    ]
+    if not chosen_plan.result.chosen.passes:
+        outcome = chosen_plan.result.chosen
+        missed = [*outcome.protocol_reasons]
+        missed += [
+            f"plan quality: {f}" for f in (outcome.quality.failures if outcome.quality else ())
+        ]
+        others = "; ".join(missed[:3]) or "see the evaluation"
+        reason += (
+            f"; the {chosen_plan.chosen} plan at this level meets the liver criterion but not "
+            f"every other requirement ({others}): review it or choose a lower level"
+        )
     result = IsotoxicPlan(chosen_plan, chosen_gy, reason, criterion, tuple(rows), levels_source)
     return _with_notes(result)
 
