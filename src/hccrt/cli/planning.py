@@ -102,6 +102,7 @@ def plan(
         list[str] | None,
         typer.Option(
             "--prescription",
+            metavar="ROI=GY",
             help="Another target with its own prescription, ROI=GY (repeatable, e.g. "
             "PTV_Low=40); without --prescription-gy the highest is the primary target.",
         ),
