@@ -91,9 +91,11 @@ def test_cli_plans_each_target_at_its_own_prescription(two_targets: Path, tmp_pa
     result = invoke(
         ["plan", str(two_targets), "--prescription-gy", "50", "--prescription", "PTV_2=40",
          "--fractions", "25", "--technique", "imrt", "--final-dose", "pencil-beam",
-         "--gantry-angles", "0,60,120,180,240,300", "--out", str(out), "--format", "json"]
+         "--gantry-angles", "0,60,120,180,240,300", "--out", str(out)]
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
+    assert "targets: PTV " in result.stdout
+    assert "PTV_2 " in result.stdout
     plan = json.loads((out / "plan.json").read_text())
     targets = {t["structure"]: t for t in plan["plans"][0]["targets"]}
     assert targets["PTV"]["prescription_gy"] == 50.0

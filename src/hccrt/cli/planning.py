@@ -59,6 +59,12 @@ def _render(payload: dict[str, Any]) -> str:
             f"NTCP(RILD) {ntcp}; protocol: {plan['protocol_verdict']}"
         )
         lines += [f"  protocol: {r}" for r in plan["protocol_reasons"]]
+        if len(plan.get("targets", ())) > 1:
+            lines.append("  targets: " + ", ".join(
+                f"{t['structure']} {t['coverage_pct']:.1f} % >= {t['prescription_gy']:g} Gy "
+                f"({'ok' if t['met'] else 'FAIL'}, goal {t['goal_pct']:g} %)"
+                for t in plan["targets"]
+            ))  # fmt: skip
         quality = plan.get("quality")
         if quality:
             q = quality["metrics"]
