@@ -35,8 +35,19 @@ def _ellipse(
     return np.column_stack([cx + ax * np.cos(t), cy + ay * np.sin(t), np.full(n, z)])
 
 
-def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
-    """Write CT slices into ``folder/CT`` and ``folder/RTSTRUCT.dcm``; return ``folder``."""
+SECOND_TARGET = ("PTV_2", (-20.0, 25.0, 0.0), 12.0)
+"""A second lesion's target (name, centre mm, radius mm) in the liver, 7 mm from the built PTV."""
+
+
+def write_case(
+    folder: Path,
+    gtv_radius_mm: float = 20.0,
+    spheres: tuple[tuple[str, tuple[float, float, float], float], ...] = (),
+) -> Path:
+    """Write CT slices into ``folder/CT`` and ``folder/RTSTRUCT.dcm``; return ``folder``.
+
+    ``spheres`` adds ROIs ``(name, centre_mm, radius_mm)``, e.g. :data:`SECOND_TARGET`.
+    """
     ct_dir = folder / "CT"
     ct_dir.mkdir(parents=True, exist_ok=True)
     ys = (np.arange(SHAPE[0]) - (SHAPE[0] - 1) / 2) * PIXEL_MM
@@ -72,6 +83,7 @@ def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
         "Liver": [],
         "GTV": [],
         "SpinalCord": [],
+        **{name: [] for name, _, _ in spheres},
     }
     for z in SLICES:
         rois["BODY"].append(("CLOSED_PLANAR", _ellipse(BODY, z)))
@@ -82,6 +94,10 @@ def write_case(folder: Path, gtv_radius_mm: float = 20.0) -> Path:
             r = float(np.sqrt(gtv_radius_mm**2 - dz**2))
             section = _ellipse((GTV_CENTRE[0], GTV_CENTRE[1], r, r), z, 48)
             rois["GTV"].append(("CLOSED_PLANAR", section))
+        for name, (cx, cy, cz), radius in spheres:
+            if abs(z - cz) < radius:
+                r = float(np.sqrt(radius**2 - (z - cz) ** 2))
+                rois[name].append(("CLOSED_PLANAR", _ellipse((cx, cy, r, r), z, 48)))
     write_rtstruct(
         folder / "RTSTRUCT.dcm",
         rois,

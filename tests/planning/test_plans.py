@@ -164,7 +164,7 @@ def test_missing_structure_in_constraint(phantom):
 
 
 def test_constraint_and_goal_validation():
-    with pytest.raises(InputError, match="mean, max or dvh"):
+    with pytest.raises(InputError, match="must be one of mean, max, dvh, geud, ntcp"):
         DoseConstraint("Liver", "median", 5.0)  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"\(0, 100\)"):
         DoseConstraint("Liver", "dvh", 20.0, volume_pct=120.0)

@@ -8,7 +8,8 @@ the built PTV, empty when none was built), ``evaluation`` (plans side by side: p
 protocol_verdict, protocol_reasons, coverage_pct, target_metrics, constraints, quality
 (acceptable, metrics: ci_rtog, paddick_ci, r50, d2cm_pct, max_outside_ptv_pct, entrance_max_pct,
 v105_outside_pct_of_ptv; checks with limit and source; table), ntcp (list,
-from the protocol evaluation), protocol_evaluation, dvh).
+from the protocol evaluation), protocol_evaluation, dvh); with ``--isotoxic`` also ``isotoxic``
+(chosen_dose_gy, reason, criterion, levels with predicted and planned liver mean / NTCP, source).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ def _render(payload: dict[str, Any]) -> str:
             f"NTCP(RILD) {ntcp}; protocol: {plan['protocol_verdict']}"
         )
         lines += [f"  protocol: {r}" for r in plan["protocol_reasons"]]
+        if len(plan.get("targets", ())) > 1:
+            lines.append("  targets: " + ", ".join(
+                f"{t['structure']} {t['coverage_pct']:.1f} % >= {t['prescription_gy']:g} Gy "
+                f"({'ok' if t['met'] else 'FAIL'}, goal {t['goal_pct']:g} %)"
+                for t in plan["targets"]
+            ))  # fmt: skip
         quality = plan.get("quality")
         if quality:
             q = quality["metrics"]
@@ -86,16 +93,76 @@ def plan(
     case_dir: Annotated[
         Path, typer.Argument(help="Case folder with the planning CT series and an RTSTRUCT.")
     ],
-    prescription_gy: Annotated[
-        float,
-        typer.Option(
-            "--prescription-gy",
-            help="Whole-course prescription to the PTV (Gy).",
-            parser=finite_float,
-        ),
-    ],
     fractions: Annotated[int, typer.Option("--fractions", help="Number of fractions (1-60).")],
     out: Annotated[Path, typer.Option("--out", help="Output folder (created if missing).")],
+    prescription_gy: Annotated[
+        float | None,
+        typer.Option(
+            "--prescription-gy",
+            help="Whole-course prescription to the PTV (Gy); required unless --isotoxic.",
+            parser=finite_float,
+        ),
+    ] = None,
+    prescription: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--prescription",
+            metavar="ROI=GY",
+            help="Another target with its own prescription, ROI=GY (repeatable, e.g. "
+            "PTV_Low=40); without --prescription-gy the highest is the primary target.",
+        ),
+    ] = None,
+    isotoxic: Annotated[
+        bool,
+        typer.Option(
+            "--isotoxic",
+            help="Prescribe the highest dose level that meets the normal-liver mean limit (and "
+            "--ntcp-max): levels from the seeds' dose series for --fractions, or --dose-levels.",
+        ),
+    ] = False,
+    dose_levels: Annotated[
+        str | None,
+        typer.Option("--dose-levels", help="Isotoxic dose levels (Gy), e.g. 30,33,36,39."),
+    ] = None,
+    ntcp_max: Annotated[
+        float | None,
+        typer.Option(
+            "--ntcp-max",
+            help="Isotoxic: also keep the LKB NTCP of RILD at most this (%), e.g. 5 or 10.",
+            parser=finite_float,
+        ),
+    ] = None,
+    ntcp_parameters: Annotated[
+        str,
+        typer.Option(
+            "--ntcp-parameters", help="LKB parameter set of --ntcp-max (default Dawson 2002)."
+        ),
+    ] = "dawson2002_primary",
+    liver_ntcp_objective: Annotated[
+        float | None,
+        typer.Option(
+            "--liver-ntcp-objective",
+            help="IMRT objective: normal-liver LKB NTCP(RILD) at most this (%), Child-Pugh "
+            "class's parameters (Tai 2009).",
+            parser=finite_float,
+        ),
+    ] = None,
+    liver_geud_objective: Annotated[
+        float | None,
+        typer.Option(
+            "--liver-geud-objective",
+            help="IMRT objective: normal-liver gEUD (LQ-converted dose) at most this (Gy).",
+            parser=finite_float,
+        ),
+    ] = None,
+    objective_priority: Annotated[
+        float,
+        typer.Option(
+            "--objective-priority",
+            help="Weight of the liver objectives (soft); 0 makes them hard constraints.",
+            parser=finite_float,
+        ),
+    ] = 1.0,
     technique: Annotated[
         TechniqueChoice,
         typer.Option(
@@ -157,11 +224,34 @@ def plan(
     Writes RTPLAN.dcm + RTDOSE.dcm (chosen plan), alternative/ (the other plan), RTSTRUCT.dcm
     (when the PTV was built), plan.json, evaluation.json and report/. Doses in Gy, lengths in mm.
     """
-    from hccrt.pipeline import DEFAULT_GANTRY_DEG, plan_case_dir
+    from hccrt.errors import InputError
+    from hccrt.pipeline import (
+        DEFAULT_GANTRY_DEG,
+        IsotoxicRequest,
+        parse_prescriptions,
+        plan_case_dir,
+    )
     from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
 
-    check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)  # before reading the case
-    if fractions >= 1:
+    prescription_gy, target, extra = parse_prescriptions(
+        prescription or (), prescription_gy, target
+    )
+    search = None
+    if isotoxic or dose_levels is not None or ntcp_max is not None:
+        if not isotoxic or prescription_gy is not None:
+            raise InputError(
+                "--isotoxic", "--dose-levels and --ntcp-max need --isotoxic, which replaces "
+                "--prescription-gy", prescription_gy, "give either --prescription-gy or --isotoxic",
+            )  # fmt: skip
+        levels = number_list(dose_levels, "--dose-levels", "30,33,36,39") if dose_levels else None
+        search = IsotoxicRequest(levels, ntcp_max, ntcp_parameters)
+    elif prescription_gy is None:
+        raise InputError(
+            "--prescription-gy", "is required", None, "give --prescription-gy or --isotoxic"
+        )
+    if prescription_gy is not None:
+        check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)  # before reading the case
+    if fractions >= 1 and prescription_gy is not None:
         check_dose_gy("--prescription-gy / --fractions", prescription_gy / fractions,
                       DOSE_PER_FRACTION)  # fmt: skip
     angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
@@ -186,6 +276,11 @@ def plan(
             final_dose="pencil_beam"
             if final_dose is FinalDoseChoice.pencil_beam
             else "collapsed_cone",
+            isotoxic=search,
+            prescriptions=extra,
+            liver_ntcp_objective_pct=liver_ntcp_objective,
+            liver_geud_objective_gy=liver_geud_objective,
+            objective_priority=objective_priority or None,
         )
     emit(payload, output_format, _render)
 

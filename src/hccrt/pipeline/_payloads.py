@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from hccrt.evaluation import Evaluation
 from hccrt.planning.case import PlanningCase
-from hccrt.planning.outcomes import AutoPlanResult
+from hccrt.planning.outcomes import AutoPlanResult, PlanOutcome
 from hccrt.planning.quality import PlanQuality
 
 
@@ -46,6 +46,7 @@ def plan_payload(
                 "passes": p.passes,
                 "total_mu": round(p.total_mu, 1),
                 "mu_per_fraction": round(p.total_mu / fractions, 1),
+                "targets": _targets(p),
                 "files": files.get(p.technique, {}),
                 "beams": [
                     {
@@ -99,6 +100,7 @@ def evaluation_payload(
                 "protocol_reasons": protocol["verdict_reasons"],
                 "coverage_pct": round(p.coverage_pct, 2),
                 "coverage_goal_pct": p.coverage_goal_pct,
+                "targets": _targets(p),
                 "target_metrics": {k: round(v, 3) for k, v in p.target_metrics.items()},
                 "constraints": [
                     {
@@ -108,6 +110,7 @@ def evaluation_payload(
                         "limit": c.limit,
                         "unit": c.unit,
                         "met": c.met,
+                        "hard": c.hard,
                         "source": c.source,
                     }
                     for c in p.constraints
@@ -125,6 +128,22 @@ def evaluation_payload(
         "prescription_gy": result.goal.prescription_gy,
         "plans": plans,
     }
+
+
+def _targets(plan: PlanOutcome) -> list[dict[str, Any]]:
+    """Every target's coverage at its own prescription (primary first)."""
+    return [
+        {
+            "structure": t.structure,
+            "prescription_gy": t.prescription_gy,
+            "coverage_pct": round(t.coverage_pct, 2),
+            "goal_pct": t.goal_pct,
+            "d95_gy": round(t.d95_gy, 3),
+            "met": t.met,
+            "on": t.on,
+        }
+        for t in plan.targets
+    ]
 
 
 def _quality(quality: PlanQuality | None) -> dict[str, Any] | None:

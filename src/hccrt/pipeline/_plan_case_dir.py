@@ -29,6 +29,12 @@ import numpy.typing as npt
 from hccrt.core import Plan
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFacts
+from hccrt.pipeline._isotoxic import (
+    IsotoxicPlan,
+    IsotoxicRequest,
+    isotoxic_dose_levels,
+    plan_isotoxic,
+)
 from hccrt.pipeline._payloads import evaluation_payload
 from hccrt.pipeline._planning import (
     DEFAULT_GANTRY_DEG,
@@ -44,8 +50,10 @@ from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 __all__ = ["hccrt_plan_context", "plan_case_dir"]
 
 
-def hccrt_plan_context(request: PlanRequest) -> EvaluationContext:
-    """The evaluation context of ``hccrt plan`` (facts from its options)."""
+def hccrt_plan_context(request: PlanRequest, isotoxic: bool = False) -> EvaluationContext:
+    """The evaluation context of ``hccrt plan`` (facts from its options; ``isotoxic``: the
+    prescription is the dose level chosen by ``--isotoxic``)."""
+    prescribed_by = "hccrt plan --isotoxic" if isotoxic else "hccrt plan --prescription-gy"
 
     def facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
         return PlanFacts(
@@ -53,7 +61,7 @@ def hccrt_plan_context(request: PlanRequest) -> EvaluationContext:
             request.prescription_gy,
             technique.lower(),
             technique_source="hccrt plan",
-            prescription_source="hccrt plan --prescription-gy",
+            prescription_source=prescribed_by,
             fractions_source="hccrt plan --fractions",
             label=technique,
         )
@@ -64,7 +72,7 @@ def hccrt_plan_context(request: PlanRequest) -> EvaluationContext:
 def plan_case_dir(
     case_dir: Path,
     out_dir: Path,
-    prescription_gy: float,
+    prescription_gy: float | None,
     fractions: int,
     technique: Technique = "auto",
     child_pugh_class: str = "A",
@@ -74,6 +82,11 @@ def plan_case_dir(
     normal_liver_mean_gy: float | None = None,
     progress: ProgressLike = NO_PROGRESS,
     final_dose: FinalDoseEngine = "collapsed_cone",
+    isotoxic: IsotoxicRequest | None = None,
+    prescriptions: Sequence[tuple[str, float]] = (),
+    liver_ntcp_objective_pct: float | None = None,
+    liver_geud_objective_gy: float | None = None,
+    objective_priority: float | None = 1.0,
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -88,6 +101,14 @@ def plan_case_dir(
     progress
         Three stages (reading, planning with its beams and IMRT iterations, report) and a note
         at each step (:mod:`hccrt.progress`; a message callback is accepted too).
+    isotoxic
+        Plan at the highest dose level the normal liver tolerates
+        (:func:`hccrt.pipeline._isotoxic.plan_isotoxic`); ``prescription_gy`` is then ignored
+        (``None`` allowed) and ``plan.json`` gets an ``isotoxic`` entry.
+    prescriptions
+        Further targets with their own prescriptions, ``(ROI, Gy)`` (see :class:`PlanRequest`).
+    liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority
+        Normal-liver NTCP/gEUD objectives of the IMRT optimiser (see :class:`PlanRequest`).
 
     Returns
     -------
@@ -101,9 +122,17 @@ def plan_case_dir(
 
     progress = as_progress(progress)
     say = progress.note
+    if isotoxic is not None:
+        prescription_gy = isotoxic_dose_levels(fractions, isotoxic.dose_levels_gy)[0][0]
+    if prescription_gy is None:
+        raise InputError(
+            "--prescription-gy", "is required unless --isotoxic is given", None,
+            "give --prescription-gy GY or --isotoxic",
+        )  # fmt: skip
     request = PlanRequest(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
-        dose_spacing_mm, normal_liver_mean_gy, final_dose,
+        dose_spacing_mm, normal_liver_mean_gy, final_dose, tuple(prescriptions),
+        liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority,
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)
@@ -115,8 +144,18 @@ def plan_case_dir(
     ct = read_ct_series(list(inventory.ct_files))
     structure_set = read_rtstruct(inventory.rtstruct)
     progress.stage("planning", 2, 3)
-    planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), progress)
+    searched: IsotoxicPlan | None = None
+    if isotoxic is None:
+        planned = plan_in_memory(ct, structure_set, request, hccrt_plan_context(request), progress)
+    else:
+        searched = plan_isotoxic(
+            ct, structure_set, request, isotoxic, lambda r: hccrt_plan_context(r, True), say
+        )
+        planned = searched.planned
     payload = write_planned(planned, out_dir, ct, inventory.rtstruct, time.perf_counter() - start)
+    if searched is not None:
+        payload["notes"] = [*payload["notes"], *searched.notes()]
+        payload["isotoxic"] = searched.payload()
     progress.stage("writing the plan files and the report", 3, 3)
     report: dict[str, Path] = {}
     report_error = ""

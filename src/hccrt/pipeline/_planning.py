@@ -41,6 +41,7 @@ from hccrt.planning.protocol import (
     NORMAL_LIVER,
     constraints_from_protocol,
     default_constraints,
+    liver_objectives,
     merge_constraints,
 )
 from hccrt.progress import NO_PROGRESS, ProgressLike
@@ -51,6 +52,7 @@ __all__ = [
     "EvaluationContext",
     "PlanRequest",
     "PlannedCase",
+    "parse_prescriptions",
     "plan_in_memory",
     "write_planned",
     "written_plan_facts",
@@ -92,6 +94,19 @@ class PlanRequest:
         In-plane dose-grid spacing (mm).
     normal_liver_mean_gy
         Override of the seed's mean normal-liver limit (Gy).
+    prescriptions
+        Further targets with their own whole-course prescriptions, ``((ROI, Gy), ...)`` (e.g.
+        ``(("PTV_Low", 40.0),)`` beside a 50 Gy primary target): each must be an ROI of the
+        structure set, named once, not the primary target, within the dose bands
+        (:mod:`hccrt.radiobiology.dose_bands`) and not above ``prescription_gy``.
+    liver_ntcp_objective_pct, liver_geud_objective_gy
+        IMRT objectives on the normal liver: LKB NTCP(RILD) at most this (%) and gEUD at most
+        this (Gy), with the Child-Pugh class's LKB parameters (Tai 2009, the evaluation's
+        default) on the dose converted by LQ to the fit's fractionation
+        (:func:`hccrt.planning.protocol.liver_objectives`).
+    objective_priority
+        Weight of those objectives (soft, default 1); ``None`` makes them hard constraints
+        (mandatory: the plan is infeasible when they cannot be met).
     final_dose
         ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
         collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
@@ -108,6 +123,10 @@ class PlanRequest:
     dose_spacing_mm: float = 3.0
     normal_liver_mean_gy: float | None = None
     final_dose: FinalDoseEngine = "collapsed_cone"
+    prescriptions: tuple[tuple[str, float], ...] = ()
+    liver_ntcp_objective_pct: float | None = None
+    liver_geud_objective_gy: float | None = None
+    objective_priority: float | None = 1.0
 
     def __post_init__(self) -> None:
         if self.final_dose not in FINAL_DOSE_ENGINES:
@@ -117,6 +136,20 @@ class PlanRequest:
         if self.fractions < 1 or self.fractions > 60:
             raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
         object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
+        object.__setattr__(self, "prescriptions", _checked_prescriptions(self))
+        ntcp, priority = self.liver_ntcp_objective_pct, self.objective_priority
+        if ntcp is not None and not (np.isfinite(ntcp) and 0 < ntcp < 100):
+            raise InputError(
+                "--liver-ntcp-objective", "must be a percentage in (0, 100)", ntcp, "e.g. 5 or 10"
+            )
+        if self.liver_geud_objective_gy is not None:
+            from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
+
+            check_dose_gy("--liver-geud-objective", self.liver_geud_objective_gy, TOTAL_DOSE)
+        if priority is not None and not (np.isfinite(priority) and priority > 0):
+            raise InputError(
+                "--objective-priority", "must be > 0 (None: hard constraints)", priority, "e.g. 1"
+            )
 
 
 @dataclass(frozen=True)
@@ -168,6 +201,76 @@ class PlannedCase:
         return self.evaluations[self.chosen]
 
 
+def _checked_prescriptions(request: PlanRequest) -> tuple[tuple[str, float], ...]:
+    """The extra targets' prescriptions, checked (see :class:`PlanRequest`)."""
+    from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
+
+    seen: set[str] = set()
+    checked = []
+    for roi, dose in request.prescriptions:
+        field_name = f"--prescription {roi}"
+        gy = check_dose_gy(field_name, dose, TOTAL_DOSE)
+        check_dose_gy(f"{field_name} / --fractions", gy / request.fractions, DOSE_PER_FRACTION)
+        if roi in seen or roi == request.target:
+            raise InputError(
+                "--prescription", "names a target twice (each target gets one prescription)",
+                roi, "give each ROI once, and not the primary target (--target)",
+            )  # fmt: skip
+        if gy > request.prescription_gy:
+            raise InputError(
+                field_name,
+                f"above the primary prescription ({request.prescription_gy:g} Gy)",
+                gy,
+                "give the highest-dose target with --target and --prescription-gy",
+            )
+        seen.add(roi)
+        checked.append((roi, gy))
+    return tuple(checked)
+
+
+def parse_prescriptions(
+    entries: Sequence[str], prescription_gy: float | None, target: str | None
+) -> tuple[float | None, str | None, tuple[tuple[str, float], ...]]:
+    """Read ``ROI=GY`` entries (``--prescription``) beside ``--prescription-gy``/``--target``.
+
+    Without ``prescription_gy`` the highest-dose entry becomes the primary target (its ROI the
+    target, its dose the prescription).
+
+    Returns
+    -------
+    prescription_gy, target, extra
+        The primary prescription and target, and the extra ``(ROI, Gy)`` targets.
+
+    Raises
+    ------
+    InputError
+        An entry that is not ``ROI=GY`` with a finite number.
+    """
+    from hccrt.numbers import check_number
+
+    pairs = []
+    for entry in entries:
+        roi, sep, dose = entry.partition("=")
+        if not sep or not roi.strip() or not dose.strip():
+            raise InputError("--prescription", "must be ROI=GY", entry, "e.g. PTV_Low=40")
+        name = f"--prescription {roi.strip()}"
+        try:
+            value = float(dose.strip())
+        except ValueError:
+            raise InputError(name, "must be a dose in Gy", dose, "e.g. PTV_Low=40") from None
+        pairs.append((roi.strip(), check_number(name, value)))
+    if prescription_gy is None and pairs:
+        primary = max(range(len(pairs)), key=lambda n: pairs[n][1])
+        if target is not None and target != pairs[primary][0]:
+            raise InputError(
+                "--target", "differs from the highest-dose --prescription ROI", target,
+                f"drop --target or give --prescription-gy for {target}",
+            )  # fmt: skip
+        roi, prescription_gy = pairs.pop(primary)
+        target = roi
+    return prescription_gy, target, tuple(pairs)
+
+
 def written_plan_facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
     """Plan facts as the written RTPLAN and RTDOSE state them (technique from the beams)."""
     summary = summarize_plan(plan)
@@ -213,9 +316,11 @@ def plan_in_memory(
     InputError
         No Liver ROI, no target, Child-Pugh C, or an infeasible plan.
     """
+    extra_names = tuple(roi for roi, _ in request.prescriptions)
     case = prepare_case(
-        ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm
-    )
+        ct.grid, ct.hu, structure_set.structures, request.target, request.dose_spacing_mm,
+        extra_targets=extra_names,
+    )  # fmt: skip
     available = set(case.masks)
     if NORMAL_LIVER not in available:
         raise InputError(
@@ -239,7 +344,10 @@ def plan_in_memory(
     from_protocol, extra_masks = constraints_from_protocol(
         limits, case.masks, case.dose_grid.voxel_volume_cc, protocol.id
     )
-    constraints = merge_constraints(seed_constraints, from_protocol)
+    constraints = merge_constraints(seed_constraints, from_protocol) + liver_objectives(
+        request.child_pugh_class, request.fractions, request.liver_ntcp_objective_pct,
+        request.liver_geud_objective_gy, request.objective_priority,
+    )  # fmt: skip
     masks = {**case.masks, **extra_masks}
     mlc = millennium_like_mlc()
     beams = beams_for(case, request.gantry_deg)
@@ -294,6 +402,10 @@ def plan_in_memory(
         coverage_pct=95.0,
         source="ICRU 50/62-style coverage: 95 % of the PTV receives the prescription",
     )
+    extra_goals = tuple(
+        TargetGoal(roi, gy, coverage_pct=95.0, source=f"{goal.source}; its own prescription")
+        for roi, gy in request.prescriptions
+    )
     target_contours = next(s for s in structures.structures if s.name == case.target)
 
     def target_dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
@@ -315,6 +427,7 @@ def plan_in_memory(
         target_dvh=target_dvh,
         fractions=request.fractions,
         final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
+        extra_goals=extra_goals,
     )
     made = [p.technique for p in result.plans]
     imrt_failed = result.infeasibility or (

@@ -77,6 +77,7 @@ def auto_plan(
     target_dvh: TargetDvh | None = None,
     fractions: int | None = None,
     final_dose: FinalDose | None = None,
+    extra_goals: tuple[TargetGoal, ...] = (),
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -110,6 +111,10 @@ def auto_plan(
         The final dose engine (e.g. collapsed cone, :func:`hccrt.dose.check.plan_dose`): when
         given, each finished plan's dose is recomputed with it, the plan renormalised on that
         dose (on ``target_dvh``) and judged on it; the beamlet dose stays the optimiser's.
+    extra_goals
+        Further targets with their own (not higher) prescriptions: IMRT optimises each one's
+        coverage, the 3DCRT apertures cover them, both plans are normalised on ``goal`` and
+        each target's coverage is checked (a plan passes only when every target is covered).
     """
     progress = as_progress(progress)
     say = progress.note
@@ -130,6 +135,15 @@ def auto_plan(
     collimator = mlc or millennium_like_mlc()
     start = time.perf_counter()
     density = table(hu)
+    for extra in extra_goals:
+        if extra.structure not in masks or not np.any(masks[extra.structure]):
+            raise InputError(
+                "target",
+                "an extra target is missing or empty on the dose grid",
+                extra.structure,
+                "contour it or leave its prescription out",
+            )
+        target = target | masks[extra.structure]  # the beamlets cover every target
     k, j, i = np.nonzero(target)
     target_points = dose_grid.index_to_world(np.stack([k, j, i], axis=1).astype(np.float64))
     bixels = select_bixels(beams, target_points, BIXEL_MM, PENUMBRA_MARGIN_MM + BIXEL_MM)
@@ -145,7 +159,7 @@ def auto_plan(
         on_beam=lambda done, total: progress.step("beams", done, total),
     )
     timings["dose_influence"] = time.perf_counter() - start
-    problem = PlanningProblem.build(dij, masks, goal, constraints)
+    problem = PlanningProblem.build(dij, masks, goal, constraints, extra_targets=extra_goals)
 
     judge = None
     if fractions is not None:
@@ -285,6 +299,7 @@ def _dvh_factor(
     if factor > 1.0 and any(
         c.met(dose[masks[c.structure]]) and not c.met(dose[masks[c.structure]] * factor)
         for c in problem.constraints
+        if c.hard
     ):
         return 1.0
     return factor
@@ -341,7 +356,7 @@ def _choose(
             "3DCRT meets every hard constraint, the coverage goal and the plan-quality criteria "
             "(seed 000: 3DCRT first)",
         )
-    failed = [c.label for c in conformal.constraints if not c.met]
+    failed = [c.label for c in conformal.constraints if c.hard and not c.met]
     failed += [f"protocol: {r}" for r in conformal.protocol_reasons]
     if conformal.quality is not None:
         failed += [f"plan quality: {f}" for f in conformal.quality.failures]
@@ -349,6 +364,12 @@ def _choose(
         failed.append(
             f"coverage {conformal.coverage_pct:.1f} % < {conformal.coverage_goal_pct:g} %"
         )
+    failed += [
+        f"coverage of {t.structure} ({t.prescription_gy:g} Gy) {t.coverage_pct:.1f} % < "
+        f"{t.goal_pct:g} %"
+        for t in conformal.targets[1:]
+        if not t.met
+    ]
     why = "3DCRT fails " + ", ".join(failed)
     if len(plans) > 1:
         imrt = plans[1]

@@ -88,8 +88,13 @@ def prepare_case(
     dose_spacing_mm: float = 3.0,
     ctv_margin_mm: float = CTV_MARGIN_MM,
     ptv_margin_mm: float = PTV_MARGIN_ABC_MM,
+    extra_targets: Sequence[str] = (),
 ) -> PlanningCase:
-    """Rasterise the structures on a dose grid and build CTV/PTV and the normal liver."""
+    """Rasterise the structures on a dose grid and build CTV/PTV and the normal liver.
+
+    ``extra_targets`` are further planned targets (their own prescriptions): each must be a
+    non-empty ROI, and every target-like ROI must lie in the target or one of them.
+    """
     by_name = {s.name: s for s in structures if s.contours}
     for s in by_name.values():
         require_same_frame(s.frame_of_reference_uid, ct_grid.frame_of_reference_uid, s.name)
@@ -134,7 +139,15 @@ def prepare_case(
         )
     if not np.any(masks[chosen]):
         raise InputError("target", "is empty on the dose grid", chosen, "check the contour")
-    _require_targets_inside(masks, chosen, grid.voxel_volume_cc)
+    for name in extra_targets:
+        if name not in masks or not np.any(masks[name]):
+            raise InputError(
+                "--prescription",
+                "names an ROI that is not in the structure set or is empty on the dose grid",
+                name,
+                f"use one of {sorted(masks)}",
+            )
+    _require_targets_inside(masks, chosen, grid.voxel_volume_cc, tuple(extra_targets))
     liver = find_structure("Liver", masks)
     if liver is not None:
         contoured = find_structure(NORMAL_LIVER, masks)
@@ -165,13 +178,18 @@ on the dose grid; the 2 % allow for rasterisation at the edge of a zero-margin P
 
 
 def _require_targets_inside(
-    masks: dict[str, npt.NDArray[np.bool_]], chosen: str, voxel_cc: float
+    masks: dict[str, npt.NDArray[np.bool_]],
+    chosen: str,
+    voxel_cc: float,
+    extra_targets: tuple[str, ...] = (),
 ) -> None:
-    """Refuse the plan when a GTV/CTV/ITV/PTV-like ROI is left (partly) out of the target."""
-    planned = masks[chosen]
+    """Refuse the plan when a GTV/CTV/ITV/PTV-like ROI is left (partly) out of the targets."""
+    planned = masks[chosen].copy()
+    for name in extra_targets:
+        planned |= masks[name]
     left_out = []
     for name in masks:
-        if name == chosen or not is_target(name):
+        if name == chosen or name in extra_targets or not is_target(name):
             continue
         voxels = int(masks[name].sum())
         inside = int((masks[name] & planned).sum())

@@ -3,14 +3,20 @@
 Objective (quadratic, per voxel, normalised by structure size):
 
 * target underdose below the prescription and overdose above ``max_dose_fraction`` x Rx;
+* the same for every extra target at its own prescription (overdose only outside the
+  higher-dose targets);
 * a small normal-tissue term (dose-squared of a normal-tissue sample, steering fall-off).
 
 Hard constraints (:class:`DoseConstraint`) enter as augmented-Lagrangian terms: mean-dose limits
-are one linear inequality each; maximum-dose limits one per voxel; DVH limits ``V(D) <= v %``
-are convexified per outer iteration by constraining the ``(100 - v) %`` coldest voxels to
-``D`` (Wu & Mohan 2000). After the outer iterations every constraint is evaluated; if one is
-still violated the optimiser raises :class:`InfeasiblePlanError` naming the violated limits and
-the target coverage they conflict with, instead of returning a silently violated plan.
+are one linear inequality each; gEUD and LKB-NTCP limits (the NTCP limit as its equivalent gEUD,
+on the LQ-converted dose) one smooth inequality each, with the analytic gEUD gradient;
+maximum-dose limits one per voxel; DVH limits ``V(D) <= v %`` are convexified per outer
+iteration by constraining the ``(100 - v) %`` coldest voxels to ``D`` (Wu & Mohan 2000). Soft
+objectives (``priority`` set) are the same terms with a fixed weight (10 x priority) and no
+multiplier; they never make a plan infeasible. After the outer iterations every hard constraint
+is evaluated; if one is still violated the optimiser raises :class:`InfeasiblePlanError` naming
+the violated limits, by how much, and the target coverage they conflict with, instead of
+returning a silently violated plan.
 
 References
 ----------
@@ -28,7 +34,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 
 from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError
-from hccrt.planning.problem import PlanningProblem
+from hccrt.planning.problem import PlanningProblem, own_rows_key
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -74,13 +80,26 @@ def optimise_imrt(
     # The optimiser works on x = w / w0 (order 1) so its tolerances are meaningful.
     w = np.full(n, w0)
     lam = {c.label: 0.0 for c in problem.constraints}
-    mu = {c.label: 10.0 for c in problem.constraints}
+    # Soft objectives keep a fixed penalty weight (10 x priority) and no multiplier.
+    mu = {c.label: 10.0 * (c.priority or 1.0) for c in problem.constraints}
     hot = goal.max_dose_fraction * rx
     # Aim slightly above the coverage dose: a quadratic underdose penalty leaves voxels just
     # below its reference, so the reference sits 3 % above the dose that must cover the target.
     cold = min(goal.coverage_dose_fraction * 1.03, 0.5 * (1 + goal.max_dose_fraction)) * rx
     iterations = 0
     dvh_sets: dict[str, npt.NDArray[np.int64]] = {}
+    # Extra targets (own, lower prescriptions): underdose on the whole target, overdose only
+    # outside every higher-dose target; the same weight and scale as the primary target's terms.
+    extras = [
+        (
+            problem.rows[g.structure],
+            problem.rows[own_rows_key(g.structure)],
+            min(g.coverage_dose_fraction * 1.03, 0.5 * (1 + g.max_dose_fraction))
+            * g.prescription_gy,
+            g.max_dose_fraction * g.prescription_gy,
+        )
+        for g in problem.extra_targets
+    ]
 
     def fun(x: FloatArray) -> tuple[float, FloatArray]:
         dose = op.matvec(x * w0).astype(np.float64)
@@ -90,6 +109,13 @@ def optimise_imrt(
         over = np.maximum(dt - hot, 0.0)
         f = (under @ under + over @ over) / (t_rows.size * rx * rx)
         grad_rows[t_rows] += 2 * (under + over) / (t_rows.size * rx * rx)
+        for rows_all, rows_own, cold_e, hot_e in extras:
+            low = np.minimum(dose[rows_all] - cold_e, 0.0)
+            f += (low @ low) / (max(rows_all.size, 1) * rx * rx)
+            grad_rows[rows_all] += 2 * low / (max(rows_all.size, 1) * rx * rx)
+            high = np.maximum(dose[rows_own] - hot_e, 0.0)
+            f += (high @ high) / (max(rows_own.size, 1) * rx * rx)
+            grad_rows[rows_own] += 2 * high / (max(rows_own.size, 1) * rx * rx)
         if n_rows.size:
             dn = dose[n_rows]
             f += normal_tissue_weight * (dn @ dn) / (n_rows.size * rx * rx)
@@ -120,6 +146,8 @@ def optimise_imrt(
         dose = op.matvec(w)
         violated = False
         for c in problem.constraints:
+            if not c.hard:
+                continue
             g = _violation(c, dose, problem, dvh_sets)
             lam[c.label] = max(0.0, lam[c.label] + mu[c.label] * g)
             if g > 0.005:
@@ -138,10 +166,16 @@ def optimise_imrt(
     w = normalise_coverage(problem, w)
     dose = op.matvec(w)
     values = {c.label: c.value(dose[problem.rows[c.structure]]) for c in problem.constraints}
-    broken = [c for c in problem.constraints if not c.met(dose[problem.rows[c.structure]])]
+    broken = [
+        c for c in problem.constraints if c.hard and not c.met(dose[problem.rows[c.structure]])
+    ]
     coverage = goal.coverage(dose[t_rows])
     if broken or (require_coverage and coverage < goal.coverage_pct - 0.5):
-        detail = "; ".join(f"{c.label}: achieved {values[c.label]:.2f}" for c in broken)
+        detail = "; ".join(
+            f"{c.label}: achieved {values[c.label]:.2f} {c.unit}, "
+            f"{values[c.label] - c.limit():.2f} {c.unit} over the limit"
+            for c in broken
+        )
         raise InfeasiblePlanError(
             "constraints",
             "cannot be met together with the target coverage "
@@ -171,7 +205,7 @@ def normalise_coverage(problem: PlanningProblem, w: FloatArray) -> FloatArray:
     if factor <= 1.0:
         return scaled
     new_dose = dose * factor
-    if all(c.met(new_dose[problem.rows[c.structure]]) for c in problem.constraints):
+    if all(c.met(new_dose[problem.rows[c.structure]]) for c in problem.constraints if c.hard):
         return scaled
     return w
 
@@ -204,6 +238,12 @@ def _constraint_term(
     if rows.size == 0:
         return 0.0
     s = _scale(c)
+    if c.kind in ("geud", "ntcp"):
+        value, gradient = c.geud_gradient(dose[rows])
+        g = (value - c.dose_gy) / s
+        shifted = max(0.0, lam / mu + g)
+        grad_rows[rows] += mu * shifted / s * gradient
+        return float(0.5 * mu * shifted * shifted)
     if c.kind == "mean":
         g = (dose[rows].mean() - c.dose_gy) / s
         shifted = max(0.0, lam / mu + g)
@@ -225,6 +265,8 @@ def _violation(
         return 0.0
     if c.kind == "mean":
         return float((dose[rows].mean() - c.dose_gy) / _scale(c))
+    if c.kind in ("geud", "ntcp"):
+        return float((c.geud(dose[rows]) - c.dose_gy) / _scale(c))
     return float((dose[subset].max(initial=0.0) - c.dose_gy) / _scale(c))
 
 

@@ -67,6 +67,26 @@ class HardConstraintResult:
     unit: str
     met: bool
     source: str
+    hard: bool = True
+    """False for a soft (prioritised) objective: a miss is reported, the plan still passes."""
+
+
+@dataclass(frozen=True)
+class TargetCoverage:
+    """Coverage of one target at its own prescription: ``coverage_pct`` % of it receives
+    ``prescription_gy``; ``on`` says which DVH it was read on."""
+
+    structure: str
+    prescription_gy: float
+    coverage_pct: float
+    goal_pct: float
+    d95_gy: float
+    on: str
+
+    @property
+    def met(self) -> bool:
+        """Coverage goal reached (0.1 % tolerance)."""
+        return self.coverage_pct >= self.goal_pct - 0.1
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,14 +105,17 @@ class PlanOutcome:
     protocol_passes: bool | None = None
     protocol_reasons: tuple[str, ...] = ()
     quality: PlanQuality | None = None
+    targets: tuple[TargetCoverage, ...] = ()
+    """Every target's coverage at its own prescription (primary first)."""
 
     @property
     def passes(self) -> bool:
-        """Hard constraints met, coverage goal reached, the protocol (if any) passed and the
-        plan-quality criteria (if assessed) met."""
+        """Hard constraints met, every target's coverage goal reached, the protocol (if any)
+        passed and the plan-quality criteria (if assessed) met."""
         return (
-            all(c.met for c in self.constraints)
+            all(c.met for c in self.constraints if c.hard)
             and self.coverage_pct >= self.coverage_goal_pct - 0.1
+            and all(t.met for t in self.targets)
             and self.protocol_passes is not False
             and (self.quality is None or self.quality.acceptable)
         )
@@ -147,9 +170,10 @@ def plan_outcome(
                 c.structure,
                 c.value(organ),
                 c.limit(),
-                "%" if c.kind == "dvh" else "Gy",
+                c.unit,
                 c.met(organ),
                 c.source,
+                c.hard,
             )
         )
     target_dose = dose[masks[goal.structure]]
@@ -162,18 +186,36 @@ def plan_outcome(
         "V95_pct": float(np.mean(target_dose >= 0.95 * goal.prescription_gy) * 100),
         "V100_pct": float(np.mean(target_dose >= goal.prescription_gy - 1e-6) * 100),
     }
+    coverage = (
+        goal.coverage(target_dose)
+        if target_dvh is None
+        else dvh_coverage_pct(target_dvh(dose), goal.coverage_dose_fraction * goal.prescription_gy)
+    )
+    targets = [
+        TargetCoverage(
+            goal.structure, goal.prescription_gy, coverage, goal.coverage_pct,
+            metrics["D95_gy"], "voxel centres" if target_dvh is None else "contour DVH",
+        )
+    ]  # fmt: skip
+    for extra in problem.extra_targets:
+        extra_dose = dose[masks[extra.structure]]
+        targets.append(
+            TargetCoverage(
+                extra.structure, extra.prescription_gy, extra.coverage(extra_dose),
+                extra.coverage_pct, float(np.percentile(extra_dose, 5)), "voxel centres",
+            )
+        )  # fmt: skip
     return PlanOutcome(
         name,
         deliveries,
         dose,
         tuple(results),
-        goal.coverage(target_dose)
-        if target_dvh is None
-        else dvh_coverage_pct(target_dvh(dose), goal.coverage_dose_fraction * goal.prescription_gy),
+        coverage,
         goal.coverage_pct,
         metrics,
         seconds,
         protocol_passes=verdict,
         protocol_reasons=reasons,
         quality=quality(dose) if quality is not None else None,
+        targets=tuple(targets),
     )

@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.core import SourcedLimit, planning_defaults, protocol_limit
-from hccrt.errors import ClinicalInputError
-from hccrt.planning.objectives import DoseConstraint
+from hccrt.errors import ClinicalInputError, InputError
+from hccrt.planning.objectives import DoseConstraint, EqdConversion
 
 SEED_000 = "seed 000 (RT for HCC): whole-liver mean tolerance 23 Gy Child-Pugh A, 6 Gy Child-Pugh B"
 NORMAL_LIVER = "Liver-GTV"
@@ -266,3 +266,76 @@ def merge_constraints(
         if not any(c.structure == s.structure and c.kind == s.kind for s in seed)
     ]
     return (*seed, *protocol, *(c for c in defaults if c.structure not in covered))
+
+
+LIVER_OBJECTIVE_SOURCE = (
+    "hccrt planning objective on the normal liver (user-chosen level, not from the seeds)"
+)
+
+
+def liver_objectives(
+    child_pugh_class: str | None,
+    fractions: int,
+    ntcp_max_pct: float | None = None,
+    geud_max_gy: float | None = None,
+    priority: float | None = 1.0,
+    parameter_set: str | None = None,
+) -> tuple[DoseConstraint, ...]:
+    """gEUD and LKB-NTCP objectives on the normal liver (``Liver-GTV``).
+
+    Parameters
+    ----------
+    child_pugh_class
+        Chooses the LKB parameters when ``parameter_set`` is None
+        (:func:`hccrt.radiobiology.default_ntcp_parameter_set`: Tai 2009 by class, the
+        evaluation's default); None (no patient record): an objective needs ``parameter_set``.
+    fractions
+        Number of fractions: the dose is converted by LQ to the fit's dose per fraction.
+    ntcp_max_pct, geud_max_gy
+        NTCP(RILD) at most this (%), gEUD (the set's n, on the converted dose) at most this (Gy);
+        None: no such objective.
+    priority
+        Weight of the soft objectives; None: hard constraints (mandatory).
+    parameter_set
+        Name of another LKB parameter set.
+    """
+    from hccrt.radiobiology import default_ntcp_parameter_set, get_ntcp_parameter_set
+
+    if ntcp_max_pct is None and geud_max_gy is None:
+        return ()
+    if child_pugh_class is None and not parameter_set:
+        raise InputError(
+            "--liver-ntcp-objective/--liver-geud-objective",
+            "needs the Child-Pugh class: the LKB parameters are chosen by it, and the case has "
+            "no patient record",
+            None,
+            "add patient.json (or a FHIR bundle) to the case, or drop the objective",
+        )
+    params = (
+        default_ntcp_parameter_set(child_pugh_class)
+        if child_pugh_class is not None and not parameter_set
+        else get_ntcp_parameter_set(str(parameter_set))
+    )
+    eqd = EqdConversion(fractions, params.alpha_beta_gy, params.reference_dose_per_fraction_gy)
+    source = (
+        f"{LIVER_OBJECTIVE_SOURCE}; LKB {params.label} (n {params.n:g}, m {params.m:g}, TD50 "
+        f"{params.td50_gy:g} Gy; {params.status.value}): {params.source}; dose converted by LQ "
+        f"to {params.reference_dose_per_fraction_gy:g} Gy fractions, alpha/beta "
+        f"{params.alpha_beta_gy:g} Gy"
+    )
+    out = []
+    if geud_max_gy is not None:
+        out.append(
+            DoseConstraint(
+                NORMAL_LIVER, "geud", float(geud_max_gy), source=source, n=params.n, eqd=eqd,
+                priority=priority,
+            )
+        )  # fmt: skip
+    if ntcp_max_pct is not None:
+        out.append(
+            DoseConstraint.lkb_ntcp(
+                NORMAL_LIVER, float(ntcp_max_pct), n=params.n, m=params.m,
+                td50_gy=params.td50_gy, eqd=eqd, priority=priority, source=source,
+            )
+        )  # fmt: skip
+    return tuple(out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import Field
 
 from hccrt.clinical.findings import Finding, Traced, finding, trace
@@ -90,6 +92,36 @@ seed_rule(
     ("normal_liver_volume_cc", "child_pugh"),
     AREA,
 )
+
+
+@dataclass(frozen=True)
+class DoseSeries:
+    """A range of total doses over a range of fraction counts, as a seed reports it.
+
+    The one home of the seeds' dose ranges used as dose levels (e.g. the isotoxic search of
+    ``hccrt plan --isotoxic``); each series names the seed rule quoting it.
+    """
+
+    rule_id: str
+    low_gy: float
+    high_gy: float
+    min_fractions: int
+    max_fractions: int
+
+    def covers(self, fractions: int) -> bool:
+        """True when ``fractions`` is within the series' fraction counts."""
+        return self.min_fractions <= fractions <= self.max_fractions
+
+
+SEED_DOSE_SERIES: tuple[DoseSeries, ...] = (
+    DoseSeries("SBRT-KOREA", 30.0, 39.0, 3, 3),
+    DoseSeries("SBRT-TIANJIN", 39.0, 52.0, 3, 8),
+    DoseSeries("FX-CONV", 50.0, 62.0, 25, 31),
+)
+"""Seed 000/001 dose ranges: 30-39 Gy/3 (Korea), 39-52 Gy/3-8 (Tianjin), 50-62 Gy/25-31
+(conventional), as quoted by the rules named."""
+
+
 facts_rule(
     "FX-BED",
     "BED by the linear-quadratic model, α/β = 10 Gy for tumour",
