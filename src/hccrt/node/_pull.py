@@ -30,6 +30,7 @@ from pynetdicom.sop_class import (  # type: ignore[attr-defined]
 from hccrt.dicom.query import StudyMatch, study_find_identifier, study_get_identifier, study_match
 from hccrt.errors import InputError
 from hccrt.node._cases import safe_component
+from hccrt.node._tls import tls_args
 from hccrt.node.config import RemoteNode
 
 __all__ = ["PULLED_SOP_CLASSES", "PullResult", "find_studies", "pull_study"]
@@ -85,7 +86,9 @@ def _where(remote: RemoteNode) -> str:
 
 
 def _associate(ae: AE, remote: RemoteNode, **kwargs: Any) -> Any:
-    assoc = ae.associate(remote.host, remote.port, ae_title=remote.ae_title, **kwargs)
+    assoc = ae.associate(
+        remote.host, remote.port, ae_title=remote.ae_title, **kwargs, **tls_args(remote)
+    )
     if not assoc.is_established:
         raise InputError(
             "--from",

@@ -23,6 +23,7 @@ from hccrt.dicom.incoming import identify_file
 from hccrt.errors import InputError
 from hccrt.node._audit import AuditLog
 from hccrt.node._cases import Case
+from hccrt.node._tls import tls_args
 from hccrt.node.config import NodeConfig, RemoteNode
 
 REPORT_TITLE = "hccrt plan evaluation report"
@@ -52,7 +53,9 @@ def send_files(files: list[Path], remote: RemoteNode, calling_ae: str) -> list[S
     for sop_class, syntax in sorted({(i.sop_class_uid, i.transfer_syntax_uid) for i in identities}):
         contexts.append(build_context(sop_class, [syntax]))
     ae = AE(ae_title=calling_ae)
-    assoc = ae.associate(remote.host, remote.port, contexts=contexts, ae_title=remote.ae_title)
+    assoc = ae.associate(
+        remote.host, remote.port, contexts=contexts, ae_title=remote.ae_title, **tls_args(remote)
+    )
     if not assoc.is_established:
         why = f"association to {remote.ae_title}@{remote.host}:{remote.port} refused or failed"
         return [

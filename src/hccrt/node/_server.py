@@ -24,6 +24,7 @@ from hccrt.errors import InputError
 from hccrt.node._audit import AuditLog
 from hccrt.node._cases import CaseStore
 from hccrt.node._results import process_case, report_timeout
+from hccrt.node._tls import server_context
 from hccrt.node.config import NodeConfig
 
 __all__ = ["CASE_SOP_CLASSES", "DicomNode"]
@@ -155,7 +156,10 @@ class DicomNode:
         ]
         try:
             server = self._ae().start_server(
-                (self.config.host, self.config.port), block=False, evt_handlers=handlers
+                (self.config.host, self.config.port),
+                block=False,
+                evt_handlers=handlers,
+                ssl_context=None if self.config.tls is None else server_context(self.config.tls),
             )
         except OSError as error:
             raise InputError(
@@ -168,6 +172,8 @@ class DicomNode:
             host=self.config.host,
             port=self.port,
             allowed_callers=list(self.config.allowed_callers),
+            tls=self.config.tls is not None,
+            mutual_tls=self.config.tls is not None and self.config.tls.client_ca is not None,
         )
         self._stop.clear()
         self._worker = threading.Thread(target=self._work, name="hccrt-node-cases", daemon=True)

@@ -16,7 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hccrt.errors import InputError
 
-__all__ = ["NodeConfig", "RemoteNode", "RunSettings", "load_node_config", "load_remote"]
+__all__ = [
+    "NodeConfig",
+    "NodeTls",
+    "RemoteNode",
+    "RemoteTls",
+    "RunSettings",
+    "load_node_config",
+    "load_remote",
+]
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 # PS3.5 AE title: 1-16 characters of the default repertoire, no backslash or control characters.
@@ -30,6 +38,37 @@ def _ae_title(value: str) -> str:
     return stripped
 
 
+class NodeTls(BaseModel):
+    """TLS of the listener (``[node.tls]``, DICOM PS3.15 Annex B secure transport): PEM files."""
+
+    model_config = _STRICT
+
+    certificate: Path = Field(description="The node's certificate (PEM; chain allowed).")
+    key: Path = Field(description="Its private key (PEM, unencrypted; keep it mode 0600).")
+    client_ca: Path | None = Field(
+        None,
+        description="CA certificates (PEM) that callers' certificates must be signed by; "
+        "set: a caller without such a certificate is refused (mutual TLS).",
+    )
+
+
+class RemoteTls(BaseModel):
+    """TLS towards a remote node (``[remotes.NAME.tls]``): how hccrt checks it, and itself."""
+
+    model_config = _STRICT
+
+    ca: Path = Field(description="CA certificates (PEM) the remote's certificate is checked with.")
+    check_hostname: bool = Field(True, description="The certificate must name the host.")
+    certificate: Path | None = Field(None, description="hccrt's client certificate (PEM).")
+    key: Path | None = Field(None, description="Its private key (PEM).")
+
+    @model_validator(mode="after")
+    def _pair(self) -> RemoteTls:
+        if (self.certificate is None) != (self.key is None):
+            raise ValueError("give certificate and key together, or neither")
+        return self
+
+
 class RemoteNode(BaseModel):
     """A DICOM node hccrt sends results to (``[remotes.NAME]``)."""
 
@@ -38,6 +77,7 @@ class RemoteNode(BaseModel):
     ae_title: str = Field(description="The remote node's AE title (called AE).")
     host: str = Field(min_length=1, description="Host name or IP address.")
     port: int = Field(ge=1, le=65535, description="DICOM port (TCP).")
+    tls: RemoteTls | None = Field(None, description="Connect with TLS (none: plain TCP).")
 
     @field_validator("ae_title")
     @classmethod
@@ -88,6 +128,7 @@ class NodeConfig(BaseModel):
         None, description="Folder of patient records named <PatientID>.json (from the EHR)."
     )
     send_results_to: str | None = Field(None, description="Name of a [remotes.NAME] entry.")
+    tls: NodeTls | None = Field(None, description="Listen with TLS (none: plain TCP).")
     run: RunSettings = RunSettings()
     remotes: dict[str, RemoteNode] = {}
 
