@@ -167,3 +167,17 @@ def test_each_object_sent_gets_the_remote_status(
     remote = RemoteNode(ae_title="BACK", host="127.0.0.1", port=receiver.port)
     statuses = [s.status for s in send_files([ct, node_phantom.rtstruct_path], remote, "HCCRT")]
     assert statuses == [0, 0]
+
+
+def test_objects_beyond_the_store_quota_are_refused_and_audited(
+    tmp_path: Path, start_node: StartNode, node_phantom: PhantomResult
+) -> None:
+    """Issue 18: received objects are stored like uploads, with a quota."""
+    files = case_files(node_phantom)[:3]
+    two = sum(p.stat().st_size for p in files[:2]) + 512  # room for two objects, not three
+    node = start_node(write_config(tmp_path, extra=f"max_store_gb = {two / 1e9}"))
+    assert send(files, node.port) == [0x0000, 0x0000, 0xA700]
+    refused = [e for e in node.audit.read() if e["event"] == "object_refused"]
+    assert len(refused) == 1
+    assert "store quota reached" in refused[0]["reason"]
+    assert echo(node.port, "SENDER")  # the node keeps running

@@ -70,6 +70,8 @@ class CaseStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._cases: dict[tuple[str, str], Case] = {}
+        self.size_bytes = sum(p.stat().st_size for p in self.cases_dir.rglob("*.dcm"))
+        """Bytes of the received objects (counted at start, then per object filed)."""
 
     def _now(self) -> float:
         return self._clock()
@@ -90,9 +92,11 @@ class CaseStore:
             handle.flush()
             os.fsync(handle.fileno())
         target.parent.mkdir(parents=True, exist_ok=True)
+        replaced = target.stat().st_size if target.exists() else 0
         os.replace(staged, target)
         now = self._now()
         with self._lock:
+            self.size_bytes += len(encoded) - replaced
             case = self._cases.get((patient, study))
             if case is None or case.state in ("done", "timed_out"):
                 runs = 0 if case is None else case.runs

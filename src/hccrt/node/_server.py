@@ -108,6 +108,14 @@ class DicomNode:
             return _STATUS_SOP_CLASS_REFUSED
         try:
             encoded = event.encoded_dataset()
+            quota = self.config.max_store_gb
+            if quota is not None and self.store.size_bytes + len(encoded) > quota * 1e9:
+                reason = (
+                    f"store quota reached: {self.store.size_bytes / 1e9:.3f} GB of "
+                    f"max_store_gb={quota:g}; import or remove received cases"
+                )
+                self.audit.write("object_refused", sop_class_uid=sop_class, reason=reason, **peer)
+                return _STATUS_OUT_OF_RESOURCES
             identity = identify_bytes(encoded, f"C-STORE from {peer['calling_ae']}")
             path = self.store.file(identity, encoded)
         except InputError as error:

@@ -128,6 +128,13 @@ class NodeConfig(BaseModel):
         None, description="Folder of patient records named <PatientID>.json (from the EHR)."
     )
     send_results_to: str | None = Field(None, description="Name of a [remotes.NAME] entry.")
+    max_store_gb: float | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="Quota of the received cases (GB): objects beyond it are refused with "
+        "C-STORE status A700 (out of resources) and audited; none: no quota.",
+    )
     tls: NodeTls | None = Field(None, description="Listen with TLS (none: plain TCP).")
     run: RunSettings = RunSettings()
     remotes: dict[str, RemoteNode] = {}
