@@ -386,7 +386,7 @@ def plan_in_memory(
             structures.structures,
             dose.dose_gy,
             case.dose_grid,
-            context.facts(technique, plan, dose.dose_gy),
+            _with_engine(context.facts(technique, plan, dose.dose_gy), request.final_dose),
             child_pugh_class=request.child_pugh_class,
             child_pugh_source=context.child_pugh_source,
             patient=context.patient,
@@ -452,6 +452,15 @@ def plan_in_memory(
         evaluations={t: evaluations[t] for t in made},
         protocol_id=protocol.id,
     )
+
+
+def _with_engine(facts: PlanFacts, engine: FinalDoseEngine) -> PlanFacts:
+    """The plan facts with the dose files labelled by the engine that computed them."""
+    label = {
+        "collapsed_cone": "collapsed-cone final dose, dose to medium",
+        "pencil_beam": "optimiser pencil-beam dose, not for signing",
+    }[engine]
+    return dataclasses.replace(facts, dose_files=tuple(f"{f} ({label})" for f in facts.dose_files))
 
 
 def write_planned(
