@@ -39,6 +39,24 @@ class FinalDoseChoice(enum.StrEnum):
     pencil_beam = "pencil-beam"
 
 
+FinalDoseOption = Annotated[
+    FinalDoseChoice,
+    typer.Option(
+        "--final-dose",
+        help="Engine of the reported dose: collapsed-cone (heterogeneity-correct, the engine of "
+        "hccrt dose; the plan is renormalised on it) or pencil-beam (the optimiser's dose, "
+        "faster; not for signing in lung or gas).",
+        case_sensitive=False,
+    ),
+]
+"""``--final-dose`` of ``hccrt plan`` and ``hccrt run``."""
+
+
+def final_dose_engine(choice: FinalDoseChoice) -> Literal["collapsed_cone", "pencil_beam"]:
+    """The library's name of the engine chosen on the command line."""
+    return "pencil_beam" if choice is FinalDoseChoice.pencil_beam else "collapsed_cone"
+
+
 def _render(payload: dict[str, Any]) -> str:
     lines = [
         f"chosen: {payload['chosen_technique']}  ({payload['reason']})",
@@ -207,16 +225,7 @@ def plan(
             parser=finite_float,
         ),
     ] = None,
-    final_dose: Annotated[
-        FinalDoseChoice,
-        typer.Option(
-            "--final-dose",
-            help="Engine of the reported dose: collapsed-cone (heterogeneity-correct, the engine "
-            "of hccrt dose; the plan is renormalised on it) or pencil-beam (the optimiser's "
-            "dose, faster; not for signing in lung or gas).",
-            case_sensitive=False,
-        ),
-    ] = FinalDoseChoice.collapsed_cone,
+    final_dose: FinalDoseOption = FinalDoseChoice.collapsed_cone,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Plan a case: 3DCRT first, IMRT if the dosimetric requirements are not met (seed 000).
@@ -273,9 +282,7 @@ def plan(
             dose_spacing_mm=dose_grid_mm,
             normal_liver_mean_gy=liver_mean_limit_gy,
             progress=progress,
-            final_dose="pencil_beam"
-            if final_dose is FinalDoseChoice.pencil_beam
-            else "collapsed_cone",
+            final_dose=final_dose_engine(final_dose),
             isotoxic=search,
             prescriptions=extra,
             liver_ntcp_objective_pct=liver_ntcp_objective,

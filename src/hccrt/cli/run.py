@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
-from hccrt.cli.planning import FinalDoseChoice
+from hccrt.cli.planning import FinalDoseChoice, FinalDoseOption, final_dose_engine
 
 
 class PlanTechnique(StrEnum):
@@ -52,26 +52,16 @@ def run(
     fractions: Annotated[
         int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
     ] = None,
-    final_dose: Annotated[
-        FinalDoseChoice,
-        typer.Option(
-            "--final-dose",
-            help="Engine of the reported dose: collapsed-cone (heterogeneity-correct, the engine "
-            "of hccrt dose; the plan is renormalised on it) or pencil-beam (the optimiser's "
-            "dose, faster; not for signing in lung or gas).",
-            case_sensitive=False,
-        ),
-    ] = FinalDoseChoice.collapsed_cone,
+    final_dose: FinalDoseOption = FinalDoseChoice.collapsed_cone,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
     from hccrt.cli._progress import command_progress
     from hccrt.pipeline import RunOptions, run_case
 
-    engine: Literal["collapsed_cone", "pencil_beam"] = (
-        "pencil_beam" if final_dose is FinalDoseChoice.pencil_beam else "collapsed_cone"
+    options = RunOptions(  # validated before any work
+        technique.value, prescription_gy, fractions, final_dose_engine(final_dose)
     )
-    options = RunOptions(technique.value, prescription_gy, fractions, engine)  # validated first
     with command_progress(output_format) as progress:
         result = run_case(case_dir, out, force=force, options=options, progress=progress)
     emit(result, output_format, _render)
