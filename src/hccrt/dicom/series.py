@@ -15,7 +15,7 @@ import pydicom
 
 from hccrt.dicom.case import _frame_of_reference
 
-__all__ = ["SeriesRow", "files_by_series", "summarize_series"]
+__all__ = ["SeriesRow", "summarize_series"]
 
 _TAGS = (
     "Modality",
@@ -107,24 +107,3 @@ def summarize_series(paths: Iterable[str | Path]) -> list[SeriesRow]:
     return sorted(
         rows, key=lambda r: (order.get(r.modality, 9), r.series_number or 0, r.series_uid)
     )
-
-
-def files_by_series(paths: Iterable[str | Path]) -> dict[str, tuple[Path, ...]]:
-    """The files of each series, by Series Instance UID (headers only; unreadable files left out).
-
-    Parameters
-    ----------
-    paths
-        DICOM files (any names).
-
-    Returns
-    -------
-    dict
-        Series Instance UID -> its files, in the order given.
-    """
-    found: dict[str, list[Path]] = {}
-    for path in map(Path, paths):
-        modality, series_uid, *_ = _row_key(path)
-        if modality != "unreadable" and series_uid:
-            found.setdefault(series_uid, []).append(path)
-    return {uid: tuple(files) for uid, files in found.items()}

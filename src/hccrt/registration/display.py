@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from scipy import ndimage
 
+from hccrt.dicom.case import CaseInventory
 from hccrt.dicom.ct import CTSeries
+from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
 from hccrt.registration.result import RegistrationResult
 
@@ -115,3 +119,71 @@ def fused_view_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CaseFusion:
+    """The fused view of a case folder's registration (:func:`case_fused_view`)."""
+
+    png: bytes
+    registration: Path
+    result: RegistrationResult
+    moving_modality: str
+
+
+_TARGET_ORDER = ("GTV", "ITV", "CTV", "PTV")
+
+
+def case_fused_view(inventory: CaseInventory) -> CaseFusion:
+    """Fused view of the first REG of a case whose moving series the case holds.
+
+    The planes go through the first non-empty target of the case's RTSTRUCT (GTV before ITV,
+    CTV and PTV), whose contours are drawn; without one, through the middle of the moving image.
+    ``hccrt run`` (the report's review figure) and the web upload page both show this view.
+
+    Raises
+    ------
+    InputError
+        No CT or no REG in the case, no series that a REG registers, unreadable series.
+    """
+    from hccrt.dicom import read_ct_series, read_rtstruct
+    from hccrt.dvh.names import is_target
+    from hccrt.registration.io import load_registration
+
+    held = ", ".join(f"{k}={v}" for k, v in inventory.modalities.items())
+    if not inventory.ct_files or not inventory.registrations:
+        raise InputError(
+            "case",
+            "needs a CT series, an MR series and a registration (REG) to fuse",
+            held,
+            "add the planning CT, the MR and the REG of hccrt register",
+        )
+    images = [path for path in inventory.registered_files if path not in inventory.rtdoses]
+    for reg in sorted(inventory.registrations):
+        _, result = load_registration(reg)
+        try:
+            moving = read_ct_series(images, series_instance_uid=result.moving_series_uid)
+        except InputError:
+            continue
+        break
+    else:
+        raise InputError(
+            "case",
+            "holds no image series that its registration (REG) registers",
+            held,
+            "add the MR series named by the REG",
+        )
+    ct = read_ct_series(list(inventory.ct_files))
+    targets: list[StructureContours] = []
+    if inventory.rtstruct is not None:
+        structures = read_rtstruct(inventory.rtstruct).structures
+        targets = sorted(
+            (s for s in structures if is_target(s.name) and not s.is_empty),
+            key=lambda s: next(
+                (n for n, p in enumerate(_TARGET_ORDER) if s.name.upper().startswith(p)),
+                len(_TARGET_ORDER),
+            ),
+        )
+    title = f"{moving.modality} on CT through the {result.kind} registration (review)"
+    png = fused_view_png(ct, moving, result, targets, title=title)
+    return CaseFusion(png, reg, result, moving.modality)

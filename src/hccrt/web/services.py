@@ -523,55 +523,14 @@ def render_fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObje
         No CT, no REG, no uploaded series that a REG registers, unreadable series (the readers'
         messages, with the uploaded file names).
     """
-    from hccrt.dicom import read_ct_series, read_rtstruct
-    from hccrt.dvh.names import is_target
-    from hccrt.registration.display import fused_view_png
-    from hccrt.registration.io import load_registration
+    from hccrt.registration.display import case_fused_view
 
     with tempfile.TemporaryDirectory(prefix="fuse-", dir=store.work_dir()) as tmp:
         case = Path(tmp) / "case"
         materialize(store, files, case)
         try:
-            inventory = inventory_case(case)
-            if not inventory.ct_files or not inventory.registrations:
-                raise InputError(
-                    "upload",
-                    "needs a CT series, an MR series and a registration (REG) to fuse",
-                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
-                    "upload the planning CT, the MR and the REG of hccrt register",
-                )
-            ct = read_ct_series(list(inventory.ct_files))
-            moving = None
-            for reg in sorted(inventory.registrations):
-                _, result = load_registration(reg)
-                candidates = [
-                    path for path in inventory.registered_files if path not in inventory.rtdoses
-                ]
-                try:
-                    moving = read_ct_series(
-                        candidates, series_instance_uid=result.moving_series_uid
-                    )
-                except InputError:
-                    continue
-                break
-            if moving is None:
-                raise InputError(
-                    "upload",
-                    "holds no image series that its registration (REG) registers",
-                    ", ".join(f"{k}={v}" for k, v in inventory.modalities.items()),
-                    "upload the MR series named by the REG",
-                )
-            targets = []
-            if inventory.rtstruct is not None:
-                order = ("GTV", "ITV", "CTV", "PTV")
-                structures = read_rtstruct(inventory.rtstruct).structures
-                targets = sorted(
-                    (s for s in structures if is_target(s.name) and not s.is_empty),
-                    key=lambda s: next(
-                        (n for n, p in enumerate(order) if s.name.upper().startswith(p)),
-                        len(order),
-                    ),
-                )
+            with _REPORT_LOCK:
+                return case_fused_view(inventory_case(case)).png
         except InputError as error:
             raise type(error)(
                 _display(error.field, case, files),
@@ -579,6 +538,3 @@ def render_fused_view(store: ObjectSource, files: Sequence[tuple[str, StoredObje
                 _display(str(error.value), case, files) if error.value is not None else None,
                 error.fix,
             ) from None
-        title = f"{moving.modality} on CT through the {result.kind} registration (review)"
-        with _REPORT_LOCK:
-            return fused_view_png(ct, moving, result, targets, title=title)
