@@ -16,7 +16,8 @@ import json
 from hccrt.clinical.patient import PatientRecord, PriorTreatmentKind
 from hccrt.dicom.case import CaseInventory
 from hccrt.dvh.names import gtv_like
-from hccrt.pipeline.results import StageOutcome, Workspace
+from hccrt.errors import InputError
+from hccrt.pipeline.results import CaseImages, StageOutcome, Workspace
 
 __all__ = ["lipiodol_stage"]
 
@@ -28,7 +29,10 @@ _SOURCE = (
 
 
 def lipiodol_stage(
-    inventory: CaseInventory, patient: PatientRecord, work: Workspace
+    inventory: CaseInventory,
+    patient: PatientRecord,
+    work: Workspace,
+    images: CaseImages | None = None,
 ) -> PatientRecord:
     """Measure the lipiodol deposition on the planning CT after TACE (module docstring).
 
@@ -41,6 +45,8 @@ def lipiodol_stage(
         left it empty.
     work
         The run's workspace (stage outcome, ``lipiodol.json``, warnings).
+    images
+        The case's CT and RTSTRUCT as the main job reads them once (read here when None).
 
     Returns
     -------
@@ -54,19 +60,24 @@ def lipiodol_stage(
         detail = "no CT with an RTSTRUCT to measure the deposition on"
         work.stages.append(StageOutcome("lipiodol", "skipped", detail))
         return patient
-    from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.registration.lipiodol import find_lipiodol
 
-    structures = read_rtstruct(inventory.rtstruct)
-    gtvs = gtv_like(structures.names)
-    if "Liver" not in structures.names or not gtvs:
-        detail = "the RTSTRUCT needs a Liver and a GTV to measure the deposition"
-        work.stages.append(StageOutcome("lipiodol", "skipped", detail))
+    images = images or CaseImages(inventory)
+    try:
+        structures = images.structure_set
+        gtvs = gtv_like(structures.names)
+        if "Liver" not in structures.names or not gtvs:
+            detail = "the RTSTRUCT needs a Liver and a GTV to measure the deposition"
+            work.stages.append(StageOutcome("lipiodol", "skipped", detail))
+            return patient
+        gtv = "GTV" if "GTV" in gtvs else gtvs[0]
+        others = [s for s in structures.structures if s.name not in ("Liver", "BODY")]
+        report = find_lipiodol(
+            images.ct, structures.get("Liver"), gtv=structures.get(gtv), others=others
+        )
+    except InputError as error:  # unreadable images: the record is used as it is
+        work.stages.append(StageOutcome("lipiodol", "failed", str(error)))
         return patient
-    gtv = "GTV" if "GTV" in gtvs else gtvs[0]
-    ct = read_ct_series(list(inventory.ct_files))
-    others = [s for s in structures.structures if s.name not in ("Liver", "BODY")]
-    report = find_lipiodol(ct, structures.get("Liver"), gtv=structures.get(gtv), others=others)
     outputs = (work.write_json("lipiodol.json", json.dumps(report.to_json(), indent=2)),)
     poor, fraction = report.poor_deposition, report.deposition_fraction
     if poor is None or fraction is None:

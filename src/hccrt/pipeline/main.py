@@ -23,7 +23,14 @@ from hccrt.dicom.case import CaseInventory, inventory_case
 from hccrt.errors import InputError
 from hccrt.pipeline._fusion import fusion_stage
 from hccrt.pipeline._lipiodol import lipiodol_stage
-from hccrt.pipeline.results import RunOptions, RunResult, StageOutcome, Workspace, summary_text
+from hccrt.pipeline.results import (
+    CaseImages,
+    RunOptions,
+    RunResult,
+    StageOutcome,
+    Workspace,
+    summary_text,
+)
 from hccrt.pipeline.stages import assessment_stage, evaluation_stage, planning_stage
 from hccrt.progress import NO_PROGRESS, Progress
 
@@ -132,11 +139,14 @@ def run_case(
             work.warnings.append(NO_RECORD_WARNING)
         progress.stage("clinical assessment", 2, STAGE_COUNT)
         review = fusion_stage(inventory, work)
-        patient = lipiodol_stage(inventory, patient, work)
+        images = CaseImages(inventory)  # the CT and RTSTRUCT, read once for the stages
+        patient = lipiodol_stage(inventory, patient, work, images)
         assessment = assessment_stage(patient, work)
         progress.stage("planning", 3, STAGE_COUNT)
         run_options = options or RunOptions()
-        planned = planning_stage(inventory, patient, assessment, run_options, work, progress)
+        planned = planning_stage(
+            inventory, patient, assessment, run_options, work, progress, images
+        )
         progress.stage("evaluation and report", 4, STAGE_COUNT)
         evaluation_stage(inventory, planned, work, () if review is None else (review,))
         result = RunResult(

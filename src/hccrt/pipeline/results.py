@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hccrt.planning import Technique
+
+if TYPE_CHECKING:
+    from hccrt.core import Image, StructureSet
+    from hccrt.dicom.case import CaseInventory
 
 StageStatus = Literal["done", "skipped", "failed", "error"]
 
@@ -81,6 +86,37 @@ class RunResult:
     def errors(self) -> tuple[StageOutcome, ...]:
         """Stages that stopped on an internal error (a bug)."""
         return tuple(stage for stage in self.stages if stage.status == "error")
+
+
+class CaseImages:
+    """The planning CT and RTSTRUCT of a case, read on first use and then shared by the stages
+    of one main job (the lipiodol stage and the planning stage need the same two objects).
+
+    Parameters
+    ----------
+    inventory
+        The case's files; the CT and the RTSTRUCT must be present when they are asked for.
+    """
+
+    def __init__(self, inventory: CaseInventory) -> None:
+        self.inventory = inventory
+
+    @cached_property
+    def ct(self) -> Image:
+        """The planning CT series."""
+        from hccrt.dicom import read_ct_series
+
+        return read_ct_series(list(self.inventory.ct_files))
+
+    @cached_property
+    def structure_set(self) -> StructureSet:
+        """The case's RTSTRUCT (InputError when the case has none)."""
+        from hccrt.dicom import read_rtstruct
+        from hccrt.errors import InputError
+
+        if self.inventory.rtstruct is None:
+            raise InputError("case", "holds no RTSTRUCT", None, "add the structure set")
+        return read_rtstruct(self.inventory.rtstruct)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from hccrt.clinical.render import render_assessment_text
 from hccrt.dicom.case import CaseInventory
 from hccrt.errors import InputError
 from hccrt.evaluation import PlanFiles
-from hccrt.pipeline.results import RunOptions, StageOutcome, Workspace
+from hccrt.pipeline.results import CaseImages, RunOptions, StageOutcome, Workspace
 from hccrt.progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def planning_stage(
     options: RunOptions,
     work: Workspace,
     progress: Progress = NO_PROGRESS,
+    images: CaseImages | None = None,
 ) -> PlanningOutcome | None:
     """Plan a case that has CT + RTSTRUCT but no dose; return the plan in memory.
 
@@ -97,7 +98,6 @@ def planning_stage(
     if reason or rtstruct_path is None:
         work.stages.append(StageOutcome("planning", "skipped", reason or "needs RTSTRUCT"))
         return None
-    from hccrt.dicom import read_ct_series, read_rtstruct
     from hccrt.evaluation.inputs import patient_summary
     from hccrt.pipeline._planning import (
         EvaluationContext,
@@ -108,6 +108,7 @@ def planning_stage(
     )
 
     chosen: list[PlanningOutcome] = []
+    case_images = images or CaseImages(inventory)
 
     def action() -> tuple[str, tuple[str, ...]]:
         start = time.perf_counter()
@@ -122,8 +123,7 @@ def planning_stage(
             child_pugh_class=None if no_record else assessment.liver_function.child_pugh.class_,
             final_dose=options.final_dose,
         )
-        ct = read_ct_series(list(inventory.ct_files))
-        structure_set = read_rtstruct(rtstruct_path)
+        ct, structure_set = case_images.ct, case_images.structure_set
         summary, text, child_pugh = patient_summary(patient, assessment)
         context = EvaluationContext(
             written_plan_facts,
