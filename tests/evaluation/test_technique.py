@@ -34,3 +34,14 @@ def test_fractions_refused(value: object) -> None:
 
 def test_plausible_plan_is_accepted() -> None:
     assert PlanFacts(fractions=5, prescription_gy=50.0).dose_per_fraction_gy == 10.0
+
+
+def test_a_target_with_its_own_prescription_is_judged_against_it() -> None:
+    facts = PlanFacts(25, 50.0, target_prescriptions_gy=(("PTV_2", 40.0),))
+    assert facts.prescription_of("PTV_2") == 40.0
+    assert facts.prescription_of("PTV") == 50.0
+
+
+def test_an_own_prescription_in_cgy_is_refused() -> None:
+    with pytest.raises(InputError, match=r"target_prescriptions_gy\[PTV_2\]=4000"):
+        PlanFacts(25, 50.0, target_prescriptions_gy=(("PTV_2", 4000.0),))

@@ -101,12 +101,21 @@ def test_cli_plans_each_target_at_its_own_prescription(two_targets: Path, tmp_pa
     assert targets["PTV"]["prescription_gy"] == 50.0
     assert targets["PTV"]["on"] == "contour DVH"
     assert targets["PTV_2"]["prescription_gy"] == 40.0
+    assert targets["PTV_2"]["on"] == "contour DVH"
     assert targets["PTV_2"]["met"]
     assert targets["PTV_2"]["coverage_pct"] >= 94.9
     # optimised to its own 40 Gy, not to the primary's 50 Gy
     assert 39.0 < targets["PTV_2"]["d95_gy"] < 44.0
     evaluation = json.loads((out / "evaluation.json").read_text())
     assert [t["structure"] for t in evaluation["plans"][0]["targets"]] == ["PTV", "PTV_2"]
+    # The protocol's PTV coverage is read against each PTV's own prescription.
+    (v95,) = (
+        c
+        for c in evaluation["plans"][0]["protocol_evaluation"]["constraints"]
+        if c["id"] == "ptv_v95" and c["structure_in_plan"] == ["PTV_2"]
+    )
+    assert v95["passed"], v95
+    assert "PTV_2 read against its own prescription 40 Gy" in v95["note"]
 
 
 @pytest.mark.slow

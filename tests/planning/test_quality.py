@@ -128,3 +128,16 @@ def test_3dcrt_caps_all_normal_tissue_after_normalisation_and_prunes_beams(tmp_p
     assert plan.quality.metrics["max_outside_ptv_pct"] < 107.0
     mu = np.array([d.mu for d in plan.deliveries])
     assert np.all((mu == 0) | (mu >= 0.02 * mu.sum()))
+
+
+def test_a_second_target_is_not_outside_the_ptv():
+    masks = _masks()
+    r = _radius_mm()
+    masks["PTV_2"] = (r > 30.0) & (r <= 36.0)
+    dose = np.where(masks["PTV"], 50.0, 0.0)
+    dose[masks["PTV_2"]] = 56.0  # 112 % of the primary Rx, inside the second target
+    alone = assess_quality(dose, masks, "PTV", "BODY", 50.0, GRID, 25)
+    both = assess_quality(dose, masks, "PTV", "BODY", 50.0, GRID, 25, other_targets=("PTV_2",))
+    assert alone.metrics["max_outside_ptv_pct"] == pytest.approx(112.0)
+    assert both.metrics["max_outside_ptv_pct"] == 0.0
+    assert both.metrics["ptv_cc"] == alone.metrics["ptv_cc"]  # conformity stays the primary's

@@ -61,14 +61,21 @@ def evaluate_constraint(
         return result(
             parse_metric(metric).result_unit, None, None, ConstraintStatus.NOT_EVALUATED, missing
         )
-    value, unit, warning = metric_value(metric, resolved.dvh, plan.prescription_gy)
+    prescription_gy = plan.prescription_gy
+    own = ""
+    if constraint.kind == "target" and len(resolved.plan_names) == 1:
+        (roi,) = resolved.plan_names
+        prescription_gy = plan.prescription_of(roi)
+        if prescription_gy != plan.prescription_gy and prescription_gy is not None:
+            own = f"{roi} read against its own prescription {prescription_gy:g} Gy"
+    value, unit, warning = metric_value(metric, resolved.dvh, prescription_gy)
     passed = compare(value, constraint.comparator, limit)
     status = (
         ConstraintStatus.NOT_EVALUATED
         if passed is None
         else (ConstraintStatus.PASS if passed else ConstraintStatus.FAIL)
     )
-    notes = "; ".join(n for n in (constraint.note, warning) if n)
+    notes = "; ".join(n for n in (constraint.note, own, warning) if n)
     shown = value if math.isfinite(value) else None
     return result(unit, shown, passed, status, notes, resolved.plan_names, resolved.how)
 

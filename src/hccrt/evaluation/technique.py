@@ -53,6 +53,10 @@ class PlanFacts:
         RTDOSE files summed into the evaluated dose.
     dose_max_gy
         Maximum of the evaluated dose grid (Gy).
+    target_prescriptions_gy
+        Targets with their own whole-course prescriptions, ``((ROI, Gy), ...)``: a target
+        constraint on one of these ROIs (e.g. V95%) is read against its own prescription
+        instead of ``prescription_gy``.
     """
 
     fractions: int
@@ -65,16 +69,23 @@ class PlanFacts:
     prescription_source: str = ""
     dose_files: tuple[str, ...] = ()
     dose_max_gy: float | None = None
+    target_prescriptions_gy: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if check_number("fractions", self.fractions) < 1 or self.fractions != int(self.fractions):
             raise InputError("fractions", "must be a whole number >= 1", self.fractions, "")
         if self.prescription_gy is not None:  # finite, > 0 and plausible in Gy (not cGy)
             check_dose_gy("prescription_gy", self.prescription_gy, TOTAL_DOSE)
+        for roi, gy in self.target_prescriptions_gy:
+            check_dose_gy(f"target_prescriptions_gy[{roi}]", gy, TOTAL_DOSE)
         if self.technique not in (*TECHNIQUES, "unknown"):
             raise InputError(
                 "technique", f"must be one of {', '.join(TECHNIQUES)}", self.technique, ""
             )
+
+    def prescription_of(self, roi: str) -> float | None:
+        """The prescription a target ROI is judged against (Gy): its own, else the plan's."""
+        return dict(self.target_prescriptions_gy).get(roi, self.prescription_gy)
 
     @property
     def dose_per_fraction_gy(self) -> float | None:

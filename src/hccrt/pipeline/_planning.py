@@ -36,7 +36,7 @@ from hccrt.planning.case import PlanningCase, beams_for, prepare_case
 from hccrt.planning.hu_density import HuDensityTable
 from hccrt.planning.mlc import millennium_like_mlc
 from hccrt.planning.objectives import TargetGoal
-from hccrt.planning.outcomes import AutoPlanResult, BeamDelivery
+from hccrt.planning.outcomes import AutoPlanResult, BeamDelivery, TargetDvh
 from hccrt.planning.protocol import (
     NORMAL_LIVER,
     constraints_from_protocol,
@@ -386,7 +386,10 @@ def plan_in_memory(
             structures.structures,
             dose.dose_gy,
             case.dose_grid,
-            _with_engine(context.facts(technique, plan, dose.dose_gy), request.final_dose),
+            dataclasses.replace(
+                _with_engine(context.facts(technique, plan, dose.dose_gy), request.final_dose),
+                target_prescriptions_gy=request.prescriptions,
+            ),
             child_pugh_class=request.child_pugh_class,
             child_pugh_source=context.child_pugh_source,
             patient=context.patient,
@@ -406,10 +409,13 @@ def plan_in_memory(
         TargetGoal(roi, gy, coverage_pct=95.0, source=f"{goal.source}; its own prescription")
         for roi, gy in request.prescriptions
     )
-    target_contours = next(s for s in structures.structures if s.name == case.target)
+    contours = {s.name: s for s in structures.structures}
 
-    def target_dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
-        return compute_dvh(target_contours, dose_gy, case.dose_grid, name=case.target)
+    def dvh_of(name: str) -> TargetDvh:
+        def dvh(dose_gy: npt.NDArray[np.float32]) -> DoseVolumeHistogram:
+            return compute_dvh(contours[name], dose_gy, case.dose_grid, name=name)
+
+        return dvh
 
     result = auto_plan(
         ct.hu,
@@ -424,10 +430,11 @@ def plan_in_memory(
         mlc=mlc,
         progress=progress,
         assess=assess,
-        target_dvh=target_dvh,
+        target_dvh=dvh_of(case.target),
         fractions=request.fractions,
         final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
         extra_goals=extra_goals,
+        extra_dvhs={g.structure: dvh_of(g.structure) for g in extra_goals},
     )
     made = [p.technique for p in result.plans]
     imrt_failed = result.infeasibility or (

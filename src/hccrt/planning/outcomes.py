@@ -151,12 +151,14 @@ def plan_outcome(
     target_dvh: TargetDvh | None = None,
     quality: Callable[[npt.NDArray[np.float32]], PlanQuality] | None = None,
     dose_gy: npt.NDArray[np.float32] | None = None,
+    extra_dvhs: Mapping[str, TargetDvh] | None = None,
 ) -> PlanOutcome:
     """Dose of the beamlet weights (Gy) evaluated against ``problem`` and ``assess``.
 
     The coverage is read on ``target_dvh`` when given (the evaluation's contour-based DVH),
-    else on the target's voxel-centre mask. ``dose_gy``, when given, is the final engine's
-    dose of ``deliveries`` and is evaluated instead of the beamlet dose.
+    else on the target's voxel-centre mask; an extra target's on its entry of ``extra_dvhs``
+    when there is one. ``dose_gy``, when given, is the final engine's dose of ``deliveries``
+    and is evaluated instead of the beamlet dose.
     """
     dose = dij.dose_gy(weights) if dose_gy is None else dose_gy
     verdict, reasons = assess(dose, name, deliveries) if assess is not None else (None, ())
@@ -199,12 +201,19 @@ def plan_outcome(
     ]  # fmt: skip
     for extra in problem.extra_targets:
         extra_dose = dose[masks[extra.structure]]
+        extra_dvh = (extra_dvhs or {}).get(extra.structure)
+        if extra_dvh is None:
+            covered, basis = extra.coverage(extra_dose), "voxel centres"
+            d95 = float(np.percentile(extra_dose, 5))
+        else:
+            dvh = extra_dvh(dose)
+            covered = dvh_coverage_pct(dvh, extra.coverage_dose_fraction * extra.prescription_gy)
+            d95, basis = float(dvh.dose_at_percent(95.0)), "contour DVH"
         targets.append(
             TargetCoverage(
-                extra.structure, extra.prescription_gy, extra.coverage(extra_dose),
-                extra.coverage_pct, float(np.percentile(extra_dose, 5)), "voxel centres",
+                extra.structure, extra.prescription_gy, covered, extra.coverage_pct, d95, basis
             )
-        )  # fmt: skip
+        )
     return PlanOutcome(
         name,
         deliveries,

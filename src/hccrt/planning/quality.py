@@ -129,6 +129,7 @@ def assess_quality(
     prescription_gy: float,
     grid: Grid,
     fractions: int,
+    other_targets: tuple[str, ...] = (),
 ) -> PlanQuality:
     """Conformity, gradient and hot-spot metrics of a plan dose (see module docstring).
 
@@ -140,6 +141,9 @@ def assess_quality(
         Structure masks on ``grid``; the PTV and body names.
     prescription_gy, fractions
         Prescription (Gy) and number of fractions (the gradient table applies to SBRT only).
+    other_targets
+        Further planned targets (their own prescriptions): not "outside the PTV" for the hot
+        spot, entrance and D2cm checks; conformity and gradient stay the primary target's.
 
     Returns
     -------
@@ -152,9 +156,12 @@ def assess_quality(
     v_rx = float((in_body >= prescription_gy).sum() * voxel_cc)
     tv_piv = float(((dose_gy >= prescription_gy) & ptv).sum() * voxel_cc)
     v_50 = float((in_body >= 0.5 * prescription_gy).sum() * voxel_cc)
-    outside = inside & ~ptv
-    far = inside & ~apply_margin(ptv, grid, D2CM_MM)
-    shell = inside & apply_margin(~inside, grid, ENTRANCE_SHELL_MM) & ~ptv
+    targets = ptv.copy()
+    for name in other_targets:
+        targets |= masks[name]
+    outside = inside & ~targets
+    far = inside & ~apply_margin(targets, grid, D2CM_MM)
+    shell = inside & apply_margin(~inside, grid, ENTRANCE_SHELL_MM) & ~targets
     pct = 100.0 / prescription_gy
     metrics = {
         "ptv_cc": ptv_cc,
