@@ -67,3 +67,16 @@ def test_planned_pvtt_is_covered_and_normal_liver_agrees_with_the_evaluation(pvt
     assert normal_liver.plan_names == ("Liver", "GTV", "GTV_PVTT")
     evaluated = normal_liver.dmean_gy
     assert planner_mean == pytest.approx(evaluated, rel=0.03)
+
+
+def test_a_target_reaching_outside_the_ct_is_refused(pvtt_phantom):
+    """Issue 13, bad input: a target ROI outside the CT is not clipped silently."""
+    ct, structures = pvtt_phantom
+    gtv = next(s for s in structures.structures if s.name == "GTV")
+    top = ct.grid.bounds_mm()[1][2]  # superior end of the CT (LPS z, mm)
+    lowest = min(float(c.points_mm[0, 2]) for c in gtv.contours)
+    up = np.array([0.0, 0.0, top - 10.0 - lowest])  # the GTV runs off the top of the scan
+    shifted = tuple(dataclasses.replace(c, points_mm=c.points_mm + up) for c in gtv.contours)
+    beyond = dataclasses.replace(gtv, name="GTV_2", number=98, contours=shifted)
+    with pytest.raises(InputError, match=r"target ROI 'GTV_2'.*must lie inside the CT volume"):
+        prepare_case(ct.grid, ct.hu, (*structures.structures, beyond))

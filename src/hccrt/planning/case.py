@@ -108,7 +108,10 @@ def prepare_case(
         body_ct = structure_occupancy(by_name[body], ct_grid, on_outside="clip") >= 0.5
     grid = dose_grid_for(ct_grid, body_ct, dose_spacing_mm)
     masks: dict[str, npt.NDArray[np.bool_]] = {}
+    planned = set(extra_targets) | ({target} if target else set())
     for name, s in by_name.items():
+        if is_target(name) or name in planned:
+            _require_inside_ct(s, ct_grid)
         masks[name] = structure_occupancy(s, grid, on_outside="clip") >= 0.5
     if body not in masks:
         index = np.rint(
@@ -204,6 +207,26 @@ def _require_targets_inside(
             "; ".join(left_out),
             "contour a PTV that holds every GTV, name it with --target, or rename ROIs that are "
             "not targets",
+        )
+
+
+def _require_inside_ct(
+    structure: StructureContours, ct_grid: Grid, tolerance_mm: float = 1.0
+) -> None:
+    """Refuse a target whose contour points leave the CT volume: the part outside would go
+    unplanned (no density, no dose) without a word."""
+    low, high = ct_grid.bounds_mm()
+    points = np.concatenate([c.points_mm for c in structure.contours])
+    outside = np.any((points < low - tolerance_mm) | (points > high + tolerance_mm), axis=1)
+    if np.any(outside):
+        reach = np.round(np.stack([points.min(axis=0), points.max(axis=0)]), 1).tolist()
+        ct = np.round(np.stack([low, high]), 1).tolist()
+        raise InputError(
+            f"target ROI {structure.name!r}",
+            "must lie inside the CT volume to be planned",
+            f"{int(outside.sum())} of {len(points)} contour points outside; contour spans "
+            f"{reach} mm, CT spans {ct} mm (LPS)",
+            "check the contour and the CT's scan length and field of view (rescan or re-contour)",
         )
 
 
