@@ -52,6 +52,51 @@ FinalDoseOption = Annotated[
 """``--final-dose`` of ``hccrt plan`` and ``hccrt run``."""
 
 
+GantryAnglesOption = Annotated[
+    str | None,
+    typer.Option("--gantry-angles", help="Comma-separated gantry angles in degrees (IEC)."),
+]
+"""``--gantry-angles`` of ``hccrt plan`` and ``hccrt run``."""
+
+CouchAnglesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--couch-angles",
+        help="Couch (patient support) angles in degrees (IEC 61217): one for all beams or one "
+        "per gantry angle, comma-separated (default 0). Beams are checked for gantry-head "
+        "collisions with the couch and the body.",
+    ),
+]
+"""``--couch-angles`` of ``hccrt plan`` and ``hccrt run``."""
+
+CollimatorAnglesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--collimator-angles",
+        help="Collimator angles in degrees (IEC 61217): one for all beams or one per gantry "
+        "angle, comma-separated (default 0).",
+    ),
+]
+"""``--collimator-angles`` of ``hccrt plan`` and ``hccrt run``."""
+
+
+def beam_angles(
+    gantry: str | None, couch: str | None, collimator: str | None
+) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    """Gantry, couch and collimator angles of the command line (empty: the defaults).
+
+    Raises
+    ------
+    InputError
+        A part that is not a finite number.
+    """
+    return (
+        number_list(gantry, "--gantry-angles", "0,90,180") if gantry else (),
+        number_list(couch, "--couch-angles", "0,0,90 or 10") if couch else (),
+        number_list(collimator, "--collimator-angles", "30 or 0,30,330") if collimator else (),
+    )
+
+
 def final_dose_engine(choice: FinalDoseChoice) -> Literal["collapsed_cone", "pencil_beam"]:
     """The library's name of the engine chosen on the command line."""
     return "pencil_beam" if choice is FinalDoseChoice.pencil_beam else "collapsed_cone"
@@ -207,10 +252,9 @@ def plan(
             "(CTV = GTV + 5 mm, PTV = CTV + 6 mm with ABC, seed 000).",
         ),
     ] = None,
-    gantry_angles: Annotated[
-        str | None,
-        typer.Option("--gantry-angles", help="Comma-separated gantry angles in degrees (IEC)."),
-    ] = None,
+    gantry_angles: GantryAnglesOption = None,
+    couch_angles: CouchAnglesOption = None,
+    collimator_angles: CollimatorAnglesOption = None,
     dose_grid_mm: Annotated[
         float,
         typer.Option(
@@ -263,9 +307,8 @@ def plan(
     if fractions >= 1 and prescription_gy is not None:
         check_dose_gy("--prescription-gy / --fractions", prescription_gy / fractions,
                       DOSE_PER_FRACTION)  # fmt: skip
-    angles: tuple[float, ...] = DEFAULT_GANTRY_DEG
-    if gantry_angles:
-        angles = number_list(gantry_angles, "--gantry-angles", "0,90,180")
+    gantry, couch, collimator = beam_angles(gantry_angles, couch_angles, collimator_angles)
+    angles = gantry or DEFAULT_GANTRY_DEG
 
     from hccrt.cli._progress import command_progress
 
@@ -288,6 +331,8 @@ def plan(
             liver_ntcp_objective_pct=liver_ntcp_objective,
             liver_geud_objective_gy=liver_geud_objective,
             objective_priority=objective_priority or None,
+            couch_deg=couch,
+            collimator_deg=collimator,
         )
     emit(payload, output_format, _render)
 

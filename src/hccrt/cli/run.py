@@ -10,7 +10,15 @@ import typer
 
 from hccrt.cli._input import finite_float
 from hccrt.cli.output import FormatOption, OutputFormat, emit
-from hccrt.cli.planning import FinalDoseChoice, FinalDoseOption, final_dose_engine
+from hccrt.cli.planning import (
+    CollimatorAnglesOption,
+    CouchAnglesOption,
+    FinalDoseChoice,
+    FinalDoseOption,
+    GantryAnglesOption,
+    beam_angles,
+    final_dose_engine,
+)
 
 
 class PlanTechnique(StrEnum):
@@ -53,15 +61,20 @@ def run(
         int | None, typer.Option(help="Number of fractions (with --prescription-gy).")
     ] = None,
     final_dose: FinalDoseOption = FinalDoseChoice.collapsed_cone,
+    gantry_angles: GantryAnglesOption = None,
+    couch_angles: CouchAnglesOption = None,
+    collimator_angles: CollimatorAnglesOption = None,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Run every hccrt stage on a case folder: assessment, planning, evaluation, report."""
     from hccrt.cli._progress import command_progress
     from hccrt.pipeline import RunOptions, run_case
 
+    gantry, couch, collimator = beam_angles(gantry_angles, couch_angles, collimator_angles)
     options = RunOptions(  # validated before any work
-        technique.value, prescription_gy, fractions, final_dose_engine(final_dose)
-    )
+        technique.value, prescription_gy, fractions, final_dose_engine(final_dose),
+        gantry_deg=gantry, couch_deg=couch, collimator_deg=collimator,
+    )  # fmt: skip
     with command_progress(output_format) as progress:
         result = run_case(case_dir, out, force=force, options=options, progress=progress)
     emit(result, output_format, _render)

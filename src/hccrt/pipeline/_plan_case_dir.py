@@ -87,6 +87,8 @@ def plan_case_dir(
     liver_ntcp_objective_pct: float | None = None,
     liver_geud_objective_gy: float | None = None,
     objective_priority: float | None = 1.0,
+    couch_deg: Sequence[float] = (),
+    collimator_deg: Sequence[float] = (),
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -109,6 +111,9 @@ def plan_case_dir(
         Further targets with their own prescriptions, ``(ROI, Gy)`` (see :class:`PlanRequest`).
     liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority
         Normal-liver NTCP/gEUD objectives of the IMRT optimiser (see :class:`PlanRequest`).
+    couch_deg, collimator_deg
+        Couch and collimator angles: empty (0), one for all beams or one per gantry angle
+        (see :class:`PlanRequest`; the beams are checked for gantry-head collisions).
 
     Returns
     -------
@@ -133,6 +138,7 @@ def plan_case_dir(
         prescription_gy, fractions, technique, child_pugh_class, target, tuple(gantry_deg),
         dose_spacing_mm, normal_liver_mean_gy, final_dose, tuple(prescriptions),
         liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority,
+        couch_deg=tuple(couch_deg), collimator_deg=tuple(collimator_deg),
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)

@@ -32,7 +32,8 @@ from hccrt.pipeline._plan_files import write_plan_files
 from hccrt.planning import Technique, plan_record
 from hccrt.planning.auto import auto_plan
 from hccrt.planning.beam_block import central_ssd
-from hccrt.planning.case import PlanningCase, beams_for, prepare_case
+from hccrt.planning.case import PlanningCase, beams_for, per_beam_angles, prepare_case
+from hccrt.planning.collision import DEFAULT_MACHINE, MachineGeometry
 from hccrt.planning.hu_density import HuDensityTable
 from hccrt.planning.mlc import millennium_like_mlc
 from hccrt.planning.objectives import TargetGoal
@@ -107,6 +108,13 @@ class PlanRequest:
     objective_priority
         Weight of those objectives (soft, default 1); ``None`` makes them hard constraints
         (mandatory: the plan is infeasible when they cannot be met).
+    couch_deg, collimator_deg
+        Couch (patient support) and collimator angles (IEC 61217, degrees): empty for 0, one
+        value for all beams or one per gantry angle.
+    machine
+        Machine description of the gantry-head collision check
+        (:class:`hccrt.planning.collision.MachineGeometry`, UNCONFIRMED TrueBeam-like default);
+        ``None`` skips the check.
     final_dose
         ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
         collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
@@ -127,6 +135,9 @@ class PlanRequest:
     liver_ntcp_objective_pct: float | None = None
     liver_geud_objective_gy: float | None = None
     objective_priority: float | None = 1.0
+    couch_deg: tuple[float, ...] = ()
+    collimator_deg: tuple[float, ...] = ()
+    machine: MachineGeometry | None = DEFAULT_MACHINE
 
     def __post_init__(self) -> None:
         if self.final_dose not in FINAL_DOSE_ENGINES:
@@ -136,6 +147,12 @@ class PlanRequest:
         if self.fractions < 1 or self.fractions > 60:
             raise InputError("fractions", "must be 1-60", self.fractions, "e.g. 10 or 25")
         object.__setattr__(self, "gantry_deg", tuple(self.gantry_deg))
+        count = len(self.gantry_deg)
+        for name, option in (
+            ("couch_deg", "--couch-angles"),
+            ("collimator_deg", "--collimator-angles"),
+        ):
+            object.__setattr__(self, name, per_beam_angles(getattr(self, name), count, option))
         object.__setattr__(self, "prescriptions", _checked_prescriptions(self))
         ntcp, priority = self.liver_ntcp_objective_pct, self.objective_priority
         if ntcp is not None and not (np.isfinite(ntcp) and 0 < ntcp < 100):
@@ -350,7 +367,9 @@ def plan_in_memory(
     )  # fmt: skip
     masks = {**case.masks, **extra_masks}
     mlc = millennium_like_mlc()
-    beams = beams_for(case, request.gantry_deg)
+    beams = beams_for(
+        case, request.gantry_deg, request.couch_deg, request.collimator_deg, request.machine
+    )
     density = HuDensityTable()(ct.hu)
     ssd_mm = {
         b.name: round(central_ssd(density, ct.grid, b, np.asarray(b.isocenter_mm)), 1)

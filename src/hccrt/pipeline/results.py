@@ -39,11 +39,26 @@ class RunOptions:
     fractions: int | None = None
     final_dose: Literal["collapsed_cone", "pencil_beam"] = "collapsed_cone"
     """The engine of every reported plan dose (see :class:`hccrt.pipeline.PlanRequest`)."""
+    gantry_deg: tuple[float, ...] = ()
+    """Gantry angles (degrees); empty: the default beams of :class:`~hccrt.pipeline.PlanRequest`."""
+    couch_deg: tuple[float, ...] = ()
+    """Couch angles: empty (0), one for all beams or one per gantry angle."""
+    collimator_deg: tuple[float, ...] = ()
+    """Collimator angles: empty (0), one for all beams or one per gantry angle."""
 
     def __post_init__(self) -> None:
         """Validate every option before any work is done (bad input: :class:`InputError`)."""
         from hccrt.errors import InputError
+        from hccrt.planning.case import per_beam_angles
         from hccrt.radiobiology.dose_bands import DOSE_PER_FRACTION, TOTAL_DOSE, check_dose_gy
+
+        if self.gantry_deg or self.couch_deg or self.collimator_deg:
+            from hccrt.pipeline._planning import DEFAULT_GANTRY_DEG
+
+            count = len(self.gantry_deg or DEFAULT_GANTRY_DEG)
+            per_beam_angles(self.gantry_deg or (0.0,) * count, count, "--gantry-angles")
+            per_beam_angles(self.couch_deg, count, "--couch-angles")
+            per_beam_angles(self.collimator_deg, count, "--collimator-angles")
 
         if self.technique not in ("auto", "3dcrt", "imrt"):
             raise InputError("--technique", "must be auto, 3dcrt or imrt", self.technique, "")

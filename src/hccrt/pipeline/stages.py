@@ -100,6 +100,7 @@ def planning_stage(
         return None
     from hccrt.evaluation.inputs import patient_summary
     from hccrt.pipeline._planning import (
+        DEFAULT_GANTRY_DEG,
         EvaluationContext,
         PlanRequest,
         plan_in_memory,
@@ -122,6 +123,9 @@ def planning_stage(
             technique=options.technique,
             child_pugh_class=None if no_record else assessment.liver_function.child_pugh.class_,
             final_dose=options.final_dose,
+            gantry_deg=options.gantry_deg or DEFAULT_GANTRY_DEG,
+            couch_deg=options.couch_deg,
+            collimator_deg=options.collimator_deg,
         )
         ct, structure_set = case_images.ct, case_images.structure_set
         summary, text, child_pugh = patient_summary(patient, assessment)

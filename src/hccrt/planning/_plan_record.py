@@ -3,6 +3,14 @@
 Each MLC segment becomes two control points (cumulative meterset weights before and after it),
 with the jaws set once per beam to the union of its open leaves; monitor units are per fraction,
 as in the RTPLAN FractionGroupSequence.
+
+Leaf positions are made deliverable for the MLC model: every pair at least
+``mlc.min_leaf_gap_mm`` apart; on an MLC that allows interdigitation closed pairs are parked
+under the X1 jaw; on one that does not (e.g. Elekta MLCi2) segments that would need it are split
+first (:func:`hccrt.planning.sequencing.split_interdigitating`, same fluence) and closed pairs
+are closed at the centre of the nearest open pair, so that no leaf passes the opposing leaf of
+its neighbour (pairs outside the Y jaws stay under them). A segment that still interdigitates
+is refused.
 """
 
 from __future__ import annotations
@@ -13,9 +21,9 @@ import numpy as np
 
 from hccrt.core import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
 from hccrt.errors import InputError
-from hccrt.planning.mlc import MlcModel
+from hccrt.planning.mlc import MlcModel, interdigitation_violations
 from hccrt.planning.outcomes import BeamDelivery
-from hccrt.planning.sequencing import Segment
+from hccrt.planning.sequencing import Segment, split_interdigitating
 
 __all__ = ["plan_record"]
 
@@ -26,16 +34,32 @@ PARK_BEHIND_JAW_MM = 5.0
 
 def _deliverable_leaves(segment: Segment, mlc: MlcModel, x1_jaw_mm: float) -> np.ndarray:
     """Leaf positions a linac accepts: every pair at least ``mlc.min_leaf_gap_mm`` apart,
-    closed pairs parked under the X1 jaw instead of abutting inside the field."""
+    closed pairs parked under the X1 jaw (interdigitating MLC) or closed at the nearest open
+    pair's centre (MLC without interdigitation) instead of abutting at 0 inside the field."""
     leaves = np.array(segment.aperture.leaves_mm, dtype=np.float64)
     gap = mlc.min_leaf_gap_mm
     closed = np.ones(leaves.shape[0], dtype=bool)
-    closed[segment.aperture.open_pairs] = False
-    park = x1_jaw_mm - PARK_BEHIND_JAW_MM
-    leaves[closed] = (park - gap, park)
+    open_pairs = segment.aperture.open_pairs
+    closed[open_pairs] = False
     narrow = ~closed & (leaves[:, 1] - leaves[:, 0] < gap)
     centre = leaves[narrow].mean(axis=1)
     leaves[narrow] = np.stack([centre - gap / 2, centre + gap / 2], axis=1)
+    if mlc.interdigitation or open_pairs.size == 0:
+        park = x1_jaw_mm - PARK_BEHIND_JAW_MM
+        leaves[closed] = (park - gap, park)
+        return leaves
+    pairs = np.arange(leaves.shape[0])
+    nearest = open_pairs[np.abs(pairs[:, None] - open_pairs[None, :]).argmin(axis=1)]
+    middle = leaves[nearest].mean(axis=1)
+    leaves[closed] = np.stack([middle - gap / 2, middle + gap / 2], axis=1)[closed]
+    bad = interdigitation_violations(mlc, leaves)
+    if bad.size:
+        raise InputError(
+            "leaf positions",
+            f"interdigitate on the {mlc.name}, which does not allow it",
+            f"leaf pairs {int(bad[0]) + 1} and {int(bad[0]) + 2}",
+            "sequence with split_interdigitating or choose an interdigitating MLC model",
+        )
     return leaves
 
 
@@ -49,7 +73,7 @@ def _beam(
     ssd_mm: float | None,
 ) -> Beam:
     beam = delivery.beam
-    segments = delivery.segments
+    segments = split_interdigitating(mlc, delivery.segments)
     if not segments:
         raise InputError(
             "beam", "has no MLC segment (zero MU)", beam.name, "remove the beam or re-plan"
@@ -61,7 +85,7 @@ def _beam(
         float(mlc.boundaries_mm[pairs_open.min()]),
         float(mlc.boundaries_mm[pairs_open.max() + 1]),
     )
-    total_mu = delivery.mu
+    total_mu = float(sum(s.mu for s in segments))  # split segments add MU, not fluence
     points: list[ControlPoint] = []
     cumulative = 0.0
     for segment in segments:

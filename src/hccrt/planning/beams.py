@@ -1,10 +1,17 @@
-"""Beam geometry (IEC 61217 gantry/couch angles) and beam's-eye-view projection.
+"""Beam geometry (IEC 61217 gantry, collimator and couch angles) and beam's-eye-view projection.
 
 Patient coordinates are DICOM LPS (mm) for a head-first-supine patient. For gantry 0 the source is
 anterior (``-y``), the beam-limiting-device X axis (leaf travel) points to the patient's left
-(``+x``) and Y points superior (``+z``). The gantry rotates about the superior axis so that at
-gantry 90 the source is on the patient's left. A couch (patient support) angle rotates the patient
-about the vertical axis; positive = counter-clockwise seen from above (IEC 61217).
+(``+x``) and Y points superior (``+z``). The chain is the one of IEC 61217 and of the dose engine
+(:func:`hccrt.dose._delivery_geometry.beam_axes`, kept equal by a test): the collimator turns the
+BLD axes right-handed about ``s`` (counter-clockwise seen from the source), the gantry turns
+right-handed about the room's ``Y`` axis (the patient's superior axis at couch 0: gantry 90 puts
+the source on the patient's left), and the couch turns the patient right-handed about the room's
+vertical ``Z`` (counter-clockwise seen from above), so in patient coordinates the beam turns the
+opposite way: at gantry 90 and couch 90 the beam enters from the patient's feet.
+
+Apertures, beamlets and leaf positions are in BLD coordinates ``(u, v)`` at the isocentre plane,
+so a collimator angle turns the whole MLC with its beamlet grid, as on the machine.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ class Beam:
     Parameters
     ----------
     gantry_deg, couch_deg, collimator_deg
-        IEC 61217 angles (degrees). Only collimator 0 is modelled.
+        IEC 61217 angles (degrees, each in [-360, 360]).
     isocenter_mm
         Isocentre (LPS, mm).
     sad_mm
@@ -45,13 +52,13 @@ class Beam:
     _frame: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name, value in (("gantry_deg", self.gantry_deg), ("couch_deg", self.couch_deg)):
+        for name, value in (
+            ("gantry_deg", self.gantry_deg),
+            ("couch_deg", self.couch_deg),
+            ("collimator_deg", self.collimator_deg),
+        ):
             if not np.isfinite(value) or not -360.0 <= value <= 360.0:
-                raise InputError(name, "must be an angle in [-360, 360] degrees", value, "")
-        if self.collimator_deg != 0.0:
-            raise InputError(
-                "collimator_deg", "only collimator 0 is modelled", self.collimator_deg, "use 0"
-            )
+                raise InputError(name, "must be an angle in [-360, 360] degrees", value, "e.g. 30")
         iso = np.asarray(self.isocenter_mm, dtype=np.float64)
         if iso.shape != (3,) or not np.all(np.isfinite(iso)):
             raise InputError("isocenter_mm", "must be three finite LPS coordinates (mm)", iso, "")
@@ -60,7 +67,8 @@ class Beam:
         object.__setattr__(self, "isocenter_mm", tuple(float(v) for v in iso))
         if not self.name:
             object.__setattr__(self, "name", f"G{self.gantry_deg:g}C{self.couch_deg:g}")
-        object.__setattr__(self, "_frame", _frame(self.gantry_deg % 360, self.couch_deg % 360))
+        frame = beam_frame(self.gantry_deg % 360, self.collimator_deg % 360, self.couch_deg % 360)
+        object.__setattr__(self, "_frame", frame)
 
     @property
     def axes(self) -> FloatArray:
@@ -112,17 +120,41 @@ class Beam:
         return result
 
 
-def _frame(gantry_deg: float, couch_deg: float) -> FloatArray:
-    g = np.deg2rad(gantry_deg)
-    u = np.array([np.cos(g), np.sin(g), 0.0])
-    v = np.array([0.0, 0.0, 1.0])
-    s = np.array([np.sin(g), -np.cos(g), 0.0])
-    c = np.deg2rad(couch_deg)
-    # Turning the couch by +c about the vertical turns the room, seen from the patient, by -c.
-    cos_c, sin_c = np.cos(-c), np.sin(-c)
-    # Rotation about the LPS y axis (vertical); the couch turns in the x-z plane.
-    rot = np.array([[cos_c, 0.0, sin_c], [0.0, 1.0, 0.0], [-sin_c, 0.0, cos_c]])
-    return np.stack([rot @ u, rot @ v, rot @ s])
+_ROOM_X = np.array([1.0, 0.0, 0.0])
+_ROOM_Y = np.array([0.0, 0.0, 1.0])
+_ROOM_Z = np.array([0.0, -1.0, 0.0])
+
+
+def _rotation(axis: FloatArray, angle_deg: float) -> FloatArray:
+    """Right-handed rotation by ``angle_deg`` about the unit vector ``axis`` (Rodrigues)."""
+    angle = np.deg2rad(angle_deg)
+    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
+    result: FloatArray = np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
+    return result
+
+
+def beam_frame(
+    gantry_deg: float, collimator_deg: float = 0.0, couch_deg: float = 0.0
+) -> FloatArray:
+    """Unit vectors ``u`` (BLD X), ``v`` (BLD Y), ``s`` (isocentre to source) in LPS (HFS).
+
+    Parameters
+    ----------
+    gantry_deg, collimator_deg, couch_deg
+        IEC 61217 angles (degrees).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(3, 3)`` rows ``u``, ``v``, ``s``; the same chain as the dose engine's ``beam_axes``.
+    """
+    gantry = _rotation(_ROOM_Y, gantry_deg)
+    u, v, s = gantry @ _ROOM_X, gantry @ _ROOM_Y, gantry @ _ROOM_Z
+    collimator = _rotation(s, collimator_deg)
+    u, v = collimator @ u, collimator @ v
+    couch = _rotation(_ROOM_Z, -couch_deg)
+    result: FloatArray = np.stack([couch @ u, couch @ v, couch @ s])
+    return result
 
 
 def equispaced_beams(
@@ -131,8 +163,10 @@ def equispaced_beams(
     start_deg: float = 0.0,
     couch_deg: float = 0.0,
     sad_mm: float = 1000.0,
+    collimator_deg: float = 0.0,
 ) -> tuple[Beam, ...]:
-    """``count`` coplanar beams at equal gantry spacing starting at ``start_deg``."""
+    """``count`` beams at equal gantry spacing starting at ``start_deg`` (one couch and
+    collimator angle for all)."""
     if count < 1 or count > 36:
         raise InputError("beam_count", "must be 1 to 36 beams", count, "use e.g. 5, 7 or 9")
     iso = (float(isocenter_mm[0]), float(isocenter_mm[1]), float(isocenter_mm[2]))
@@ -141,6 +175,7 @@ def equispaced_beams(
             gantry_deg=round((start_deg + k * 360.0 / count) % 360.0, 6),
             isocenter_mm=iso,
             couch_deg=couch_deg,
+            collimator_deg=collimator_deg,
             sad_mm=sad_mm,
             name=f"B{k + 1}_G{round((start_deg + k * 360.0 / count) % 360.0):03d}",
         )

@@ -26,6 +26,7 @@ from hccrt.geometry.grid import Grid, require_same_frame
 from hccrt.geometry.margins import apply_margin
 from hccrt.geometry.rasterize import structure_occupancy
 from hccrt.planning.beams import Beam
+from hccrt.planning.collision import DEFAULT_MACHINE, MachineGeometry, check_beams, collision_scene
 from hccrt.planning.protocol import NORMAL_LIVER
 
 CTV_MARGIN_MM = 5.0
@@ -230,14 +231,102 @@ def _require_inside_ct(
         )
 
 
+def per_beam_angles(
+    values: Sequence[float] | float, count: int, field_name: str
+) -> tuple[float, ...]:
+    """One angle per beam from one value for all, or one per gantry angle.
+
+    Parameters
+    ----------
+    values
+        A number, an empty sequence (0 for all), one value, or ``count`` values (degrees).
+    count
+        Number of beams (gantry angles).
+    field_name
+        The option named in a refusal (e.g. ``--couch-angles``).
+
+    Returns
+    -------
+    tuple of float
+        ``count`` angles.
+
+    Raises
+    ------
+    InputError
+        Another number of values, or an angle outside [-360, 360].
+    """
+    given = (float(values),) if isinstance(values, int | float) else tuple(map(float, values))
+    if not given:
+        given = (0.0,)
+    if len(given) == 1:
+        given = given * count
+    if len(given) != count:
+        raise InputError(
+            field_name,
+            f"needs one angle for all beams or one per gantry angle ({count})",
+            ",".join(f"{v:g}" for v in given),
+            f"give 1 or {count} comma-separated angles",
+        )
+    for value in given:
+        if not (np.isfinite(value) and -360.0 <= value <= 360.0):
+            raise InputError(field_name, "must be angles in [-360, 360] degrees", value, "e.g. 0")
+    return given
+
+
+def body_surface_points(case: PlanningCase) -> npt.NDArray[np.float64]:
+    """LPS centres (mm) of the body's outer voxels on the dose grid (for the collision check)."""
+    from scipy.ndimage import binary_erosion
+
+    body = case.masks[case.body]
+    shell = body & ~binary_erosion(body)
+    index = np.argwhere(shell).astype(np.float64)
+    result: npt.NDArray[np.float64] = case.dose_grid.index_to_world(index)
+    return result
+
+
 def beams_for(
-    case: PlanningCase, gantry_deg: Sequence[float], couch_deg: float = 0.0
+    case: PlanningCase,
+    gantry_deg: Sequence[float],
+    couch_deg: Sequence[float] | float = 0.0,
+    collimator_deg: Sequence[float] | float = 0.0,
+    machine: MachineGeometry | None = DEFAULT_MACHINE,
 ) -> tuple[Beam, ...]:
-    """Coplanar (or one-couch-angle) beams at the target centre."""
+    """Beams at the target centre, checked for gantry-head collisions.
+
+    Parameters
+    ----------
+    case
+        The planning case (isocentre at its target's centre; its body for the collision check).
+    gantry_deg
+        Gantry angles (IEC 61217, degrees), one beam each.
+    couch_deg, collimator_deg
+        One angle for all beams or one per gantry angle (degrees).
+    machine
+        Machine description of the collision check
+        (:class:`hccrt.planning.collision.MachineGeometry`); ``None`` skips the check.
+
+    Returns
+    -------
+    tuple of Beam
+        Named ``B<n>_G<gantry>`` (``_T<couch>`` and ``_C<collimator>`` added when not 0).
+
+    Raises
+    ------
+    InputError
+        No gantry angle, a wrong number of couch/collimator angles, or a beam whose gantry head
+        would hit the couch or the patient (:func:`hccrt.planning.collision.check_beams`).
+    """
     if not gantry_deg:
         raise InputError("gantry_angles", "needs at least one angle", [], "e.g. 0,50,100")
     iso = case.isocenter_mm
-    return tuple(
-        Beam(float(g), iso, couch_deg=couch_deg, name=f"B{n + 1}_G{round(float(g)) % 360:03d}")
-        for n, g in enumerate(gantry_deg)
-    )
+    couch = per_beam_angles(couch_deg, len(gantry_deg), "--couch-angles")
+    collimator = per_beam_angles(collimator_deg, len(gantry_deg), "--collimator-angles")
+    beams = []
+    for n, (g, t, c) in enumerate(zip(gantry_deg, couch, collimator, strict=True)):
+        name = f"B{n + 1}_G{round(float(g)) % 360:03d}"
+        name += f"_T{round(t) % 360:03d}" if t % 360 else ""
+        name += f"_C{round(c) % 360:03d}" if c % 360 else ""
+        beams.append(Beam(float(g), iso, couch_deg=t, collimator_deg=c, name=name))
+    if machine is not None:
+        check_beams(collision_scene(body_surface_points(case), iso, machine), beams)
+    return tuple(beams)

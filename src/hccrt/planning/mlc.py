@@ -4,6 +4,24 @@ The default MLC is a 120-leaf design: 60 leaf pairs, 40 central pairs of 5 mm an
 10 mm on each side (40 cm x 40 cm at the isocentre plane), leaves travelling along the
 beam-limiting-device X axis (``u``). Beamlets are 5 mm squares aligned with the leaf
 boundaries, so every central leaf pair opens exactly one row of beamlets.
+
+Each model says whether it allows *interdigitation* (a leaf passing the opposing leaf of the
+neighbouring pair). Sources of the per-model values (leaf widths and interdigitation):
+
+* Varian Millennium 120: 60 pairs, 40 x 5 mm central and 20 x 10 mm outer leaves;
+  interdigitation allowed (Varian Millennium MLC specification; LoSasso, Chui, Ling, Med Phys
+  1998;25:1919, "Physical and dosimetric aspects of a multileaf collimation system used in the
+  dynamic mode for IMRT", on the Varian MLC).
+* Elekta MLCi / MLCi2: 40 pairs of 10 mm; *no* interdigitation (the leaves of neighbouring
+  pairs cannot pass each other: Elekta, "MLCi2 Information for Treatment Planning Systems";
+  Cutright et al., AAPM 2013 SU-E-T-261, comparing MLCi2 and Agility, calls the Agility's
+  leaves "inter-digitating" in contrast).
+* Elekta Agility: 80 pairs of 5 mm (160 leaves), interdigitating (Elekta "Agility and
+  Integrity R4.0 Information for Treatment Planning Systems", document 1533781_02, 2019;
+  Cutright et al. 2013).
+
+The minimum gap between the two leaves of a pair is a generic 0.5 mm for every model
+(UNCONFIRMED for any given MLC: take the value of the machine's TPS information document).
 """
 
 from __future__ import annotations
@@ -21,18 +39,22 @@ FloatArray = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, eq=False)
 class MlcModel:
-    """Leaf-pair boundaries along ``v`` (mm, isocentre plane), the leaf travel limit and the
+    """Leaf-pair boundaries along ``v`` (mm, isocentre plane), the leaf travel limit, the
     minimum gap between the two leaves of a pair (mm; 0.5 mm by default: a generic value,
-    UNCONFIRMED for any given MLC)."""
+    UNCONFIRMED for any given MLC) and whether a leaf may pass the opposing leaf of a
+    neighbouring pair (``interdigitation``; see the module docstring for the per-model values)."""
 
     name: str
     boundaries_mm: FloatArray = field(repr=False)
     max_travel_mm: float = 200.0
     min_leaf_gap_mm: float = 0.5
+    interdigitation: bool = True
 
     def __post_init__(self) -> None:
         if np.any(np.diff(self.boundaries_mm) <= 0):
             raise InputError("boundaries_mm", "must increase", self.boundaries_mm[:5], "")
+        if not (np.isfinite(self.min_leaf_gap_mm) and 0.0 <= self.min_leaf_gap_mm <= 10.0):
+            raise InputError("min_leaf_gap_mm", "must be 0-10 mm", self.min_leaf_gap_mm, "e.g. 0.5")
 
     @property
     def pairs(self) -> int:
@@ -62,7 +84,48 @@ def millennium_like_mlc() -> MlcModel:
             np.arange(100.0, 201.0, 10.0),
         ]
     )
-    return MlcModel("MLC 120 (5/10 mm)", edges)
+    return MlcModel("MLC 120 (5/10 mm)", edges, interdigitation=True)
+
+
+def elekta_mlci2_like_mlc() -> MlcModel:
+    """40 pairs of 10 mm (boundaries -200 to 200 mm), no interdigitation (Elekta MLCi/MLCi2)."""
+    return MlcModel("MLCi2 80 (10 mm)", np.arange(-200.0, 201.0, 10.0), interdigitation=False)
+
+
+def agility_like_mlc() -> MlcModel:
+    """80 pairs of 5 mm (boundaries -200 to 200 mm), interdigitating (Elekta Agility)."""
+    return MlcModel("Agility 160 (5 mm)", np.arange(-200.0, 201.0, 5.0), interdigitation=True)
+
+
+MLC_MODELS = {
+    "millennium120": millennium_like_mlc,
+    "mlci2": elekta_mlci2_like_mlc,
+    "agility": agility_like_mlc,
+}
+"""The MLC models by name (leaf widths and interdigitation sourced in the module docstring)."""
+
+
+def interdigitation_violations(mlc: MlcModel, leaves_mm: FloatArray) -> npt.NDArray[np.int64]:
+    """Indices ``p`` where pairs ``p`` and ``p + 1`` interdigitate (a leaf within
+    ``mlc.min_leaf_gap_mm`` of, or past, the opposing leaf of the neighbouring pair).
+
+    Parameters
+    ----------
+    mlc
+        The collimator (its minimum leaf gap).
+    leaves_mm
+        ``(pairs, 2)`` left and right leaf positions (mm, isocentre plane).
+
+    Returns
+    -------
+    numpy.ndarray
+        The lower pair index of every offending neighbour pair (empty: none).
+    """
+    left, right = leaves_mm[:, 0], leaves_mm[:, 1]
+    gap = mlc.min_leaf_gap_mm - 1e-6
+    bad = (right[1:] - left[:-1] < gap) | (right[:-1] - left[1:] < gap)
+    result: npt.NDArray[np.int64] = np.flatnonzero(bad).astype(np.int64)
+    return result
 
 
 @dataclass(frozen=True, eq=False)

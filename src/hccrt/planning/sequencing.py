@@ -6,6 +6,12 @@ left leaf, every unit fall closes a right leaf, and the k-th left edge is paired
 right edge. Pairs then form segment k of the beam. The sequenced fluence equals the quantised
 fluence exactly (10 mm leaf pairs deliver the mean of their two 5 mm beamlet rows).
 
+For an MLC without interdigitation (:attr:`hccrt.planning.mlc.MlcModel.interdigitation`
+false, e.g. Elekta MLCi2) a segment whose neighbouring open pairs would need a leaf to pass the
+opposing leaf of the next pair is split (:func:`split_interdigitating`) into runs of pairs that
+need none, each delivered with the segment's MU: the fluence is unchanged, the segment count
+grows.
+
 References
 ----------
 Bortfeld TR, Kahler DL, Waldron TJ, Boyer AL. X-ray field compensation with multileaf
@@ -90,7 +96,56 @@ def sequence_beam(
                 left, right = edges[k]
                 leaves[p] = ((left + c0) * bixel_mm, (right + c0) * bixel_mm)
         segments.append(Segment(Aperture(leaves), unit))
-    return tuple(segments)
+    return split_interdigitating(mlc, tuple(segments))
+
+
+def split_interdigitating(mlc: MlcModel, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+    """Segments an MLC without interdigitation can deliver, with the same fluence.
+
+    Parameters
+    ----------
+    mlc
+        The collimator; when it allows interdigitation the segments are returned unchanged.
+    segments
+        Step-and-shoot segments.
+
+    Returns
+    -------
+    tuple of Segment
+        Each segment split into runs of consecutive open leaf pairs whose neighbouring leaves
+        stay at least ``mlc.min_leaf_gap_mm`` short of the opposing leaf of the next pair; every
+        run keeps the segment's MU (pairs outside the run closed), so the delivered fluence is
+        the same.
+    """
+    if mlc.interdigitation:
+        return segments
+    gap = mlc.min_leaf_gap_mm - 1e-6
+    result: list[Segment] = []
+    for segment in segments:
+        leaves = segment.aperture.leaves_mm
+        open_pairs = segment.aperture.open_pairs
+        if open_pairs.size == 0:
+            continue
+        runs: list[list[int]] = [[int(open_pairs[0])]]
+        for p in open_pairs[1:].tolist():
+            q = runs[-1][-1]
+            joined = (
+                p == q + 1
+                and leaves[p, 1] - leaves[q, 0] >= gap
+                and leaves[q, 1] - leaves[p, 0] >= gap
+            )
+            if joined:
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+        if len(runs) == 1:
+            result.append(segment)
+            continue
+        for run in runs:
+            part = np.zeros_like(leaves)
+            part[run] = leaves[run]
+            result.append(Segment(Aperture(part), segment.mu))
+    return tuple(result)
 
 
 def delivered_weights(
