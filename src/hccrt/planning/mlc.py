@@ -20,6 +20,8 @@ neighbouring pair). Sources of the per-model values (leaf widths and interdigita
   Integrity R4.0 Information for Treatment Planning Systems", document 1533781_02, 2019;
   Cutright et al. 2013).
 
+These manufacturer documents and abstracts were not opened here: the per-model values are
+UNCONFIRMED and a clinic must check them against its machine's TPS information document.
 The minimum gap between the two leaves of a pair is a generic 0.5 mm for every model
 (UNCONFIRMED for any given MLC: take the value of the machine's TPS information document).
 """
