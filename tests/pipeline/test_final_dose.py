@@ -41,6 +41,13 @@ def test_reported_dose_is_the_collapsed_cone_dose_of_the_renormalised_plan(tmp_p
     # the written plan's MU reproduce the reported dose (one engine for plan and hccrt dose)
     high = reported > 0.5 * reported.max()
     assert np.max(np.abs(recomputed.dose_gy[high] - reported[high]) / reported[high]) < 0.005
+    # BeamDose (per fraction, at the dose reference point) adds up to the reported final dose
+    plan = planned.plans[chosen]
+    grid = planned.case.dose_grid
+    iso = np.rint(grid.world_to_index(np.asarray([plan.beams[0].isocenter_mm])))[0].astype(int)
+    beam_doses = [b.beam_dose_gy for b in plan.beams]
+    assert all(d is not None for d in beam_doses)
+    assert sum(beam_doses) * plan.fractions == pytest.approx(reported[tuple(iso)], rel=0.01)
     ptv = next(s for s in planned.structures.structures if s.name == "PTV")
     dvh = compute_dvh(ptv, reported, planned.case.dose_grid)
     assert 100.0 * dvh.volume_at_least_cc(50.0) / dvh.covered_volume_cc == pytest.approx(

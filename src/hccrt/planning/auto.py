@@ -193,6 +193,7 @@ def auto_plan(
             dose = np.asarray(final_dose(deliveries), dtype=np.float32)
             factor = _dvh_factor(dose, masks, problem, target_dvh)
             deliveries, dose = _scaled(deliveries, factor), dose * np.float32(factor)
+            deliveries = _beam_doses_of_final(deliveries, dose, dose_grid)
             timings[f"{name.lower()}_final_dose"] = time.perf_counter() - tick
         return plan_outcome(
             name,
@@ -383,6 +384,35 @@ def _with_isocenter_dose(
                 dose = float(dij.operator.rows(rows).matvec(beam_weights)[0])
         result.append(BeamDelivery(delivery.beam, delivery.segments, dose))
     return tuple(result)
+
+
+def _beam_doses_of_final(
+    deliveries: tuple[BeamDelivery, ...], dose: npt.NDArray[np.float32], grid: Grid
+) -> tuple[BeamDelivery, ...]:
+    """Each beam's isocentre dose rescaled so that the beams add up to the final dose there.
+
+    The final engine computes the plan as a whole; the split between the beams stays the
+    beamlet dose's (the RTPLAN's BeamDose then sums to the reported dose at the dose reference
+    point). Beams without an isocentre dose, or with a different isocentre, are left alone.
+    """
+    known = [d for d in deliveries if d.isocenter_dose_gy is not None]
+    centres = {d.beam.isocenter_mm for d in deliveries}
+    if not known or len(centres) != 1:
+        return deliveries
+    index = np.rint(grid.world_to_index(np.asarray([deliveries[0].beam.isocenter_mm])))[0]
+    if not np.all((index >= 0) & (index < np.array(grid.shape))):
+        return deliveries
+    final = float(dose[tuple(index.astype(np.int64))])
+    total = sum(float(d.isocenter_dose_gy or 0.0) for d in known)
+    if total <= 0.0 or final <= 0.0:
+        return deliveries
+    ratio = final / total
+    return tuple(
+        d
+        if d.isocenter_dose_gy is None
+        else BeamDelivery(d.beam, d.segments, d.isocenter_dose_gy * ratio)
+        for d in deliveries
+    )
 
 
 def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:
