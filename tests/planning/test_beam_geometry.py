@@ -237,3 +237,10 @@ def test_the_planners_rotated_apertures_are_where_the_dose_engine_puts_them(tmp_
         a = planner >= level * planner.max()
         b = engine.dose_gy >= level * engine.dose_gy.max()
         assert 2.0 * np.sum(a & b) / (a.sum() + b.sum()) > 0.9, level
+
+
+def test_a_coplanar_posterior_oblique_is_not_refused_for_the_couch():
+    """At couch 0 the gantry turns about the couch (C-arm): only the body is in the way."""
+    scene = collision_scene(_body_points(), (-50.0, 0.0, 0.0))
+    assert clearances(scene, 120.0, 0.0).obstacle == "patient body"
+    assert clearances(scene, 120.0, 20.0).obstacle == "couch"

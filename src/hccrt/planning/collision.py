@@ -9,6 +9,10 @@ The machine is described by a few dimensions (:class:`MachineGeometry`):
   ``couch_length_mm / 2`` superior and inferior of the isocentre;
 * the patient is the BODY structure (its voxels on the dose grid).
 
+At couch 0 only the body is checked: the gantry of a C-arm linac turns about the couch's long
+axis, and its couch top is built to clear a full coplanar rotation with the isocentre in the
+patient (the coarse slab of this model would refuse posterior obliques every linac delivers).
+
 In patient coordinates the patient and couch are fixed and the head moves: for each
 gantry/couch pair (every control point angle of an arc) the beam axis ``s`` comes from the IEC
 61217 chain of :func:`hccrt.planning.beams.beam_frame`, and the clearance is the distance from
@@ -191,7 +195,15 @@ def clearances(scene: CollisionScene, gantry_deg: float, couch_deg: float) -> Cl
     """
     s = beam_frame(gantry_deg % 360, 0.0, couch_deg % 360)[2]
     machine = scene.machine
-    couch = _clearance(scene.couch_points_mm, scene.isocenter_mm, s, machine)
+    # At couch 0 the gantry turns about the couch's long axis, for which a C-arm linac and its
+    # couch top are built (full coplanar rotation with the isocentre in the patient); this
+    # coarse couch slab would refuse posterior obliques that every linac delivers.
+    coplanar = min(couch_deg % 360.0, 360.0 - couch_deg % 360.0) < 0.5
+    couch = (
+        float("inf")
+        if coplanar
+        else _clearance(scene.couch_points_mm, scene.isocenter_mm, s, machine)
+    )
     body = _clearance(scene.body_points_mm, scene.isocenter_mm, s, machine)
     if couch <= body:
         return Clearance(gantry_deg, couch_deg, couch, "couch")
