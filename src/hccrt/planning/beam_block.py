@@ -95,110 +95,58 @@ def beam_block(
         )
     )
     cut = threshold * peak * calibration
-    radius = int(np.ceil(cutoff_mm / size)) + 1
     iu0 = int(np.floor(bu.min() / size))
     iv0 = int(np.floor(bv.min() / size))
-    # Cell -> local beamlet lookup, padded by ``2 radius`` cells of -1 on every side so that
-    # the neighbour cells of every voxel within ``radius`` cells are valid indices (no bounds
-    # test per offset).
-    n_u = int(np.floor(bu.max() / size)) - iu0 + 1
-    n_v = int(np.floor(bv.max() / size)) - iv0 + 1
-    lookup = -np.ones((n_u + 4 * radius, n_v + 4 * radius), dtype=np.int32)
+    lookup = -np.ones(
+        (int(np.floor(bu.max() / size)) - iu0 + 1, int(np.floor(bv.max() / size)) - iv0 + 1),
+        dtype=np.int64,
+    )
     lookup[
-        np.floor(bu / size).astype(np.int64) - iu0 + 2 * radius,
-        np.floor(bv / size).astype(np.int64) - iv0 + 2 * radius,
-    ] = np.arange(columns.size, dtype=np.int32)
+        np.floor(bu / size).astype(np.int64) - iu0, np.floor(bv / size).astype(np.int64) - iv0
+    ] = np.arange(columns.size)
     iu = np.floor(tu / size).astype(np.int64) - iu0
     iv = np.floor(tv / size).astype(np.int64) - iv0
-    # Voxels farther than ``radius`` cells from every beamlet cell get nothing from any offset.
-    near_cells = (iu >= -radius) & (iu < n_u + radius) & (iv >= -radius) & (iv < n_v + radius)
-    voxel_sel = np.flatnonzero(near_cells)
-    width = lookup.shape[1]
-    cell = (iu[voxel_sel] + 2 * radius) * width + (iv[voxel_sel] + 2 * radius)
-    flat_lookup = lookup.ravel()
-    h, half = tables.step_mm, tables.half
-    stride = size / h
-    phase_u = bu - np.floor(bu / size) * size
-    phase_v = bv - np.floor(bv / size) * size
-    regular = (
-        abs(stride - round(stride)) < 1e-9
-        and float(np.ptp(phase_u)) < 1e-9
-        and float(np.ptp(phase_v)) < 1e-9
-    )
-    # Table index of the offset from the voxel to the beamlet of its own cell: on a regular
-    # lattice the offset to the beamlet ``(du, dv)`` cells away is that minus ``du``/``dv``
-    # strides, so the table row of every candidate is one subtraction. The table is padded with
-    # zeros out to the farthest offset (zeros fall below the cut), so no bounds test is needed.
-    k = round(stride) if regular else 0
-    pad = (radius + 1) * k + 1 if regular else 0
-    big = half + pad
-    side = 2 * big + 1
-    padded = np.zeros((side, side, 3), dtype=np.float32)
-    padded[pad : pad + 2 * half + 1, pad : pad + 2 * half + 1] = np.moveaxis(tables.tables, 0, -1)
-    t = padded.reshape(-1, 3)
-    comps = np.ascontiguousarray(comps32.T)
-    near_u, near_v = tu[voxel_sel], tv[voxel_sel]
-    if regular:
-        cell_u = (iu[voxel_sel] + iu0) * size + float(phase_u[0])
-        cell_v = (iv[voxel_sel] + iv0) * size + float(phase_v[0])
-        a0 = np.rint((near_u - cell_u) / h).astype(np.int64) + big
-        c0 = np.rint((near_v - cell_v) / h).astype(np.int64) + big
-        flat0 = c0 * side + a0
+    radius = int(np.ceil(cutoff_mm / size)) + 1
     rows_out, cols_out, vals_out = [], [], []
+    h, half = tables.step_mm, tables.half
     for du in range(-radius, radius + 1):
         for dv in range(-radius, radius + 1):
             if (abs(du) - 1) ** 2 + (abs(dv) - 1) ** 2 > (cutoff_mm / size) ** 2 and (
                 abs(du) > 1 or abs(dv) > 1
             ):
                 continue
-            shifted = flat_lookup[cell + (du * width + dv)]
-            hit = np.flatnonzero(shifted >= 0)
-            if hit.size == 0:
+            cu, cv = iu + du, iv + dv
+            ok = (cu >= 0) & (cu < lookup.shape[0]) & (cv >= 0) & (cv < lookup.shape[1])
+            sel = np.flatnonzero(ok)
+            local = lookup[cu[sel], cv[sel]]
+            keep = local >= 0
+            sel, local = sel[keep], local[keep]
+            if sel.size == 0:
                 continue
-            local = shifted[hit]
-            if regular:
-                entries = t[flat0[hit] - (dv * k * side + du * k)]
-            else:
-                a = np.rint((near_u[hit] - bu[local]) / h).astype(np.int64) + big
-                c = np.rint((near_v[hit] - bv[local]) / h).astype(np.int64) + big
-                inside = (a >= 0) & (a < side) & (c >= 0) & (c < side)
-                hit, local, a, c = hit[inside], local[inside], a[inside], c[inside]
-                entries = t[c * side + a]
-            f = comps[voxel_sel[hit]]
-            value = f[:, 0] * entries[:, 0] + f[:, 1] * entries[:, 1] + f[:, 2] * entries[:, 2]
+            a = np.rint((tu[sel] - bu[local]) / h).astype(np.int64) + half
+            c = np.rint((tv[sel] - bv[local]) / h).astype(np.int64) + half
+            inside = (a >= 0) & (a <= 2 * half) & (c >= 0) & (c <= 2 * half)
+            sel, local, a, c = sel[inside], local[inside], a[inside], c[inside]
+            flat = c * (2 * half + 1) + a
+            t = tables.tables.reshape(3, -1)
+            value = (
+                comps32[0, sel] * t[0, flat]
+                + comps32[1, sel] * t[1, flat]
+                + comps32[2, sel] * t[2, flat]
+            )
             value *= primary[local]
-            keep = np.flatnonzero(value > cut)
-            rows_out.append(tube_idx[voxel_sel[hit[keep]]])
+            keep = value > cut
+            rows_out.append(tube_idx[sel[keep]])
             cols_out.append(local[keep])
             vals_out.append(value[keep])
     if not rows_out:
         return empty, far_op
-    near = _csc_from_entries(
-        np.concatenate(rows_out), np.concatenate(cols_out), np.concatenate(vals_out), shape
+    near = sp.csc_matrix(
+        (np.concatenate(vals_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
+        shape=shape,
+        dtype=np.float32,
     )
     return near, far_op
-
-
-def _csc_from_entries(
-    rows: IntArray,
-    cols: npt.NDArray[np.integer],
-    values: npt.NDArray[np.float32],
-    shape: tuple[int, int],
-) -> sp.csc_matrix:
-    """CSC matrix of distinct ``(row, col)`` entries (no duplicate summing needed).
-
-    One stable counting sort by column (radix sort of 16-bit column indices); inside a column
-    the rows keep their input order (ascending runs, one per lateral offset), so the indices
-    are not sorted: products are the same sums, in another order for the transpose.
-    """
-    n_cols = shape[1]
-    small = np.int16 if n_cols < 2**15 else np.int32
-    order = np.argsort(cols.astype(small), kind="stable")
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
-    return sp.csc_matrix(
-        (values[order], rows[order].astype(np.int32), indptr), shape=shape, dtype=np.float32
-    )
 
 
 def concatenate_columns(blocks: list[sp.csc_matrix], n_rows: int) -> sp.csc_matrix:
