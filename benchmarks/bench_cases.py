@@ -150,9 +150,8 @@ def summarise(record: dict[str, Any]) -> dict[str, Any]:
             row.setdefault("spared_cc", c["value"])
     entry = next(p for p in plan["plans"] if p["technique"] == chosen)
     row["mu"] = entry.get("mu_per_fraction", entry.get("total_mu"))
-    row["segments"] = sum(len(b.get("segments", [])) for b in entry.get("beams", [])) or sum(
-        int(b.get("segment_count", 0)) for b in entry.get("beams", [])
-    )
+    segments = [b.get("segments", 0) for b in entry.get("beams", [])]
+    row["segments"] = sum(len(x) if isinstance(x, list) else int(x) for x in segments)
     row["passes"] = evaluation["passes"]
     return row
 
