@@ -146,8 +146,9 @@ def summarise(record: dict[str, Any]) -> dict[str, Any]:
         label = c["label"].lower()
         if "mean" in label and "liver" in (c["structure"] + label).lower():
             row.setdefault("liver_mean", c["value"])
-        if "700" in label or "critical" in label:
-            row.setdefault("spared_cc", c["value"])
+    for c in (evaluation.get("protocol_evaluation") or {}).get("constraints", []):
+        if c["metric"].startswith("CV") and "liver" in c["structure"].lower():
+            row.setdefault("spared_cc", c["value"])  # the seed's 700 cc critical-volume rule
     entry = next(p for p in plan["plans"] if p["technique"] == chosen)
     row["mu"] = entry.get("mu_per_fraction", entry.get("total_mu"))
     segments = [b.get("segments", 0) for b in entry.get("beams", [])]
