@@ -27,7 +27,7 @@ from hccrt.dicom import read_ct_series
 from hccrt.phantom import PhantomOptions, generate_phantom
 from hccrt.phantom.mr import MRTransform
 from hccrt.registration import register_rigid
-from hccrt.registration.deformable import register_deformable
+from hccrt.registration.deformable import DeformableSettings, register_deformable
 from hccrt.registration.result import transform_points
 
 MATRIX = 256
@@ -185,24 +185,43 @@ def _lipiodol(result: Any) -> dict[str, Any]:
     }
 
 
-def deformable_case(root: Path, seed: int) -> dict[str, Any]:
+#: the B-spline settings before issue 17 (kept to measure before/after in the same run)
+PREVIOUS_DEFORMABLE = DeformableSettings(sampling_fractions=(0.1, 0.02), iterations=40)
+
+
+def deformable_case(
+    root: Path,
+    seed: int,
+    *,
+    matrix: int = MATRIX,
+    slice_mm: float = SLICE_MM,
+    settings: DeformableSettings | None = None,
+    label: str = "current",
+) -> dict[str, Any]:
     options = PhantomOptions(
-        seed=seed, matrix_size=MATRIX, slice_thickness_mm=SLICE_MM, mr=True, mr_deformable=True
+        seed=seed, matrix_size=matrix, slice_thickness_mm=slice_mm, mr=True, mr_deformable=True
     )
-    result = generate_phantom(root / f"deformable_{seed}", options)
+    result = generate_phantom(root / f"deformable_{seed}_{matrix}_{label}", options)
     truth = MRTransform.from_json(json.loads(result.mr_transform_path.read_text()))
     ct, mr = read_ct_series(result.ct_dir), read_ct_series(result.mr_dir)
     points = _points(mr)
     started = time.perf_counter()
+    cpu = time.process_time()
     rigid = register_rigid(ct, mr)
-    deformed = register_deformable(ct, mr, rigid=rigid)
+    rigid_seconds = time.perf_counter() - started
+    rigid_cpu = time.process_time() - cpu
+    deformed = register_deformable(ct, mr, rigid=rigid, settings=settings)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
     back = deformed.fixed_to_moving_points(truth.mr_to_ct(points))
     rigid_back = rigid.fixed_to_moving_points(truth.mr_to_ct(points))
     error = np.linalg.norm(back - points, axis=1)
     rigid_error = np.linalg.norm(rigid_back - points, axis=1)
     row = {
         "seed": seed,
+        "matrix": matrix,
+        "slice_mm": slice_mm,
+        "settings": label,
         "deformation_max_mm": float(np.linalg.norm(truth.displacement_mm(points), axis=1).max()),
         "rigid_only_mean_mm": float(rigid_error.mean()),
         "mean_mm": float(error.mean()),
@@ -210,6 +229,10 @@ def deformable_case(root: Path, seed: int) -> dict[str, Any]:
         "p95_mm": float(np.percentile(error, 95)),
         "jacobian": deformed.jacobian_range,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "bspline_seconds": seconds - rigid_seconds,
+        "bspline_cpu_seconds": cpu_seconds - rigid_cpu,
+        "bspline_iterations": deformed.iterations - rigid.iterations,
     }
     print(json.dumps(row), flush=True)
     return row
@@ -219,6 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one trunk and one liver pair")
     parser.add_argument("--skip-deformable", action="store_true")
+    parser.add_argument(
+        "--deformable-only", action="store_true", help="only the deformable cases (no rigid table)"
+    )
+    parser.add_argument(
+        "--deformable-matrix",
+        type=int,
+        nargs="+",
+        default=[128],
+        help="CT matrix sizes of the deformable case (128 uses 6 mm slices, as the tests)",
+    )
+    parser.add_argument(
+        "--before", action="store_true", help="also run the pre-issue-17 B-spline settings"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     cases = (
@@ -228,9 +264,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        results: dict[str, Any] = {"rigid": rigid_cases(root, cases)}
+        results: dict[str, Any] = {}
+        if not args.deformable_only:
+            results["rigid"] = rigid_cases(root, cases)
         if not args.skip_deformable:
-            results["deformable"] = deformable_case(root, 7)
+            rows = []
+            for matrix in args.deformable_matrix:
+                slice_mm = 6.0 if matrix <= 128 else SLICE_MM
+                if args.before:
+                    rows.append(
+                        deformable_case(
+                            root,
+                            1,
+                            matrix=matrix,
+                            slice_mm=slice_mm,
+                            settings=PREVIOUS_DEFORMABLE,
+                            label="before",
+                        )
+                    )
+                rows.append(deformable_case(root, 1, matrix=matrix, slice_mm=slice_mm))
+            results["deformable"] = rows
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
