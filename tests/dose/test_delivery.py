@@ -11,9 +11,9 @@ import pytest
 from hccrt.core.plan import Beam, ControlPoint, LeafBank, MlcGeometry, Plan
 from hccrt.dicom.rtplan_delivery import read_rtplan_delivery
 from hccrt.dose._delivery import beam_fluences, delivery_kind, plan_fluences
-from hccrt.dose._delivery_geometry import beam_axes
 from hccrt.dose.fluence import CollimatorParameters
 from hccrt.errors import InputError
+from hccrt.geometry.beam_axes import beam_axes
 from hccrt.planning.beams import Beam as PlanningBeam
 
 MU = 100.0

@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.core.plan import Beam, ControlPoint, Plan
-from hccrt.dose._delivery_geometry import beam_axes
 from hccrt.dose.fluence import BeamFluence, CollimatorParameters
 from hccrt.errors import InputError
+from hccrt.geometry.beam_axes import beam_axes
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -3,7 +3,7 @@
 Patient coordinates are DICOM LPS (mm) for a head-first-supine patient. For gantry 0 the source is
 anterior (``-y``), the beam-limiting-device X axis (leaf travel) points to the patient's left
 (``+x``) and Y points superior (``+z``). The chain is the one of IEC 61217 and of the dose engine
-(:func:`hccrt.dose._delivery_geometry.beam_axes`, kept equal by a test): the collimator turns the
+(:func:`hccrt.geometry.beam_axes.beam_axes`, shared by both): the collimator turns the
 BLD axes right-handed about ``s`` (counter-clockwise seen from the source), the gantry turns
 right-handed about the room's ``Y`` axis (the patient's superior axis at couch 0: gantry 90 puts
 the source on the patient's left), and the couch turns the patient right-handed about the room's
@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.errors import InputError
+from hccrt.geometry.beam_axes import beam_axes
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -67,7 +68,7 @@ class Beam:
         object.__setattr__(self, "isocenter_mm", tuple(float(v) for v in iso))
         if not self.name:
             object.__setattr__(self, "name", f"G{self.gantry_deg:g}C{self.couch_deg:g}")
-        frame = beam_frame(self.gantry_deg % 360, self.collimator_deg % 360, self.couch_deg % 360)
+        frame = beam_axes(self.gantry_deg % 360, self.collimator_deg % 360, self.couch_deg % 360)
         object.__setattr__(self, "_frame", frame)
 
     @property
@@ -118,43 +119,6 @@ class Beam:
             + (v * scale)[..., None] * self._frame[1]
         )
         return result
-
-
-_ROOM_X = np.array([1.0, 0.0, 0.0])
-_ROOM_Y = np.array([0.0, 0.0, 1.0])
-_ROOM_Z = np.array([0.0, -1.0, 0.0])
-
-
-def _rotation(axis: FloatArray, angle_deg: float) -> FloatArray:
-    """Right-handed rotation by ``angle_deg`` about the unit vector ``axis`` (Rodrigues)."""
-    angle = np.deg2rad(angle_deg)
-    k = np.array([[0.0, -axis[2], axis[1]], [axis[2], 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    result: FloatArray = np.eye(3) + np.sin(angle) * k + (1.0 - np.cos(angle)) * (k @ k)
-    return result
-
-
-def beam_frame(
-    gantry_deg: float, collimator_deg: float = 0.0, couch_deg: float = 0.0
-) -> FloatArray:
-    """Unit vectors ``u`` (BLD X), ``v`` (BLD Y), ``s`` (isocentre to source) in LPS (HFS).
-
-    Parameters
-    ----------
-    gantry_deg, collimator_deg, couch_deg
-        IEC 61217 angles (degrees).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(3, 3)`` rows ``u``, ``v``, ``s``; the same chain as the dose engine's ``beam_axes``.
-    """
-    gantry = _rotation(_ROOM_Y, gantry_deg)
-    u, v, s = gantry @ _ROOM_X, gantry @ _ROOM_Y, gantry @ _ROOM_Z
-    collimator = _rotation(s, collimator_deg)
-    u, v = collimator @ u, collimator @ v
-    couch = _rotation(_ROOM_Z, -couch_deg)
-    result: FloatArray = np.stack([couch @ u, couch @ v, couch @ s])
-    return result
 
 
 def equispaced_beams(

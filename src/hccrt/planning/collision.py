@@ -15,7 +15,7 @@ patient (the coarse slab of this model would refuse posterior obliques every lin
 
 In patient coordinates the patient and couch are fixed and the head moves: for each
 gantry/couch pair (every control point angle of an arc) the beam axis ``s`` comes from the IEC
-61217 chain of :func:`hccrt.planning.beams.beam_frame`, and the clearance is the distance from
+61217 chain of :func:`hccrt.geometry.beam_axes.beam_axes`, and the clearance is the distance from
 the head face to the nearest couch or body point inside the head's footprint (radial distance
 from the axis at most ``head_radius_mm``). A clearance under ``safety_margin_mm`` is refused
 with the beam, the angles, the clearance found and the fix.
@@ -48,7 +48,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hccrt.errors import InputError
-from hccrt.planning.beams import Beam, beam_frame
+from hccrt.geometry.beam_axes import beam_axes
+from hccrt.planning.beams import Beam
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -193,7 +194,7 @@ def clearances(scene: CollisionScene, gantry_deg: float, couch_deg: float) -> Cl
     Clearance
         The smaller of the couch and body clearances (``inf`` when nothing is under the head).
     """
-    s = beam_frame(gantry_deg % 360, 0.0, couch_deg % 360)[2]
+    s = beam_axes(gantry_deg % 360, 0.0, couch_deg % 360)[2]
     machine = scene.machine
     # At couch 0 the gantry turns about the couch's long axis, for which a C-arm linac and its
     # couch top are built (full coplanar rotation with the isocentre in the patient); this

@@ -12,7 +12,8 @@ the foot of the couch looking at the gantry is clockwise for rising angles (gant
 source on the patient's left), the couch counter-clockwise seen from above, the collimator
 counter-clockwise seen from the source. The rows of the result are ``u`` (BLD X, MLCX leaf
 travel), ``v`` (BLD Y) and ``s`` (isocentre towards the source), as in
-:class:`hccrt.dose.fluence.BeamFluence`.
+:class:`hccrt.dose.fluence.BeamFluence` and of the planner's
+:class:`hccrt.planning.beams.Beam` (one chain for both engines).
 """
 
 from __future__ import annotations
