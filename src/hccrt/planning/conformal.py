@@ -2,7 +2,8 @@
 
 Each beam gets one aperture: the BEV projection of the target grown by a penumbra margin and
 fitted to the MLC. The beam weights (MU) minimise target under- and over-dose and the normal
-tissue and constrained-organ doses as a linear programme (scipy HiGHS); the plan is then
+tissue and constrained-organ doses as a linear programme (scipy HiGHS, solved through its dual:
+:func:`_solve_dual`); the plan is then
 normalised so that ``coverage_pct`` % of the target receives the prescription (ICRU-style
 coverage normalisation). Every body voxel outside the target is held at or below
 :data:`NORMAL_TISSUE_MAX_FRACTION` x Rx after that normalisation (active set over all normal
@@ -119,35 +120,15 @@ def _weights(
     goal = problem.target
     rx = goal.prescription_gy
     target = beam_dose[problem.rows[goal.structure]]
-    n_beams = beam_dose.shape[1]
-    n_t = target.shape[0]
-    # Variables: beam MU (n_beams), underdose slack (n_t), overdose slack (n_t).
-    cost = np.concatenate([np.zeros(n_beams), np.full(n_t, 1.0 / n_t), np.full(n_t, 1.0 / n_t)])
+    cost = np.zeros(beam_dose.shape[1])
     normal = beam_dose[problem.rows["_normal"]]
     if normal.size:
-        cost[:n_beams] += 0.05 * normal.mean(axis=0) / rx
+        cost += 0.05 * normal.mean(axis=0) / rx
     for c in problem.constraints:
         organ = beam_dose[problem.rows[c.structure]]
         if organ.size:
-            cost[:n_beams] += 0.1 * organ.mean(axis=0) / max(c.dose_gy, 1.0)
-    eye = sp.identity(n_t, format="csr")
-    zeros = sp.csr_matrix((n_t, n_t))
-    blocks = [
-        sp.hstack([-sp.csr_matrix(target), -eye, zeros]),  # D + s >= Rx
-        sp.hstack([sp.csr_matrix(target), zeros, -eye]),  # D - o <= 1.05 Rx
-    ]
-    bounds_ub = [np.full(n_t, -rx), np.full(n_t, 1.05 * rx)]
-    if capped.size:
-        # No hot spot outside the target (entrance dose of a dominant beam).
-        blocks.append(sp.hstack([sp.csr_matrix(capped), sp.csr_matrix((capped.shape[0], 2 * n_t))]))
-        bounds_ub.append(np.full(capped.shape[0], cap_gy))
-    a_ub = sp.vstack(blocks, format="csr")
-    b_ub = np.concatenate(bounds_ub)
-    bounds = [(0.0, None if k else 0.0) for k in keep] + [(0.0, None)] * (2 * n_t)
-    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
-    if result.status != 0:
-        raise InputError("3dcrt", "beam-weight optimisation failed", result.message, "")
-    mu = np.asarray(result.x[:n_beams])
+            cost += 0.1 * organ.mean(axis=0) / max(c.dose_gy, 1.0)
+    mu = _solve_dual(target, capped, cost, rx, 1.05 * rx, cap_gy, keep)
     dose_t = target @ mu
     level = float(np.percentile(dose_t, 100 - goal.coverage_pct, method="lower"))
     if level <= 0:
@@ -155,3 +136,43 @@ def _weights(
     factor = goal.coverage_dose_fraction * rx / level
     normalised: FloatArray = mu * factor
     return normalised, factor
+
+
+def _solve_dual(
+    target: FloatArray,
+    capped: FloatArray,
+    beam_cost: FloatArray,
+    low_gy: float,
+    high_gy: float,
+    cap_gy: float,
+    keep: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Beam MU of the 3DCRT linear programme, solved through its dual.
+
+    The primal is: minimise ``mean_i(s_i + o_i) + beam_cost . mu`` over ``mu >= 0`` (beams not
+    in ``keep`` held at 0) with ``T_i mu + s_i >= low``, ``T_i mu - o_i <= high`` and
+    ``capped mu <= cap``, ``s, o >= 0``: two slack variables and two rows per target voxel,
+    which HiGHS's simplex needs minutes for at 9 cm (about 28 000 target voxels). Its dual has one
+    row per kept beam and box-bounded variables, ``y`` (underdose, in [0, 1/n]), ``z``
+    (overdose, in [0, 1/n]) and ``w >= 0`` (capped voxels)::
+
+        maximise  low * sum(y) - high * sum(z) - cap * sum(w)
+        subject to  T^T (y - z) - capped^T w <= beam_cost   (kept beams)
+
+    The interior-point solver with crossover solves it about ten times faster (11 s against
+    104 s on the 9 cm phantom case, same optimum to 1e-12); the primal MU are the dual's row
+    marginals (strong duality).
+    """
+    n_t = target.shape[0]
+    rows = np.flatnonzero(keep)
+    cost = np.concatenate(
+        [np.full(n_t, -low_gy), np.full(n_t, high_gy), np.full(capped.shape[0], cap_gy)]
+    )
+    a_ub = np.hstack([target[:, rows].T, -target[:, rows].T, -capped[:, rows].T])
+    bounds = [(0.0, 1.0 / n_t)] * (2 * n_t) + [(0.0, None)] * capped.shape[0]
+    result = linprog(cost, A_ub=a_ub, b_ub=beam_cost[rows], bounds=bounds, method="highs-ipm")
+    if result.status != 0:
+        raise InputError("3dcrt", "beam-weight optimisation failed", result.message, "")
+    mu = np.zeros(keep.size)
+    mu[rows] = np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)
+    return mu
