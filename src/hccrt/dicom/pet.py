@@ -66,11 +66,11 @@ class SUVParameters:
         return 1000.0 * self.patient_weight_kg / dose_at_reference
 
 
-def _missing(keyword: str, source: str, fix: str) -> InputError:
+def _missing(keyword: str, source: str, fix: str, value: object = None) -> InputError:
     return InputError(
         keyword,
-        "missing or not a positive number in the PET series: SUV cannot be computed",
-        source,
+        f"missing or not a positive number in the PET series ({source}): SUV cannot be computed",
+        value if value not in ("",) else None,
         fix,
     )
 
@@ -82,7 +82,7 @@ def _positive(ds: Dataset, keyword: str, source: str, fix: str) -> float:
     except (TypeError, ValueError):
         number = float("nan")
     if not (np.isfinite(number) and number > 0):
-        raise _missing(keyword, source, fix)
+        raise _missing(keyword, source, fix, None if value is None else str(value))
     return number
 
 
