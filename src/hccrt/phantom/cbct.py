@@ -54,6 +54,7 @@ PADDING_HU = -1024
 MAX_ROTATION_DEG = 2.0
 MAX_SHIFT_MM = 15.0
 _TRANSFORM_SALT = 1720
+_ANATOMY_SPACING_MM = (2.5, 1.25, 1.25)
 
 
 def draw_cbct_transform(seed: int) -> MRTransform:
@@ -81,7 +82,7 @@ def synthesize_cbct(
     k, j, i = np.meshgrid(*(np.arange(n) for n in grid.shape), indexing="ij")
     points = grid.index_to_world(np.column_stack([k.ravel(), j.ravel(), i.ravel()]))
     points_ct = transform.mr_to_ct(points)
-    anatomy = anatomy_grid(points_ct)
+    anatomy = anatomy_grid(points_ct, _ANATOMY_SPACING_MM)
     painted = paint_tissues(layers, anatomy, {k: float(v) for k, v in HU.items()})
     index = anatomy.world_to_index(points_ct)
     hu = ndimage.map_coordinates(painted, index.T, order=1, mode="nearest").astype(np.float64)
