@@ -1,5 +1,7 @@
 """Fusion benchmark: rigid CT<->MR TRE (hccrt vs SimpleITK defaults vs elastix default rigid),
-deformable TRE and Jacobian, contour propagation of a sphere, lipiodol detection.
+deformable TRE and Jacobian, contour propagation of a sphere, lipiodol detection, and rigid
+CT<->PET and CT<->CBCT TRE (``hccrt phantom --pet --cbct``; the CBCT also without its
+field-of-view mask, to show what the mask does).
 
 Synthetic pairs from ``hccrt phantom --mr`` (known transform: rotations up to 5 deg per axis,
 shifts up to 15 mm, MR 1.56 x 1.56 x 4 mm with bias field and Rician noise), whole-trunk and
@@ -7,7 +9,11 @@ liver-only fields of view. TRE = distance between the registered and the true CT
 MR points in the body (every 8th voxel in-plane of every slice, MR signal > 150). Times are wall
 clock on this machine with 2 threads; CPU seconds are given too (the machine is shared).
 
-Usage: ``.venv/bin/python benchmarks/bench_fusion.py [--quick] [--out results.json]``
+PET TRE points: every 2nd PET voxel in-plane with SUV > 0.2 (the body); CBCT: every 8th voxel
+in-plane inside the field-of-view mask with HU > -500.
+
+Usage: ``.venv/bin/python benchmarks/bench_fusion.py [--quick] [--pet-cbct-only]
+[--out results.json]``
 (elastix is used when ``itk-elastix`` is installed, else reported as not run).
 """
 
@@ -185,6 +191,103 @@ def _lipiodol(result: Any) -> dict[str, Any]:
     }
 
 
+def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
+    cpu = time.process_time()
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    return value, time.perf_counter() - started, time.process_time() - cpu
+
+
+def pet_cbct_cases(root: Path, seeds: list[int]) -> list[dict[str, Any]]:
+    """Rigid CT<->PET and CT<->CBCT TRE on the benchmark CT (256 x 256, 3 mm slices)."""
+    import hccrt.registration.rigid as rigid_module
+    from hccrt.phantom.pet import suv_per_bq_ml
+
+    rows = []
+    for seed in seeds:
+        options = PhantomOptions(
+            seed=seed,
+            matrix_size=MATRIX,
+            slice_thickness_mm=SLICE_MM,
+            pet=True,
+            cbct=True,
+            lipiodol=True,
+            tumor_count=2,
+            tumor_diameter_cm=3.0,
+        )
+        result = generate_phantom(root / f"pet_cbct_{seed}", options)
+        ct = read_ct_series(result.ct_dir)
+        pet, cbct = read_ct_series(result.pet_dir), read_ct_series(result.cbct_dir)
+        row: dict[str, Any] = {"seed": seed}
+        truth = MRTransform.from_json(json.loads(result.pet_transform_path.read_text()))
+        k, j, i = np.nonzero(pet.hu[:, ::2, ::2] > 0.2 / suv_per_bq_ml())
+        points = pet.grid.index_to_world(np.column_stack([k, j * 2, i * 2]))
+        ours, wall, cpu = _timed(register_rigid, ct, pet, moving_modality="PT")
+        row["pet"] = {
+            "rotation_deg": [round(v, 2) for v in truth.rotation_deg],
+            "shift_mm": [round(v, 2) for v in truth.shift_mm],
+            "points": len(points),
+            **_tre(ours.moving_to_fixed, truth, points),
+            "seconds": wall,
+            "cpu_seconds": cpu,
+            "iterations": ours.iterations,
+        }
+        truth = MRTransform.from_json(json.loads(result.cbct_transform_path.read_text()))
+        fov = rigid_module.field_of_view_mask(cbct)
+        assert fov is not None
+        k, j, i = np.nonzero(fov[:, ::8, ::8] & (cbct.hu[:, ::8, ::8] > -500))
+        points = cbct.grid.index_to_world(np.column_stack([k, j * 8, i * 8]))
+        ours, wall, cpu = _timed(register_rigid, ct, cbct, moving_modality="CT")
+        row["cbct"] = {
+            "rotation_deg": [round(v, 2) for v in truth.rotation_deg],
+            "shift_mm": [round(v, 2) for v in truth.shift_mm],
+            "points": len(points),
+            **_tre(ours.moving_to_fixed, truth, points),
+            "seconds": wall,
+            "cpu_seconds": cpu,
+            "iterations": ours.iterations,
+        }
+        original = rigid_module.field_of_view_mask
+        rigid_module.field_of_view_mask = lambda series: None  # the same run without the mask
+        try:
+            bare, wall, cpu = _timed(register_rigid, ct, cbct, moving_modality="CT")
+            row["cbct_without_mask"] = {
+                **_tre(bare.moving_to_fixed, truth, points),
+                "seconds": wall,
+                "cpu_seconds": cpu,
+            }
+        except rigid_module.RegistrationFailed as error:
+            row["cbct_without_mask"] = {"refused": str(error)}
+        finally:
+            rigid_module.field_of_view_mask = original
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def _pet_cbct_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| Seed | Image | Rotation (°) | Shift (mm) | mean / max TRE (mm) | wall / CPU (s) |"
+        " without FOV mask mean / max (mm) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        for name in ("pet", "cbct"):
+            value = row[name]
+            bare = row["cbct_without_mask"] if name == "cbct" else None
+            other = "—"
+            if bare is not None:
+                other = bare.get("refused") or f"{bare['mean_mm']:.2f} / {bare['max_mm']:.2f}"
+            lines.append(
+                f"| {row['seed']} | {name.upper()} | "
+                f"{', '.join(f'{v:.1f}' for v in value['rotation_deg'])} | "
+                f"{', '.join(f'{v:.1f}' for v in value['shift_mm'])} | "
+                f"{value['mean_mm']:.2f} / {value['max_mm']:.2f} | "
+                f"{value['seconds']:.0f} / {value['cpu_seconds']:.1f} | {other} |"
+            )
+    return "\n".join(lines)
+
+
 #: the B-spline settings before issue 17 (kept to measure before/after in the same run)
 PREVIOUS_DEFORMABLE = DeformableSettings(sampling_fractions=(0.1, 0.02), iterations=40)
 
@@ -255,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", action="store_true", help="also run the pre-issue-17 B-spline settings"
     )
+    parser.add_argument(
+        "--pet-cbct-only", action="store_true", help="only the PET and CBCT rigid cases"
+    )
+    parser.add_argument("--skip-pet-cbct", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     cases = (
@@ -265,9 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         results: dict[str, Any] = {}
-        if not args.deformable_only:
+        if not (args.deformable_only or args.pet_cbct_only):
             results["rigid"] = rigid_cases(root, cases)
-        if not args.skip_deformable:
+        if not (args.skip_pet_cbct or args.deformable_only):
+            results["pet_cbct"] = pet_cbct_cases(root, [1] if args.quick else [1, 2, 4])
+            print(_pet_cbct_table(results["pet_cbct"]), flush=True)
+        if not (args.skip_deformable or args.pet_cbct_only):
             rows = []
             for matrix in args.deformable_matrix:
                 slice_mm = 6.0 if matrix <= 128 else SLICE_MM

@@ -98,6 +98,8 @@ def test_second_run_is_a_cached_no_op(phantom_dir: tuple[Path, dict[str, object]
         (["--tumor-count", "0"], "--tumor-count=0: must be 1-8"),
         (["--tumor-count", "9"], "--tumor-count=9: must be 1-8"),
         (["--child-pugh", "C"], "--child-pugh=C: must be one of A, B"),
+        (["--pet-tumor-to-liver", "3"], "--pet-tumor-to-liver=3.0: needs --pet"),
+        (["--pet", "--pet-tumor-to-liver", "0.1"], "--pet-tumor-to-liver=0.1: must be 0.5-10"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -90,3 +90,37 @@ def test_a_registration_of_the_ct_onto_the_mr_is_refused(case: Path) -> None:
     write_spatial_registration(SpatialRegistration(fixed, moving, np.eye(4)), case / "REG.dcm")
     with pytest.raises(GeometryMismatchError, match="the CT must be the fixed series"):
         inventory_case(case)
+
+
+def _pet_case(case: Path) -> Path:
+    import shutil
+    from datetime import datetime
+
+    from hccrt.dicom.pet_writer import PETSeriesInfo, write_pet_series
+
+    shutil.rmtree(case / "MR")
+    grid = Grid.from_spacing((3, 4, 4), (4.0, 4.0, 4.0), (0.0, 0.0, 0.0), "1.2.4.3")
+    series = PETSeriesInfo(
+        "1.2.4.31", datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 8), 2.5e8, 70.0
+    )
+    write_pet_series(
+        np.ones(grid.shape),
+        grid,
+        case / "PT",
+        PatientStudy("TEST^FRAMES", "F-1", "1.2.4.12"),
+        series,
+    )
+    return case
+
+
+def test_a_pet_in_another_frame_needs_a_registration(case: Path) -> None:
+    _pet_case(case)
+    with pytest.raises(GeometryMismatchError, match=r"mixes 2 Frames of Reference.*PET or CBCT"):
+        inventory_case(case)
+    fixed = SeriesReference.from_directory(case / "CT")
+    moving = SeriesReference.from_directory(case / "PT")
+    assert moving.modality == "PT"
+    write_spatial_registration(SpatialRegistration(fixed, moving, np.eye(4)), case / "REG.dcm")
+    inventory = inventory_case(case)
+    assert len(inventory.registered_files) == 3
+    assert any("3 PT file(s)" in w for w in inventory.warnings)

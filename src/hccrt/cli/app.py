@@ -119,7 +119,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "register": (
         "fusion",
-        "Register an MR (or older CT) to the planning CT with mutual information (SimpleITK): "
+        "Register an MR, PET, CBCT (or older CT) to the planning CT with mutual information "
+        "(SimpleITK): "
         "rigid multi-resolution from the DICOM positions, optionally B-spline deformable.",
     ),
     "propagate": (

@@ -94,7 +94,10 @@ def _register_text(payload: dict[str, Any]) -> str:
 
 def register_images(
     fixed: Annotated[Path, typer.Option("--fixed", help="Planning CT series folder (fixed).")],
-    moving: Annotated[Path, typer.Option("--moving", help="Series to register (MR, older CT).")],
+    moving: Annotated[
+        Path,
+        typer.Option("--moving", help="Series to register (MR, PET, CBCT, older CT)."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Registration object to write (REG.dcm).")],
     deformable: Annotated[
         bool,
@@ -118,8 +121,10 @@ def register_images(
     ] = 30.0,
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
-    """Register an MR (or older CT) to the planning CT with mutual information (SimpleITK):
-    rigid multi-resolution from the DICOM positions, optionally B-spline deformable. Writes a
+    """Register an MR, PET, CBCT (or older CT) to the planning CT with mutual information
+    (SimpleITK): rigid multi-resolution from the DICOM positions, optionally B-spline
+    deformable. A CBCT's padding outside its field of view is left out of the metric; PET
+    activity is clipped at its 99.9th percentile. Writes a
     DICOM Spatial Registration (moving -> fixed 4x4 in LPS mm) and a fused checkerboard PNG
     (OUT stem + _fused.png). Refuses non-overlapping images and non-converged results.
     """
@@ -149,7 +154,7 @@ def register_images(
     fixed_mask = None
     if mask is not None and rtstruct is not None:
         fixed_mask = _mask(rtstruct, mask, ct, mask_margin_mm)
-    if deformable:
+    if deformable:  # validated for MR only (docs/validation/fusion.md)
         result = register_deformable(ct, other, fixed_mask=fixed_mask)
     else:
         result = register_rigid(

@@ -3,7 +3,8 @@
 JSON keys (a contract): ``out_dir, cached, ct_dir, rtstruct, patient, manifest, seed,
 child_pugh, portal_vein_thrombus, n_slices, shape, spacing_mm, study_instance_uid,
 series_instance_uid, frame_of_reference_uid, structures[{name, number, volume_cc}],
-tumors[{name, segment, diameter_cm, center_mm}]`` and ``seconds`` (generation time of the
+tumors[{name, segment, diameter_cm, center_mm}]``, ``mr``, ``pet``, ``cbct`` and ``lipiodol`` when
+asked for, and ``seconds`` (generation time of the
 files, absent when the cached phantom was reused). Lengths in mm (centres in LPS), volumes in cc.
 """
 
@@ -40,6 +41,21 @@ def _render(payload: dict[str, Any]) -> str:
         lines.append(
             f"MR        {mr['mr_dir']}/  ({mr['field_of_view']} field of view, shape "
             f"{mr['shape']}, own Frame of Reference; known transform {mr['transform']})"
+        )
+    if "pet" in payload:
+        pet = payload["pet"]
+        lines.append(
+            f"PET       {pet['pet_dir']}/  (FDG, Bq/ml, shape {pet['shape']}, 4 mm voxels, "
+            f"tumour/liver {pet['tumor_to_liver']:g}, own Frame of Reference; known transform "
+            f"{pet['transform']})"
+        )
+    if "cbct" in payload:
+        cbct = payload["cbct"]
+        fov = cbct["field_of_view_mm"]
+        lines.append(
+            f"CBCT      {cbct['cbct_dir']}/  ({fov['diameter']:g} x {fov['length']:g} mm "
+            f"cylindrical field of view, shape {cbct['shape']}, own Frame of Reference; known "
+            f"transform {cbct['transform']})"
         )
     for deposit in payload.get("lipiodol", []):
         lines.append(
@@ -110,6 +126,34 @@ def phantom(
             "--lipiodol", help="Post-TACE CT: a 900 HU lipiodol deposit inside each tumour."
         ),
     ] = False,
+    pet: Annotated[
+        bool,
+        typer.Option(
+            "--pet",
+            help="Also write PT/: an FDG PET (Bq/ml with the SUV attributes: 250 MBq, 70 kg, "
+            "60 min uptake; 4x4x4 mm, 6 mm FWHM blur, Poisson noise; own Frame of Reference, "
+            "known rigid transform in pet_transform.json).",
+        ),
+    ] = False,
+    pet_tumor_to_liver: Annotated[
+        float,
+        typer.Option(
+            "--pet-tumor-to-liver",
+            parser=finite_float,
+            help="Tumour/liver FDG uptake ratio of the PET (0.5-10; default 2, UNCONFIRMED: "
+            "HCC is often only mildly FDG avid).",
+        ),
+    ] = 2.0,
+    cbct: Annotated[
+        bool,
+        typer.Option(
+            "--cbct",
+            help="Also write CBCT/: a kV cone-beam CT (Modality CT, 240 x 170 mm cylindrical "
+            "field of view on the liver, 1.25x1.25x2.5 mm, HU offset +40, cupping 80 HU, noise "
+            "SD 25 HU, -1024 HU outside the field of view; own Frame of Reference, known rigid "
+            "transform in cbct_transform.json).",
+        ),
+    ] = False,
     tumor_segment: Annotated[
         int | None,
         typer.Option(
@@ -146,6 +190,9 @@ def phantom(
         mr_field_of_view=mr_fov.strip().lower(),
         mr_deformable=mr_deformable,
         lipiodol=lipiodol,
+        pet=pet,
+        pet_tumor_to_liver=pet_tumor_to_liver,
+        cbct=cbct,
         tumor_segment=tumor_segment,
     )
     with command_progress(output_format) as progress:

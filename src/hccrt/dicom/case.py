@@ -22,7 +22,9 @@ from hccrt.errors import DicomInputError, GeometryMismatchError, InputError
 
 PATIENT_RECORD_NAME = "patient.json"
 FHIR_BUNDLE_NAME = "patient.fhir.json"  # the record as a FHIR Bundle from the EHR
-_SUPPORTED_MODALITIES = ("CT", "MR", "RTSTRUCT", "RTDOSE", "RTPLAN", "REG")
+_SUPPORTED_MODALITIES = ("CT", "MR", "PT", "RTSTRUCT", "RTDOSE", "RTPLAN", "REG")
+_SECONDARY_IMAGES = ("MR", "PT")
+"""Image modalities kept beside the planning CT only when a REG links their frame to it."""
 _NON_DICOM_SUFFIXES = {".json", ".txt", ".md", ".csv", ".html", ".pdf", ".png", ".log"}
 
 
@@ -225,7 +227,7 @@ def _check_one_frame(headers: list[_Header], case_dir: Path) -> str:
             detail,
             "keep only objects of one planning study (one Frame of Reference) per case folder, "
             "or link a second frame with a registration (hccrt register --fixed CT_DIR "
-            "--moving MR_DIR --out CASE_DIR/REG.dcm)",
+            "--moving MR_DIR --out CASE_DIR/REG.dcm; also for a PET or CBCT series)",
         )
     return next(iter(frames)) if frames else ""
 
@@ -308,11 +310,14 @@ def inventory_case(case_dir: Path) -> CaseInventory:
         *by_modality["RTPLAN"],
         *by_modality["REG"],
     ]
-    if ct_series_uid:  # an MR in another frame without a linking REG is refused here
-        used += by_modality["MR"]
+    if ct_series_uid:  # an MR/PET in another frame without a linking REG is refused here
+        used += [h for m in _SECONDARY_IMAGES for h in by_modality[m]]
     frame = _check_one_frame(used, case_dir)
-    for header in by_modality["MR"]:
-        warnings.append(f"{header.path.relative_to(case_dir)}: skipped, modality MR not used")
+    for modality in _SECONDARY_IMAGES:
+        for header in by_modality[modality]:
+            warnings.append(
+                f"{header.path.relative_to(case_dir)}: skipped, modality {modality} not used"
+            )
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for header in registered:
         counts[(header.frame_of_reference_uid, header.modality)] += 1

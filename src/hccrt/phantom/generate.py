@@ -36,11 +36,14 @@ from hccrt.dicom.ct_writer import (
     write_ct_series,
 )
 from hccrt.dicom.mr_writer import MRSeriesInfo, write_mr_series
+from hccrt.dicom.pet_writer import PETSeriesInfo, write_pet_series
 from hccrt.dicom.rtstruct_writer import build_rtstruct, write_rtstruct
 from hccrt.errors import InputError
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
 from hccrt.geometry.rasterize import structure_volume_cc_from_polygons
+from hccrt.phantom import cbct as cbct_model
+from hccrt.phantom import pet as pet_model
 from hccrt.phantom.anatomy import (
     SCAN_Z_RANGE_MM,
     Anatomy,
@@ -115,6 +118,26 @@ class PhantomResult:
         """The known MR -> CT transform (with ``--mr``)."""
         return self.out_dir / "mr_transform.json"
 
+    @property
+    def pet_dir(self) -> Path:
+        """Folder of the PET series (with ``--pet``)."""
+        return self.out_dir / "PT"
+
+    @property
+    def pet_transform_path(self) -> Path:
+        """The known PET -> CT transform (with ``--pet``)."""
+        return self.out_dir / "pet_transform.json"
+
+    @property
+    def cbct_dir(self) -> Path:
+        """Folder of the cone-beam CT series (with ``--cbct``)."""
+        return self.out_dir / "CBCT"
+
+    @property
+    def cbct_transform_path(self) -> Path:
+        """The known CBCT -> CT transform (with ``--cbct``)."""
+        return self.out_dir / "cbct_transform.json"
+
 
 def _grid(options: PhantomOptions, frame_uid: str) -> Grid:
     pixel = FIELD_OF_VIEW_MM / options.matrix_size
@@ -137,11 +160,19 @@ def _sha256(path: Path) -> str:
 def _own_files(out_dir: Path) -> list[Path]:
     files = [
         path
-        for folder in ("CT", "MR")
+        for folder in ("CT", "MR", "PT", "CBCT")
         if (out_dir / folder).is_dir()
         for path in sorted((out_dir / folder).glob("*.dcm"))
     ]
-    names = ("RTSTRUCT.dcm", "MR_RTSTRUCT.dcm", "mr_transform.json", "patient.json", "phantom.json")
+    names = (
+        "RTSTRUCT.dcm",
+        "MR_RTSTRUCT.dcm",
+        "mr_transform.json",
+        "pet_transform.json",
+        "cbct_transform.json",
+        "patient.json",
+        "phantom.json",
+    )
     return files + [out_dir / n for n in names if (out_dir / n).is_file()]
 
 
@@ -279,6 +310,10 @@ def generate_phantom(
         summary["lipiodol"] = [_deposit_summary(d) for d in deposits]
     if options.mr:
         summary["mr"] = _write_mr(target, options, key, patient, anatomy)
+    if options.pet:
+        summary["pet"] = _write_pet(target, options, key, patient, anatomy)
+    if options.cbct:
+        summary["cbct"] = _write_cbct(target, options, key, patient, ct_layers)
     volumes = {s["name"]: s["volume_cc"] for s in summary["structures"]}
     gtv_cc = sum(v for name, v in volumes.items() if name.startswith("GTV"))
     record = build_record(
@@ -346,6 +381,95 @@ def _write_mr(
         "frame_of_reference_uid": uids["mr-for"],
         "transform": "mr_transform.json",
         "rtstruct": None if transform.deformable else "MR_RTSTRUCT.dcm",
+    }
+
+
+def _write_pet(
+    target: Path, options: PhantomOptions, key: str, ct_patient: PatientStudy, anatomy: Anatomy
+) -> dict[str, Any]:
+    """Write the PET series (Bq/ml, SUV attributes) and its known transform."""
+    uids = {p: make_uid(["hccrt-phantom", key, p]) for p in ("pet-study", "pet", "pet-for")}
+    transform = pet_model.draw_pet_transform(options.seed)
+    grid = pet_model.pet_grid(uids["pet-for"])
+    activity = pet_model.synthesize_pet(
+        anatomy.layers, grid, transform, options.seed, options.pet_tumor_to_liver
+    )
+    patient = replace(
+        ct_patient,
+        study_instance_uid=uids["pet-study"],
+        study_date=pet_model.SERIES_DATETIME.strftime("%Y%m%d"),
+        study_time=pet_model.SERIES_DATETIME.strftime("%H%M%S"),
+        study_id="3",
+        study_description="hccrt synthetic liver patient, FDG PET",
+    )
+    series = PETSeriesInfo(
+        uids["pet"],
+        series_datetime=pet_model.SERIES_DATETIME,
+        injection_datetime=pet_model.INJECTION_DATETIME,
+        injected_dose_bq=pet_model.INJECTED_DOSE_BQ,
+        patient_weight_kg=pet_model.PATIENT_WEIGHT_KG,
+        series_description="Synthetic FDG PET (60 min, Bq/ml)",
+    )
+    write_pet_series(activity, grid, target / "PT", patient, series)
+    (target / "pet_transform.json").write_text(
+        json.dumps(transform.to_json(), indent=2) + "\n", encoding="utf-8"
+    )
+    return {
+        "pet_dir": "PT",
+        "shape": list(grid.shape),
+        "spacing_mm": [round(v, 6) for v in grid.spacing_mm],
+        "series_instance_uid": uids["pet"],
+        "frame_of_reference_uid": uids["pet-for"],
+        "transform": "pet_transform.json",
+        "tumor_to_liver": options.pet_tumor_to_liver,
+        "liver_suv": pet_model.LIVER_SUV,
+        "fwhm_mm": pet_model.FWHM_MM,
+        "suv_per_bq_ml": pet_model.suv_per_bq_ml(),
+    }
+
+
+def _write_cbct(
+    target: Path,
+    options: PhantomOptions,
+    key: str,
+    ct_patient: PatientStudy,
+    layers: Sequence[Layer],
+) -> dict[str, Any]:
+    """Write the cone-beam CT series and its known transform."""
+    uids = {p: make_uid(["hccrt-phantom", key, p]) for p in ("cbct-study", "cbct", "cbct-for")}
+    transform = cbct_model.draw_cbct_transform(options.seed)
+    grid = cbct_model.cbct_grid(uids["cbct-for"])
+    hu = cbct_model.synthesize_cbct(layers, grid, transform, options.seed)
+    patient = replace(
+        ct_patient,
+        study_instance_uid=uids["cbct-study"],
+        study_date=cbct_model.CBCT_DATETIME.strftime("%Y%m%d"),
+        study_time=cbct_model.CBCT_DATETIME.strftime("%H%M%S"),
+        study_id="4",
+        study_description="hccrt synthetic liver patient, treatment CBCT",
+    )
+    series = CTSeriesInfo(
+        uids["cbct"],
+        series_number=4,
+        series_description="Synthetic kV CBCT (small field of view)",
+    )
+    write_ct_series(hu, grid, target / "CBCT", patient, series, file_prefix="CBCT")
+    (target / "cbct_transform.json").write_text(
+        json.dumps(transform.to_json(), indent=2) + "\n", encoding="utf-8"
+    )
+    return {
+        "cbct_dir": "CBCT",
+        "shape": list(grid.shape),
+        "spacing_mm": [round(v, 6) for v in grid.spacing_mm],
+        "series_instance_uid": uids["cbct"],
+        "frame_of_reference_uid": uids["cbct-for"],
+        "transform": "cbct_transform.json",
+        "field_of_view_mm": {
+            "diameter": cbct_model.FOV_DIAMETER_MM,
+            "length": cbct_model.FOV_LENGTH_MM,
+            "centre": list(cbct_model.FOV_CENTRE_MM),
+        },
+        "padding_hu": cbct_model.PADDING_HU,
     }
 
 

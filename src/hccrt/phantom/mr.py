@@ -198,6 +198,20 @@ def draw_transform(seed: int, deformable: bool) -> MRTransform:
     )
 
 
+def draw_rigid(seed: int, salt: int, max_rotation_deg: float, max_shift_mm: float) -> MRTransform:
+    """A reproducible rigid transform: rotations uniform in +-``max_rotation_deg`` per axis,
+    shifts uniform in +-``max_shift_mm`` per axis, the shift vector scaled to at most
+    ``max_shift_mm`` (the PET and CBCT of the phantom; ``salt`` keeps their draws apart)."""
+    rng = np.random.default_rng([seed, salt])
+    rotation = rng.uniform(-max_rotation_deg, max_rotation_deg, 3)
+    shift = rng.uniform(-max_shift_mm, max_shift_mm, 3)
+    shift *= min(1.0, max_shift_mm / float(np.linalg.norm(shift)))
+    return MRTransform(
+        (float(rotation[0]), float(rotation[1]), float(rotation[2])),
+        (float(shift[0]), float(shift[1]), float(shift[2])),
+    )
+
+
 def mr_grid(field_of_view: str, frame_uid: str) -> Grid:
     """The MR acquisition grid in its own frame (module docstring)."""
     low, high = MR_LIVER_Z_MM if field_of_view == "liver" else SCAN_Z_RANGE_MM
@@ -211,10 +225,19 @@ def mr_grid(field_of_view: str, frame_uid: str) -> Grid:
     )
 
 
-def _anatomy_grid(points_ct: FloatArray) -> Grid:
+def anatomy_grid(
+    points_ct: FloatArray,
+    spacing_mm: tuple[float, float, float] = _ANATOMY_SPACING_MM,
+    limits_mm: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None,
+) -> Grid:
+    """Axis-aligned CT-frame grid (``spacing_mm`` as z, y, x) around ``(N, 3)`` points, 5 mm
+    beyond them, optionally cut to the box ``limits_mm`` (low and high corners, x, y, z)."""
     low = points_ct.min(axis=0) - 5.0
     high = points_ct.max(axis=0) + 5.0
-    dz, dy, dx = _ANATOMY_SPACING_MM
+    if limits_mm is not None:
+        low = np.maximum(low, limits_mm[0])
+        high = np.minimum(high, limits_mm[1])
+    dz, dy, dx = spacing_mm
     shape = np.ceil((high - low) / np.array([dx, dy, dz])).astype(int) + 1
     return Grid.from_spacing((shape[2], shape[1], shape[0]), (dz, dy, dx), low, "anatomy")
 
@@ -235,7 +258,7 @@ def synthesize_mr(
     k, j, i = np.meshgrid(*(np.arange(n) for n in grid.shape), indexing="ij")
     points_mr = grid.index_to_world(np.column_stack([k.ravel(), j.ravel(), i.ravel()]))
     points_ct = transform.mr_to_ct(points_mr)
-    anatomy = _anatomy_grid(points_ct)
+    anatomy = anatomy_grid(points_ct)
     painted = paint_tissues(layers, anatomy, T1_VALUES)
     index = anatomy.world_to_index(points_ct)
     signal = ndimage.map_coordinates(painted, index.T, order=1, mode="nearest")

@@ -20,6 +20,9 @@ _LATER_OPTIONS: dict[str, Any] = {
     "mr_deformable": False,
     "lipiodol": False,
     "tumor_segment": None,
+    "pet": False,
+    "pet_tumor_to_liver": 2.0,
+    "cbct": False,
 }
 
 
@@ -57,6 +60,15 @@ class PhantomOptions:
     lipiodol
         Write the post-TACE CT: lipiodol deposits inside each tumour
         (:mod:`hccrt.phantom.lipiodol`).
+    pet
+        Also write an FDG PET series (Bq/ml, SUV attributes) in its own Frame of Reference,
+        moved by a known rigid transform (:mod:`hccrt.phantom.pet`).
+    pet_tumor_to_liver
+        Tumour/liver FDG uptake ratio of the PET, 0.5-10 (default 2, UNCONFIRMED: HCC is often
+        only mildly FDG avid).
+    cbct
+        Also write a small-field-of-view cone-beam CT (Modality CT) in its own Frame of
+        Reference, moved by a known rigid transform (:mod:`hccrt.phantom.cbct`).
     """
 
     seed: int = 1
@@ -72,6 +84,9 @@ class PhantomOptions:
     mr_field_of_view: str = "trunk"
     mr_deformable: bool = False
     lipiodol: bool = False
+    pet: bool = False
+    pet_tumor_to_liver: float = 2.0
+    cbct: bool = False
 
     def __post_init__(self) -> None:
         checks: list[tuple[bool, str, str, Any, str]] = [
@@ -140,6 +155,20 @@ class PhantomOptions:
                 "needs --mr",
                 self.mr_deformable,
                 "add --mr",
+            ),
+            (
+                0.5 <= self.pet_tumor_to_liver <= 10.0,
+                "--pet-tumor-to-liver",
+                "must be 0.5-10 (tumour/liver FDG uptake ratio)",
+                self.pet_tumor_to_liver,
+                "e.g. 2 (mildly avid HCC); 1 makes the tumour invisible on the PET",
+            ),
+            (
+                self.pet or self.pet_tumor_to_liver == 2.0,
+                "--pet-tumor-to-liver",
+                "needs --pet",
+                self.pet_tumor_to_liver,
+                "add --pet",
             ),
         ]
         for ok, name, rule, value, fix in checks:
