@@ -99,10 +99,11 @@ def dvh(
     from hccrt.dvh.engine import compute_dvhs
     from hccrt.dvh.plan import eqd2_dvh, sum_doses
     from hccrt.dvh.sampling import DvhSettings
-    from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
 
     settings = DvhSettings(between_planes=between_planes)
     if prescription_gy is not None:
+        from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
+
         check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)
     metrics = [parse_metric(m) for m in (metric or [])]
     if eqd2_alpha_beta_gy is not None and not fractions:
