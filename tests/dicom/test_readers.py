@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DicomSequence
 
 from hccrt.dicom import (
     check_against_series,
@@ -126,6 +130,27 @@ def test_rtstruct_holes_point_and_open_contours(tmp_path: Path) -> None:
     assert any("skipped 1 OPEN_PLANAR" in w for w in rs.warnings)
     with pytest.raises(InputError, match="structure=Spleen: not in the structure set; use one of"):
         rs.get("Spleen")
+
+
+def test_rtstruct_contour_items_are_read_without_converting_the_rest(tmp_path: Path) -> None:
+    # The reader converts only ContourGeometricType and ContourData of a ContourSequence item
+    # (hccrt.dicom.rtstruct): an invalid UID in an item's ContourImageSequence, which pydicom
+    # warns about when it converts it (PS3.5 9.1: digits and dots only), is never converted,
+    # so the structure reads without a warning escaping (warnings are errors in the tests).
+    path = write_rtstruct(
+        tmp_path / "rs.dcm", {"Liver": [("CLOSED_PLANAR", circle(20, z)) for z in (0.0, 2.0)]}
+    )
+    dataset = pydicom.dcmread(path)
+    image = Dataset()
+    image.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns on setting it too
+        image.ReferencedSOPInstanceUID = "1.2.3.not-a-uid"
+    dataset.ROIContourSequence[0].ContourSequence[0].ContourImageSequence = DicomSequence([image])
+    dataset.save_as(path)
+    rs = read_rtstruct(path)
+    assert len(rs.get("Liver").contours) == 2
+    assert not any("Invalid value for VR UI" in w for w in rs.warnings)
 
 
 def test_rtstruct_duplicate_names_are_ambiguous(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hccrt.core import dose_in_gy
 from hccrt.dicom import DoseDistribution
 from hccrt.dvh.plan import sum_doses
 from hccrt.errors import GeometryMismatchError, InputError
-from hccrt.evaluation.inputs import PlanFiles, dose_in_gy, evaluate_files
+from hccrt.evaluation.inputs import PlanFiles, evaluate_files
 from hccrt.geometry.grid import Grid
 
 

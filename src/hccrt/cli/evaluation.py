@@ -92,15 +92,18 @@ def dvh(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """DVH statistics and TG-263 metrics of structures in a dose (Gy, cc)."""
-    from hccrt.dicom import read_rtstruct
-    from hccrt.dvh import compute_dvh, evaluate_metric, parse_metric, tg263_name
+    # only what this command uses (not hccrt.evaluation): start-up is most of a short run
+    from hccrt._threads import one_numerical_thread
+    from hccrt.dicom import read_doses_gy, read_rtstruct
+    from hccrt.dvh import evaluate_metric, parse_metric, tg263_name
+    from hccrt.dvh.engine import compute_dvhs
     from hccrt.dvh.plan import eqd2_dvh, sum_doses
     from hccrt.dvh.sampling import DvhSettings
-    from hccrt.evaluation.inputs import read_doses_gy, stored_dvh_of
-    from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
 
     settings = DvhSettings(between_planes=between_planes)
     if prescription_gy is not None:
+        from hccrt.radiobiology.dose_bands import TOTAL_DOSE, check_dose_gy
+
         check_dose_gy("--prescription-gy", prescription_gy, TOTAL_DOSE)
     metrics = [parse_metric(m) for m in (metric or [])]
     if eqd2_alpha_beta_gy is not None and not fractions:
@@ -122,32 +125,39 @@ def dvh(
     wanted = structure or [s.name for s in structure_set.structures]
     rows: list[dict[str, Any]] = []
     curves: list[tuple[str, Any]] = []
-    for name in wanted:
-        found = structure_set.get(name)
-        if found.is_empty:
-            warnings.append(f"{name}: no closed contour (empty or point-only ROI); skipped")
-            continue
-        result = compute_dvh(found, total, grid, settings=settings)
-        warnings.extend(result.warnings)
-        physical = result
-        if eqd2_alpha_beta_gy is not None:
-            result = eqd2_dvh(result, fractions or 0, eqd2_alpha_beta_gy)
-        values: dict[str, float | None] = {}
-        for parsed in metrics:
-            value = evaluate_metric(parsed, result, prescription_gy)
-            values[parsed.text] = value.value if math.isfinite(value.value) else None
-            if value.warning:
-                warnings.append(value.warning)
-        row: dict[str, Any] = {
-            "name": name, "tg263_name": tg263_name(name), "volume_cc": result.volume_cc,
-            "uncovered_volume_cc": result.uncovered_volume_cc, "dmin_gy": result.dmin_gy,
-            "dmax_gy": result.dmax_gy, "dmean_gy": result.dmean_gy, "metrics": values,
-            "dose_quantity": result.dose_quantity,
-        }  # fmt: skip
-        if compare_stored:
-            row["stored_comparison"] = stored_dvh_of(found, doses[0], physical)
-        rows.append(row)
-        curves.append((name, result))
+    found_by_name = {name: structure_set.get(name) for name in wanted}
+    # the BLAS pools are limited once for all ROIs, and the dose array is checked once
+    with one_numerical_thread():
+        to_compute = {s.name: s for s in found_by_name.values() if not s.is_empty}
+        computed = compute_dvhs(list(to_compute.values()), total, grid, settings=settings)
+        for name in wanted:
+            found = found_by_name[name]
+            if found.is_empty:
+                warnings.append(f"{name}: no closed contour (empty or point-only ROI); skipped")
+                continue
+            result = computed[found.name]
+            warnings.extend(result.warnings)
+            physical = result
+            if eqd2_alpha_beta_gy is not None:
+                result = eqd2_dvh(result, fractions or 0, eqd2_alpha_beta_gy)
+            values: dict[str, float | None] = {}
+            for parsed in metrics:
+                value = evaluate_metric(parsed, result, prescription_gy)
+                values[parsed.text] = value.value if math.isfinite(value.value) else None
+                if value.warning:
+                    warnings.append(value.warning)
+            row: dict[str, Any] = {
+                "name": name, "tg263_name": tg263_name(name), "volume_cc": result.volume_cc,
+                "uncovered_volume_cc": result.uncovered_volume_cc, "dmin_gy": result.dmin_gy,
+                "dmax_gy": result.dmax_gy, "dmean_gy": result.dmean_gy, "metrics": values,
+                "dose_quantity": result.dose_quantity,
+            }  # fmt: skip
+            if compare_stored:
+                from hccrt.evaluation.inputs import stored_dvh_of
+
+                row["stored_comparison"] = stored_dvh_of(found, doses[0], physical)
+            rows.append(row)
+            curves.append((name, result))
     if csv_path is not None:
         _write_curves(csv_path, curves)
     emit({"structures": rows, "warnings": warnings}, output_format, _render_dvh)

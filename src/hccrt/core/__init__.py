@@ -6,7 +6,7 @@ seams: :class:`Image` (CT/MR/PET series), :class:`Dose` (absolute or relative do
 and the one accessor of clinical dose limits, :func:`protocol_limit` (the protocol data).
 """
 
-from hccrt.core._dose import Dose, DoseUnit, StoredDVH
+from hccrt.core._dose import Dose, DoseUnit, StoredDVH, dose_in_gy
 from hccrt.core._image import Image
 from hccrt.core._limits import CONVENTIONAL, SourcedLimit, planning_defaults, protocol_limit
 from hccrt.core._plan_summary import BeamSummary, DoseReference, PlanSummary, summarize_plan
@@ -32,6 +32,7 @@ __all__ = [
     "Status",
     "StoredDVH",
     "StructureSet",
+    "dose_in_gy",
     "planning_defaults",
     "protocol_limit",
     "summarize_plan",

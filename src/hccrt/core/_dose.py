@@ -11,7 +11,7 @@ import numpy.typing as npt
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
 
-__all__ = ["Dose", "DoseUnit", "StoredDVH"]
+__all__ = ["Dose", "DoseUnit", "StoredDVH", "dose_in_gy"]
 
 FloatArray = npt.NDArray[np.float64]
 DoseUnit = Literal["GY", "RELATIVE"]
@@ -152,3 +152,42 @@ class Dose:
                 f"RELATIVE dose converted with reference {reference_dose_gy} Gy ({relative_unit})",
             ),
         )
+
+
+def dose_in_gy(
+    dose: Dose,
+    reference_dose_gy: float | None,
+    relative_unit: Literal["fraction", "percent"] | None,
+    name: str = "RTDOSE",
+) -> Dose:
+    """The dose distribution in Gy; RELATIVE dose needs the reference dose and its unit.
+
+    Parameters
+    ----------
+    dose
+        The dose as read.
+    reference_dose_gy, relative_unit
+        For RELATIVE dose: what 1 (``"fraction"``) or 100 (``"percent"``) means, in Gy.
+    name
+        The file name, for the error message.
+
+    Returns
+    -------
+    Dose
+        ``dose`` itself when it is already in Gy, otherwise the converted dose.
+
+    Raises
+    ------
+    InputError
+        RELATIVE dose units without ``reference_dose_gy`` or ``relative_unit``.
+    """
+    if dose.is_absolute:
+        return dose
+    if reference_dose_gy is None or relative_unit is None:
+        raise InputError(
+            f"RTDOSE {name}",
+            "dose units are RELATIVE, so a reference dose is needed to get Gy",
+            dose.dose_units,
+            "pass --prescription-gy and --relative-unit percent|fraction",
+        )
+    return dose.to_gy(float(reference_dose_gy), relative_unit)

@@ -7,9 +7,10 @@ Reference: :func:`read_ct_series` (:class:`~hccrt.core.Image`), :func:`read_rtst
 ``RTStructSet`` and ``DoseDistribution`` are the same classes.
 """
 
+import hccrt.dicom._pydicom  # noqa: F401  (first: pydicom without its download stack)
 from hccrt.core import BeamSummary, DoseReference, PlanSummary, StoredDVH
 from hccrt.dicom.ct import CTSeries, read_ct_series
-from hccrt.dicom.rtdose import DoseDistribution, read_rtdose
+from hccrt.dicom.rtdose import DoseDistribution, read_doses_gy, read_rtdose
 from hccrt.dicom.rtplan import read_rtplan
 from hccrt.dicom.rtstruct import RTStructSet, check_against_series, read_rtstruct
 
@@ -23,6 +24,7 @@ __all__ = [
     "StoredDVH",
     "check_against_series",
     "read_ct_series",
+    "read_doses_gy",
     "read_rtdose",
     "read_rtplan",
     "read_rtstruct",

@@ -18,7 +18,7 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
-from pydicom.tag import Tag
+from pydicom.tag import BaseTag, Tag
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from hccrt.errors import DicomInputError
@@ -27,7 +27,11 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def read_dataset(
-    path: str | Path, expected_modality: str | Sequence[str], *, stop_before_pixels: bool = False
+    path: str | Path,
+    expected_modality: str | Sequence[str],
+    *,
+    stop_before_pixels: bool = False,
+    unconverted_items: frozenset[BaseTag] = frozenset(),
 ) -> tuple[Dataset, tuple[str, ...]]:
     """Read one DICOM file and check its Modality.
 
@@ -42,6 +46,10 @@ def read_dataset(
         Allowed Modality value(s), e.g. ``"RTSTRUCT"``.
     stop_before_pixels
         Skip the pixel data (header-only reads).
+    unconverted_items
+        Sequences whose items are parsed but whose values are left raw: the caller converts
+        the few it reads and collects their warnings itself (the RTSTRUCT reader's
+        ContourSequence: thousands of items, of which it reads two elements).
 
     Returns
     -------
@@ -80,7 +88,7 @@ def read_dataset(
             ) from error
         # pydicom converts values lazily: convert them now so validation warnings land here
         # (large numeric arrays stay raw: see _convert_values).
-        _convert_values(dataset)
+        _convert_values(dataset, unconverted_items)
     notes.extend(f"{file_path.name}: {w.message}" for w in caught)
     modality = str(dataset.get("Modality", "")).upper()
     if modality not in allowed:
@@ -102,15 +110,18 @@ _RAW_TAGS = frozenset(
 )
 
 
-def _convert_values(dataset: Dataset) -> None:
-    """Convert every element (recursively) except the big numeric arrays in ``_RAW_TAGS``."""
+def _convert_values(dataset: Dataset, unconverted_items: frozenset[BaseTag] = frozenset()) -> None:
+    """Convert every element (recursively) except the big numeric arrays in ``_RAW_TAGS``.
+
+    The items of the sequences in ``unconverted_items`` are parsed, their values left raw.
+    """
     for tag in list(dataset.keys()):
         if tag in _RAW_TAGS:
             continue
         element = dataset[tag]
-        if element.VR == "SQ":
+        if element.VR == "SQ" and tag not in unconverted_items:
             for item in element.value:
-                _convert_values(item)
+                _convert_values(item, unconverted_items)
 
 
 def decimal_values(dataset: Dataset, keyword: str) -> FloatArray | None:

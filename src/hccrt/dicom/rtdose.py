@@ -10,16 +10,18 @@ they are: :meth:`hccrt.core.Dose.to_gy` needs the reference dose from the caller
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from pydicom.dataset import Dataset
 
-from hccrt.core import Dose, StoredDVH
+from hccrt.core import Dose, StoredDVH, StructureSet, dose_in_gy
 from hccrt.dicom._common import decimal_values, floats, pixel_array, read_dataset, require, text
 from hccrt.errors import DicomInputError
-from hccrt.geometry.grid import Grid
+from hccrt.geometry.grid import Grid, require_same_frame
 
 FloatArray = npt.NDArray[np.float64]
 OFFSET_TOLERANCE_MM = 0.01
@@ -86,6 +88,52 @@ def read_rtdose(path: str | Path) -> Dose:
         sop_instance_uid=text(dataset, "SOPInstanceUID"),
         warnings=tuple(notes),
     )
+
+
+def read_doses_gy(
+    paths: Sequence[Path],
+    structure_set: StructureSet,
+    rtstruct_name: str,
+    reference_dose_gy: float | None,
+    relative_unit: Literal["fraction", "percent"] | None,
+    warnings: list[str],
+) -> list[Dose]:
+    """Read every RTDOSE in Gy, each checked against the structure set's Frame of Reference.
+
+    Parameters
+    ----------
+    paths
+        The RTDOSE files.
+    structure_set, rtstruct_name
+        The structure set the doses must share a Frame of Reference with, and its file name.
+    reference_dose_gy, relative_unit
+        For RELATIVE dose (:func:`hccrt.core.dose_in_gy`).
+    warnings
+        The readers' warnings are appended here.
+
+    Returns
+    -------
+    list of Dose
+        One dose in Gy per file.
+
+    The readers' warnings are appended to ``warnings`` (``hccrt dvh`` and ``hccrt evaluate``
+    both read doses here, so neither drops them).
+
+    Raises
+    ------
+    InputError
+        Unreadable file, another Frame of Reference, RELATIVE dose without its reference.
+    """
+    doses = []
+    for path in paths:
+        dose = read_rtdose(path)
+        warnings.extend(dose.warnings)
+        require_same_frame(
+            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
+            f"RTDOSE {Path(path).name} with RTSTRUCT {rtstruct_name}",
+        )  # fmt: skip
+        doses.append(dose_in_gy(dose, reference_dose_gy, relative_unit, Path(path).name))
+    return doses
 
 
 def _frame_step(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from hccrt.core import Dose, Image, PlanSummary, StoredDVH, StructureSet
+from hccrt.core import Dose, Image, PlanSummary, StoredDVH
 from hccrt.dvh.histogram import DoseVolumeHistogram
 from hccrt.dvh.plan import StoredComparison
 from hccrt.dvh.sampling import DvhSettings
@@ -90,7 +90,7 @@ def evaluate_files(
         Missing fractions/prescription, relative dose without reference, mismatched Frames of
         Reference, unreadable files.
     """
-    from hccrt.dicom import read_ct_series, read_rtplan, read_rtstruct
+    from hccrt.dicom import read_ct_series, read_doses_gy, read_rtplan, read_rtstruct
     from hccrt.dvh.plan import sum_doses
 
     structure_set = read_rtstruct(files.rtstruct)
@@ -164,63 +164,6 @@ def evaluate_files(
         comparison = stored_dvh_comparison(structure_set.structures, doses[0], total, grid)
         evaluation = dataclasses.replace(evaluation, stored_dvh_comparison=comparison)
     return evaluation, ct
-
-
-def read_doses_gy(
-    paths: Sequence[Path],
-    structure_set: StructureSet,
-    rtstruct_name: str,
-    reference_dose_gy: float | None,
-    relative_unit: Literal["fraction", "percent"] | None,
-    warnings: list[str],
-) -> list[Dose]:
-    """Read every RTDOSE in Gy, each checked against the structure set's Frame of Reference.
-
-    The readers' warnings are appended to ``warnings`` (``hccrt dvh`` and ``hccrt evaluate``
-    both read doses here, so neither drops them).
-
-    Raises
-    ------
-    InputError
-        Unreadable file, another Frame of Reference, RELATIVE dose without its reference.
-    """
-    from hccrt.dicom import read_rtdose
-
-    doses = []
-    for path in paths:
-        dose = read_rtdose(path)
-        warnings.extend(dose.warnings)
-        require_same_frame(
-            dose.grid.frame_of_reference_uid, structure_set.frame_of_reference_uid,
-            f"RTDOSE {Path(path).name} with RTSTRUCT {rtstruct_name}",
-        )  # fmt: skip
-        doses.append(dose_in_gy(dose, reference_dose_gy, relative_unit, Path(path).name))
-    return doses
-
-
-def dose_in_gy(
-    dose: Dose,
-    reference_dose_gy: float | None,
-    relative_unit: Literal["fraction", "percent"] | None,
-    name: str = "RTDOSE",
-) -> Dose:
-    """The dose distribution in Gy; RELATIVE dose needs the reference dose and its unit.
-
-    Raises
-    ------
-    InputError
-        RELATIVE dose units without ``reference_dose_gy`` or ``relative_unit``.
-    """
-    if dose.is_absolute:
-        return dose
-    if reference_dose_gy is None or relative_unit is None:
-        raise InputError(
-            f"RTDOSE {name}",
-            "dose units are RELATIVE, so a reference dose is needed to get Gy",
-            dose.dose_units,
-            "pass --prescription-gy and --relative-unit percent|fraction",
-        )
-    return dose.to_gy(float(reference_dose_gy), relative_unit)
 
 
 def stored_dvh_comparison(

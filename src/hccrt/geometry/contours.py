@@ -8,6 +8,7 @@ rasteriser, the margin tools, the DVH engine and the phantom writer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,41 @@ from hccrt.errors import InputError
 FloatArray = npt.NDArray[np.float64]
 
 _PLANARITY_TOLERANCE_MM = 0.01
+
+
+def _allclose(first: list[float], second: list[float]) -> bool:
+    """``numpy.allclose(first, second)`` (rtol 1e-5, atol 1e-8) for two short vectors.
+
+    The same comparisons without numpy's array machinery (a reader builds thousands of
+    contours): finite values within ``1e-8 + 1e-5 |b|``, infinities equal, NaN never close.
+    """
+    for a, b in zip(first, second, strict=True):
+        if math.isfinite(a) and math.isfinite(b):
+            if not abs(a - b) <= 1e-8 + 1e-5 * abs(b):
+                return False
+        elif a != b:
+            return False
+    return True
+
+
+def _newell_unit_normal(centred: FloatArray) -> FloatArray:
+    """Unit normal of a closed polygon with centred vertices (Newell's method).
+
+    Robust for non-convex polygons; ``(0, 0, 1)`` for a degenerate one.
+    """
+    nxt = np.concatenate([centred[1:], centred[:1]])  # np.roll(centred, -1, axis=0)
+    newell = np.array(
+        [
+            np.sum((centred[:, 1] - nxt[:, 1]) * (centred[:, 2] + nxt[:, 2])),
+            np.sum((centred[:, 2] - nxt[:, 2]) * (centred[:, 0] + nxt[:, 0])),
+            np.sum((centred[:, 0] - nxt[:, 0]) * (centred[:, 1] + nxt[:, 1])),
+        ]
+    )
+    length = float(np.linalg.norm(newell))
+    if length == 0.0:
+        return np.array([0.0, 0.0, 1.0])
+    result: FloatArray = newell / length
+    return result
 
 
 @dataclass(frozen=True)
@@ -39,7 +75,7 @@ class PlanarContour:
             raise InputError(
                 "points_mm", "must be an (N, 3) array of LPS positions", points.shape, "reshape"
             )
-        if points.shape[0] >= 2 and np.allclose(points[0], points[-1]):
+        if points.shape[0] >= 2 and _allclose(points[0].tolist(), points[-1].tolist()):
             points = points[:-1]
         if points.shape[0] < 3:
             raise InputError(
@@ -56,21 +92,7 @@ class PlanarContour:
     @property
     def normal(self) -> FloatArray:
         """Unit normal of the best-fit plane (sign follows the vertex order)."""
-        centred = self.points_mm - self.points_mm.mean(axis=0)
-        # Newell's method: robust for non-convex polygons.
-        nxt = np.roll(centred, -1, axis=0)
-        newell = np.array(
-            [
-                np.sum((centred[:, 1] - nxt[:, 1]) * (centred[:, 2] + nxt[:, 2])),
-                np.sum((centred[:, 2] - nxt[:, 2]) * (centred[:, 0] + nxt[:, 0])),
-                np.sum((centred[:, 0] - nxt[:, 0]) * (centred[:, 1] + nxt[:, 1])),
-            ]
-        )
-        length = float(np.linalg.norm(newell))
-        if length == 0.0:
-            return np.array([0.0, 0.0, 1.0])
-        result: FloatArray = newell / length
-        return result
+        return _newell_unit_normal(self.points_mm - self.points_mm.mean(axis=0))
 
     @property
     def area_mm2(self) -> float:
@@ -81,7 +103,8 @@ class PlanarContour:
 
     def is_planar(self, tolerance_mm: float = _PLANARITY_TOLERANCE_MM) -> bool:
         """True when every vertex lies within ``tolerance_mm`` of the best-fit plane."""
-        offsets = (self.points_mm - self.points_mm.mean(axis=0)) @ self.normal
+        centred = self.points_mm - self.points_mm.mean(axis=0)
+        offsets = centred @ _newell_unit_normal(centred)
         return bool(np.max(np.abs(offsets)) <= tolerance_mm)
 
 
