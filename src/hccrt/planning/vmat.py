@@ -344,7 +344,8 @@ def _sweep(
     """``(count, pairs, 2)`` apertures of a left-to-right leaf sweep delivering the fluence in
     ``count`` equal-MU steps (NaN for pairs without beamlets).
 
-    The fluence is quantised into units so that no pair needs more than ``count`` openings
+    The fluence is quantised into units (at first the largest total rise of a pair's profile
+    over ``count``) so that no pair needs more than ``count`` openings
     (Bortfeld sweep: the k-th rise opens the left leaf, the k-th fall closes the right leaf);
     a pair with fewer openings stays closed at its first left edge before them and at its last
     right edge after them, so every leaf moves only left to right.
@@ -372,7 +373,8 @@ def _sweep(
     if peak <= 0:
         levels_of = {p: np.zeros(n_cols + 2, dtype=np.int64) for p in profiles}
     else:
-        unit = peak / count
+        variation = max(float(np.clip(np.diff(prof), 0, None).sum()) for prof in profiles.values())
+        unit = max(peak, variation) / count
         for _ in range(200):
             levels_of = {p: np.rint(prof / unit).astype(np.int64) for p, prof in profiles.items()}
             most = max(int(np.clip(np.diff(lv), 0, None).sum()) for lv in levels_of.values())
