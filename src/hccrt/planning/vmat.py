@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -60,12 +60,27 @@ from hccrt.planning.sequencing import Segment
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+
+class _SegmentLike(Protocol):
+    @property
+    def mu(self) -> float: ...
+
+
+class DeliveryLike(Protocol):
+    """What the arc summaries read of a finished delivery: its segments' MU."""
+
+    @property
+    def segments(self) -> Sequence[_SegmentLike]: ...
+
+
 __all__ = [
     "Arc",
     "ArcMachine",
     "ArcPlan",
     "VmatArc",
+    "arc_beam_on_seconds",
     "arc_samples",
+    "arc_summary",
     "default_arcs",
     "sequence_arcs",
 ]
@@ -322,6 +337,8 @@ class ArcPlan:
     weights_mu: FloatArray = field(repr=False)
     machine: ArcMachine
     fractions: int
+    arc_weights_mu: tuple[FloatArray, ...] = field(default=(), repr=False)
+    """Each arc's own share of ``weights_mu`` (they add up to it)."""
 
     @property
     def control_points(self) -> int:
@@ -547,7 +564,48 @@ def sequence_arcs(
         arcs_out.append(VmatArc(arc, angles, leaves, mu[start : start + count].copy(), index))
         start += count
     delivered = np.asarray(interval_fluence @ mu, dtype=np.float64).ravel()
-    return ArcPlan(tuple(arcs_out), delivered, limits, fractions)
+    own, start = [], 0
+    for arc_out in arcs_out:
+        count = arc_out.interval_mu.size
+        part = interval_fluence[:, start : start + count] @ mu[start : start + count]
+        own.append(np.asarray(part, dtype=np.float64).ravel())
+        start += count
+    return ArcPlan(tuple(arcs_out), delivered, limits, fractions, tuple(own))
+
+
+def _with_delivered_mu(arc_plan: ArcPlan, segments_mu: Sequence[FloatArray]) -> ArcPlan:
+    """The arcs with the interval MU of the finished plan (after its renormalisations)."""
+    arcs = tuple(
+        VmatArc(
+            a.arc, a.gantry_deg, a.leaves_mm, np.asarray(mu[:-1], dtype=float), a.sample_of_point
+        )
+        for a, mu in zip(arc_plan.arcs, segments_mu, strict=True)
+    )
+    return ArcPlan(arcs, arc_plan.weights_mu, arc_plan.machine, arc_plan.fractions)
+
+
+def arc_beam_on_seconds(arc_plan: ArcPlan, deliveries: Sequence[DeliveryLike]) -> float:
+    """Beam-on time (s per fraction) of the arcs with the MU of the finished ``deliveries``."""
+    final = _with_delivered_mu(arc_plan, [np.array([s.mu for s in d.segments]) for d in deliveries])
+    return final.seconds()
+
+
+def arc_summary(arc_plan: ArcPlan, deliveries: Sequence[DeliveryLike]) -> str:
+    """One line on the finished arcs: control points, spacing, MU per degree, leaf travel per
+    degree and beam-on time against the machine limits."""
+    final = _with_delivered_mu(arc_plan, [np.array([s.mu for s in d.segments]) for d in deliveries])
+    limits = final.machine
+    steps = np.concatenate([a.steps_deg for a in final.arcs])
+    mu_deg = np.concatenate([a.interval_mu for a in final.arcs]) / final.fractions / steps
+    travel = np.concatenate([a.leaf_travel_mm() for a in final.arcs]) / steps
+    below = int(np.sum(mu_deg < limits.min_mu_per_deg - 1e-9))
+    return (
+        f"{len(final.arcs)} arc(s), {final.control_points} control points every <= "
+        f"{steps.max():.1f} deg; MU/deg per fraction >= {mu_deg.min():.2f} (machine minimum "
+        f"{limits.min_mu_per_deg:g}{'' if below == 0 else f', {below} intervals below it'}); "
+        f"leaf travel <= {travel.max():.2f} mm/deg (limit {limits.max_leaf_travel_mm_per_deg:g});"
+        f" beam-on {final.seconds():.0f} s per fraction ({limits.name})"
+    )
 
 
 def _interval_problem(problem: PlanningProblem, fluence: sp.csc_matrix) -> PlanningProblem:
