@@ -1,7 +1,8 @@
 """Plan-quality table: the six kinds of phantom liver case of issue 13, planned by ``hccrt plan``.
 
 Each case is a ``hccrt phantom`` (512 x 512 CT) planned with ``--technique auto`` and the final
-(collapsed-cone) dose (the VMAT row: ``--technique vmat`` and the pencil-beam final dose), in its own process; plan time is the wall time of ``hccrt plan`` (final
+(collapsed-cone) dose (the VMAT row: ``--technique vmat`` and the pencil-beam final dose), in
+its own process; plan time is the wall time of ``hccrt plan`` (final
 dose, report and DICOM included, phantom generation not). Reported for the chosen plan, from
 ``hccrt plan --format json`` (the same numbers ``evaluation.json`` holds): PTV V95, D98, D2,
 RTOG CI, Paddick CI, R50, D2cm, normal-liver mean, the 700 cc critical-volume value, MU per
@@ -91,7 +92,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "--final-dose",
             "pencil-beam",
         ],
-    ),  # fmt: skip
+    ),
 }
 
 
