@@ -3,9 +3,12 @@ planner's final dose (issue 13 item 6)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from hccrt.cli.app import main
 from hccrt.dicom import read_ct_series, read_rtstruct
 from hccrt.dicom.rtplan_delivery import read_rtplan_delivery
 from hccrt.dose.check import plan_dose
@@ -86,3 +89,13 @@ def test_vmat_is_a_technique_of_the_run_options() -> None:
     assert RunOptions(technique="vmat").technique == "vmat"
     with pytest.raises(InputError, match=r"--technique=vmtx: must be auto, 3dcrt, imrt or vmat"):
         RunOptions(technique="vmtx")  # type: ignore[arg-type]
+
+
+def test_the_cli_refuses_three_default_arcs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["plan", str(tmp_path), "--prescription-gy", "45", "--fractions", "3",
+              "--out", str(tmp_path / "o"), "--technique", "vmat", "--arcs", "3"])  # fmt: skip
+    assert exit_.value.code == 2
+    assert "must be 1 or 2 default arcs" in capsys.readouterr().err
