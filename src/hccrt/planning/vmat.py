@@ -77,6 +77,8 @@ __all__ = [
     "Arc",
     "ArcMachine",
     "ArcPlan",
+    "ArcSamples",
+    "DeliveryLike",
     "VmatArc",
     "arc_beam_on_seconds",
     "arc_samples",
@@ -541,13 +543,12 @@ def sequence_arcs(
             )
             point_columns.append(sp.csc_matrix((x, (cols, np.zeros(cols.size))), (bixels.count, 1)))
     apertures = sp.hstack(point_columns, format="csc")  # (beamlets, points)
-    blocks, lower, offset = [], [], 0
+    blocks, lower = [], []
     for _arc, _angles, _leaves, steps, index in sequenced:
         n = index.size
         half = sp.diags([np.full(n - 1, 0.5), np.full(n - 1, 0.5)], [0, -1], shape=(n, n - 1))
         blocks.append(half)
         lower.append(steps * limits.min_mu_per_deg * fractions * MIN_MU_MARGIN)
-        offset += n
     to_points = sp.block_diag(blocks, format="csc")  # (points, intervals)
     interval_fluence = sp.csc_matrix(apertures @ to_points)  # (beamlets, intervals)
     reduced = _interval_problem(problem, interval_fluence)
