@@ -1,7 +1,8 @@
 """Plan-quality table: the six kinds of phantom liver case of issue 13, planned by ``hccrt plan``.
 
 Each case is a ``hccrt phantom`` (512 x 512 CT) planned with ``--technique auto`` and the final
-(collapsed-cone) dose, in its own process; plan time is the wall time of ``hccrt plan`` (final
+(collapsed-cone) dose (the VMAT row: ``--technique vmat`` and the pencil-beam final dose), in
+its own process; plan time is the wall time of ``hccrt plan`` (final
 dose, report and DICOM included, phantom generation not). Reported for the chosen plan, from
 ``hccrt plan --format json`` (the same numbers ``evaluation.json`` holds): PTV V95, D98, D2,
 RTOG CI, Paddick CI, R50, D2cm, normal-liver mean, the 700 cc critical-volume value, MU per
@@ -72,6 +73,25 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "A",
         ],
         ["--prescription-gy", "50", "--fractions", "25", "--child-pugh", "A"],
+    ),
+    # VMAT (issue 13 item 6): two coplanar full arcs, control points every 4 deg; the pencil-beam
+    # final dose (the collapsed cone integrates an arc every 2 deg: 179 directions per arc)
+    "3cm-dome-A-45Gy3-VMAT": (
+        ["--tumor-diameter-cm", "3", "--tumor-segment", "8", "--child-pugh", "A"],
+        [
+            "--prescription-gy",
+            "45",
+            "--fractions",
+            "3",
+            "--child-pugh",
+            "A",
+            "--technique",
+            "vmat",
+            "--arcs",
+            "2",
+            "--final-dose",
+            "pencil-beam",
+        ],
     ),
 }
 

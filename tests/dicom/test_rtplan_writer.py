@@ -75,3 +75,55 @@ def test_rtplan_rejects_bad_fractions_and_empty_beam(tmp_path):
     empty = [BeamDelivery(Beam(0.0, (0.0, 0.0, 0.0), name="X"), ())]
     with pytest.raises(InputError, match="no MLC segment"):
         write_rtplan(tmp_path / "p.dcm", plan_record(empty, mlc, 50.0, 5, ""), REF)
+
+
+def test_an_arc_is_written_as_a_dynamic_beam_with_a_gantry_angle_per_control_point(tmp_path):
+    from hccrt.dicom.rtplan_delivery import read_rtplan_delivery
+
+    mlc = millennium_like_mlc()
+    leaves = np.tile([[-0.25, 0.25]], (mlc.pairs, 1))
+    leaves[29:31] = (-10.0, 10.0)
+    moved = leaves.copy()
+    moved[29:31] = (-6.0, 14.0)  # 4 mm in a 4 deg step
+    segments = (
+        Segment(Aperture(leaves), 40.0),
+        Segment(Aperture(moved), 60.0),
+        Segment(Aperture(leaves), 0.0),
+    )
+    arc = BeamDelivery(
+        Beam(358.0, (1.0, 2.0, 3.0), name="ARC1"),
+        segments,
+        gantry_deg=(358.0, 2.0, 6.0),
+        rotation="CW",
+    )
+    plan = plan_record([arc], mlc, 45.0, 3, REF.frame_of_reference_uid)
+    (beam,) = plan.beams
+    assert beam.beam_type == "DYNAMIC"
+    assert beam.monitor_units == pytest.approx(100.0 / 3)
+    assert [p.cumulative_meterset_weight for p in beam.control_points] == pytest.approx(
+        [0.0, 0.4, 1.0]
+    )
+    path = tmp_path / "arc.dcm"
+    write_rtplan(path, plan, REF, technique="VMAT")
+    ds = pydicom.dcmread(path)
+    points = ds.BeamSequence[0].ControlPointSequence
+    assert [float(cp.GantryAngle) for cp in points] == [358.0, 2.0, 6.0]
+    assert [cp.GantryRotationDirection for cp in points] == ["CW", "CW", "NONE"]
+    read = read_rtplan_delivery(path).plan.beams[0]
+    assert read.is_arc
+    assert [p.gantry_deg for p in read.control_points] == pytest.approx([358.0, 2.0, 6.0])
+    # closed pairs stay where they were sequenced (not parked across the field)
+    assert read.control_points[0].leaves.positions_mm[0].tolist() == pytest.approx([-0.25, 0.25])
+
+
+def test_an_arc_without_a_gantry_angle_per_segment_is_refused():
+    mlc = millennium_like_mlc()
+    leaves = np.tile([[-5.0, 5.0]], (mlc.pairs, 1))
+    arc = BeamDelivery(
+        Beam(0.0, (0.0, 0.0, 0.0), name="ARC"),
+        (Segment(Aperture(leaves), 10.0), Segment(Aperture(leaves), 0.0)),
+        gantry_deg=(0.0,),
+        rotation="CW",
+    )
+    with pytest.raises(InputError, match=r"arc.*needs one gantry angle per control point"):
+        plan_record([arc], mlc, 45.0, 3, "")

@@ -30,6 +30,7 @@ class TechniqueChoice(enum.StrEnum):
     auto = "auto"
     three_d = "3dcrt"
     imrt = "imrt"
+    vmat = "vmat"
 
 
 class FinalDoseChoice(enum.StrEnum):
@@ -232,10 +233,20 @@ def plan(
             "--technique",
             help="auto = 3DCRT first, IMRT only if 3DCRT fails the limits or the plan-quality "
             "criteria (conformity, gradient, hot spots; seed 000); "
-            "3dcrt or imrt to force one.",
+            "3dcrt, imrt or vmat (arcs: see --arcs) to force one.",
             case_sensitive=False,
         ),
     ] = TechniqueChoice.auto,
+    arcs: Annotated[
+        int,
+        typer.Option(
+            "--arcs",
+            help="With --technique vmat: 1 (181 to 179 deg clockwise) or 2 (and back "
+            "counter-clockwise) coplanar full arcs, control points every 4 deg; machine limits "
+            "(UNCONFIRMED generic): leaf speed 25 mm/s, gantry 6 deg/s, 600 MU/min, "
+            ">= 0.1 MU/deg, leaf travel <= 5 mm/deg.",
+        ),
+    ] = 2,
     child_pugh: Annotated[
         Literal["A", "B", "C"],
         typer.Option(
@@ -333,6 +344,7 @@ def plan(
             objective_priority=objective_priority or None,
             couch_deg=couch,
             collimator_deg=collimator,
+            arcs=arcs,
         )
     emit(payload, output_format, _render)
 

@@ -27,6 +27,7 @@ class PlanTechnique(StrEnum):
     auto = "auto"
     conformal = "3dcrt"
     imrt = "imrt"
+    vmat = "vmat"
 
 
 def _render(result: Any) -> str:
@@ -48,7 +49,7 @@ def run(
         PlanTechnique,
         typer.Option(
             help="Planning technique when the case has no dose: auto (3DCRT, IMRT if 3DCRT fails "
-            "the limits), 3dcrt or imrt."
+            "the limits), 3dcrt, imrt or vmat (2 coplanar full arcs, control points every 4 deg)."
         ),
     ] = PlanTechnique.auto,
     prescription_gy: Annotated[

@@ -147,6 +147,9 @@ def _beam_item(beam: Beam) -> Dataset:
             cp.IsocenterPosition = [round(v, 2) for v in beam.isocenter_mm]
             if beam.ssd_mm is not None:
                 cp.SourceToSurfaceDistance = float(beam.ssd_mm)
+        elif beam.is_arc:  # an arc: every control point has its gantry angle (C.8.8.14.5)
+            cp.GantryAngle = float(point.gantry_deg % 360)
+            cp.GantryRotationDirection = point.gantry_rotation
         points.append(cp)
     item.NumberOfControlPoints = len(points)
     item.ControlPointSequence = DicomSequence(points)

@@ -90,7 +90,7 @@ class RunSettings(BaseModel):
 
     model_config = _STRICT
 
-    technique: Literal["auto", "3dcrt", "imrt"] = "auto"
+    technique: Literal["auto", "3dcrt", "imrt", "vmat"] = "auto"
     prescription_gy: float | None = Field(None, gt=0, le=100)
     fractions: int | None = Field(None, ge=1, le=60)
     final_dose: Literal["collapsed_cone", "pencil_beam"] = "collapsed_cone"

@@ -41,10 +41,12 @@ from hccrt.pipeline._planning import (
     EvaluationContext,
     FinalDoseEngine,
     PlanRequest,
+    evaluation_technique,
     plan_in_memory,
     write_planned,
 )
 from hccrt.planning import Technique
+from hccrt.planning.vmat import default_arcs
 from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = ["hccrt_plan_context", "plan_case_dir"]
@@ -59,8 +61,9 @@ def hccrt_plan_context(request: PlanRequest, isotoxic: bool = False) -> Evaluati
         return PlanFacts(
             request.fractions,
             request.prescription_gy,
-            technique.lower(),
-            technique_source="hccrt plan",
+            evaluation_technique(technique),
+            technique_source="hccrt plan"
+            + (" (VMAT: judged as IMRT)" if technique == "VMAT" else ""),
             prescription_source=prescribed_by,
             fractions_source="hccrt plan --fractions",
             label=technique,
@@ -89,6 +92,7 @@ def plan_case_dir(
     objective_priority: float | None = 1.0,
     couch_deg: Sequence[float] = (),
     collimator_deg: Sequence[float] = (),
+    arcs: int = 2,
 ) -> dict[str, Any]:
     """Plan one case folder (``hccrt plan``, see module docstring); return ``plan.json``'s payload.
 
@@ -114,6 +118,9 @@ def plan_case_dir(
     couch_deg, collimator_deg
         Couch and collimator angles: empty (0), one for all beams or one per gantry angle
         (see :class:`PlanRequest`; the beams are checked for gantry-head collisions).
+    arcs
+        ``technique="vmat"``: 1 or 2 default coplanar full arcs
+        (:func:`hccrt.planning.vmat.default_arcs`).
 
     Returns
     -------
@@ -139,6 +146,7 @@ def plan_case_dir(
         dose_spacing_mm, normal_liver_mean_gy, final_dose, tuple(prescriptions),
         liver_ntcp_objective_pct, liver_geud_objective_gy, objective_priority,
         couch_deg=tuple(couch_deg), collimator_deg=tuple(collimator_deg),
+        arcs=default_arcs(arcs) if technique == "vmat" else (),
     )  # fmt: skip
     start = time.perf_counter()
     inventory = inventory_case(case_dir)

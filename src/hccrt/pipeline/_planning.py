@@ -32,6 +32,7 @@ from hccrt.pipeline._plan_files import write_plan_files
 from hccrt.planning import Technique, plan_record
 from hccrt.planning.auto import auto_plan
 from hccrt.planning.beam_block import central_ssd
+from hccrt.planning.beams import Beam as PlanningBeam
 from hccrt.planning.case import PlanningCase, beams_for, per_beam_angles, prepare_case
 from hccrt.planning.collision import DEFAULT_MACHINE, MachineGeometry
 from hccrt.planning.hu_density import HuDensityTable
@@ -45,6 +46,7 @@ from hccrt.planning.protocol import (
     liver_objectives,
     merge_constraints,
 )
+from hccrt.planning.vmat import Arc, default_arcs
 from hccrt.progress import NO_PROGRESS, ProgressLike
 
 __all__ = [
@@ -115,6 +117,9 @@ class PlanRequest:
         Machine description of the gantry-head collision check
         (:class:`hccrt.planning.collision.MachineGeometry`, UNCONFIRMED TrueBeam-like default);
         ``None`` skips the check.
+    arcs
+        The arcs of ``technique="vmat"`` (:class:`hccrt.planning.vmat.Arc`); empty: the two
+        default coplanar full arcs (:func:`hccrt.planning.vmat.default_arcs`).
     final_dose
         ``collapsed_cone`` (default): every finished plan's dose is recomputed with the
         collapsed-cone engine of ``hccrt dose`` (heterogeneity-correct, dose to medium), the plan
@@ -138,6 +143,7 @@ class PlanRequest:
     couch_deg: tuple[float, ...] = ()
     collimator_deg: tuple[float, ...] = ()
     machine: MachineGeometry | None = DEFAULT_MACHINE
+    arcs: tuple[Arc, ...] = ()
 
     def __post_init__(self) -> None:
         if self.final_dose not in FINAL_DOSE_ENGINES:
@@ -288,6 +294,12 @@ def parse_prescriptions(
     return prescription_gy, target, tuple(pairs)
 
 
+def evaluation_technique(technique: str) -> str:
+    """The evaluation's technique of a planner technique: a VMAT plan is judged as IMRT (as
+    :func:`hccrt.evaluation.technique.technique_from_beams` reads an arc)."""
+    return "imrt" if technique.lower() == "vmat" else technique.lower()
+
+
 def written_plan_facts(technique: str, plan: Plan, dose_gy: npt.NDArray[np.float32]) -> PlanFacts:
     """Plan facts as the written RTPLAN and RTDOSE state them (technique from the beams)."""
     summary = summarize_plan(plan)
@@ -371,9 +383,14 @@ def plan_in_memory(
         case, request.gantry_deg, request.couch_deg, request.collimator_deg, request.machine
     )
     density = HuDensityTable()(ct.hu)
+    arc_starts = tuple(
+        PlanningBeam(a.start_deg, beams[0].isocenter_mm, a.couch_deg, a.collimator_deg, name=a.name)
+        for a in (request.arcs or default_arcs())
+        if request.technique == "vmat"
+    )
     ssd_mm = {
         b.name: round(central_ssd(density, ct.grid, b, np.asarray(b.isocenter_mm)), 1)
-        for b in beams
+        for b in (*beams, *arc_starts)
     }
     plans: dict[str, Plan] = {}
     doses: dict[str, Dose] = {}
@@ -454,6 +471,7 @@ def plan_in_memory(
         final_dose=collapsed_cone if request.final_dose == "collapsed_cone" else None,
         extra_goals=extra_goals,
         extra_dvhs={g.structure: dvh_of(g.structure) for g in extra_goals},
+        arcs=request.arcs,
     )
     made = [p.technique for p in result.plans]
     imrt_failed = result.infeasibility or (

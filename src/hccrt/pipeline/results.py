@@ -60,8 +60,8 @@ class RunOptions:
             per_beam_angles(self.couch_deg, count, "--couch-angles")
             per_beam_angles(self.collimator_deg, count, "--collimator-angles")
 
-        if self.technique not in ("auto", "3dcrt", "imrt"):
-            raise InputError("--technique", "must be auto, 3dcrt or imrt", self.technique, "")
+        if self.technique not in ("auto", "3dcrt", "imrt", "vmat"):
+            raise InputError("--technique", "must be auto, 3dcrt, imrt or vmat", self.technique, "")
         if self.final_dose not in ("collapsed_cone", "pencil_beam"):
             raise InputError(
                 "--final-dose", "must be collapsed-cone or pencil-beam", self.final_dose, ""

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Technique", "plan_record"]
 
-Technique = Literal["auto", "3dcrt", "imrt"]
-"""How to plan: 3DCRT first and IMRT only if it fails (``auto``), or one technique (the one
+Technique = Literal["auto", "3dcrt", "imrt", "vmat"]
+"""How to plan: 3DCRT first and IMRT only if it fails (``auto``; VMAT is not tried by ``auto``
+yet), or one technique (``vmat``: arcs, :mod:`hccrt.planning.vmat`) (the one
 vocabulary of ``hccrt plan --technique``, ``hccrt run --technique`` and ``RunOptions``)."""
 
 

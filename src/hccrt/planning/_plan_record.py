@@ -73,6 +73,8 @@ def _beam(
     ssd_mm: float | None,
 ) -> Beam:
     beam = delivery.beam
+    if delivery.is_arc:
+        return _arc_beam(number, delivery, mlc, fractions, machine, energy, ssd_mm)
     segments = split_interdigitating(mlc, delivery.segments)
     if not segments:
         raise InputError(
@@ -123,6 +125,76 @@ def _beam(
     )
 
 
+def _arc_beam(
+    number: int,
+    delivery: BeamDelivery,
+    mlc: MlcModel,
+    fractions: int,
+    machine: str,
+    energy: str,
+    ssd_mm: float | None,
+) -> Beam:
+    """A DYNAMIC beam of an arc: one control point per segment, at its gantry angle, with its
+    leaves as sequenced (already at the minimum gap and within the leaf travel per degree:
+    :mod:`hccrt.planning.vmat`; closed pairs are not parked, which would move them across the
+    field between control points) and the jaws fixed to the union of the open leaves."""
+    beam = delivery.beam
+    segments = delivery.segments
+    if len(segments) != len(delivery.gantry_deg) or len(segments) < 2:
+        raise InputError(
+            "arc", "needs one gantry angle per control point (at least 2)", beam.name, "re-plan"
+        )
+    total_mu = float(sum(s.mu for s in segments))
+    if total_mu <= 0:
+        raise InputError("beam", "has zero MU", beam.name, "remove the arc or re-plan")
+    gap = mlc.min_leaf_gap_mm + 1e-6
+    leaves = [np.asarray(s.aperture.leaves_mm, dtype=np.float64) for s in segments]
+    opened = [np.flatnonzero(leaf[:, 1] - leaf[:, 0] > gap) for leaf in leaves]
+    pairs_open = np.unique(np.concatenate(opened))
+    if pairs_open.size == 0:
+        raise InputError("arc", "never opens a leaf pair", beam.name, "re-plan")
+    lows = [float(leaf[o, 0].min()) for leaf, o in zip(leaves, opened, strict=True) if o.size]
+    highs = [float(leaf[o, 1].max()) for leaf, o in zip(leaves, opened, strict=True) if o.size]
+    x_jaw = (min(lows), max(highs))
+    y_jaw = (
+        float(mlc.boundaries_mm[pairs_open.min()]),
+        float(mlc.boundaries_mm[pairs_open.max() + 1]),
+    )
+    cumulative = np.concatenate([[0.0], np.cumsum([s.mu for s in segments[:-1]]) / total_mu])
+    cumulative[-1] = 1.0
+    points = tuple(
+        ControlPoint(
+            cumulative_meterset_weight=float(min(weight, 1.0)),
+            gantry_deg=float(gantry),
+            collimator_deg=beam.collimator_deg,
+            couch_deg=beam.couch_deg,
+            gantry_rotation=delivery.rotation if k < len(segments) - 1 else "NONE",
+            jaw_x_mm=x_jaw,
+            jaw_y_mm=y_jaw,
+            leaves=LeafBank(leaf),
+        )
+        for k, (weight, gantry, leaf) in enumerate(
+            zip(cumulative, delivery.gantry_deg, leaves, strict=True)
+        )
+    )
+    return Beam(
+        number=number,
+        name=beam.name,
+        machine=machine,
+        energy=energy,
+        beam_type="DYNAMIC",
+        isocenter_mm=beam.isocenter_mm,
+        control_points=points,
+        monitor_units=total_mu / fractions,
+        sad_mm=beam.sad_mm,
+        mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
+        ssd_mm=ssd_mm,
+        beam_dose_gy=None
+        if delivery.isocenter_dose_gy is None
+        else round(delivery.isocenter_dose_gy / fractions, 5),
+    )
+
+
 def plan_record(
     deliveries: Sequence[BeamDelivery],
     mlc: MlcModel,
@@ -159,7 +231,8 @@ def plan_record(
     Returns
     -------
     Plan
-        One beam per delivery, two control points per segment, MU per fraction, BeamDose per
+        One beam per delivery, two control points per segment (an arc: one DYNAMIC beam, one
+        control point per segment at its gantry angle), MU per fraction, BeamDose per
         fraction at the isocentre when the delivery carries it.
 
     Raises

@@ -40,6 +40,16 @@ from hccrt.planning.outcomes import (
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
+from hccrt.planning.vmat import (
+    Arc,
+    ArcMachine,
+    ArcPlan,
+    arc_beam_on_seconds,
+    arc_samples,
+    arc_summary,
+    default_arcs,
+    sequence_arcs,
+)
 from hccrt.progress import NO_PROGRESS, ProgressLike, as_progress
 
 __all__ = [
@@ -80,6 +90,9 @@ def auto_plan(
     final_dose: FinalDose | None = None,
     extra_goals: tuple[TargetGoal, ...] = (),
     extra_dvhs: Mapping[str, TargetDvh] | None = None,
+    arcs: tuple[Arc, ...] = (),
+    arc_machine: ArcMachine | None = None,
+    arc_sample_spacing_deg: float = 20.0,
 ) -> AutoPlanResult:
     """Plan one case (see module docstring).
 
@@ -98,7 +111,8 @@ def auto_plan(
     beams
         Beam arrangement (shared by 3DCRT and IMRT).
     technique
-        ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt`` or ``imrt``.
+        ``auto`` (3DCRT, IMRT only if 3DCRT fails), ``3dcrt``, ``imrt`` or ``vmat`` (arcs,
+        :mod:`hccrt.planning.vmat`; ``auto`` does not try VMAT yet).
     assess
         The plan-evaluation protocol check; a plan passes only if it passes too.
     target_dvh
@@ -120,12 +134,24 @@ def auto_plan(
     extra_dvhs
         The extra targets' contour-based DVHs, by structure name: each extra target's
         coverage is read on its own (as the evaluation reads it), else on its voxel centres.
+    arcs, arc_machine, arc_sample_spacing_deg
+        VMAT only: the arcs (:func:`hccrt.planning.vmat.default_arcs` when empty; their
+        isocentre is that of ``beams[0]``), the machine's delivery limits
+        (:class:`hccrt.planning.vmat.ArcMachine`, UNCONFIRMED defaults) and the gantry spacing
+        of the static beams that sample the arcs (degrees).
     """
     progress = as_progress(progress)
     say = progress.note
     timings: dict[str, float] = {}
-    if technique not in ("auto", "3dcrt", "imrt"):
-        raise InputError("technique", "must be auto, 3dcrt or imrt", technique, "")
+    if technique not in ("auto", "3dcrt", "imrt", "vmat"):
+        raise InputError("technique", "must be auto, 3dcrt, imrt or vmat", technique, "")
+    samples = None
+    arc_list = arcs or default_arcs()
+    if technique == "vmat":
+        if not beams:
+            raise InputError("beams", "VMAT needs the isocentre of a beam", 0, "give one beam")
+        samples = arc_samples(arc_list, beams[0].isocenter_mm, arc_sample_spacing_deg)
+        beams = samples.beams
     target = masks.get(goal.structure)
     if target is None or not np.any(target):
         raise InputError(
@@ -181,11 +207,12 @@ def auto_plan(
         deliveries: tuple[BeamDelivery, ...],
         weights: npt.NDArray[np.float64],
         t0: float,
+        shares: tuple[npt.NDArray[np.float64], ...] | None = None,
     ) -> PlanOutcome:
         deliveries, weights = _normalise_on_dvh(
             dij, deliveries, weights, masks, problem, target_dvh
         )
-        deliveries = _with_isocenter_dose(dij, deliveries, weights)
+        deliveries = _with_isocenter_dose(dij, deliveries, weights, shares)
         dose = None
         if final_dose is not None:
             say(f"{name}: final dose of the plan and renormalisation on it")
@@ -252,6 +279,28 @@ def auto_plan(
                         imrt = second
             plans.append(imrt)
         timings["imrt"] = time.perf_counter() - t0
+    if samples is not None:
+        t0 = time.perf_counter()
+        say("VMAT: fluence optimisation of the arc samples with hard constraints")
+        arc_plan = None
+        try:
+            fluence = optimise_imrt(
+                problem,
+                on_iteration=lambda done, total: progress.step("IMRT iterations", done, total),
+            )
+            say("VMAT: arc sequencing and MU re-optimisation per control point")
+            arc_plan = sequence_arcs(
+                problem, arc_list, samples, collimator, fluence.weights_mu,
+                machine=arc_machine, fractions=fractions or 1,
+            )  # fmt: skip
+        except InfeasiblePlanError as error:
+            infeasibility = str(error)
+        if arc_plan is not None:
+            deliveries, weights, shares = _arc_deliveries(arc_plan, problem, beams[0].isocenter_mm)
+            vmat = finish("VMAT", deliveries, weights, t0, shares)
+            plans.append(replace(vmat, note=arc_summary(arc_plan, vmat.deliveries)))
+            timings["vmat_beam_on_s_per_fraction"] = arc_beam_on_seconds(arc_plan, vmat.deliveries)
+        timings["vmat"] = time.perf_counter() - t0
     if not plans:
         raise InfeasiblePlanError(
             "constraints", infeasibility or "no plan could be made", None, "see the message"
@@ -364,11 +413,18 @@ def _dvh_factor(
 
 
 def _with_isocenter_dose(
-    dij: DoseInfluence, deliveries: tuple[BeamDelivery, ...], weights: npt.NDArray[np.float64]
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    shares: tuple[npt.NDArray[np.float64], ...] | None = None,
 ) -> tuple[BeamDelivery, ...]:
     """Each beam's whole-course dose at the voxel nearest its isocentre (the RTPLAN's
     BeamDose, per fraction, at the dose specification point); unset when that voxel is not in
-    the dose-influence matrix."""
+    the dose-influence matrix. ``shares`` (arcs, whose beamlets are those of sample beams
+    shared by several arcs): each delivery's own beamlet weights; the dose at the isocentre
+    of ``weights`` is split between the deliveries in proportion to theirs."""
+    if shares is not None:
+        return _arc_isocenter_doses(dij, deliveries, weights, shares)
     result = []
     for b, delivery in enumerate(deliveries):
         index = np.rint(dij.grid.world_to_index(np.asarray([delivery.beam.isocenter_mm])))[0]
@@ -382,8 +438,59 @@ def _with_isocenter_dose(
                 cols = dij.bixels.of_beam(b)
                 beam_weights[cols] = weights[cols]
                 dose = float(dij.operator.rows(rows).matvec(beam_weights)[0])
-        result.append(BeamDelivery(delivery.beam, delivery.segments, dose))
+        result.append(replace(delivery, isocenter_dose_gy=dose))
     return tuple(result)
+
+
+def _arc_isocenter_doses(
+    dij: DoseInfluence,
+    deliveries: tuple[BeamDelivery, ...],
+    weights: npt.NDArray[np.float64],
+    shares: tuple[npt.NDArray[np.float64], ...],
+) -> tuple[BeamDelivery, ...]:
+    index = np.rint(dij.grid.world_to_index(np.asarray([deliveries[0].beam.isocenter_mm])))[0]
+    if not np.all((index >= 0) & (index < np.array(dij.grid.shape))):
+        return deliveries
+    one = np.zeros(dij.grid.shape, dtype=bool)
+    one[tuple(index.astype(np.int64))] = True
+    rows = dij.rows_of(one)
+    if not rows.size:
+        return deliveries
+    operator = dij.operator.rows(rows)
+    own = np.array([float(operator.matvec(w)[0]) for w in shares])
+    total = float(operator.matvec(weights)[0])
+    if own.sum() <= 0:
+        return deliveries
+    return tuple(
+        replace(d, isocenter_dose_gy=total * float(part) / float(own.sum()))
+        for d, part in zip(deliveries, own, strict=True)
+    )
+
+
+def _arc_deliveries(
+    arc_plan: ArcPlan, problem: PlanningProblem, isocenter_mm: tuple[float, float, float]
+) -> tuple[tuple[BeamDelivery, ...], npt.NDArray[np.float64], tuple[npt.NDArray[np.float64], ...]]:
+    """One delivery per arc (control points with their gantry angles), its beamlet weights,
+    and the coverage renormalisation of :func:`_sequence` (all MU by one factor)."""
+    deliveries = tuple(
+        BeamDelivery(
+            Beam(
+                float(a.gantry_deg[0]),
+                isocenter_mm,
+                couch_deg=a.arc.couch_deg,
+                collimator_deg=a.arc.collimator_deg,
+                name=a.arc.name,
+            ),
+            a.segments(),
+            gantry_deg=tuple(float(g) for g in a.gantry_deg),
+            rotation=a.arc.rotation,
+        )
+        for a in arc_plan.arcs
+    )
+    delivered = arc_plan.weights_mu
+    total = float(delivered.sum())
+    factor = float(normalise_coverage(problem, delivered).sum()) / total if total > 0 else 1.0
+    return _scaled(deliveries, factor), delivered * factor, arc_plan.arc_weights_mu
 
 
 def _beam_doses_of_final(
@@ -410,7 +517,7 @@ def _beam_doses_of_final(
     return tuple(
         d
         if d.isocenter_dose_gy is None
-        else BeamDelivery(d.beam, d.segments, d.isocenter_dose_gy * ratio)
+        else replace(d, isocenter_dose_gy=d.isocenter_dose_gy * ratio)
         for d in deliveries
     )
 
@@ -418,10 +525,10 @@ def _beam_doses_of_final(
 def _scaled(deliveries: tuple[BeamDelivery, ...], factor: float) -> tuple[BeamDelivery, ...]:
     """Every segment's MU (and the beam's isocentre dose, when known) times ``factor``."""
     return tuple(
-        BeamDelivery(
-            d.beam,
-            tuple(Segment(s.aperture, s.mu * factor) for s in d.segments),
-            None if d.isocenter_dose_gy is None else d.isocenter_dose_gy * factor,
+        replace(
+            d,
+            segments=tuple(Segment(s.aperture, s.mu * factor) for s in d.segments),
+            isocenter_dose_gy=None if d.isocenter_dose_gy is None else d.isocenter_dose_gy * factor,
         )
         for d in deliveries
     )
@@ -435,6 +542,10 @@ def _choose(
     if technique == "imrt":
         if len(plans) == 1 and plans[0].technique == "IMRT":
             return plans[0], "IMRT requested"
+        raise InfeasiblePlanError("constraints", infeasibility, None, "")
+    if technique == "vmat":
+        if len(plans) == 1 and plans[0].technique == "VMAT":
+            return plans[0], "VMAT requested"
         raise InfeasiblePlanError("constraints", infeasibility, None, "")
     conformal = plans[0]
     if conformal.passes:

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
+from hccrt.errors import InputError
 from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError
 from hccrt.planning.problem import PlanningProblem, own_rows_key
 
@@ -56,11 +57,14 @@ def optimise_imrt(
     normal_tissue_weight: float = 0.002,
     require_coverage: bool = True,
     on_iteration: Callable[[int, int], None] | None = None,
+    lower_bounds_mu: FloatArray | None = None,
 ) -> ImrtResult:
     """Optimise the fluence of all beamlets (see module docstring).
 
     ``on_iteration(done, outer_iterations)`` is called after each outer iteration (and with
-    ``done == outer_iterations`` when the loop stops early).
+    ``done == outer_iterations`` when the loop stops early). ``lower_bounds_mu``, when given,
+    is the smallest weight of each column (MU; e.g. the minimum MU per degree of a VMAT arc
+    interval); the final coverage normalisation only scales the weights.
 
     Raises
     ------
@@ -78,7 +82,12 @@ def optimise_imrt(
     unit = op.matvec(np.ones(n))[t_rows].mean()
     w0 = rx / max(float(unit), 1e-9)
     # The optimiser works on x = w / w0 (order 1) so its tolerances are meaningful.
-    w = np.full(n, w0)
+    low = np.zeros(n) if lower_bounds_mu is None else np.asarray(lower_bounds_mu, dtype=float)
+    if low.shape != (n,) or not np.all(np.isfinite(low)) or np.any(low < 0):
+        raise InputError(
+            "lower_bounds_mu", f"must be {n} finite weights >= 0 MU", low.shape, "one per column"
+        )
+    w = np.maximum(np.full(n, w0), low)
     lam = {c.label: 0.0 for c in problem.constraints}
     # Soft objectives keep a fixed penalty weight (10 x priority) and no multiplier.
     mu = {c.label: 10.0 * (c.priority or 1.0) for c in problem.constraints}
@@ -138,7 +147,7 @@ def optimise_imrt(
             w / w0,
             jac=True,
             method="L-BFGS-B",
-            bounds=[(0.0, None)] * n,
+            bounds=[(float(lo / w0), None) for lo in low],
             options={"maxiter": inner_iterations, "ftol": 1e-10, "gtol": 1e-8},
         )
         w = np.asarray(res.x) * w0

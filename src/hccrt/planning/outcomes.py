@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,17 @@ class BeamDelivery:
     segments: tuple[Segment, ...]
     isocenter_dose_gy: float | None = None
     """Whole-course dose of this beam at the isocentre voxel (Gy), when computed."""
+    gantry_deg: tuple[float, ...] = ()
+    """An arc (VMAT): the gantry angle of each control point, one per segment (the segment's
+    aperture stands at that control point and its MU are delivered from it to the next one;
+    the last segment has 0 MU). Empty for a static beam (``beam.gantry_deg``)."""
+    rotation: Literal["NONE", "CW", "CC"] = "NONE"
+    """Gantry rotation of an arc (``CW``: rising angle); ``NONE`` for a static beam."""
+
+    @property
+    def is_arc(self) -> bool:
+        """True for an arc (control points at several gantry angles)."""
+        return bool(self.gantry_deg)
 
     @property
     def mu(self) -> float:
