@@ -233,7 +233,10 @@ def plan(
             "--technique",
             help="auto = 3DCRT first, IMRT only if 3DCRT fails the limits or the plan-quality "
             "criteria (conformity, gradient, hot spots; seed 000); "
-            "3dcrt, imrt or vmat (arcs: see --arcs) to force one.",
+            "3dcrt, imrt or vmat (arcs: see --arcs) to force one. VMAT: the default "
+            "collapsed-cone final dose computes one direction per 2 deg of arc (about an hour "
+            "for two full arcs on 2 cores); plan with --final-dose pencil-beam and recompute "
+            "the RTPLAN with hccrt dose.",
             case_sensitive=False,
         ),
     ] = TechniqueChoice.auto,
