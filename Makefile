@@ -24,8 +24,12 @@ lint: install
 typecheck: install
 	$(PYTHON) -m mypy src
 
+# The tests run in one worker per core (pytest-xdist), a test file per worker at a time; the files
+# that share the PostgreSQL and Orthanc of scripts/ci_services.sh run in one worker (tests/conftest.py).
+PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadgroup
+
 unit: install
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest $(PYTEST_WORKERS)
 
 # CI runs everything (slow tests, the examples, the API reference); `make quick` is the developer
 # loop: lint and the tests not marked slow.
@@ -33,7 +37,7 @@ test: lint typecheck unit docs
 
 quick: install
 	$(PYTHON) -m ruff check src tests benchmarks scripts examples
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest $(PYTEST_WORKERS) -m "not slow"
 
 # The API reference from the docstrings (Sphinx + numpydoc), warning-free.
 docs: install

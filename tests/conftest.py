@@ -62,3 +62,28 @@ def node_phantom(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
     out: Path = tmp_path_factory.mktemp("node_phantom")
     options = PhantomOptions(seed=3, matrix_size=128, slice_thickness_mm=6.0)
     return generate_phantom(out, options)
+
+
+TESTS = Path(__file__).resolve().parent
+
+SHARED_SERVICE_TESTS = (
+    "store/",
+    "node/test_orthanc.py",
+    "node/test_pull.py",
+    "cli/test_store_cli.py",
+    "web/test_concurrent_start.py",
+    "web/test_hardening.py",
+    "web/test_postgres.py",
+)
+"""Test files that use the one PostgreSQL database or the one Orthanc of
+``scripts/ci_services.sh`` (they wipe and fill it): under ``pytest -n`` they run in one worker,
+one after the other."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for ``pytest -n N --dist loadgroup`` (``make unit``): a file's tests run in
+    one worker (its module fixtures are built once); the shared-service files share one group."""
+    for item in items:
+        name = item.path.relative_to(TESTS).as_posix()
+        shared = any(name.startswith(prefix) for prefix in SHARED_SERVICE_TESTS)
+        item.add_marker(pytest.mark.xdist_group("services" if shared else name))
