@@ -115,7 +115,7 @@ def test_existing_scheduler_is_used(cases_factory: Callable[..., Path], tmp_path
         n_workers=1,
         threads_per_worker=2,
         processes=False,
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         protocol="tcp",
         host="127.0.0.1",
         scheduler_port=0,

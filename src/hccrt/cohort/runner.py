@@ -144,6 +144,12 @@ def _lost_case_row(
     }
 
 
+_NO_FIXED_PORT = "127.0.0.1:0"
+"""The scheduler's HTTP server (it starts even without a dashboard) on a free loopback port:
+with ``None`` distributed binds port 8787, and a second cohort run on the same host (or a
+parallel test) gets a "port already in use" warning."""
+
+
 def _local_cluster(workers: int, processes: bool) -> Any:
     """Worker processes on loopback, or threads of this process."""
     from distributed import LocalCluster
@@ -153,11 +159,11 @@ def _local_cluster(workers: int, processes: bool) -> Any:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=_NO_FIXED_PORT,
             host="127.0.0.1",
         )
     return LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=_NO_FIXED_PORT
     )
 
 
