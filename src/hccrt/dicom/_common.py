@@ -162,6 +162,40 @@ def contour_points(contour: Dataset) -> FloatArray | None:
     return values.reshape(-1, 3)
 
 
+def contour_points_of(contours: Sequence[Dataset]) -> list[FloatArray | None]:
+    """:func:`contour_points` of several contour items, their ContourData parsed in one pass.
+
+    The raw values are joined and parsed by numpy's text reader (``np.loadtxt``: C parsing,
+    correctly rounded like ``float()``, so the values are bit for bit those of
+    :func:`contour_points`); when an item is not plain raw decimals (no ContourData, already
+    converted, empty values, a value numpy's reader rejects, NaN/inf) every item is parsed by
+    :func:`contour_points`, so the results and errors are exactly its own.
+    """
+    texts: list[str] = []
+    for contour in contours:
+        element = contour.get_item("ContourData") if "ContourData" in contour else None
+        raw = getattr(element, "value", None)
+        if not isinstance(raw, bytes) or not raw.strip(b" "):
+            return [contour_points(c) for c in contours]
+        try:
+            texts.append(raw.decode("ascii"))
+        except UnicodeDecodeError:
+            return [contour_points(c) for c in contours]
+    if not texts:
+        return []
+    try:
+        values = np.loadtxt(
+            ["\\".join(texts)], dtype=np.float64, delimiter="\\", comments=None, ndmin=1
+        )
+    except ValueError:
+        return [contour_points(c) for c in contours]
+    counts = [text.count("\\") + 1 for text in texts]
+    if values.ndim != 1 or values.size != sum(counts) or not np.all(np.isfinite(values)):
+        return [contour_points(c) for c in contours]
+    parts = np.split(values, np.cumsum(counts)[:-1])
+    return [part.reshape(-1, 3) if part.size % 3 == 0 else None for part in parts]
+
+
 def _read_forced(path: Path, stop_before_pixels: bool, allowed: tuple[str, ...]) -> Dataset:
     try:
         dataset = pydicom.dcmread(path, force=True, stop_before_pixels=stop_before_pixels)

@@ -76,7 +76,8 @@ def read_rtdose(path: str | Path) -> Dose:
         )
     if units == "RELATIVE":
         notes.append(f"{name}: RELATIVE dose units; give the reference dose to convert to Gy")
-    dose = stored.astype(np.float64) * scaling
+    # the stored integers times the scaling in float64 (one pass), then rounded to float32
+    dose = np.multiply(stored, scaling, dtype=np.float64)
     return Dose(
         grid=grid,
         values=dose.astype(np.float32),

@@ -22,7 +22,7 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
 from hccrt.core import Image, StructureSet
-from hccrt.dicom._common import contour_points, read_dataset, require, text
+from hccrt.dicom._common import contour_points_of, read_dataset, require, text
 from hccrt.errors import DicomInputError, InputError
 from hccrt.geometry.contours import PlanarContour, StructureContours
 from hccrt.geometry.grid import require_same_frame
@@ -162,11 +162,15 @@ def _polygons(item: Dataset, roi_name: str, notes: list[str]) -> tuple[PlanarCon
         warnings.simplefilter("always")  # pydicom's value warnings, as in read_dataset
         kinds = [text(c, "ContourGeometricType").upper() for c in item.get("ContourSequence", [])]
     notes.extend(f"ROI '{roi_name}': {w.message}" for w in caught)
-    for contour, kind in zip(item.get("ContourSequence", []), kinds, strict=True):
+    contours = list(item.get("ContourSequence", []))
+    # the closed contours' ContourData parsed in one pass, then used in the original order
+    closed_items = [c for c, k in zip(contours, kinds, strict=True) if k in _CLOSED_TYPES]
+    closed = iter(contour_points_of(closed_items))
+    for kind in kinds:
         if kind not in _CLOSED_TYPES:
             skipped[kind or "(no type)"] = skipped.get(kind or "(no type)", 0) + 1
             continue
-        points = contour_points(contour)
+        points = next(closed)
         if points is None:
             skipped["malformed ContourData"] = skipped.get("malformed ContourData", 0) + 1
             continue

@@ -50,7 +50,8 @@ def sum_doses(doses: Sequence[DoseLike]) -> tuple[Grid, FloatArray, tuple[str, .
     if not doses:
         raise InputError("doses", "need at least one dose distribution", 0, "pass RTDOSE files")
     reference = doses[0].grid
-    total = check_dose_array(doses[0].dose_gy, reference).copy()
+    # a float64 copy in one pass (the float32 dose converted straight into the new array)
+    total = check_dose_array(np.array(doses[0].dose_gy, dtype=np.float64), reference)
     warnings: list[str] = []
     for number, other in enumerate(doses[1:], start=2):
         require_overlap(reference, other.grid, f"dose distribution {number} with distribution 1")

@@ -122,3 +122,82 @@ def plane_fraction(
     )
     fraction = coverage.reshape(j1 - j0, s, ncols).mean(axis=1).astype(np.float32)
     return (j0, j1, i0, i1), fraction
+
+
+PlaneFraction = tuple[tuple[int, int, int, int], npt.NDArray[np.float32]] | None
+
+
+def plane_fractions(
+    planes: list[tuple[FloatArray, ...]], rows: int, cols: int, subsamples: int
+) -> list[PlaneFraction]:
+    """:func:`plane_fraction` of every plane, the edge crossings of all planes computed at once.
+
+    The same float operations on the same values as one call per plane, so the fractions are
+    bit for bit those of :func:`plane_fraction`; a structure of hundreds of planes needs a few
+    array passes instead of a few dozen calls per plane. Falls back to one call per plane if a
+    scan line has an odd number of crossings (where pairing would differ).
+    """
+    if len(planes) < 2:
+        return [plane_fraction(polygons, rows, cols, subsamples) for polygons in planes]
+    s = subsamples
+    per_plane = [np.concatenate(polygons) for polygons in planes]
+    sizes = np.array([len(points) for points in per_plane])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    stacked = np.concatenate(per_plane)
+    following = np.concatenate([next_vertex(p) for polygons in planes for p in polygons])
+    j0 = np.maximum(np.floor(np.minimum.reduceat(stacked[:, 0], starts) + 0.5).astype(np.int64), 0)
+    j1 = np.minimum(
+        np.floor(np.maximum.reduceat(stacked[:, 0], starts) + 0.5).astype(np.int64) + 1, rows
+    )
+    i0 = np.maximum(np.floor(np.minimum.reduceat(stacked[:, 1], starts) + 0.5).astype(np.int64), 0)
+    i1 = np.minimum(
+        np.floor(np.maximum.reduceat(stacked[:, 1], starts) + 0.5).astype(np.int64) + 1, cols
+    )
+    empty = (j1 <= j0) | (i1 <= i0)
+    nrows, ncols = (j1 - j0) * s, i1 - i0
+    plane = np.repeat(np.arange(len(planes)), sizes)
+    ya = (stacked[:, 0] - j0[plane] + 0.5) * s - 0.5
+    xa = stacked[:, 1] - i0[plane] + 0.5
+    yb = (following[:, 0] - j0[plane] + 0.5) * s - 0.5
+    xb = following[:, 1] - i0[plane] + 0.5
+    top = nrows[plane]
+    first = np.clip(np.ceil(np.minimum(ya, yb)), 0, top).astype(np.int64)
+    last = np.clip(np.ceil(np.maximum(ya, yb)), 0, top).astype(np.int64)  # half-open
+    counts = last - first
+    keep = (counts > 0) & ~empty[plane]
+    counts = counts[keep]
+    edge = np.repeat(np.nonzero(keep)[0], counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    row = np.repeat(first[keep], counts) + offsets
+    t = (row - ya[edge]) / (yb[edge] - ya[edge])
+    edge_plane = plane[edge]
+    cross = np.clip(xa[edge] + t * (xb[edge] - xa[edge]), 0.0, ncols[edge_plane].astype(np.float64))
+    order = np.lexsort((cross, row, edge_plane))
+    row, cross, edge_plane = row[order], cross[order], edge_plane[order]
+    width = ncols + 1
+    line = row * width[edge_plane]  # scan-line start within the plane's array
+    changes = np.flatnonzero(np.diff(edge_plane * (int(line.max(initial=0)) + 1) + line)) + 1
+    if np.any(np.diff(np.concatenate([[0], changes, [line.size]])) % 2):
+        return [plane_fraction(polygons, rows, cols, subsamples) for polygons in planes]
+    enter, leave, line, pair_plane = cross[0::2], cross[1::2], line[0::2], edge_plane[0::2]
+    lo, hi = np.floor(enter).astype(np.int64), np.floor(leave).astype(np.int64)
+    at_lo, at_hi = line + lo, line + hi
+    from_lo, from_hi = enter - lo, leave - hi
+    bounds = np.searchsorted(pair_plane, np.arange(len(planes) + 1))
+    results: list[PlaneFraction] = []
+    # per plane: the bin arrays of one plane stay in cache (all planes at once would not)
+    for n in range(len(planes)):
+        a, b = int(bounds[n]), int(bounds[n + 1])
+        if empty[n] or a == b:
+            results.append(None)
+            continue
+        r, c, w = int(nrows[n]), int(ncols[n]), int(width[n])
+        size = r * w
+        ones = np.bincount(at_lo[a:b], minlength=size) - np.bincount(at_hi[a:b], minlength=size)
+        part = np.bincount(at_hi[a:b], weights=from_hi[a:b], minlength=size) - np.bincount(
+            at_lo[a:b], weights=from_lo[a:b], minlength=size
+        )
+        coverage = np.cumsum(ones.reshape(r, w), axis=1)[:, :c] + part.reshape(r, w)[:, :c]
+        fraction = coverage.reshape(r // s, s, c).mean(axis=1).astype(np.float32)
+        results.append(((int(j0[n]), int(j1[n]), int(i0[n]), int(i1[n])), fraction))
+    return results

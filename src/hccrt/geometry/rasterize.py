@@ -55,7 +55,7 @@ from hccrt.geometry.contour_planes import (
 )
 from hccrt.geometry.contours import StructureContours
 from hccrt.geometry.grid import Grid
-from hccrt.geometry.polygon_fill import even_odd_area, plane_fraction
+from hccrt.geometry.polygon_fill import even_odd_area, plane_fractions
 
 FloatArray = npt.NDArray[np.float64]
 Occupancy = npt.NDArray[np.float32]
@@ -124,10 +124,10 @@ def structure_occupancy(
     nk, rows, cols = grid.shape
     lost = 0.0
     total = 0.0
-    for plane in planes:
+    fractions = plane_fractions([plane.polygons for plane in planes], rows, cols, subsamples)
+    for plane, result in zip(planes, fractions, strict=True):
         low, high = plane.slab
         total += plane.area_mm2 * (high - low)
-        result = plane_fraction(plane.polygons, rows, cols, subsamples)
         k_first, k_last = max(int(np.floor(low + 0.5)), 0), min(int(np.ceil(high - 0.5)), nk - 1)
         covered = 0.0
         if result is not None:
