@@ -26,7 +26,7 @@ typecheck: install
 
 # The tests run in one worker per core (pytest-xdist), a test file per worker at a time; the files
 # that share the PostgreSQL and Orthanc of scripts/ci_services.sh run in one worker (tests/conftest.py).
-PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadgroup
+PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 
 unit: install
 	$(PYTHON) -m pytest $(PYTEST_WORKERS)

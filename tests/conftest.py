@@ -80,10 +80,20 @@ SHARED_SERVICE_TESTS = (
 one after the other."""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests for ``pytest -n N --dist loadgroup`` (``make unit``): a file's tests run in
-    one worker (its module fixtures are built once); the shared-service files share one group."""
-    for item in items:
-        name = item.path.relative_to(TESTS).as_posix()
-        shared = any(name.startswith(prefix) for prefix in SHARED_SERVICE_TESTS)
-        item.add_marker(pytest.mark.xdist_group("services" if shared else name))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """The scheduler of ``pytest -n N`` (``make unit``): each test file runs in one worker (its
+    module fixtures are built once), and the shared-service files in one worker together.
+
+    (xdist's own ``--dist loadgroup`` cannot be used: it renames the test ids through an
+    attribute that pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            name = path.removeprefix("tests/")
+            shared = any(name.startswith(prefix) for prefix in SHARED_SERVICE_TESTS)
+            return "services" if shared else path
+
+    return FileScheduling(config, log)
