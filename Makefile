@@ -29,7 +29,7 @@ typecheck: install
 PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 
 unit: install
-	$(PYTHON) -m pytest $(PYTEST_WORKERS)
+	$(PYTHON) -m pytest
 
 # CI runs everything (slow tests, the examples, the API reference); `make quick` is the developer
 # loop: lint and the tests not marked slow.
@@ -37,7 +37,7 @@ test: lint typecheck unit docs
 
 quick: install
 	$(PYTHON) -m ruff check src tests benchmarks scripts examples
-	$(PYTHON) -m pytest $(PYTEST_WORKERS) -m "not slow"
+	$(PYTHON) -m pytest -m "not slow"
 
 # The API reference from the docstrings (Sphinx + numpydoc), warning-free.
 docs: install
