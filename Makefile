@@ -24,12 +24,12 @@ lint: install
 typecheck: install
 	$(PYTHON) -m mypy src
 
-# The tests run in one worker per core (pytest-xdist), a test file per worker at a time; the files
-# that share the PostgreSQL and Orthanc of scripts/ci_services.sh run in one worker (tests/conftest.py).
+# Opt-in parallel run: `make unit PYTEST_ARGS="$(PYTEST_WORKERS)"` (one worker per test file; the
+# PostgreSQL/Orthanc files in one worker: tests/conftest.py). Not the default yet: see CHANGELOG.
 PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 
 unit: install
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 # CI runs everything (slow tests, the examples, the API reference); `make quick` is the developer
 # loop: lint and the tests not marked slow.
