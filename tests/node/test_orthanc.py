@@ -93,9 +93,19 @@ def test_orthanc_sends_a_case_and_gets_the_results_back(
     node = DicomNode(load_node_config(config), poll_s=0.2)
     node.start()
     try:
-        _rest(
-            "POST", f"/modalities/{modality}/store", {"Resources": [study_id], "Synchronous": True}
-        )
+        try:
+            _rest(
+                "POST",
+                f"/modalities/{modality}/store",
+                {"Resources": [study_id], "Synchronous": True},
+            )
+        except urllib.error.HTTPError as error:
+            audit = tmp_path / "store" / "audit.jsonl"
+            node_log = audit.read_text(encoding="utf-8") if audit.exists() else "(no audit log)"
+            pytest.fail(
+                f"Orthanc's C-STORE to the node failed: HTTP {error.code} "
+                f"{error.read().decode(errors='replace')}\nnode audit log:\n{node_log[-4000:]}"
+            )
         last_store = time.monotonic()
 
         def results_back() -> bool:
