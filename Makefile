@@ -29,7 +29,7 @@ typecheck: install
 PYTEST_WORKERS := -n auto --maxprocesses 4 --dist loadfile
 
 unit: install
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest --durations=40 $(PYTEST_ARGS)
 
 # CI runs everything (slow tests, the examples, the API reference); `make quick` is the developer
 # loop: lint and the tests not marked slow.
