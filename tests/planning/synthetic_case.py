@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from hccrt.geometry.grid import Grid
 from tests.dicom.factory import CT_CLASS, base_dataset, write_rtstruct
 
 FRAME = "1.2.826.0.1.3680043.8.498.77"
@@ -108,3 +109,16 @@ def write_case(
         interpreted_types={"GTV": "PTV"},
     )
     return folder
+
+
+def water_box_with_organ(
+    grid: Grid,
+) -> tuple[npt.NDArray[np.float32], dict[str, npt.NDArray[np.bool_]]]:
+    """Water density on ``grid`` and the masks of a 24 mm cubic PTV at the origin, an organ
+    5 mm beside it (+x) and a BODY filling the grid."""
+    density = np.ones(grid.shape, dtype=np.float32)
+    z, y, x = grid.axis_coordinates_mm()
+    zz, yy, xx = np.meshgrid(z, y, x, indexing="ij")
+    target = (np.abs(xx) <= 12) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
+    organ = (xx > 17) & (xx < 35) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
+    return density, {"PTV": target, "Organ": organ, "BODY": np.ones(grid.shape, dtype=bool)}

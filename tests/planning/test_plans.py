@@ -15,19 +15,15 @@ from hccrt.planning.mlc import conformal_aperture, millennium_like_mlc, open_fra
 from hccrt.planning.objectives import DoseConstraint, InfeasiblePlanError, TargetGoal
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.sequencing import delivered_weights, sequence_beam
+from tests.planning.synthetic_case import water_box_with_organ
 
 
 @pytest.fixture(scope="module")
 def phantom():
-    """Water cylinder-ish box, 20 mm cubic target at the centre, 'organ' 10 mm beside it."""
+    """A water box with a 24 mm cubic target at the centre and an organ 5 mm beside it."""
     grid = Grid.from_spacing((16, 30, 30), (5.0, 5.0, 5.0), (-72.5, -72.5, -37.5), "1.2.3.4")
-    density = np.ones(grid.shape, dtype=np.float32)
-    z, y, x = grid.axis_coordinates_mm()
-    zz, yy, xx = np.meshgrid(z, y, x, indexing="ij")
-    target = (np.abs(xx) <= 12) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
-    organ = (xx > 17) & (xx < 35) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
-    body = np.ones(grid.shape, dtype=bool)
-    masks = {"PTV": target, "Organ": organ, "BODY": body}
+    density, masks = water_box_with_organ(grid)
+    target, body = masks["PTV"], masks["BODY"]
     points = grid.index_to_world(np.argwhere(target).astype(float))
     beams = equispaced_beams(5, (0.0, 0.0, 0.0))
     bixels = select_bixels(beams, points, 5.0, 12.0)

@@ -26,6 +26,7 @@ from hccrt.planning.vmat import (
     default_arcs,
     sequence_arcs,
 )
+from tests.planning.synthetic_case import water_box_with_organ
 
 FRACTIONS = 5
 
@@ -110,13 +111,8 @@ def test_leaf_travel_is_limited_per_interval_and_pairs_keep_the_minimum_gap() ->
 def arc_plan():
     """A 24 mm cubic target with an organ 5 mm beside it, one 120 deg arc sampled every 30 deg."""
     grid = Grid.from_spacing((10, 24, 24), (6.0, 6.0, 6.0), (-69.0, -69.0, -27.0), "1.2.3.4")
-    density = np.ones(grid.shape, dtype=np.float32)
-    z, y, x = grid.axis_coordinates_mm()
-    zz, yy, xx = np.meshgrid(z, y, x, indexing="ij")
-    target = (np.abs(xx) <= 12) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
-    organ = (xx > 17) & (xx < 35) & (np.abs(yy) <= 12) & (np.abs(zz) <= 12)
-    body = np.ones(grid.shape, dtype=bool)
-    masks = {"PTV": target, "Organ": organ, "BODY": body}
+    density, masks = water_box_with_organ(grid)
+    target, body = masks["PTV"], masks["BODY"]
     arcs = (Arc(300.0, 60.0, "CW", control_point_spacing_deg=4.0),)
     samples = arc_samples(arcs, (0.0, 0.0, 0.0), 30.0)
     points = grid.index_to_world(np.argwhere(target).astype(float))

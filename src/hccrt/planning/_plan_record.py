@@ -63,18 +63,9 @@ def _deliverable_leaves(segment: Segment, mlc: MlcModel, x1_jaw_mm: float) -> np
     return leaves
 
 
-def _beam(
-    number: int,
-    delivery: BeamDelivery,
-    mlc: MlcModel,
-    fractions: int,
-    machine: str,
-    energy: str,
-    ssd_mm: float | None,
-) -> Beam:
+def _static_points(delivery: BeamDelivery, mlc: MlcModel) -> tuple[tuple[ControlPoint, ...], float]:
+    """Two control points per MLC segment, jaws on the union of the open leaves; total MU."""
     beam = delivery.beam
-    if delivery.is_arc:
-        return _arc_beam(number, delivery, mlc, fractions, machine, energy, ssd_mm)
     segments = split_interdigitating(mlc, delivery.segments)
     if not segments:
         raise InputError(
@@ -107,35 +98,12 @@ def _beam(
                     leaves=leaves,
                 )
             )
-    return Beam(
-        number=number,
-        name=beam.name,
-        machine=machine,
-        energy=energy,
-        beam_type="STATIC",
-        isocenter_mm=beam.isocenter_mm,
-        control_points=tuple(points),
-        monitor_units=total_mu / fractions,
-        sad_mm=beam.sad_mm,
-        mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
-        ssd_mm=ssd_mm,
-        beam_dose_gy=None
-        if delivery.isocenter_dose_gy is None
-        else round(delivery.isocenter_dose_gy / fractions, 5),
-    )
+    return tuple(points), total_mu
 
 
-def _arc_beam(
-    number: int,
-    delivery: BeamDelivery,
-    mlc: MlcModel,
-    fractions: int,
-    machine: str,
-    energy: str,
-    ssd_mm: float | None,
-) -> Beam:
-    """A DYNAMIC beam of an arc: one control point per segment, at its gantry angle, with its
-    leaves as sequenced (already at the minimum gap and within the leaf travel per degree:
+def _arc_points(delivery: BeamDelivery, mlc: MlcModel) -> tuple[tuple[ControlPoint, ...], float]:
+    """One control point per segment of an arc, at its gantry angle, with its leaves as
+    sequenced (already at the minimum gap and within the leaf travel per degree:
     :mod:`hccrt.planning.vmat`; closed pairs are not parked, which would move them across the
     field between control points) and the jaws fixed to the union of the open leaves."""
     beam = delivery.beam
@@ -177,16 +145,29 @@ def _arc_beam(
             zip(cumulative, delivery.gantry_deg, leaves, strict=True)
         )
     )
+    return points, total_mu
+
+
+def _beam(
+    number: int,
+    delivery: BeamDelivery,
+    mlc: MlcModel,
+    fractions: int,
+    machine: str,
+    energy: str,
+    ssd_mm: float | None,
+) -> Beam:
+    points, total_mu = (_arc_points if delivery.is_arc else _static_points)(delivery, mlc)
     return Beam(
         number=number,
-        name=beam.name,
+        name=delivery.beam.name,
         machine=machine,
         energy=energy,
-        beam_type="DYNAMIC",
-        isocenter_mm=beam.isocenter_mm,
+        beam_type="DYNAMIC" if delivery.is_arc else "STATIC",
+        isocenter_mm=delivery.beam.isocenter_mm,
         control_points=points,
         monitor_units=total_mu / fractions,
-        sad_mm=beam.sad_mm,
+        sad_mm=delivery.beam.sad_mm,
         mlc=MlcGeometry("MLCX", mlc.boundaries_mm, mlc.name),
         ssd_mm=ssd_mm,
         beam_dose_gy=None
