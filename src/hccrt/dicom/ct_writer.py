@@ -156,24 +156,71 @@ def write_ct_series(
         raise InputError(
             "hu", f"must lie in {HU_RANGE} HU", (low, high), "clip the volume to the CT range"
         )
-    directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
     stored = (volume.astype(np.int32) - _INTERCEPT).astype("<u2")
+    return write_image_slices(
+        stored,
+        grid,
+        Path(out_dir) / file_prefix,
+        patient,
+        series.series_instance_uid,
+        CT_IMAGE_STORAGE,
+        lambda index, uid: _slice_dataset(patient, series, grid, index, uid),
+        advance=advance,
+    )
+
+
+def write_image_slices(
+    stored: npt.NDArray[np.uint16],
+    grid: Grid,
+    prefix: Path,
+    patient: PatientStudy,
+    series_instance_uid: str,
+    sop_class_uid: str,
+    slice_dataset: Callable[[int, str], Dataset],
+    *,
+    advance: Callable[[int], None] | None = None,
+) -> CTReference:
+    """Write one image file per slice of ``stored`` (``PREFIX_0001.dcm``, ...).
+
+    Parameters
+    ----------
+    stored
+        Stored pixel values (``[slice, row, column]``, little-endian 16-bit unsigned).
+    grid
+        Geometry and Frame of Reference of the volume.
+    prefix
+        Folder and file-name prefix (the folder is created if missing).
+    patient
+        Identity of the patient and study.
+    series_instance_uid, sop_class_uid
+        The series and the image storage SOP class.
+    slice_dataset
+        Builds the dataset of a slice from its index and SOP Instance UID (without PixelData).
+    advance
+        Progress callback (called with 1 per slice written).
+
+    Returns
+    -------
+    CTReference
+        The written series (image references for an RTSTRUCT or a registration object). The
+        SOP Instance UIDs derive from the series UID and the slice index, so the same inputs
+        give byte-identical files.
+    """
+    prefix.parent.mkdir(parents=True, exist_ok=True)
     images = []
     for index in range(grid.shape[0]):
-        uid = make_uid([series.series_instance_uid, "slice", str(index)])
-        ds = _slice_dataset(patient, series, grid, index, uid)
-        ds.PixelData = stored[index].tobytes()
-        ds.save_as(directory / f"{file_prefix}_{index + 1:04d}.dcm", enforce_file_format=True)
-        position = grid.index_to_world([index, 0, 0])
-        x_mm, y_mm, z_mm = (float(v) for v in position)
-        images.append(CTImageRef(CT_IMAGE_STORAGE, uid, (x_mm, y_mm, z_mm)))
+        uid = make_uid([series_instance_uid, "slice", str(index)])
+        ds = slice_dataset(index, uid)
+        ds.PixelData = stored[index].astype("<u2").tobytes()
+        ds.save_as(f"{prefix}_{index + 1:04d}.dcm", enforce_file_format=True)
+        x_mm, y_mm, z_mm = (float(v) for v in grid.index_to_world([index, 0, 0]))
+        images.append(CTImageRef(sop_class_uid, uid, (x_mm, y_mm, z_mm)))
         if advance is not None:
             advance(1)
     normal = grid.directions[0]
     return CTReference(
         patient=patient,
-        series_instance_uid=series.series_instance_uid,
+        series_instance_uid=series_instance_uid,
         frame_of_reference_uid=grid.frame_of_reference_uid,
         images=tuple(images),
         slice_normal=(float(normal[0]), float(normal[1]), float(normal[2])),
@@ -190,6 +237,7 @@ __all__ = [
     "format_ds",
     "make_uid",
     "write_ct_series",
+    "write_image_slices",
 ]
 
 

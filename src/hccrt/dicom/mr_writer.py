@@ -18,8 +18,8 @@ import numpy.typing as npt
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian
 
-from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
-from hccrt.dicom.ct_writer import format_ds, make_uid, set_image_plane
+from hccrt.dicom.ct_reference import CTReference, PatientStudy
+from hccrt.dicom.ct_writer import format_ds, set_image_plane, write_image_slices
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
 
@@ -116,21 +116,12 @@ def write_mr_series(
             f"{volume.dtype} {volume.shape}",
             "convert the signal to uint16",
         )
-    directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    images = []
-    for index in range(grid.shape[0]):
-        uid = make_uid([series.series_instance_uid, "slice", str(index)])
-        ds = _slice(patient, series, grid, index, uid)
-        ds.PixelData = volume[index].astype("<u2").tobytes()
-        ds.save_as(directory / f"{file_prefix}_{index + 1:04d}.dcm", enforce_file_format=True)
-        x_mm, y_mm, z_mm = (float(v) for v in grid.index_to_world([index, 0, 0]))
-        images.append(CTImageRef(MR_IMAGE_STORAGE, uid, (x_mm, y_mm, z_mm)))
-    normal = grid.directions[0]
-    return CTReference(
-        patient=patient,
-        series_instance_uid=series.series_instance_uid,
-        frame_of_reference_uid=grid.frame_of_reference_uid,
-        images=tuple(images),
-        slice_normal=(float(normal[0]), float(normal[1]), float(normal[2])),
+    return write_image_slices(
+        volume,
+        grid,
+        Path(out_dir) / file_prefix,
+        patient,
+        series.series_instance_uid,
+        MR_IMAGE_STORAGE,
+        lambda index, uid: _slice(patient, series, grid, index, uid),
     )

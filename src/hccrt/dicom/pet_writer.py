@@ -25,8 +25,8 @@ from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
 
 from hccrt.dicom._common import file_meta
-from hccrt.dicom.ct_reference import CTImageRef, CTReference, PatientStudy
-from hccrt.dicom.ct_writer import format_ds, make_uid, set_image_plane
+from hccrt.dicom.ct_reference import CTReference, PatientStudy
+from hccrt.dicom.ct_writer import format_ds, set_image_plane, write_image_slices
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
 
@@ -218,21 +218,12 @@ def write_pet_series(
     peak = float(volume.max())
     slope = float(format_ds(peak / _STORED_MAX)) if peak > 0 else 1.0
     stored = np.clip(np.rint(volume / slope), 0, 65535).astype("<u2")
-    directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    images = []
-    for index in range(grid.shape[0]):
-        uid = make_uid([series.series_instance_uid, "slice", str(index)])
-        ds = _slice(patient, series, grid, index, uid, slope)
-        ds.PixelData = stored[index].tobytes()
-        ds.save_as(directory / f"{file_prefix}_{index + 1:04d}.dcm", enforce_file_format=True)
-        x_mm, y_mm, z_mm = (float(v) for v in grid.index_to_world([index, 0, 0]))
-        images.append(CTImageRef(PET_IMAGE_STORAGE, uid, (x_mm, y_mm, z_mm)))
-    normal = grid.directions[0]
-    return CTReference(
-        patient=patient,
-        series_instance_uid=series.series_instance_uid,
-        frame_of_reference_uid=grid.frame_of_reference_uid,
-        images=tuple(images),
-        slice_normal=(float(normal[0]), float(normal[1]), float(normal[2])),
+    return write_image_slices(
+        stored,
+        grid,
+        Path(out_dir) / file_prefix,
+        patient,
+        series.series_instance_uid,
+        PET_IMAGE_STORAGE,
+        lambda index, uid: _slice(patient, series, grid, index, uid, slope),
     )
