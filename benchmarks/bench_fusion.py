@@ -198,6 +198,22 @@ def _timed(function: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]
     return value, time.perf_counter() - started, time.process_time() - cpu
 
 
+def _rigid_row(
+    ct: Any, moving: Any, modality: str, truth: MRTransform, points: np.ndarray
+) -> dict[str, Any]:
+    """TRE, time and iterations of hccrt's rigid registration of ``moving`` onto ``ct``."""
+    ours, wall, cpu = _timed(register_rigid, ct, moving, moving_modality=modality)
+    return {
+        "rotation_deg": [round(v, 2) for v in truth.rotation_deg],
+        "shift_mm": [round(v, 2) for v in truth.shift_mm],
+        "points": len(points),
+        **_tre(ours.moving_to_fixed, truth, points),
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "iterations": ours.iterations,
+    }
+
+
 def pet_cbct_cases(root: Path, seeds: list[int]) -> list[dict[str, Any]]:
     """Rigid CT<->PET and CT<->CBCT TRE on the benchmark CT (256 x 256, 3 mm slices)."""
     import hccrt.registration.rigid as rigid_module
@@ -222,31 +238,13 @@ def pet_cbct_cases(root: Path, seeds: list[int]) -> list[dict[str, Any]]:
         truth = MRTransform.from_json(json.loads(result.pet_transform_path.read_text()))
         k, j, i = np.nonzero(pet.hu[:, ::2, ::2] > 0.2 / suv_per_bq_ml())
         points = pet.grid.index_to_world(np.column_stack([k, j * 2, i * 2]))
-        ours, wall, cpu = _timed(register_rigid, ct, pet, moving_modality="PT")
-        row["pet"] = {
-            "rotation_deg": [round(v, 2) for v in truth.rotation_deg],
-            "shift_mm": [round(v, 2) for v in truth.shift_mm],
-            "points": len(points),
-            **_tre(ours.moving_to_fixed, truth, points),
-            "seconds": wall,
-            "cpu_seconds": cpu,
-            "iterations": ours.iterations,
-        }
+        row["pet"] = _rigid_row(ct, pet, "PT", truth, points)
         truth = MRTransform.from_json(json.loads(result.cbct_transform_path.read_text()))
         fov = rigid_module.field_of_view_mask(cbct)
         assert fov is not None
         k, j, i = np.nonzero(fov[:, ::8, ::8] & (cbct.hu[:, ::8, ::8] > -500))
         points = cbct.grid.index_to_world(np.column_stack([k, j * 8, i * 8]))
-        ours, wall, cpu = _timed(register_rigid, ct, cbct, moving_modality="CT")
-        row["cbct"] = {
-            "rotation_deg": [round(v, 2) for v in truth.rotation_deg],
-            "shift_mm": [round(v, 2) for v in truth.shift_mm],
-            "points": len(points),
-            **_tre(ours.moving_to_fixed, truth, points),
-            "seconds": wall,
-            "cpu_seconds": cpu,
-            "iterations": ours.iterations,
-        }
+        row["cbct"] = _rigid_row(ct, cbct, "CT", truth, points)
         original = rigid_module.field_of_view_mask
         rigid_module.field_of_view_mask = lambda series: None  # the same run without the mask
         try:
