@@ -7,6 +7,7 @@ import pytest
 
 from hccrt.errors import InputError
 from hccrt.geometry.grid import Grid
+from hccrt.planning.bixels import Bixels
 from hccrt.planning.dij import compute_dose_influence, select_bixels
 from hccrt.planning.imrt import optimise_imrt
 from hccrt.planning.mlc import (
@@ -18,6 +19,7 @@ from hccrt.planning.mlc import (
 from hccrt.planning.objectives import DoseConstraint, TargetGoal
 from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.vmat import (
+    FLUENCE_SMOOTHNESS_WEIGHT,
     Arc,
     ArcMachine,
     _limit_travel,
@@ -122,7 +124,12 @@ def arc_plan():
     goal = TargetGoal("PTV", 40.0, coverage_pct=95.0)
     organ_limit = DoseConstraint("Organ", "mean", 12.0, source="test limit")
     problem = PlanningProblem.build(dij, masks, goal, (organ_limit,))
-    fluence = optimise_imrt(problem, outer_iterations=3, inner_iterations=40)
+    fluence = optimise_imrt(
+        problem,
+        outer_iterations=3,
+        inner_iterations=40,
+        smoothness_weight=FLUENCE_SMOOTHNESS_WEIGHT,
+    )
     plan = sequence_arcs(
         problem, arcs, samples, millennium_like_mlc(), fluence.weights_mu, fractions=FRACTIONS
     )
@@ -171,3 +178,29 @@ def test_an_mlc_without_interdigitation_or_bad_fractions_are_refused(arc_plan) -
         sequence_arcs(problem, arcs, samples, millennium_like_mlc(), weights, fractions=0)
     with pytest.raises(InputError, match=r"weights_mu.*one weight per beamlet"):
         sequence_arcs(problem, arcs, samples, millennium_like_mlc(), weights[:-1])
+
+
+@pytest.mark.slow
+def test_smooth_fluence_halves_the_arc_mu_at_the_same_coverage(arc_plan) -> None:
+    plan, _, _, (problem, arcs, samples, _) = arc_plan
+    rough = optimise_imrt(problem, outer_iterations=3, inner_iterations=40)
+    rough_plan = sequence_arcs(
+        problem, arcs, samples, millennium_like_mlc(), rough.weights_mu, fractions=FRACTIONS
+    )
+    smooth_mu, rough_mu = plan.arcs[0].mu, rough_plan.arcs[0].mu
+    assert smooth_mu < 0.7 * rough_mu, (smooth_mu, rough_mu)
+    target = problem.rows["PTV"]
+    for arc_plan_ in (plan, rough_plan):
+        dose = problem.operator.matvec(arc_plan_.weights_mu)[target]
+        assert np.mean(dose >= 0.95 * 40.0) > 0.95
+
+
+def test_leaf_neighbours_pair_adjacent_beamlets_of_one_row_and_beam() -> None:
+    bixels = Bixels(
+        beam_index=np.array([0, 0, 0, 0, 1, 1]),
+        u_mm=np.array([7.5, -2.5, 2.5, 2.5, 2.5, 7.5]),
+        v_mm=np.array([2.5, 2.5, 2.5, 7.5, 2.5, 2.5]),
+        bixel_mm=5.0,
+    )
+    left, right = bixels.leaf_neighbours()
+    assert sorted(zip(left.tolist(), right.tolist(), strict=True)) == [(1, 2), (2, 0), (4, 5)]

@@ -41,6 +41,7 @@ from hccrt.planning.problem import PlanningProblem
 from hccrt.planning.quality import PlanQuality, assess_quality
 from hccrt.planning.sequencing import Segment, delivered_weights, sequence_beam
 from hccrt.planning.vmat import (
+    FLUENCE_SMOOTHNESS_WEIGHT,
     Arc,
     ArcMachine,
     ArcPlan,
@@ -287,6 +288,7 @@ def auto_plan(
             fluence = optimise_imrt(
                 problem,
                 on_iteration=lambda done, total: progress.step("IMRT iterations", done, total),
+                smoothness_weight=FLUENCE_SMOOTHNESS_WEIGHT,
             )
             say("VMAT: arc sequencing and MU re-optimisation per control point")
             arc_plan = sequence_arcs(

@@ -39,6 +39,18 @@ class Bixels:
         result: IntArray = np.flatnonzero(self.beam_index == beam)
         return result
 
+    def leaf_neighbours(self) -> tuple[IntArray, IntArray]:
+        """Pairs of columns ``(left, right)``: beamlets of the same beam and row whose centres
+        are one beamlet apart along the leaf travel (``u``), ``right`` at the larger ``u``."""
+        cols = np.rint(self.u_mm / self.bixel_mm - 0.5).astype(np.int64)
+        rows = np.rint(self.v_mm / self.bixel_mm - 0.5).astype(np.int64)
+        order = np.lexsort((cols, rows, self.beam_index))
+        same_row = (np.diff(self.beam_index[order]) == 0) & (np.diff(rows[order]) == 0)
+        adjacent = same_row & (np.diff(cols[order]) == 1)
+        left: IntArray = order[:-1][adjacent]
+        right: IntArray = order[1:][adjacent]
+        return left, right
+
 
 def select_bixels(
     beams: tuple[Beam, ...], target_points_mm: FloatArray, bixel_mm: float, margin_mm: float
