@@ -75,7 +75,8 @@ fi
 
 # A private Orthanc (not the Debian service's instance): own folder, config and ports. HTTP is
 # loopback-only (RemoteAccessAllowed false); Orthanc 1.10 cannot bind DICOM to loopback, so it
-# accepts C-STORE/C-ECHO only from registered modalities at their registered address.
+# accepts C-STORE/C-ECHO only from registered modalities at their registered address. The DICOM
+# timeout is 120 s, not the default 10 s: on a loaded 2-core CI machine the node may answer late.
 ORTHANC_DIR=${HCCRT_TEST_ORTHANC_DIR:-/var/lib/hccrt-test-orthanc}
 ORTHANC_HTTP_PORT=18042
 ORTHANC_DICOM_PORT=14242
@@ -98,6 +99,7 @@ if ! curl -sf "http://127.0.0.1:${ORTHANC_HTTP_PORT}/system" >/dev/null 2>&1; th
   "DicomAlwaysAllowEcho": false,
   "DicomAlwaysAllowStore": false,
   "DicomCheckModalityHost": true,
+  "DicomScuTimeout": 120,
   "DicomModalities": { "hccrt": [ "HCCRT", "127.0.0.1", 11112 ] },
   "Plugins": [ $(IFS=,; echo "${plugins[*]}") ]
 }

@@ -2,17 +2,65 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pynetdicom import AE, StoragePresentationContexts, evt
 from pynetdicom.sop_class import Verification  # type: ignore[attr-defined]
 
+from hccrt.dicom.incoming import identify_file
 from hccrt.node import DicomNode, load_node_config
 from hccrt.phantom import PhantomResult
+
+ORTHANC_URL = os.environ.get("HCCRT_TEST_ORTHANC_URL", "http://127.0.0.1:18042")
+ORTHANC_AET = os.environ.get("HCCRT_TEST_ORTHANC_AET", "HCCRT_PACS")
+ORTHANC_DICOM_PORT = int(os.environ.get("HCCRT_TEST_ORTHANC_DICOM_PORT", "14242"))
+
+
+def orthanc_rest(method: str, path: str, body: bytes | dict[str, Any] | None = None) -> Any:
+    """One call of the test Orthanc's REST API; the JSON answer (None when empty)."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    request = urllib.request.Request(f"{ORTHANC_URL}{path}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=600) as response:
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def require_orthanc() -> None:
+    """Skip when the test Orthanc is not running (fail under ``CI``, so the check cannot vanish)."""
+    try:
+        orthanc_rest("GET", "/system")
+    except OSError:  # urllib.error.URLError included
+        hint = "start it with scripts/ci_services.sh (apt-get install orthanc orthanc-dicomweb)"
+        if os.environ.get("CI"):
+            pytest.fail(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
+        pytest.skip(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
+
+
+def delete_orthanc_study(study_uid: str) -> None:
+    """Delete the study with this Study Instance UID from the test Orthanc, if it holds it."""
+    for found in orthanc_rest("POST", "/tools/lookup", study_uid.encode()):
+        if found["Type"] == "Study":
+            orthanc_rest("DELETE", found["Path"])
+
+
+def upload_case(phantom: PhantomResult) -> tuple[str, str]:
+    """Upload the phantom's case files to the test Orthanc, replacing any earlier copy of its
+    study (a run killed before its clean-up leaves the study there, with the results hccrt sent
+    back, and the node refuses those if Orthanc sends them again); (Orthanc study ID, UID)."""
+    study_uid = identify_file(phantom.rtstruct_path).study_uid
+    delete_orthanc_study(study_uid)
+    uploaded = [
+        orthanc_rest("POST", "/instances", path.read_bytes()) for path in case_files(phantom)
+    ]
+    return str(uploaded[0]["ParentStudy"]), study_uid
 
 
 def free_port() -> int:

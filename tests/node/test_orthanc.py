@@ -14,20 +14,25 @@ import os
 import shutil
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hccrt.dicom.incoming import identify_file
 from hccrt.node import DicomNode, load_node_config
 from hccrt.phantom import PhantomResult
-from tests.node.conftest import case_files, free_port, wait_for
+from tests.node.conftest import (
+    ORTHANC_AET,
+    ORTHANC_DICOM_PORT,
+    ORTHANC_URL,
+    delete_orthanc_study,
+    free_port,
+    require_orthanc,
+    upload_case,
+    wait_for,
+)
+from tests.node.conftest import orthanc_rest as _rest
 
-ORTHANC_URL = os.environ.get("HCCRT_TEST_ORTHANC_URL", "http://127.0.0.1:18042")
-ORTHANC_AET = os.environ.get("HCCRT_TEST_ORTHANC_AET", "HCCRT_PACS")
-ORTHANC_DICOM_PORT = int(os.environ.get("HCCRT_TEST_ORTHANC_DICOM_PORT", "14242"))
 RESULT_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.481.3": "RTSTRUCT",
     "1.2.840.10008.5.1.4.1.1.481.5": "RTPLAN",
@@ -36,23 +41,9 @@ RESULT_SOP_CLASSES = {
 }
 
 
-def _rest(method: str, path: str, body: bytes | dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if isinstance(body, dict) else body
-    request = urllib.request.Request(f"{ORTHANC_URL}{path}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=600) as response:
-        text = response.read()
-    return json.loads(text) if text else None
-
-
 @pytest.fixture(scope="module")
 def orthanc() -> str:
-    try:
-        _rest("GET", "/system")
-    except (urllib.error.URLError, OSError):
-        hint = "start it with scripts/ci_services.sh (apt-get install orthanc orthanc-dicomweb)"
-        if os.environ.get("CI"):
-            pytest.fail(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
-        pytest.skip(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
+    require_orthanc()
     return ORTHANC_URL
 
 
@@ -71,8 +62,14 @@ def test_orthanc_sends_a_case_and_gets_the_results_back(
 ) -> None:
     chosen = os.environ.get("HCCRT_TEST_ORTHANC_CASE")
     phantom = PhantomResult(Path(chosen), cached=True) if chosen else node_phantom
-    uploaded = [_rest("POST", "/instances", path.read_bytes()) for path in case_files(phantom)]
-    study_id = uploaded[0]["ParentStudy"]
+    study_id, study_uid = upload_case(phantom)
+    try:
+        _round_trip(study_id, tmp_path, phantom)
+    finally:
+        delete_orthanc_study(study_uid)
+
+
+def _round_trip(study_id: str, tmp_path: Path, phantom: PhantomResult) -> None:
     before = len(_rest("GET", f"/studies/{study_id}/instances"))
     records = tmp_path / "records"
     records.mkdir()
@@ -123,7 +120,6 @@ def test_orthanc_sends_a_case_and_gets_the_results_back(
     assert run["status"] == "done"
     assert [s["status"] for s in run["sent"]] == [0, 0, 0, 0]
     print(
-        f"\northanc round trip: {len(uploaded)} objects; last C-STORE to results in Orthanc "
+        f"\northanc round trip: {before} objects; last C-STORE to results in Orthanc "
         f"{elapsed_s:.1f} s; hccrt run {run['seconds']} s"
     )
-    _rest("DELETE", f"/studies/{study_id}")

@@ -8,12 +8,8 @@ under ``CI=true``), like tests/node/test_orthanc.py.
 from __future__ import annotations
 
 import json
-import os
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,18 +19,15 @@ from hccrt.errors import InputError
 from hccrt.node.config import load_remote
 from hccrt.phantom import PhantomOptions, PhantomResult, generate_phantom
 from tests.conftest import invoke
-from tests.node.conftest import case_files, free_port
-
-ORTHANC_URL = os.environ.get("HCCRT_TEST_ORTHANC_URL", "http://127.0.0.1:18042")
-ORTHANC_AET = os.environ.get("HCCRT_TEST_ORTHANC_AET", "HCCRT_PACS")
-ORTHANC_DICOM_PORT = int(os.environ.get("HCCRT_TEST_ORTHANC_DICOM_PORT", "14242"))
-
-
-def _rest(method: str, path: str, body: bytes | None = None) -> Any:
-    request = urllib.request.Request(f"{ORTHANC_URL}{path}", data=body, method=method)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        text = response.read()
-    return json.loads(text) if text else None
+from tests.node.conftest import (
+    ORTHANC_AET,
+    ORTHANC_DICOM_PORT,
+    case_files,
+    delete_orthanc_study,
+    free_port,
+    require_orthanc,
+    upload_case,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,20 +40,13 @@ def pull_phantom(tmp_path_factory: pytest.TempPathFactory) -> PhantomResult:
 @pytest.fixture(scope="module")
 def pacs_study(pull_phantom: PhantomResult) -> Iterator[tuple[str, str, int]]:
     """The phantom case in Orthanc: (patient ID, study UID, CT slices); deleted afterwards."""
-    try:
-        _rest("GET", "/system")
-    except (urllib.error.URLError, OSError):
-        hint = "start it with scripts/ci_services.sh (apt-get install orthanc orthanc-dicomweb)"
-        if os.environ.get("CI"):
-            pytest.fail(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
-        pytest.skip(f"Orthanc not reachable at {ORTHANC_URL}: {hint}")
-    files = case_files(pull_phantom)
-    uploaded = [_rest("POST", "/instances", path.read_bytes()) for path in files]
+    require_orthanc()
+    _, study_uid = upload_case(pull_phantom)
     identity = identify_file(pull_phantom.rtstruct_path)
     try:
-        yield identity.patient_id, identity.study_uid, len(files) - 1
+        yield identity.patient_id, study_uid, len(case_files(pull_phantom)) - 1
     finally:
-        _rest("DELETE", f"/studies/{uploaded[0]['ParentStudy']}")
+        delete_orthanc_study(study_uid)
 
 
 def _config(tmp_path: Path, port: int = ORTHANC_DICOM_PORT) -> Path:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pynetdicom import AE
+from pynetdicom import AE, StoragePresentationContexts
 from pynetdicom.sop_class import MRImageStorage  # type: ignore[attr-defined]
 
 from hccrt.dicom import read_rtstruct
@@ -79,6 +80,22 @@ def test_a_case_that_never_completes_is_reported_as_timed_out(
     assert "missing CT" in record["error"]
     assert "case_timed_out" in _events(node)
     assert echo(node.port, "SENDER")
+
+
+def test_no_case_is_run_or_timed_out_while_an_association_is_open(
+    tmp_path: Path, start_node: StartNode, node_phantom: PhantomResult
+) -> None:
+    node = start_node(write_config(tmp_path))
+    ae = AE(ae_title="SENDER")
+    ae.requested_contexts = StoragePresentationContexts[:127]
+    assoc = ae.associate("127.0.0.1", node.port, ae_title="HCCRT")
+    assert assoc.is_established
+    assert int(assoc.send_c_store(node_phantom.rtstruct_path).Status) == 0
+    time.sleep(3.0)  # past the quiet period (1 s) and the case timeout (2 s)
+    assert not list((tmp_path / "store").rglob("timeout.json"))
+    assert node.run_due_cases() == 0
+    assoc.release()
+    wait_for(lambda: bool(list((tmp_path / "store").rglob("timeout.json"))), 10, "timeout.json")
 
 
 def test_received_objects_are_filed_by_patient_study_and_series(

@@ -65,6 +65,8 @@ class DicomNode:
         self._server: ThreadedAssociationServer | None = None
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
+        self._receiving: set[int] = set()  # ids of the accepted associations still open
+        self._receiving_lock = threading.Lock()
 
     def _ae(self) -> AE:
         ae = AE(ae_title=self.config.ae_title)
@@ -79,6 +81,8 @@ class DicomNode:
         self.audit.write("association_requested", **_peer(event))
 
     def _on_accepted(self, event: Any) -> None:
+        with self._receiving_lock:
+            self._receiving.add(id(event.assoc))
         refused = [str(c.abstract_syntax) for c in event.assoc.rejected_contexts]
         self.audit.write("association_accepted", refused_sop_classes=refused, **_peer(event))
 
@@ -87,10 +91,16 @@ class DicomNode:
         self.audit.write("association_rejected", reason=reason, **_peer(event))
 
     def _on_released(self, event: Any) -> None:
+        self._closed(event)
         self.audit.write("association_released", **_peer(event))
 
     def _on_aborted(self, event: Any) -> None:
+        self._closed(event)
         self.audit.write("association_aborted", **_peer(event))
+
+    def _closed(self, event: Any) -> None:
+        with self._receiving_lock:
+            self._receiving.discard(id(event.assoc))
 
     def _on_echo(self, event: Any) -> int:
         self.audit.write("c_echo", **_peer(event))
@@ -140,7 +150,15 @@ class DicomNode:
             self.run_due_cases()
 
     def run_due_cases(self) -> int:
-        """Run every complete, quiet case and report timed-out ones; return how many ran."""
+        """Run every complete, quiet case and report timed-out ones; return how many ran.
+
+        Nothing runs while an association is open: a sender that pauses longer than the quiet
+        period in the middle of a study would otherwise see its later C-STOREs answered late by
+        a node busy planning (the PACS's DIMSE timeout, 10 s on Orthanc, then fails the send).
+        """
+        with self._receiving_lock:
+            if self._receiving:
+                return 0
         ready, expired = self.store.due(self.config.quiet_period_s, self.config.case_timeout_s)
         for case in expired:
             report_timeout(case, self.config, self.audit)
