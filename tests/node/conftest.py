@@ -146,8 +146,10 @@ def write_config(
     back_port: int | None = None,
     quiet_s: float = 1.0,
     timeout_s: float = 2.0,
+    run_table: str = "",
 ) -> Path:
-    """A node.toml for tests: caller SENDER allowed; results to BACK at ``back_port`` if given."""
+    """A node.toml for tests: caller SENDER allowed; results to BACK at ``back_port`` if given;
+    ``run_table`` (e.g. ``[run]`` settings) at the end."""
     text = (
         f'[node]\nport = {free_port()}\nstore = "{folder / "store"}"\n'
         f"quiet_period_s = {quiet_s}\ncase_timeout_s = {timeout_s}\n"
@@ -159,7 +161,7 @@ def write_config(
             f'host = "127.0.0.1"\nport = {back_port}\n'
         )
     path = folder / "node.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + run_table, encoding="utf-8")
     return path
 
 

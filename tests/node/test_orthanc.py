@@ -62,14 +62,17 @@ def test_orthanc_sends_a_case_and_gets_the_results_back(
 ) -> None:
     chosen = os.environ.get("HCCRT_TEST_ORTHANC_CASE")
     phantom = PhantomResult(Path(chosen), cached=True) if chosen else node_phantom
+    # The small phantom gets the pencil-beam final dose (tests/node/test_server.py runs the
+    # node's collapsed cone); a case given by HCCRT_TEST_ORTHANC_CASE gets the default.
+    run_table = "" if chosen else '[run]\nfinal_dose = "pencil_beam"\n'
     study_id, study_uid = upload_case(phantom)
     try:
-        _round_trip(study_id, tmp_path, phantom)
+        _round_trip(study_id, tmp_path, phantom, run_table)
     finally:
         delete_orthanc_study(study_uid)
 
 
-def _round_trip(study_id: str, tmp_path: Path, phantom: PhantomResult) -> None:
+def _round_trip(study_id: str, tmp_path: Path, phantom: PhantomResult, run_table: str) -> None:
     before = len(_rest("GET", f"/studies/{study_id}/instances"))
     records = tmp_path / "records"
     records.mkdir()
@@ -80,7 +83,7 @@ def _round_trip(study_id: str, tmp_path: Path, phantom: PhantomResult) -> None:
     config.write_text(
         f'[node]\nport = {port}\nstore = "{tmp_path / "store"}"\nquiet_period_s = 1.0\n'
         f'case_timeout_s = 600.0\nallowed_callers = ["{ORTHANC_AET}"]\n'
-        f'records_dir = "{records}"\nsend_results_to = "pacs"\n'
+        f'records_dir = "{records}"\nsend_results_to = "pacs"\n{run_table}'
         f'[remotes.pacs]\nae_title = "{ORTHANC_AET}"\nhost = "127.0.0.1"\n'
         f"port = {ORTHANC_DICOM_PORT}\n",
         encoding="utf-8",

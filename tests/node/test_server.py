@@ -153,7 +153,10 @@ def test_a_case_without_a_record_is_planned_with_the_general_limit(
 ) -> None:
     # Issue 18 item 1: no FHIR bundle or patient.json: planned with clinical stages
     # "insufficient data" and the general 22 Gy limit, and the results still come back.
-    node = start_node(write_config(tmp_path, back_port=receiver.port, timeout_s=600.0))
+    # The pencil-beam final dose: the complete-case test above runs the collapsed cone.
+    pencil_beam = '[run]\nfinal_dose = "pencil_beam"\n'
+    config = write_config(tmp_path, back_port=receiver.port, timeout_s=600.0, run_table=pencil_beam)
+    node = start_node(config)
     files = case_files(node_phantom)
     assert send(files, node.port) == [0] * len(files)
     runs = tmp_path / "store" / "results"
