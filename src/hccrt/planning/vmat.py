@@ -92,13 +92,14 @@ MIN_MU_MARGIN = 1.25
 """The MU re-optimisation asks for this multiple of the minimum MU per degree, so that the
 coverage renormalisation after it (a few per cent down at most) keeps the machine minimum."""
 
-FLUENCE_SMOOTHNESS_WEIGHT = 0.05
+FLUENCE_SMOOTHNESS_WEIGHT = 0.0
 """Weight of the beamlet-smoothness term (:func:`hccrt.planning.imrt.optimise_imrt`) in the
-fluence optimisation of the arc samples. A sample's sweep needs MU in proportion to the largest
-total rise of its leaf-pair profiles, so rough fluence costs MU and beam-on time; on the test
-phantom of ``tests/planning/test_vmat.py`` weights 0.01-0.3 halve the MU (13 143 -> 6 900-7 600)
-at the same coverage, D2 and organ mean. Tuned on that phantom and the 3 cm dome case of
-docs/validation/planning.md section 2e."""
+fluence optimisation of the arc samples; off by default. A sample's sweep needs MU in proportion
+to the largest total rise of its leaf-pair profiles, so rough fluence costs MU and beam-on
+time. The term is not yet scale-free: on the 3 cm dome case (docs/validation/planning.md
+section 2e) 1e-5 cuts the MU by 31 % at the same CI, R50 and liver mean and 1e-3 spoils the
+plan (R50 3.4 -> 6.9), while on the small test phantom 1e-5 loses coverage and 0.01-0.3 halve
+the MU."""
 
 
 @dataclass(frozen=True)
