@@ -205,3 +205,11 @@ def test_leaf_neighbours_pair_adjacent_beamlets_of_one_row_and_beam() -> None:
     )
     left, right = bixels.leaf_neighbours()
     assert sorted(zip(left.tolist(), right.tolist(), strict=True)) == [(1, 2), (2, 0), (4, 5)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("weight", [-1.0, float("nan"), True])
+def test_a_bad_smoothness_weight_is_refused(arc_plan, weight: float) -> None:
+    _, _, _, (problem, _, _, _) = arc_plan
+    with pytest.raises(InputError, match=r"smoothness_weight.*finite number >= 0"):
+        optimise_imrt(problem, smoothness_weight=weight)

@@ -114,6 +114,14 @@ def optimise_imrt(
         for g in problem.extra_targets
     ]
 
+    if (
+        isinstance(smoothness_weight, bool)
+        or not np.isfinite(smoothness_weight)
+        or smoothness_weight < 0
+    ):
+        raise InputError(
+            "smoothness_weight", "must be a finite number >= 0", smoothness_weight, "e.g. 1e-5"
+        )
     left, right = problem.dij.bixels.leaf_neighbours() if smoothness_weight > 0 else ((), ())
     pair_count = max(len(left), 1)
 
