@@ -182,7 +182,7 @@ def test_an_mlc_without_interdigitation_or_bad_fractions_are_refused(arc_plan) -
 
 
 @pytest.mark.slow
-def test_smooth_fluence_halves_the_arc_mu_at_the_same_coverage(arc_plan) -> None:
+def test_smooth_fluence_needs_fewer_arc_mu_at_the_same_coverage(arc_plan) -> None:
     plan, _, _, (problem, arcs, samples, _) = arc_plan
     rough = optimise_imrt(problem, outer_iterations=3, inner_iterations=40)
     rough_plan = sequence_arcs(

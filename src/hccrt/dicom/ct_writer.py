@@ -206,12 +206,13 @@ def write_image_slices(
         SOP Instance UIDs derive from the series UID and the slice index, so the same inputs
         give byte-identical files.
     """
+    pixels = np.asarray(stored, dtype="<u2")  # no copy when already little-endian uint16
     prefix.parent.mkdir(parents=True, exist_ok=True)
     images = []
     for index in range(grid.shape[0]):
         uid = make_uid([series_instance_uid, "slice", str(index)])
         ds = slice_dataset(index, uid)
-        ds.PixelData = stored[index].astype("<u2").tobytes()
+        ds.PixelData = pixels[index].tobytes()
         ds.save_as(f"{prefix}_{index + 1:04d}.dcm", enforce_file_format=True)
         x_mm, y_mm, z_mm = (float(v) for v in grid.index_to_world([index, 0, 0]))
         images.append(CTImageRef(sop_class_uid, uid, (x_mm, y_mm, z_mm)))
